@@ -1,0 +1,159 @@
+// Log: the append-only, hash-chained RFC 6962 Merkle log in a RocksDB store,
+// with Ed25519-signed C2SP checkpoints.
+//
+//   ASSIGN_OR_RETURN(auto log, Log::Open({.path = "data"}, log_signer));
+//   ASSIGN_OR_RETURN(AppendResult r, log->Append(entries));  // synced
+//   ASSIGN_OR_RETURN(auto proof, log->InclusionProof(r.records[0].index, r.tree_size));
+//
+// Durability: Append writes the records, their tree hashes, leaf and dedup
+// index entries and the new signed checkpoint in one RocksDB WriteBatch with
+// sync=true, and returns only after that write, so after a crash the store
+// holds a whole prefix of appended batches. One checkpoint signature per batch;
+// every signed checkpoint is kept by size.
+//
+// Invariants: indexes are gap-free from 0; each record carries its
+// predecessor's leaf hash (index 0: 32 zero bytes); integration times never
+// decrease; no key is ever deleted or overwritten; each checkpoint is larger
+// than, and consistent with, every one before it.
+//
+// Open costs O(log n) reads: it loads the right edge of the tree, checks that
+// the latest checkpoint verifies under the log key and that its root equals
+// the stored tree's root, and refuses to open (DATA_LOSS or
+// FAILED_PRECONDITION, naming what disagrees) otherwise.
+//
+// Thread-safety: Append must not be called concurrently with itself (one
+// sequencer); every other method may be called from any thread at any time,
+// including during an Append, and sees only fully written batches.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "ledger/checkpoint.h"
+#include "ledger/clock.h"
+#include "ledger/hash.h"
+#include "ledger/keys.h"
+#include "ledger/merkle.h"
+#include "ledger/store.h"
+
+namespace memoria {
+
+struct LogOptions {
+  // The RocksDB directory.
+  std::string path = "data";
+  // Create an empty log if `path` holds none.
+  bool create_if_missing = true;
+  // Integration times come from here; nullptr means SystemClock().
+  const Clock* clock = nullptr;
+  // RocksDB block cache size.
+  size_t block_cache_bytes = 64 << 20;
+  // Testing only: called by Append after the batch is built and signed and
+  // before it is written (crash tests kill the process here).
+  std::function<void()> before_write_for_testing;
+};
+
+// One entry to append: what a writer sent, already authenticated by the caller.
+struct PendingEntry {
+  uint32_t writer_key_id = 0;
+  std::string entry;             // the exact bytes the writer signed
+  std::string writer_signature;  // 64 bytes
+  // Optional idempotency key (for example writer || request id); when
+  // non-empty it is stored with the record's index in the same batch.
+  std::string dedup_key;
+};
+
+struct Appended {
+  uint64_t index = 0;
+  Hash leaf_hash{};
+};
+
+struct AppendResult {
+  std::vector<Appended> records;  // in the order of the input
+  uint64_t tree_size = 0;         // the size of the checkpoint below
+  std::string checkpoint;         // signed note covering all the records
+};
+
+// The latest signed state, as one consistent snapshot.
+struct SignedHead {
+  Checkpoint checkpoint;
+  std::string note;  // the signed note text
+};
+
+class Log {
+ public:
+  // Opens (or creates) the log at options.path signed by `log_key`; the key's
+  // name is the log's origin. FAILED_PRECONDITION if the store was created
+  // with another key; DATA_LOSS if its tree and checkpoint disagree.
+  static absl::StatusOr<std::unique_ptr<Log>> Open(const LogOptions& options, Signer log_key);
+  ~Log();
+
+  // Appends the entries as one durable batch (see above). INVALID_ARGUMENT for
+  // an empty batch or a malformed entry (signature not 64 bytes);
+  // ALREADY_EXISTS if a dedup key is already in the log or twice in the batch.
+  // Nothing is written when an error is returned. Not concurrent with itself.
+  absl::StatusOr<AppendResult> Append(std::span<const PendingEntry> entries);
+
+  const std::string& origin() const { return log_key_.name(); }
+  const Verifier& verifier() const { return log_key_.verifier(); }
+
+  uint64_t Size() const;
+  SignedHead Head() const;
+
+  // The signed checkpoint of exactly `size` leaves; NOT_FOUND if the log never
+  // signed that size.
+  absl::StatusOr<std::string> CheckpointAt(uint64_t size) const;
+  // The largest signed checkpoint size <= `size`; NOT_FOUND if none.
+  absl::StatusOr<uint64_t> SignedSizeAtOrBelow(uint64_t size) const;
+
+  // Record bytes exactly as stored and hashed. OUT_OF_RANGE if index >= Size().
+  absl::StatusOr<std::string> GetRecord(uint64_t index) const;
+  // Calls `visit(index, bytes)` for records in [begin, min(end, Size())) in
+  // order while it returns true.
+  absl::Status ScanRecords(uint64_t begin, uint64_t end,
+                           const std::function<bool(uint64_t, std::string_view)>& visit) const;
+  absl::StatusOr<Hash> LeafHashAt(uint64_t index) const;
+  // The index of the record with this leaf hash; NOT_FOUND if none.
+  absl::StatusOr<uint64_t> FindLeaf(const Hash& leaf_hash) const;
+  // The index stored with a dedup key; NOT_FOUND if none.
+  absl::StatusOr<uint64_t> FindDedup(std::string_view dedup_key) const;
+
+  // Root, and RFC 9162 proofs, for any tree size up to Size(); O(log n) reads.
+  // OUT_OF_RANGE if a size exceeds Size(); INVALID_ARGUMENT if index >= size
+  // or size1 > size2.
+  absl::StatusOr<Hash> RootAt(uint64_t tree_size) const;
+  absl::StatusOr<std::vector<Hash>> InclusionProof(uint64_t index, uint64_t tree_size) const;
+  absl::StatusOr<std::vector<Hash>> ConsistencyProof(uint64_t size1, uint64_t size2) const;
+
+  // Approximate bytes on disk (SST and WAL files).
+  uint64_t ApproximateDiskBytes() const { return store_->ApproximateDiskBytes(); }
+
+ private:
+  Log(const LogOptions& options, Signer log_key, std::unique_ptr<Store> store);
+  absl::Status Load();
+  absl::Status CheckTreeSize(uint64_t tree_size) const;
+  NodeSource Nodes() const;
+
+  const Clock& clock_;
+  const Signer log_key_;
+  const std::function<void()> before_write_for_testing_;
+  const std::unique_ptr<Store> store_;
+
+  // Touched only by Append (the single sequencer) and Load.
+  CompactRange frontier_;
+  Hash last_leaf_hash_{};
+  int64_t last_time_micros_ = 0;
+
+  mutable std::mutex mu_;
+  SignedHead head_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace memoria

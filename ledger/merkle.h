@@ -1,0 +1,106 @@
+// The RFC 9162 Merkle tree: proof verification, and proof/root construction
+// from the hashes of perfect subtrees.
+//
+// A perfect subtree is identified by NodeId{level, index}: it covers leaves
+// [index << level, (index + 1) << level). Every hash this file needs from
+// storage is the hash of a perfect subtree, so a store that keeps those (one
+// per completed subtree, about 2n for n leaves) serves the root, inclusion
+// and consistency proofs for any tree size up to its own with O(log n) reads,
+// requested in one call to NodeSource::GetNodes.
+//
+// Verification follows RFC 9162 2.1.3.2 (inclusion) and 2.1.4.2 (consistency)
+// and rejects every malformed case.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "ledger/hash.h"
+
+namespace memoria {
+
+struct NodeId {
+  uint8_t level = 0;   // 0 = leaf
+  uint64_t index = 0;  // position among the nodes of this level
+  friend bool operator==(const NodeId&, const NodeId&) = default;
+};
+
+// ---- Verification (RFC 9162) -------------------------------------------------
+//
+// Each returns OK when the proof is valid, otherwise:
+//   INVALID_ARGUMENT  the inputs are malformed: index >= size, size1 > size2, a
+//                     proof of the wrong length, an empty proof where one is
+//                     needed;
+//   DATA_LOSS         well-formed, but the hashes do not match the root(s).
+
+// RFC 9162 2.1.3.2: the root computed from `leaf_hash` at `index` in a tree of
+// `tree_size` leaves and `proof` must equal `root`.
+absl::Status VerifyInclusion(uint64_t index, uint64_t tree_size, const Hash& leaf_hash,
+                             std::span<const Hash> proof, const Hash& root);
+
+// The root that `proof` implies for `leaf_hash` at `index` in `tree_size`;
+// INVALID_ARGUMENT if the proof is malformed.
+absl::StatusOr<Hash> RootFromInclusionProof(uint64_t index, uint64_t tree_size,
+                                            const Hash& leaf_hash,
+                                            std::span<const Hash> proof);
+
+// RFC 9162 2.1.4.2: `proof` shows that the tree of `size1` leaves with root
+// `root1` is a prefix of the tree of `size2` leaves with root `root2`.
+// size1 == size2 needs an empty proof and root1 == root2; size1 == 0 needs an
+// empty proof (any tree extends the empty one) and is only valid with
+// root1 == EmptyRoot().
+absl::Status VerifyConsistency(uint64_t size1, uint64_t size2, const Hash& root1,
+                               const Hash& root2, std::span<const Hash> proof);
+
+// ---- Construction from perfect subtrees ---------------------------------------
+
+// Fetches hashes of perfect subtrees, all in one call; returns them in the
+// order asked. NOT_FOUND (or any error) is passed through to the caller.
+using NodeSource =
+    std::function<absl::StatusOr<std::vector<Hash>>(std::span<const NodeId>)>;
+
+// Root of the tree of the first `tree_size` leaves.
+absl::StatusOr<Hash> ComputeRoot(uint64_t tree_size, const NodeSource& nodes);
+
+// Inclusion proof of leaf `index` in the tree of `tree_size` leaves.
+// INVALID_ARGUMENT unless index < tree_size.
+absl::StatusOr<std::vector<Hash>> ComputeInclusionProof(uint64_t index, uint64_t tree_size,
+                                                        const NodeSource& nodes);
+
+// Consistency proof from `size1` to `size2` leaves (empty if size1 is 0 or
+// equal to size2). INVALID_ARGUMENT unless size1 <= size2.
+absl::StatusOr<std::vector<Hash>> ComputeConsistencyProof(uint64_t size1, uint64_t size2,
+                                                          const NodeSource& nodes);
+
+// ---- The right edge of a growing tree -----------------------------------------
+
+// The hashes of the perfect subtrees that make up the tree of `size` leaves
+// (one per set bit of size, largest first): enough to compute the root and to
+// append. Appending updates it in O(1) amortized, O(log n) worst case.
+class CompactRange {
+ public:
+  CompactRange() = default;
+
+  // The node ids whose hashes FromNodes needs for a tree of `size` leaves.
+  static std::vector<NodeId> NodesFor(uint64_t size);
+  // INVALID_ARGUMENT unless hashes.size() == NodesFor(size).size().
+  static absl::StatusOr<CompactRange> FromNodes(uint64_t size, std::vector<Hash> hashes);
+
+  uint64_t size() const { return size_; }
+  Hash Root() const;
+
+  // Appends one leaf; calls `on_new_node` for the leaf node and for every
+  // perfect subtree the leaf completes, in increasing level order.
+  void Append(const Hash& leaf_hash,
+              const std::function<void(const NodeId&, const Hash&)>& on_new_node);
+
+ private:
+  uint64_t size_ = 0;
+  std::vector<Hash> hashes_;  // perfect subtrees, largest (leftmost) first
+};
+
+}  // namespace memoria

@@ -1,0 +1,107 @@
+// The RocksDB store under a log: its column families, key encodings, and the
+// one place where rocksdb::Status becomes absl::Status.
+//
+// Column families (keys are big-endian so byte order is numeric order):
+//   records      index(8)               -> record bytes, exactly as hashed
+//   tree         level(1) || index(8)   -> 32-byte hash of a perfect subtree
+//   checkpoints  size(8)                -> signed checkpoint note
+//   leaves       leaf hash(32)          -> index(8)
+//   dedup        caller's key           -> index(8)
+//   meta         name                   -> value (origin, log vkey, format)
+//
+// The store only ever adds keys: it offers no delete, and Log never writes a
+// key that exists. Thread-safe (RocksDB is); writes are ordered by the caller.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "ledger/merkle.h"
+
+namespace rocksdb {
+class ColumnFamilyHandle;
+class DB;
+class Status;
+class WriteBatch;
+}  // namespace rocksdb
+
+namespace memoria {
+
+// Converts a RocksDB status to ours. The only such conversion in memoria.
+absl::Status FromRocksDB(const rocksdb::Status& status, std::string_view context);
+
+enum class Column { kRecords, kTree, kCheckpoints, kLeaves, kDedup, kMeta };
+inline constexpr int kColumnCount = 6;
+
+std::string RecordKey(uint64_t index);
+std::string TreeKey(const NodeId& node);
+std::string CheckpointKey(uint64_t size);
+
+struct StoreOptions {
+  std::string path;
+  // Create the directory and column families if missing.
+  bool create_if_missing = true;
+  // Size of the shared RocksDB block cache.
+  size_t block_cache_bytes = 64 << 20;
+};
+
+class Store {
+ public:
+  // A batch of puts that lands atomically with Store::Write.
+  class Batch {
+   public:
+    Batch();
+    ~Batch();
+    Batch(Batch&&) noexcept;
+    void Put(Column column, std::string_view key, std::string_view value);
+    size_t ByteSize() const;
+
+   private:
+    friend class Store;
+    std::unique_ptr<rocksdb::WriteBatch> batch_;
+    Store* store_ = nullptr;  // set by Store::NewBatch
+  };
+
+  static absl::StatusOr<std::unique_ptr<Store>> Open(const StoreOptions& options);
+  ~Store();
+
+  Batch NewBatch();
+  // Writes the batch with sync=true: when this returns OK, the batch is on disk.
+  absl::Status Write(Batch& batch);
+
+  // NOT_FOUND if the key is absent.
+  absl::StatusOr<std::string> Get(Column column, std::string_view key) const;
+  // One result per key, in order: the value, or nullopt if absent.
+  absl::StatusOr<std::vector<std::optional<std::string>>> MultiGet(
+      Column column, std::span<const std::string> keys) const;
+  // The last (largest) key and its value in a column, or nullopt if empty.
+  absl::StatusOr<std::optional<std::pair<std::string, std::string>>> Last(Column column) const;
+  // Calls `visit(key, value)` for keys in [begin, end) in order, while it returns true.
+  absl::Status Scan(Column column, std::string_view begin, std::string_view end,
+                    const std::function<bool(std::string_view, std::string_view)>& visit) const;
+
+  // The tree hashes of `nodes`, in order; DATA_LOSS naming the node if one is
+  // missing or not 32 bytes.
+  absl::StatusOr<std::vector<Hash>> GetNodes(std::span<const NodeId> nodes) const;
+
+  // Total bytes of live SST and WAL files, as RocksDB estimates them.
+  uint64_t ApproximateDiskBytes() const;
+
+ private:
+  Store() = default;
+  rocksdb::ColumnFamilyHandle* Handle(Column column) const;
+
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // indexed by Column
+};
+
+}  // namespace memoria
