@@ -71,6 +71,12 @@ struct PendingEntry {
   std::string dedup_key;
 };
 
+// A put into Column::kState that lands in the same batch as the entries.
+struct StatePut {
+  std::string key;
+  std::string value;
+};
+
 struct Appended {
   uint64_t index = 0;
   Hash leaf_hash{};
@@ -99,8 +105,17 @@ class Log {
   // Appends the entries as one durable batch (see above). INVALID_ARGUMENT for
   // an empty batch or a malformed entry (signature not 64 bytes);
   // ALREADY_EXISTS if a dedup key is already in the log or twice in the batch.
-  // Nothing is written when an error is returned. Not concurrent with itself.
-  absl::StatusOr<AppendResult> Append(std::span<const PendingEntry> entries);
+  // `state_puts` land in Column::kState in the same synced batch. Nothing is
+  // written when an error is returned. Not concurrent with itself.
+  absl::StatusOr<AppendResult> Append(std::span<const PendingEntry> entries,
+                                      std::span<const StatePut> state_puts = {});
+
+  // A value of Column::kState; NOT_FOUND if absent.
+  absl::StatusOr<std::string> GetState(std::string_view key) const;
+  // Calls `visit(key, value)` for state keys starting with `prefix`, in order,
+  // while it returns true.
+  absl::Status ScanState(std::string_view prefix,
+                         const std::function<bool(std::string_view, std::string_view)>& visit) const;
 
   const std::string& origin() const { return log_key_.name(); }
   const Verifier& verifier() const { return log_key_.verifier(); }

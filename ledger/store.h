@@ -7,10 +7,13 @@
 //   checkpoints  size(8)                -> signed checkpoint note
 //   leaves       leaf hash(32)          -> index(8)
 //   dedup        caller's key           -> index(8)
+//   state        caller's key           -> value: state derived from the log by
+//                                          upper layers (writer registry, views),
+//                                          written in the same batch as records
 //   meta         name                   -> value (origin, log vkey, format)
 //
-// The store only ever adds keys: it offers no delete, and Log never writes a
-// key that exists. Thread-safe (RocksDB is); writes are ordered by the caller.
+// The store offers no delete, and Log never writes a record, tree, checkpoint,
+// leaf or dedup key that exists; only `state` values may be replaced. Thread-safe (RocksDB is); writes are ordered by the caller.
 #pragma once
 
 #include <cstdint>
@@ -39,8 +42,8 @@ namespace memoria {
 // Converts a RocksDB status to ours. The only such conversion in memoria.
 absl::Status FromRocksDB(const rocksdb::Status& status, std::string_view context);
 
-enum class Column { kRecords, kTree, kCheckpoints, kLeaves, kDedup, kMeta };
-inline constexpr int kColumnCount = 6;
+enum class Column { kRecords, kTree, kCheckpoints, kLeaves, kDedup, kState, kMeta };
+inline constexpr int kColumnCount = 7;
 
 std::string RecordKey(uint64_t index);
 std::string TreeKey(const NodeId& node);
