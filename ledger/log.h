@@ -148,7 +148,7 @@ class Log {
   absl::StatusOr<std::vector<Hash>> InclusionProof(uint64_t index, uint64_t tree_size) const;
   absl::StatusOr<std::vector<Hash>> ConsistencyProof(uint64_t size1, uint64_t size2) const;
 
-  // Approximate bytes on disk (SST and WAL files).
+  // Approximate bytes on disk (live SST files; the WAL is not counted).
   uint64_t ApproximateDiskBytes() const { return store_->ApproximateDiskBytes(); }
 
  private:

@@ -50,9 +50,9 @@ absl::StatusOr<Hash> RootFromInclusionProof(uint64_t index, uint64_t tree_size,
 
 // RFC 9162 2.1.4.2: `proof` shows that the tree of `size1` leaves with root
 // `root1` is a prefix of the tree of `size2` leaves with root `root2`.
-// size1 == size2 needs an empty proof and root1 == root2; size1 == 0 needs an
-// empty proof (any tree extends the empty one) and is only valid with
-// root1 == EmptyRoot().
+// size1 == size2 needs an empty proof and root1 == root2. A proof from size 0
+// to a larger size proves nothing and is rejected (INVALID_ARGUMENT): a client
+// that trusts nothing yet trusts its first checkpoint by its signature alone.
 absl::Status VerifyConsistency(uint64_t size1, uint64_t size2, const Hash& root1,
                                const Hash& root2, std::span<const Hash> proof);
 

@@ -86,8 +86,10 @@ class Store {
   // One result per key, in order: the value, or nullopt if absent.
   absl::StatusOr<std::vector<std::optional<std::string>>> MultiGet(
       Column column, std::span<const std::string> keys) const;
-  // The last (largest) key and its value in a column, or nullopt if empty.
-  absl::StatusOr<std::optional<std::pair<std::string, std::string>>> Last(Column column) const;
+  // The largest key (at or before `at_or_before` unless that is empty) and its
+  // value, or nullopt if there is none.
+  absl::StatusOr<std::optional<std::pair<std::string, std::string>>> Last(
+      Column column, std::string_view at_or_before = {}) const;
   // Calls `visit(key, value)` for keys in [begin, end) in order, while it returns true.
   absl::Status Scan(Column column, std::string_view begin, std::string_view end,
                     const std::function<bool(std::string_view, std::string_view)>& visit) const;
@@ -96,7 +98,7 @@ class Store {
   // missing or not 32 bytes.
   absl::StatusOr<std::vector<Hash>> GetNodes(std::span<const NodeId> nodes) const;
 
-  // Total bytes of live SST and WAL files, as RocksDB estimates them.
+  // Total bytes of live SST files (the WAL is not counted).
   uint64_t ApproximateDiskBytes() const;
 
  private:

@@ -1,0 +1,22 @@
+#include "ledger/clock.h"
+
+#include <chrono>
+
+namespace memoria {
+namespace {
+class RealTimeClock final : public Clock {
+ public:
+  int64_t NowMicros() const override {
+    return std::chrono::duration_cast<std::chrono::microseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
+};
+}  // namespace
+
+const Clock& SystemClock() {
+  static const RealTimeClock clock;
+  return clock;
+}
+
+}  // namespace memoria

@@ -1,0 +1,310 @@
+#include "ledger/log.h"
+
+#include <algorithm>
+#include <cassert>
+#include <set>
+
+#include "ledger/encoding.h"
+#include "ledger/record.h"
+#include "ledger/status.h"
+
+namespace memoria {
+namespace {
+
+constexpr std::string_view kMetaLogKey = "log_vkey";
+constexpr std::string_view kMetaFormat = "format";
+constexpr std::string_view kFormatVersion = "memoria-log-v1";
+
+}  // namespace
+
+Log::Log(const LogOptions& options, Signer log_key, std::unique_ptr<Store> store)
+    : clock_(options.clock != nullptr ? *options.clock : SystemClock()),
+      log_key_(std::move(log_key)),
+      before_write_for_testing_(options.before_write_for_testing),
+      store_(std::move(store)) {}
+
+Log::~Log() = default;
+
+absl::StatusOr<std::unique_ptr<Log>> Log::Open(const LogOptions& options, Signer log_key) {
+  InitCrypto();
+  ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
+                   Store::Open({.path = options.path,
+                                .create_if_missing = options.create_if_missing,
+                                .block_cache_bytes = options.block_cache_bytes}));
+  const std::string vkey = log_key.verifier().ToString();
+  absl::StatusOr<std::string> stored_vkey = store->Get(Column::kMeta, kMetaLogKey);
+  if (stored_vkey.ok() && *stored_vkey != vkey) {
+    return absl::FailedPreconditionError("the log at " + options.path + " was created with key " +
+                                         *stored_vkey + ", not " + vkey);
+  }
+  if (!stored_vkey.ok() && !absl::IsNotFound(stored_vkey.status())) return stored_vkey.status();
+
+  if (absl::IsNotFound(stored_vkey.status())) {
+    // A new log: its key, and the signed checkpoint of the empty tree.
+    ASSIGN_OR_RETURN(auto any_record, store->Last(Column::kRecords));
+    if (any_record.has_value()) {
+      return absl::DataLossError("the store at " + options.path + " holds records but no log key");
+    }
+    Checkpoint empty;
+    empty.origin = log_key.name();
+    empty.root = EmptyRoot();
+    ASSIGN_OR_RETURN(std::string note, SignCheckpoint(empty, log_key));
+    Store::Batch batch = store->NewBatch();
+    batch.Put(Column::kMeta, kMetaFormat, kFormatVersion);
+    batch.Put(Column::kMeta, kMetaLogKey, vkey);
+    batch.Put(Column::kCheckpoints, CheckpointKey(0), note);
+    RETURN_IF_ERROR(store->Write(batch));
+  }
+
+  std::unique_ptr<Log> log(new Log(options, std::move(log_key), std::move(store)));
+  RETURN_IF_ERROR(log->Load());
+  return log;
+}
+
+absl::Status Log::Load() {
+  // The latest signed checkpoint must verify under our key...
+  ASSIGN_OR_RETURN(auto latest, store_->Last(Column::kCheckpoints));
+  if (!latest.has_value()) return absl::DataLossError("the log has no signed checkpoint");
+  const uint64_t size = DecodeBigEndian64(latest->first);
+  absl::StatusOr<Checkpoint> checkpoint = OpenCheckpoint(latest->second, log_key_.verifier());
+  if (!checkpoint.ok()) {
+    return absl::DataLossError("the latest stored checkpoint (size " + std::to_string(size) +
+                               ") does not verify under the log key: " +
+                               std::string(checkpoint.status().message()));
+  }
+  if (checkpoint->size != size) {
+    return absl::DataLossError("the checkpoint stored under size " + std::to_string(size) +
+                               " is of size " + std::to_string(checkpoint->size));
+  }
+  // ...cover exactly the stored records...
+  ASSIGN_OR_RETURN(auto last_record, store_->Last(Column::kRecords));
+  const uint64_t records = last_record ? DecodeBigEndian64(last_record->first) + 1 : 0;
+  if (records != size) {
+    return absl::DataLossError("the stored records end at size " + std::to_string(records) +
+                               " but the latest signed checkpoint is of size " + std::to_string(size));
+  }
+  // ...and have the root of the stored tree.
+  std::vector<NodeId> ids = CompactRange::NodesFor(size);
+  if (size > 0) ids.push_back({0, size - 1});
+  ASSIGN_OR_RETURN(std::vector<Hash> hashes, store_->GetNodes(ids));
+  if (size > 0) {
+    last_leaf_hash_ = hashes.back();
+    hashes.pop_back();
+  }
+  ASSIGN_OR_RETURN(frontier_, CompactRange::FromNodes(size, std::move(hashes)));
+  if (frontier_.Root() != checkpoint->root) {
+    return absl::DataLossError("the stored tree's root at size " + std::to_string(size) +
+                               " does not match the root of the signed checkpoint");
+  }
+  if (size > 0) {
+    if (LeafHash(last_record->second) != last_leaf_hash_) {
+      return absl::DataLossError("record " + std::to_string(size - 1) +
+                                 " does not match its leaf hash in the tree");
+    }
+    ASSIGN_OR_RETURN(v1::Record record, DecodeRecord(last_record->second));
+    last_time_micros_ = record.integration_time_micros();
+  }
+  std::lock_guard lock(mu_);
+  head_ = SignedHead{*std::move(checkpoint), std::move(latest->second)};
+  return absl::OkStatus();
+}
+
+absl::StatusOr<AppendResult> Log::Append(std::span<const PendingEntry> entries,
+                                         std::span<const StatePut> state_puts) {
+  if (entries.empty()) return absl::InvalidArgumentError("empty batch");
+  std::set<std::string_view> dedup_in_batch;
+  std::vector<std::string> dedup_keys;
+  for (const PendingEntry& entry : entries) {
+    if (entry.writer_signature.size() != kSignatureSize) {
+      return absl::InvalidArgumentError("writer signature must be 64 bytes");
+    }
+    if (entry.dedup_key.empty()) continue;
+    if (!dedup_in_batch.insert(entry.dedup_key).second) {
+      return absl::AlreadyExistsError("dedup key appears twice in the batch");
+    }
+    dedup_keys.push_back(entry.dedup_key);
+  }
+  if (!dedup_keys.empty()) {
+    ASSIGN_OR_RETURN(auto found, store_->MultiGet(Column::kDedup, dedup_keys));
+    for (const auto& value : found) {
+      if (value.has_value()) return absl::AlreadyExistsError("dedup key is already in the log");
+    }
+  }
+
+  [[maybe_unused]] const uint64_t first = frontier_.size();
+  const int64_t time = std::max(clock_.NowMicros(), last_time_micros_);
+  CompactRange frontier = frontier_;
+  Hash prev = last_leaf_hash_;
+  Store::Batch batch = store_->NewBatch();
+  AppendResult result;
+  result.records.reserve(entries.size());
+  v1::Record record;
+  for (const PendingEntry& entry : entries) {
+    const uint64_t index = frontier.size();
+    record.set_index(index);
+    record.set_prev_leaf_hash(std::string(AsBytes(prev)));
+    record.set_integration_time_micros(time);
+    record.set_writer_key_id(entry.writer_key_id);
+    record.set_entry(entry.entry);
+    record.set_writer_signature(entry.writer_signature);
+    const std::string bytes = EncodeRecord(record);
+    const Hash leaf = LeafHash(bytes);
+    batch.Put(Column::kRecords, RecordKey(index), bytes);
+    batch.Put(Column::kLeaves, AsBytes(leaf), EncodeBigEndian64(index));
+    if (!entry.dedup_key.empty()) batch.Put(Column::kDedup, entry.dedup_key, EncodeBigEndian64(index));
+    frontier.Append(leaf, [&batch](const NodeId& id, const Hash& hash) {
+      batch.Put(Column::kTree, TreeKey(id), AsBytes(hash));
+    });
+    result.records.push_back({index, leaf});
+    prev = leaf;
+  }
+  for (const StatePut& put : state_puts) batch.Put(Column::kState, put.key, put.value);
+
+  Checkpoint checkpoint;
+  checkpoint.origin = origin();
+  checkpoint.size = frontier.size();
+  checkpoint.root = frontier.Root();
+  ASSIGN_OR_RETURN(std::string note, SignCheckpoint(checkpoint, log_key_));
+  batch.Put(Column::kCheckpoints, CheckpointKey(checkpoint.size), note);
+  assert(checkpoint.size == first + entries.size());
+
+  if (before_write_for_testing_) before_write_for_testing_();
+  RETURN_IF_ERROR(store_->Write(batch));
+
+  frontier_ = std::move(frontier);
+  last_leaf_hash_ = prev;
+  last_time_micros_ = time;
+  result.tree_size = checkpoint.size;
+  result.checkpoint = note;
+  std::lock_guard lock(mu_);
+  head_ = SignedHead{std::move(checkpoint), std::move(note)};
+  return result;
+}
+
+uint64_t Log::Size() const {
+  std::lock_guard lock(mu_);
+  return head_.checkpoint.size;
+}
+
+SignedHead Log::Head() const {
+  std::lock_guard lock(mu_);
+  return head_;
+}
+
+absl::Status Log::CheckTreeSize(uint64_t tree_size) const {
+  const uint64_t size = Size();
+  if (tree_size > size) {
+    return absl::OutOfRangeError("tree size " + std::to_string(tree_size) +
+                                 " is beyond the log's size " + std::to_string(size));
+  }
+  return absl::OkStatus();
+}
+
+NodeSource Log::Nodes() const {
+  return [this](std::span<const NodeId> ids) { return store_->GetNodes(ids); };
+}
+
+absl::StatusOr<std::string> Log::CheckpointAt(uint64_t size) const {
+  RETURN_IF_ERROR(CheckTreeSize(size));
+  absl::StatusOr<std::string> note = store_->Get(Column::kCheckpoints, CheckpointKey(size));
+  if (absl::IsNotFound(note.status())) {
+    return absl::NotFoundError("the log never signed a checkpoint of size " + std::to_string(size));
+  }
+  return note;
+}
+
+absl::StatusOr<uint64_t> Log::SignedSizeAtOrBelow(uint64_t size) const {
+  ASSIGN_OR_RETURN(auto found,
+                   store_->Last(Column::kCheckpoints, CheckpointKey(std::min(size, Size()))));
+  if (!found.has_value()) return absl::NotFoundError("no signed checkpoint at or below that size");
+  return DecodeBigEndian64(found->first);
+}
+
+absl::StatusOr<std::string> Log::GetRecord(uint64_t index) const {
+  const uint64_t size = Size();
+  if (index >= size) {
+    return absl::OutOfRangeError("record " + std::to_string(index) + " is beyond the log's size " +
+                                 std::to_string(size));
+  }
+  absl::StatusOr<std::string> bytes = store_->Get(Column::kRecords, RecordKey(index));
+  if (absl::IsNotFound(bytes.status())) {
+    return absl::DataLossError("record " + std::to_string(index) + " is missing from the store");
+  }
+  return bytes;
+}
+
+absl::Status Log::ScanRecords(uint64_t begin, uint64_t end,
+                              const std::function<bool(uint64_t, std::string_view)>& visit) const {
+  end = std::min(end, Size());
+  if (begin >= end) return absl::OkStatus();
+  uint64_t expected = begin;
+  absl::Status gap;
+  RETURN_IF_ERROR(store_->Scan(Column::kRecords, RecordKey(begin), RecordKey(end),
+                               [&](std::string_view key, std::string_view value) {
+                                 const uint64_t index = DecodeBigEndian64(key);
+                                 if (index != expected) {
+                                   gap = absl::DataLossError("record " + std::to_string(expected) +
+                                                             " is missing from the store");
+                                   return false;
+                                 }
+                                 ++expected;
+                                 return visit(index, value);
+                               }));
+  return gap;
+}
+
+absl::StatusOr<Hash> Log::LeafHashAt(uint64_t index) const {
+  const uint64_t size = Size();
+  if (index >= size) {
+    return absl::OutOfRangeError("record " + std::to_string(index) + " is beyond the log's size " +
+                                 std::to_string(size));
+  }
+  const NodeId id{0, index};
+  ASSIGN_OR_RETURN(std::vector<Hash> hashes, store_->GetNodes(std::span<const NodeId>(&id, 1)));
+  return hashes.front();
+}
+
+absl::StatusOr<uint64_t> Log::FindLeaf(const Hash& leaf_hash) const {
+  absl::StatusOr<std::string> index = store_->Get(Column::kLeaves, AsBytes(leaf_hash));
+  if (absl::IsNotFound(index.status())) return absl::NotFoundError("no record has that leaf hash");
+  if (!index.ok()) return index.status();
+  const uint64_t found = DecodeBigEndian64(*index);
+  if (found >= Size()) return absl::NotFoundError("no record has that leaf hash");
+  return found;
+}
+
+absl::StatusOr<uint64_t> Log::FindDedup(std::string_view dedup_key) const {
+  absl::StatusOr<std::string> index = store_->Get(Column::kDedup, dedup_key);
+  if (absl::IsNotFound(index.status())) return absl::NotFoundError("no record has that dedup key");
+  if (!index.ok()) return index.status();
+  return DecodeBigEndian64(*index);
+}
+
+absl::StatusOr<std::string> Log::GetState(std::string_view key) const {
+  return store_->Get(Column::kState, key);
+}
+
+absl::Status Log::ScanState(std::string_view prefix,
+                            const std::function<bool(std::string_view, std::string_view)>& visit) const {
+  return store_->Scan(Column::kState, prefix, {}, [&](std::string_view key, std::string_view value) {
+    if (key.substr(0, prefix.size()) != prefix) return false;
+    return visit(key, value);
+  });
+}
+
+absl::StatusOr<Hash> Log::RootAt(uint64_t tree_size) const {
+  RETURN_IF_ERROR(CheckTreeSize(tree_size));
+  return ComputeRoot(tree_size, Nodes());
+}
+
+absl::StatusOr<std::vector<Hash>> Log::InclusionProof(uint64_t index, uint64_t tree_size) const {
+  RETURN_IF_ERROR(CheckTreeSize(tree_size));
+  return ComputeInclusionProof(index, tree_size, Nodes());
+}
+
+absl::StatusOr<std::vector<Hash>> Log::ConsistencyProof(uint64_t size1, uint64_t size2) const {
+  RETURN_IF_ERROR(CheckTreeSize(size2));
+  return ComputeConsistencyProof(size1, size2, Nodes());
+}
+
+}  // namespace memoria

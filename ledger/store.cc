@@ -1,0 +1,219 @@
+#include "ledger/store.h"
+
+#include <rocksdb/cache.h>
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include <filesystem>
+
+#include "ledger/encoding.h"
+
+namespace memoria {
+namespace {
+
+constexpr const char* kColumnNames[kColumnCount] = {
+    "records", "tree", "checkpoints", "leaves", "dedup", "state", "meta"};
+
+}  // namespace
+
+absl::Status FromRocksDB(const rocksdb::Status& status, std::string_view context) {
+  if (status.ok()) return absl::OkStatus();
+  const std::string message = std::string(context) + ": " + status.ToString();
+  switch (status.code()) {
+    case rocksdb::Status::kNotFound:
+      return absl::NotFoundError(message);
+    case rocksdb::Status::kCorruption:
+      return absl::DataLossError(message);
+    case rocksdb::Status::kInvalidArgument:
+    case rocksdb::Status::kNotSupported:
+      return absl::FailedPreconditionError(message);
+    case rocksdb::Status::kIOError:
+    case rocksdb::Status::kBusy:
+    case rocksdb::Status::kTimedOut:
+    case rocksdb::Status::kTryAgain:
+      return absl::UnavailableError(message);
+    case rocksdb::Status::kAborted:
+      return absl::AbortedError(message);
+    default:
+      return absl::InternalError(message);
+  }
+}
+
+std::string RecordKey(uint64_t index) { return EncodeBigEndian64(index); }
+
+std::string TreeKey(const NodeId& node) {
+  return std::string(1, static_cast<char>(node.level)) + EncodeBigEndian64(node.index);
+}
+
+std::string CheckpointKey(uint64_t size) { return EncodeBigEndian64(size); }
+
+Store::Batch::Batch() : batch_(std::make_unique<rocksdb::WriteBatch>()) {}
+Store::Batch::~Batch() = default;
+Store::Batch::Batch(Batch&&) noexcept = default;
+
+void Store::Batch::Put(Column column, std::string_view key, std::string_view value) {
+  // WriteBatch::Put only fails when the batch exceeds its configured maximum
+  // size, which we never set.
+  batch_->Put(store_->Handle(column), rocksdb::Slice(key.data(), key.size()),
+              rocksdb::Slice(value.data(), value.size()))
+      .PermitUncheckedError();
+}
+
+size_t Store::Batch::ByteSize() const { return batch_->GetDataSize(); }
+
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
+  if (options.create_if_missing) {
+    std::error_code ec;
+    std::filesystem::create_directories(options.path, ec);
+    if (ec) return absl::UnavailableError("cannot create " + options.path + ": " + ec.message());
+  }
+  rocksdb::Options db_options;
+  db_options.create_if_missing = options.create_if_missing;
+  db_options.create_missing_column_families = options.create_if_missing;
+  db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+  db_options.paranoid_checks = true;
+  db_options.max_background_jobs = 2;
+  db_options.max_open_files = 512;
+
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  table.cache_index_and_filter_blocks = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  rocksdb::ColumnFamilyOptions cf_options;
+  cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  cf_options.write_buffer_size = 64 << 20;
+  cf_options.compression = rocksdb::kNoCompression;  // hashes, signatures and entries barely compress
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> columns;
+  columns.emplace_back(rocksdb::kDefaultColumnFamilyName, cf_options);
+  for (const char* name : kColumnNames) columns.emplace_back(name, cf_options);
+
+  std::unique_ptr<Store> store(new Store());
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  if (absl::Status s = FromRocksDB(
+          rocksdb::DB::Open(db_options, options.path, columns, &handles, &db),
+          "opening RocksDB at " + options.path);
+      !s.ok()) {
+    return s;
+  }
+  store->db_.reset(db);
+  store->handles_ = std::move(handles);
+  return store;
+}
+
+Store::~Store() {
+  if (!db_) return;
+  for (rocksdb::ColumnFamilyHandle* handle : handles_) {
+    db_->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
+  }
+  db_->Close().PermitUncheckedError();
+}
+
+rocksdb::ColumnFamilyHandle* Store::Handle(Column column) const {
+  return handles_[static_cast<size_t>(column) + 1];  // [0] is RocksDB's default family
+}
+
+Store::Batch Store::NewBatch() {
+  Batch batch;
+  batch.store_ = this;
+  return batch;
+}
+
+absl::Status Store::Write(Batch& batch) {
+  rocksdb::WriteOptions options;
+  options.sync = true;
+  return FromRocksDB(db_->Write(options, batch.batch_.get()), "writing a batch");
+}
+
+absl::StatusOr<std::string> Store::Get(Column column, std::string_view key) const {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), Handle(column),
+                               rocksdb::Slice(key.data(), key.size()), &value);
+  if (!s.ok()) return FromRocksDB(s, std::string("reading ") + kColumnNames[static_cast<int>(column)]);
+  return value;
+}
+
+absl::StatusOr<std::vector<std::optional<std::string>>> Store::MultiGet(
+    Column column, std::span<const std::string> keys) const {
+  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  db_->MultiGet(rocksdb::ReadOptions(), Handle(column), keys.size(), slices.data(), values.data(),
+                statuses.data());
+  std::vector<std::optional<std::string>> out(keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (statuses[i].IsNotFound()) continue;
+    if (!statuses[i].ok()) {
+      return FromRocksDB(statuses[i], std::string("reading ") + kColumnNames[static_cast<int>(column)]);
+    }
+    out[i] = values[i].ToString();
+  }
+  return out;
+}
+
+absl::StatusOr<std::optional<std::pair<std::string, std::string>>> Store::Last(
+    Column column, std::string_view at_or_before) const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), Handle(column)));
+  if (at_or_before.empty()) {
+    it->SeekToLast();
+  } else {
+    it->SeekForPrev(rocksdb::Slice(at_or_before.data(), at_or_before.size()));
+  }
+  if (!it->Valid()) {
+    if (absl::Status s = FromRocksDB(it->status(), "seeking the last key"); !s.ok()) return s;
+    return std::nullopt;
+  }
+  return std::make_pair(it->key().ToString(), it->value().ToString());
+}
+
+absl::Status Store::Scan(Column column, std::string_view begin, std::string_view end,
+                         const std::function<bool(std::string_view, std::string_view)>& visit) const {
+  rocksdb::ReadOptions options;
+  rocksdb::Slice upper(end.data(), end.size());
+  if (!end.empty()) options.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options, Handle(column)));
+  for (it->Seek(rocksdb::Slice(begin.data(), begin.size())); it->Valid(); it->Next()) {
+    const rocksdb::Slice k = it->key();
+    const rocksdb::Slice v = it->value();
+    if (!visit({k.data(), k.size()}, {v.data(), v.size()})) return absl::OkStatus();
+  }
+  return FromRocksDB(it->status(), std::string("scanning ") + kColumnNames[static_cast<int>(column)]);
+}
+
+absl::StatusOr<std::vector<Hash>> Store::GetNodes(std::span<const NodeId> nodes) const {
+  std::vector<std::string> keys;
+  keys.reserve(nodes.size());
+  for (const NodeId& node : nodes) keys.push_back(TreeKey(node));
+  absl::StatusOr<std::vector<std::optional<std::string>>> values = MultiGet(Column::kTree, keys);
+  if (!values.ok()) return values.status();
+  std::vector<Hash> hashes;
+  hashes.reserve(nodes.size());
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    const std::optional<std::string>& value = (*values)[i];
+    if (!value || value->size() != kHashSize) {
+      return absl::DataLossError("tree hash at level " + std::to_string(nodes[i].level) +
+                                 " index " + std::to_string(nodes[i].index) +
+                                 (value ? " is not 32 bytes" : " is missing"));
+    }
+    hashes.push_back(*HashFromBytes(*value));
+  }
+  return hashes;
+}
+
+uint64_t Store::ApproximateDiskBytes() const {
+  uint64_t total = 0;
+  for (size_t i = 0; i < handles_.size(); ++i) {
+    uint64_t bytes = 0;
+    if (db_->GetIntProperty(handles_[i], rocksdb::DB::Properties::kLiveSstFilesSize, &bytes)) {
+      total += bytes;
+    }
+  }
+  return total;
+}
+
+}  // namespace memoria
