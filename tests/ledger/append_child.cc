@@ -1,0 +1,29 @@
+// A child process for crash_test: appends batches of 50 records to the log at
+// argv[1] until it is killed, or kills itself (SIGKILL) after building batch
+// number argv[2] and before writing it.
+//
+//   ledger_append_child DIR [KILL_BEFORE_BATCH]
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "ledger/log.h"
+#include "tests/ledger/crash_batch.h"
+
+int main(int argc, char** argv) {
+  if (argc < 2) return 2;
+  const long kill_before_batch = argc > 2 ? std::strtol(argv[2], nullptr, 10) : -1;
+  memoria::InitCrypto();
+  long batches = 0;
+  memoria::LogOptions options{.path = argv[1]};
+  options.before_write_for_testing = [&] {
+    if (batches == kill_before_batch) raise(SIGKILL);
+  };
+  auto log = memoria::Log::Open(options, memoria::testing::CrashLogKey());
+  if (!log.ok()) return 3;
+  for (;; ++batches) {
+    if (!(*log)->Append(memoria::testing::CrashBatch((*log)->Size())).ok()) return 4;
+  }
+}
