@@ -1,0 +1,220 @@
+#include "server/config.h"
+
+#include <cstdint>
+#include <iostream>
+#include <string>
+#include <string_view>
+
+#include "CLI/CLI.hpp"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+#ifndef MEMORIA_VERSION
+#define MEMORIA_VERSION "unknown"
+#endif
+
+namespace memoria::server {
+namespace {
+
+constexpr std::string_view kLevels[] = {"trace", "debug", "info",    "warn",
+                                        "error", "critical", "off"};
+
+constexpr char kDescription[] = R"(memoria-server: the memoria append-only audit ledger over gRPC.
+
+Services append entries signed by their registered writer keys; anyone reads
+records, checkpoints and proofs. On first start the server creates the RocksDB
+log under --data-dir and generates the log key (<data-dir>/keys/log.key) and,
+unless --admin-vkey is given, an administrator key (<data-dir>/keys/admin.key),
+both private key files of mode 0600; it prints their verifier keys.
+
+Transport: by default it listens on 127.0.0.1:50051 in plaintext and logs a
+warning. Give --tls-cert and --tls-key for TLS, and --client-ca as well to
+require client certificates (mTLS). Listening on a non-loopback address without
+TLS requires --plaintext.
+
+Every flag can also be set with an environment variable MEMORIA_<FLAG> (for
+example MEMORIA_DATA_DIR, MEMORIA_LISTEN) or in a file given with --config
+(TOML/INI: data-dir = "data"); flags win over the environment, which wins over
+the file.
+
+SIGTERM or SIGINT stops intake, finishes queued batches, waits up to
+--shutdown-grace-seconds for in-flight calls and exits 0.)";
+
+std::string KeyPathOrDefault(const std::string& path, const std::string& data_dir,
+                             const char* file) {
+  if (!path.empty()) return path;
+  return absl::StrCat(data_dir, "/keys/", file);
+}
+
+// Splits "host:port" or "[v6]:port"; false if malformed.
+bool SplitHostPort(const std::string& listen, std::string& host, std::string& port) {
+  if (!listen.empty() && listen.front() == '[') {
+    const size_t close = listen.find(']');
+    if (close == std::string::npos || close + 1 >= listen.size() || listen[close + 1] != ':') {
+      return false;
+    }
+    host = listen.substr(1, close - 1);
+    port = listen.substr(close + 2);
+  } else {
+    const size_t colon = listen.rfind(':');
+    if (colon == std::string::npos) return false;
+    host = listen.substr(0, colon);
+    port = listen.substr(colon + 1);
+  }
+  uint32_t number = 0;
+  return !port.empty() && absl::SimpleAtoi(port, &number) && number <= 65535;
+}
+
+}  // namespace
+
+std::string ServerConfig::LogKeyPath() const {
+  return KeyPathOrDefault(log_key_file, data_dir, "log.key");
+}
+
+std::string ServerConfig::AdminKeyPath() const {
+  return KeyPathOrDefault(admin_key_file, data_dir, "admin.key");
+}
+
+bool IsLoopbackAddress(const std::string& listen) {
+  std::string host, port;
+  if (!SplitHostPort(listen, host, port)) return false;
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+std::optional<int> ParseServerFlags(int argc, const char* const* argv, ServerConfig& config) {
+  CLI::App app(kDescription, "memoria-server");
+  app.set_config("--config", "", "Read flags from this TOML/INI file");
+  app.set_version_flag("--version", MEMORIA_VERSION);
+
+  int64_t max_wait_micros = absl::ToInt64Microseconds(config.batch.max_wait);
+  int64_t grace_seconds = absl::ToInt64Seconds(config.shutdown_grace);
+  bool no_reflection = !config.reflection;
+
+  auto env = [](CLI::Option* option, const char* name) { return option->envname(name); };
+  env(app.add_option("--data-dir", config.data_dir, "RocksDB directory of the log")
+          ->capture_default_str(),
+      "MEMORIA_DATA_DIR");
+  env(app.add_option("--listen", config.listen, "host:port to listen on (port 0: any free port)")
+          ->capture_default_str(),
+      "MEMORIA_LISTEN");
+  env(app.add_option("--port-file", config.port_file,
+                     "Write the bound port to this file once serving"),
+      "MEMORIA_PORT_FILE");
+  env(app.add_option("--log-key-file", config.log_key_file,
+                     "Log private key file (default <data-dir>/keys/log.key; generated if missing)"),
+      "MEMORIA_LOG_KEY_FILE");
+  env(app.add_option("--origin", config.origin,
+                     "Origin (log key name) for a newly generated log key")
+          ->capture_default_str(),
+      "MEMORIA_ORIGIN");
+  env(app.add_option("--admin-vkey", config.admin_vkey,
+                     "Administrator verifier key (name+hex8+base64) allowed to register and "
+                     "revoke writers"),
+      "MEMORIA_ADMIN_VKEY");
+  env(app.add_option("--admin-key-file", config.admin_key_file,
+                     "Administrator private key file, used when --admin-vkey is not given "
+                     "(default <data-dir>/keys/admin.key; generated if missing)"),
+      "MEMORIA_ADMIN_KEY_FILE");
+  env(app.add_option("--max-entry-bytes", config.max_entry_bytes, "Largest accepted entry")
+          ->capture_default_str(),
+      "MEMORIA_MAX_ENTRY_BYTES");
+  env(app.add_option("--max-batch-entries", config.max_batch_entries,
+                     "Most entries in one AppendBatch call")
+          ->capture_default_str(),
+      "MEMORIA_MAX_BATCH_ENTRIES");
+  env(app.add_option("--max-message-bytes", config.max_message_bytes,
+                     "Largest gRPC message received")
+          ->capture_default_str(),
+      "MEMORIA_MAX_MESSAGE_BYTES");
+  env(app.add_option("--batch-max-entries", config.batch.max_entries,
+                     "Most entries per sequenced batch (one synced write)")
+          ->capture_default_str(),
+      "MEMORIA_BATCH_MAX_ENTRIES");
+  env(app.add_option("--batch-max-bytes", config.batch.max_bytes,
+                     "Most entry bytes per sequenced batch")
+          ->capture_default_str(),
+      "MEMORIA_BATCH_MAX_BYTES");
+  env(app.add_option("--batch-max-wait-micros", max_wait_micros,
+                     "Longest wait for a batch to fill, from its oldest request's arrival")
+          ->capture_default_str(),
+      "MEMORIA_BATCH_MAX_WAIT_MICROS");
+  env(app.add_option("--tls-cert", config.tls_cert_file, "PEM server certificate chain (TLS)"),
+      "MEMORIA_TLS_CERT");
+  env(app.add_option("--tls-key", config.tls_key_file, "PEM server private key (TLS)"),
+      "MEMORIA_TLS_KEY");
+  env(app.add_option("--client-ca", config.client_ca_file,
+                     "PEM CA bundle; clients must present a certificate it signed (mTLS)"),
+      "MEMORIA_CLIENT_CA");
+  env(app.add_flag("--plaintext", config.plaintext,
+                   "Allow plaintext on a non-loopback address (loopback is plaintext by default "
+                   "when no certificate is given)"),
+      "MEMORIA_PLAINTEXT");
+  env(app.add_flag("--no-reflection", no_reflection, "Do not serve gRPC server reflection"),
+      "MEMORIA_NO_REFLECTION");
+  env(app.add_option("--log-level", config.log_level,
+                     "trace, debug (shows every rejected request), info, warn, error, critical, "
+                     "off")
+          ->capture_default_str(),
+      "MEMORIA_LOG_LEVEL");
+  env(app.add_option("--shutdown-grace-seconds", grace_seconds,
+                     "On SIGTERM/SIGINT, how long in-flight calls may take before they are "
+                     "cancelled")
+          ->capture_default_str(),
+      "MEMORIA_SHUTDOWN_GRACE_SECONDS");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  config.batch.max_wait = absl::Microseconds(max_wait_micros);
+  config.shutdown_grace = absl::Seconds(grace_seconds);
+  config.reflection = !no_reflection;
+  return std::nullopt;
+}
+
+absl::Status ValidateServerConfig(const ServerConfig& config) {
+  if (config.data_dir.empty()) return absl::InvalidArgumentError("--data-dir is empty");
+  std::string host, port;
+  if (!SplitHostPort(config.listen, host, port)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--listen \"", config.listen, "\" is not host:port"));
+  }
+  if (config.max_entry_bytes == 0 || config.max_batch_entries == 0 ||
+      config.max_message_bytes == 0 || config.batch.max_entries == 0 ||
+      config.batch.max_bytes == 0) {
+    return absl::InvalidArgumentError("size and count limits must be positive");
+  }
+  if (config.max_message_bytes > static_cast<size_t>(INT32_MAX)) {
+    return absl::InvalidArgumentError("--max-message-bytes must fit in 31 bits");
+  }
+  if (config.batch.max_wait < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--batch-max-wait-micros must not be negative");
+  }
+  if (config.shutdown_grace < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--shutdown-grace-seconds must not be negative");
+  }
+  if (config.tls_cert_file.empty() != config.tls_key_file.empty()) {
+    return absl::InvalidArgumentError("--tls-cert and --tls-key go together");
+  }
+  if (!config.client_ca_file.empty() && config.tls_cert_file.empty()) {
+    return absl::InvalidArgumentError("--client-ca (mTLS) needs --tls-cert and --tls-key");
+  }
+  if (config.plaintext && !config.tls_cert_file.empty()) {
+    return absl::InvalidArgumentError("--plaintext contradicts --tls-cert");
+  }
+  if (UsesPlaintext(config) && !config.plaintext && !IsLoopbackAddress(config.listen)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "refusing to serve plaintext on the non-loopback address ", config.listen,
+        ": give --tls-cert and --tls-key, or --plaintext to accept it"));
+  }
+  bool known_level = false;
+  for (std::string_view level : kLevels) known_level |= config.log_level == level;
+  if (!known_level) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown --log-level \"", config.log_level, "\""));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace memoria::server

@@ -1,0 +1,110 @@
+// ServerConfig: everything memoria-server can be told at start, with the
+// embedded defaults, and the command line that fills it.
+//
+//   ServerConfig config;
+//   if (std::optional<int> exit_code = ParseServerFlags(argc, argv, config)) return *exit_code;
+//   RETURN_IF_ERROR(ValidateServerConfig(config));
+//
+// Every flag may also come from an environment variable (MEMORIA_<FLAG>, for
+// example MEMORIA_DATA_DIR) or from a TOML/INI file given with --config; flags
+// win over the environment, which wins over the file.
+//
+// Transport security: with --tls-cert/--tls-key the server speaks TLS, and with
+// --client-ca also requires and verifies client certificates (mTLS). Without a
+// certificate it speaks plaintext, which is allowed on a loopback address
+// (127.0.0.1, ::1, localhost; logged as a warning) and elsewhere only with an
+// explicit --plaintext.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+
+namespace memoria::server {
+
+// Bounds of one sequenced batch (one synced write, one checkpoint signature).
+struct BatchLimits {
+  // At most this many entries per batch (an AppendBatch call is never split,
+  // so a single call may exceed it up to ServerConfig::max_batch_entries).
+  size_t max_entries = 1000;
+  // At most about this many entry bytes per batch.
+  size_t max_bytes = 4 << 20;
+  // How long the sequencer waits for more entries, counted from the arrival of
+  // the oldest queued request, before writing a batch that is not yet full.
+  absl::Duration max_wait = absl::Milliseconds(2);
+};
+
+struct ServerConfig {
+  // The RocksDB directory of the log (created on first start).
+  std::string data_dir = "data";
+  // host:port to listen on; port 0 picks a free port (see Server::port()).
+  std::string listen = "127.0.0.1:50051";
+  // If non-empty, the bound port is written to this file once serving.
+  std::string port_file;
+
+  // The log's private key; generated (mode 0600) on first start if missing.
+  // Empty means <data_dir>/keys/log.key.
+  std::string log_key_file;
+  // The log's origin: the name of a newly generated log key. An existing key
+  // file's name wins (a warning is logged when they differ).
+  std::string origin = "memoria.local/log";
+  // The administrator's verifier key (name+hex8+base64), who may register and
+  // revoke writers. When empty, the administrator's private key file is used
+  // (see admin_key_file).
+  std::string admin_vkey;
+  // The administrator's private key file: read for its public half, and
+  // generated (mode 0600) on first start if missing. Empty means
+  // <data_dir>/keys/admin.key. Ignored when admin_vkey is set.
+  std::string admin_key_file;
+
+  // Largest accepted serialized Entry, in bytes.
+  size_t max_entry_bytes = 64 << 10;
+  // Most entries in one AppendBatch call.
+  size_t max_batch_entries = 1000;
+  // Largest gRPC message the server receives (larger: RESOURCE_EXHAUSTED).
+  size_t max_message_bytes = 4 << 20;
+  BatchLimits batch;
+
+  // PEM server certificate chain and private key: TLS when both are given.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  // PEM CA bundle: clients must present a certificate signed by it (mTLS).
+  std::string client_ca_file;
+  // Allow plaintext on a non-loopback address.
+  bool plaintext = false;
+
+  // Serve grpc.reflection.v1alpha.ServerReflection.
+  bool reflection = true;
+  // spdlog level: trace, debug, info, warn, error, critical, off.
+  std::string log_level = "info";
+  // How long a shutdown may wait for in-flight calls before cancelling them.
+  absl::Duration shutdown_grace = absl::Seconds(10);
+
+  // The effective key file paths (the defaults under data_dir when empty).
+  std::string LogKeyPath() const;
+  std::string AdminKeyPath() const;
+};
+
+// Parses the command line (and MEMORIA_* environment, and --config file) into
+// `config`, starting from the values it already holds. Returns an exit code
+// when the process should stop now: 0 after --help or --version, 2 after a
+// usage error (the message is printed to stderr).
+std::optional<int> ParseServerFlags(int argc, const char* const* argv, ServerConfig& config);
+
+// INVALID_ARGUMENT naming the problem if the config is inconsistent: limits of
+// zero, a certificate without its key, a client CA without TLS, plaintext
+// together with TLS, plaintext on a non-loopback address without --plaintext,
+// an unknown log level, an unparsable listen address.
+absl::Status ValidateServerConfig(const ServerConfig& config);
+
+// True if `listen` (host:port) names a loopback host.
+bool IsLoopbackAddress(const std::string& listen);
+
+// True if the config serves without TLS.
+inline bool UsesPlaintext(const ServerConfig& config) { return config.tls_cert_file.empty(); }
+
+}  // namespace memoria::server

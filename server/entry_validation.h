@@ -1,0 +1,70 @@
+// Entry validation: everything about one incoming SignedEntry that can be
+// decided without the sequencer — shape, limits, the signing key, and the
+// Ed25519 signature. It runs in the gRPC handler threads, in parallel on all
+// cores; the sequencer only re-checks what can change between validation and
+// sequencing (dedup, revocation, registry transitions).
+//
+//   ASSIGN_OR_RETURN(ValidatedEntry entry,
+//                    ValidateEntry(signed_entry, admin_verifier, registry, limits));
+//
+// Keys: an entry names its key by (SignedEntry.key_id, Entry.writer). The
+// administrator key may sign only writer_registered / writer_revoked entries;
+// every other entry must be signed by a registered, unrevoked writer.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "ledger/keys.h"
+#include "ledger/log.h"
+#include "memoria/v1/entry.pb.h"
+#include "memoria/v1/ledger.pb.h"
+#include "server/writer_registry.h"
+
+namespace memoria::server {
+
+inline constexpr size_t kMaxRequestIdBytes = 128;
+inline constexpr size_t kMaxEventTypeBytes = 64;
+
+struct ValidationLimits {
+  size_t max_entry_bytes = 64 << 10;
+};
+
+// What an entry does to the ledger's own administration.
+enum class EntryKind { kGeneric, kRegisterWriter, kRevokeWriter };
+
+struct ValidatedEntry {
+  // Ready for Log::Append, with the dedup key set (see DedupKey).
+  PendingEntry pending;
+  // Entry.writer and Entry.request_id.
+  std::string writer;
+  std::string request_id;
+  EntryKind kind = EntryKind::kGeneric;
+  // For kRegisterWriter / kRevokeWriter: the writer key concerned (its vkey
+  // parses) and the description of a registration.
+  std::optional<Verifier> subject;
+  std::string description;
+};
+
+// The idempotency key of (key id, writer, request id):
+// hex8(key id) + writer + '\n' + request id.
+std::string DedupKey(uint32_t key_id, std::string_view writer, std::string_view request_id);
+
+// Checks one signed entry. Errors, each with a message naming the problem:
+//   INVALID_ARGUMENT  empty or oversized entry bytes, not a memoria.v1.Entry,
+//                     empty writer, request id not 1..128 bytes, no event, a
+//                     generic type outside [a-z0-9_.-]{1,64}, a malformed vkey
+//                     in a writer event, a signature not 64 bytes;
+//   PERMISSION_DENIED unknown or revoked writer key, or a writer event not
+//                     signed by the administrator;
+//   UNAUTHENTICATED   the signature does not verify under the named key.
+absl::StatusOr<ValidatedEntry> ValidateEntry(const v1::SignedEntry& signed_entry,
+                                             const Verifier& admin,
+                                             const WriterRegistry& registry,
+                                             const ValidationLimits& limits);
+
+}  // namespace memoria::server

@@ -1,0 +1,287 @@
+#include "server/ledger_service.h"
+
+#include <chrono>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "ledger/checkpoint.h"
+#include "ledger/hash.h"
+#include "ledger/status.h"
+#include "server/grpc_status.h"
+#include "spdlog/spdlog.h"
+
+#ifndef MEMORIA_VERSION
+#define MEMORIA_VERSION "unknown"
+#endif
+
+namespace memoria::server {
+namespace {
+
+// How often a waiting append or an idle Watch looks at its call's state.
+constexpr absl::Duration kPollInterval = absl::Milliseconds(20);
+
+bool DeadlinePassed(const grpc::ServerContext& context) {
+  return std::chrono::system_clock::now() > context.deadline();
+}
+
+// The latest signed size; NOT_FOUND if the log signed nothing yet.
+absl::StatusOr<SignedHead> LatestHead(const Log& log) {
+  SignedHead head = log.Head();
+  if (head.note.empty()) return absl::NotFoundError("the log has signed no checkpoint yet");
+  return head;
+}
+
+}  // namespace
+
+LedgerService::LedgerService(Log& log, WriterRegistry& registry, Sequencer& sequencer,
+                             Verifier admin, const LedgerServiceOptions& options)
+    : log_(log),
+      registry_(registry),
+      sequencer_(sequencer),
+      admin_(std::move(admin)),
+      options_(options) {}
+
+grpc::Status LedgerService::Reject(grpc::ServerContext& context, const char* method,
+                                   const absl::Status& status) {
+  rejected_.fetch_add(1, std::memory_order_relaxed);
+  spdlog::debug("rejected {} from {}: {}", method, context.peer(), status.ToString());
+  return ToGrpcStatus(status);
+}
+
+absl::StatusOr<std::vector<v1::Receipt>> LedgerService::AppendEntries(
+    grpc::ServerContext& context, const std::vector<const v1::SignedEntry*>& entries) {
+  std::vector<ValidatedEntry> validated;
+  validated.reserve(entries.size());
+  for (size_t i = 0; i < entries.size(); ++i) {
+    absl::StatusOr<ValidatedEntry> entry =
+        ValidateEntry(*entries[i], admin_, registry_, options_.validation);
+    if (!entry.ok()) {
+      if (entries.size() == 1) return entry.status();
+      return absl::Status(entry.status().code(),
+                          absl::StrCat("entry ", i, ": ", entry.status().message()));
+    }
+    validated.push_back(*std::move(entry));
+  }
+
+  ASSIGN_OR_RETURN(std::shared_ptr<Submission> submission,
+                   sequencer_.Submit(std::move(validated)));
+  while (!submission->WaitFor(kPollInterval)) {
+    const bool deadline = DeadlinePassed(context);
+    if ((deadline || context.IsCancelled()) && submission->Withdraw()) {
+      return deadline ? absl::DeadlineExceededError(
+                            "deadline passed before the entries were sequenced; nothing was "
+                            "appended")
+                      : absl::CancelledError(
+                            "call cancelled before the entries were sequenced; nothing was "
+                            "appended");
+    }
+  }
+  const absl::StatusOr<BatchOutcome>& outcome = submission->result();
+  RETURN_IF_ERROR(outcome.status());
+
+  // Proofs are computed here, in parallel, not in the sequencer.
+  std::vector<v1::Receipt> receipts;
+  receipts.reserve(outcome->entries.size());
+  for (const EntryOutcome& entry : outcome->entries) {
+    ASSIGN_OR_RETURN(std::vector<Hash> proof, log_.InclusionProof(entry.index, outcome->tree_size));
+    v1::Receipt& receipt = receipts.emplace_back();
+    receipt.set_index(entry.index);
+    receipt.set_leaf_hash(std::string(AsBytes(entry.leaf_hash)));
+    receipt.set_tree_size(outcome->tree_size);
+    for (const Hash& hash : proof) receipt.add_inclusion_proof(std::string(AsBytes(hash)));
+    receipt.set_checkpoint(outcome->checkpoint);
+    receipt.set_duplicate(entry.duplicate);
+  }
+  return receipts;
+}
+
+grpc::Status LedgerService::Append(grpc::ServerContext* context, const v1::AppendRequest* request,
+                                   v1::Receipt* response) {
+  if (!request->has_entry()) {
+    return Reject(*context, "Append", absl::InvalidArgumentError("the request has no entry"));
+  }
+  absl::StatusOr<std::vector<v1::Receipt>> receipts = AppendEntries(*context, {&request->entry()});
+  if (!receipts.ok()) return Reject(*context, "Append", receipts.status());
+  *response = std::move(receipts->front());
+  return grpc::Status::OK;
+}
+
+grpc::Status LedgerService::AppendBatch(grpc::ServerContext* context,
+                                        const v1::AppendBatchRequest* request,
+                                        v1::AppendBatchResponse* response) {
+  const int count = request->entries_size();
+  if (count == 0) {
+    return Reject(*context, "AppendBatch", absl::InvalidArgumentError("the batch has no entries"));
+  }
+  if (static_cast<size_t>(count) > options_.max_batch_entries) {
+    return Reject(*context, "AppendBatch",
+                  absl::InvalidArgumentError(absl::StrCat("the batch has ", count,
+                                                          " entries, more than the limit of ",
+                                                          options_.max_batch_entries)));
+  }
+  std::vector<const v1::SignedEntry*> entries;
+  entries.reserve(static_cast<size_t>(count));
+  for (const v1::SignedEntry& entry : request->entries()) entries.push_back(&entry);
+  absl::StatusOr<std::vector<v1::Receipt>> receipts = AppendEntries(*context, entries);
+  if (!receipts.ok()) return Reject(*context, "AppendBatch", receipts.status());
+  for (v1::Receipt& receipt : *receipts) *response->add_receipts() = std::move(receipt);
+  return grpc::Status::OK;
+}
+
+grpc::Status LedgerService::GetRecord(grpc::ServerContext*, const v1::GetRecordRequest* request,
+                                      v1::RecordResponse* response) {
+  absl::StatusOr<std::string> record = log_.GetRecord(request->index());
+  if (!record.ok()) return ToGrpcStatus(record.status());
+  response->set_index(request->index());
+  response->set_leaf(*std::move(record));
+  return grpc::Status::OK;
+}
+
+grpc::Status LedgerService::GetRecords(grpc::ServerContext* context,
+                                       const v1::GetRecordsRequest* request,
+                                       grpc::ServerWriter<v1::RecordResponse>* writer) {
+  const uint64_t size = log_.Size();
+  const uint64_t end = request->end() == 0 || request->end() > size ? size : request->end();
+  if (request->start() >= end) return grpc::Status::OK;
+  bool cancelled = false;
+  absl::Status status = log_.ScanRecords(
+      request->start(), end, [&](uint64_t index, std::string_view bytes) {
+        v1::RecordResponse response;
+        response.set_index(index);
+        response.set_leaf(std::string(bytes));
+        if (context->IsCancelled() || !writer->Write(response)) {
+          cancelled = true;
+          return false;
+        }
+        return true;
+      });
+  if (cancelled) return grpc::Status(grpc::StatusCode::CANCELLED, "the client went away");
+  return ToGrpcStatus(status);
+}
+
+grpc::Status LedgerService::Watch(grpc::ServerContext* context, const v1::WatchRequest* request,
+                                  grpc::ServerWriter<v1::RecordResponse>* writer) {
+  uint64_t next = request->start();
+  while (!context->IsCancelled()) {
+    const uint64_t size = log_.Size();
+    if (next < size) {
+      bool gone = false;
+      absl::Status status = log_.ScanRecords(next, size, [&](uint64_t index, std::string_view bytes) {
+        v1::RecordResponse response;
+        response.set_index(index);
+        response.set_leaf(std::string(bytes));
+        if (context->IsCancelled() || !writer->Write(response)) {
+          gone = true;
+          return false;
+        }
+        next = index + 1;
+        return true;
+      });
+      if (gone) return grpc::Status(grpc::StatusCode::CANCELLED, "the client went away");
+      if (!status.ok()) return ToGrpcStatus(status);
+      continue;
+    }
+    if (sequencer_.stopped()) {
+      return grpc::Status(grpc::StatusCode::UNAVAILABLE, "the server is shutting down");
+    }
+    sequencer_.WaitForGrowth(next, kPollInterval * 5);
+  }
+  return grpc::Status(grpc::StatusCode::CANCELLED, "the client went away");
+}
+
+grpc::Status LedgerService::GetCheckpoint(grpc::ServerContext*,
+                                          const v1::GetCheckpointRequest* request,
+                                          v1::CheckpointResponse* response) {
+  std::string note;
+  if (request->tree_size() == 0) {
+    absl::StatusOr<SignedHead> head = LatestHead(log_);
+    if (!head.ok()) return ToGrpcStatus(head.status());
+    note = std::move(head->note);
+  } else {
+    absl::StatusOr<std::string> at = log_.CheckpointAt(request->tree_size());
+    if (!at.ok()) return ToGrpcStatus(at.status());
+    note = *std::move(at);
+  }
+  absl::StatusOr<Checkpoint> checkpoint = OpenCheckpoint(note, log_.verifier());
+  if (!checkpoint.ok()) {
+    return ToGrpcStatus(absl::DataLossError(absl::StrCat(
+        "stored checkpoint does not open under the log key: ", checkpoint.status().message())));
+  }
+  response->set_tree_size(checkpoint->size);
+  response->set_root_hash(std::string(AsBytes(checkpoint->root)));
+  response->set_note(std::move(note));
+  return grpc::Status::OK;
+}
+
+grpc::Status LedgerService::GetInclusionProof(grpc::ServerContext*,
+                                              const v1::GetInclusionProofRequest* request,
+                                              v1::InclusionProof* response) {
+  const uint64_t tree_size =
+      request->tree_size() != 0 ? request->tree_size() : log_.Head().checkpoint.size;
+  uint64_t index = 0;
+  switch (request->leaf_case()) {
+    case v1::GetInclusionProofRequest::kIndex:
+      index = request->index();
+      break;
+    case v1::GetInclusionProofRequest::kLeafHash: {
+      absl::StatusOr<Hash> hash = HashFromBytes(request->leaf_hash());
+      if (!hash.ok()) return ToGrpcStatus(hash.status());
+      absl::StatusOr<uint64_t> found = log_.FindLeaf(*hash);
+      if (!found.ok()) return ToGrpcStatus(found.status());
+      index = *found;
+      break;
+    }
+    case v1::GetInclusionProofRequest::LEAF_NOT_SET:
+      return ToGrpcStatus(absl::InvalidArgumentError("give an index or a leaf_hash"));
+  }
+  if (index >= tree_size) {
+    return ToGrpcStatus(absl::OutOfRangeError(
+        absl::StrCat("index ", index, " is not in a tree of ", tree_size, " leaves")));
+  }
+  absl::StatusOr<std::vector<Hash>> proof = log_.InclusionProof(index, tree_size);
+  if (!proof.ok()) return ToGrpcStatus(proof.status());
+  absl::StatusOr<Hash> leaf_hash = log_.LeafHashAt(index);
+  if (!leaf_hash.ok()) return ToGrpcStatus(leaf_hash.status());
+  response->set_index(index);
+  response->set_tree_size(tree_size);
+  response->set_leaf_hash(std::string(AsBytes(*leaf_hash)));
+  for (const Hash& hash : *proof) response->add_hashes(std::string(AsBytes(hash)));
+  return grpc::Status::OK;
+}
+
+grpc::Status LedgerService::GetConsistencyProof(grpc::ServerContext*,
+                                                const v1::GetConsistencyProofRequest* request,
+                                                v1::ConsistencyProof* response) {
+  const uint64_t second =
+      request->second() != 0 ? request->second() : log_.Head().checkpoint.size;
+  if (request->first() > second) {
+    return ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat(
+        "first size ", request->first(), " is larger than second size ", second)));
+  }
+  absl::StatusOr<std::vector<Hash>> proof = log_.ConsistencyProof(request->first(), second);
+  if (!proof.ok()) return ToGrpcStatus(proof.status());
+  absl::StatusOr<Hash> first_root = log_.RootAt(request->first());
+  if (!first_root.ok()) return ToGrpcStatus(first_root.status());
+  absl::StatusOr<Hash> second_root = log_.RootAt(second);
+  if (!second_root.ok()) return ToGrpcStatus(second_root.status());
+  response->set_first(request->first());
+  response->set_second(second);
+  response->set_first_root(std::string(AsBytes(*first_root)));
+  response->set_second_root(std::string(AsBytes(*second_root)));
+  for (const Hash& hash : *proof) response->add_hashes(std::string(AsBytes(hash)));
+  return grpc::Status::OK;
+}
+
+grpc::Status LedgerService::GetInfo(grpc::ServerContext*, const v1::GetInfoRequest*,
+                                    v1::Info* response) {
+  response->set_origin(log_.origin());
+  response->set_vkey(log_.verifier().ToString());
+  response->set_version(MEMORIA_VERSION);
+  response->set_tree_size(log_.Head().checkpoint.size);
+  response->set_admin_vkey(admin_.ToString());
+  for (v1::WriterInfo& writer : registry_.List()) *response->add_writers() = std::move(writer);
+  return grpc::Status::OK;
+}
+
+}  // namespace memoria::server

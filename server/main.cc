@@ -1,0 +1,74 @@
+// memoria-server: see `memoria-server --help` and server/server.h.
+#include <signal.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <ctime>
+
+#include "server/config.h"
+#include "server/server.h"
+#include "spdlog/spdlog.h"
+
+namespace {
+
+constexpr int kSummarySeconds = 60;
+
+// Waits for SIGTERM or SIGINT (blocked in every thread, so no handler runs),
+// logging a summary every minute meanwhile.
+void WaitForSignal(const sigset_t& signals, const memoria::server::Server& server) {
+  memoria::server::ServerStats last = server.stats();
+  while (true) {
+    timespec timeout{kSummarySeconds, 0};
+    const int signal = sigtimedwait(&signals, nullptr, &timeout);
+    if (signal == SIGTERM || signal == SIGINT) {
+      spdlog::info("received {}, shutting down", signal == SIGTERM ? "SIGTERM" : "SIGINT");
+      return;
+    }
+    if (signal < 0 && errno != EAGAIN) continue;  // EINTR
+    const memoria::server::ServerStats now = server.stats();
+    spdlog::info("size {}, {:.1f} appends/s, {} batches, {} duplicates, {} rejected in the last {}s",
+                 now.tree_size, static_cast<double>(now.appended - last.appended) / kSummarySeconds,
+                 now.batches - last.batches, now.duplicates - last.duplicates,
+                 now.rejected - last.rejected, kSummarySeconds);
+    last = now;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  memoria::server::ServerConfig config;
+  if (std::optional<int> exit_code = memoria::server::ParseServerFlags(argc, argv, config)) {
+    return *exit_code;
+  }
+  spdlog::set_level(spdlog::level::from_str(config.log_level));
+
+  // Block the stop signals before any thread starts, so that only sigtimedwait sees them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  absl::StatusOr<std::unique_ptr<memoria::server::Server>> server =
+      memoria::server::Server::Start(config);
+  if (!server.ok()) {
+    spdlog::critical("cannot start: {}", server.status().ToString());
+    return 1;
+  }
+  const memoria::server::ServerStats stats = (*server)->stats();
+  spdlog::info("memoria-server listening on {} (port {}, {})", config.listen, (*server)->port(),
+               memoria::server::UsesPlaintext(config)
+                   ? "plaintext"
+                   : (config.client_ca_file.empty() ? "TLS" : "mTLS"));
+  spdlog::info("origin {}, tree size {}, data dir {}", (*server)->log_verifier().name(),
+               stats.tree_size, config.data_dir);
+  spdlog::info("log vkey   {}", (*server)->log_verifier().ToString());
+  spdlog::info("admin vkey {}", (*server)->admin_verifier().ToString());
+
+  WaitForSignal(signals, **server);
+  (*server)->Shutdown();
+  server->reset();
+  spdlog::info("stopped cleanly");
+  return 0;
+}

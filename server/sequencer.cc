@@ -1,0 +1,411 @@
+#include "server/sequencer.h"
+
+#include <cassert>
+#include <map>
+#include <unordered_map>
+#include <utility>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "ledger/record.h"
+#include "ledger/status.h"
+#include "spdlog/spdlog.h"
+
+namespace memoria::server {
+
+// ---- Submission -----------------------------------------------------------------
+
+Submission::Submission(std::vector<ValidatedEntry> entries)
+    : entries_(std::move(entries)),
+      enqueued_(absl::Now()),
+      result_(absl::UnknownError("not answered")) {
+  for (const ValidatedEntry& e : entries_) bytes_ += e.pending.entry.size();
+}
+
+bool Submission::WaitFor(absl::Duration timeout) const {
+  absl::MutexLock lock(&mu_);
+  auto answered = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return state_ == State::kDone || state_ == State::kWithdrawn;
+  };
+  return mu_.AwaitWithTimeout(absl::Condition(&answered), timeout);
+}
+
+bool Submission::Withdraw() {
+  absl::MutexLock lock(&mu_);
+  if (state_ != State::kQueued) return state_ == State::kWithdrawn;
+  state_ = State::kWithdrawn;
+  result_ = absl::CancelledError("the call was cancelled before its entries were sequenced");
+  return true;
+}
+
+const absl::StatusOr<BatchOutcome>& Submission::result() const {
+  absl::MutexLock lock(&mu_);
+  assert(state_ == State::kDone || state_ == State::kWithdrawn);
+  return result_;  // immutable once answered
+}
+
+bool Submission::Take() {
+  absl::MutexLock lock(&mu_);
+  if (state_ != State::kQueued) return false;
+  state_ = State::kTaken;
+  return true;
+}
+
+void Submission::Finish(absl::StatusOr<BatchOutcome> result) {
+  absl::MutexLock lock(&mu_);
+  assert(state_ == State::kTaken);
+  result_ = std::move(result);
+  state_ = State::kDone;
+}
+
+// ---- Sequencer ------------------------------------------------------------------
+
+Sequencer::Sequencer(Log& log, WriterRegistry& registry, const BatchLimits& limits)
+    : log_(log), registry_(registry), limits_(limits) {
+  {
+    absl::MutexLock lock(&growth_mu_);
+    published_size_ = log_.Size();
+  }
+  thread_ = std::thread([this] { Run(); });
+}
+
+Sequencer::~Sequencer() { Stop(); }
+
+absl::StatusOr<std::shared_ptr<Submission>> Sequencer::Submit(
+    std::vector<ValidatedEntry> entries) {
+  assert(!entries.empty());
+  auto submission = std::make_shared<Submission>(std::move(entries));
+  absl::MutexLock lock(&mu_);
+  if (stopping_) return absl::UnavailableError("the server is shutting down");
+  queue_.push_back(submission);
+  return submission;
+}
+
+void Sequencer::Stop() {
+  absl::MutexLock stop_lock(&stop_mu_);
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  if (thread_.joinable()) thread_.join();
+  absl::MutexLock lock(&growth_mu_);
+  finished_ = true;
+}
+
+bool Sequencer::stopped() const {
+  absl::MutexLock lock(&mu_);
+  return stopping_;
+}
+
+bool Sequencer::WaitForGrowth(uint64_t size, absl::Duration timeout) const {
+  absl::MutexLock lock(&growth_mu_);
+  auto ready = [this, size]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(growth_mu_) {
+    return published_size_ > size || finished_;
+  };
+  growth_mu_.AwaitWithTimeout(absl::Condition(&ready), timeout);
+  return published_size_ > size;
+}
+
+SequencerStats Sequencer::stats() const {
+  absl::MutexLock lock(&stats_mu_);
+  return stats_;
+}
+
+void Sequencer::Run() {
+  while (true) {
+    std::vector<std::shared_ptr<Submission>> batch = NextBatch();
+    if (batch.empty()) {
+      absl::MutexLock lock(&mu_);
+      if (stopping_ && queue_.empty()) return;
+      continue;  // everything taken was withdrawn
+    }
+    Process(batch);
+  }
+}
+
+std::vector<std::shared_ptr<Submission>> Sequencer::NextBatch() {
+  std::vector<std::shared_ptr<Submission>> batch;
+  absl::MutexLock lock(&mu_);
+  auto has_work = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return !queue_.empty() || stopping_;
+  };
+  mu_.Await(absl::Condition(&has_work));
+  if (queue_.empty()) return batch;
+
+  const absl::Time deadline = queue_.front()->enqueued_ + limits_.max_wait;
+  size_t count = 0;
+  size_t bytes = 0;
+  while (true) {
+    while (!queue_.empty()) {
+      const std::shared_ptr<Submission>& next = queue_.front();
+      const size_t n = next->entries_.size();
+      if (!batch.empty() &&
+          (count + n > limits_.max_entries || bytes + next->bytes_ > limits_.max_bytes)) {
+        return batch;  // full: the next submission opens the next batch
+      }
+      if (next->Take()) {
+        count += n;
+        bytes += next->bytes_;
+        batch.push_back(next);
+      }
+      queue_.pop_front();
+    }
+    if (count >= limits_.max_entries || bytes >= limits_.max_bytes || stopping_) break;
+    if (!mu_.AwaitWithDeadline(absl::Condition(&has_work), deadline)) break;
+    if (queue_.empty()) break;  // woken by stopping
+  }
+  return batch;
+}
+
+namespace {
+
+// Where one entry of a submission ends up.
+struct Slot {
+  enum class Kind { kNew, kDuplicateInBatch, kDuplicateInLog } kind = Kind::kNew;
+  size_t position = 0;  // kNew, kDuplicateInBatch: position in the batch's entries
+  uint64_t index = 0;   // kDuplicateInLog
+};
+
+// The batch being assembled, and one submission's tentative additions to it.
+struct BatchPlan {
+  uint64_t base = 0;  // log size before the batch
+  std::vector<PendingEntry> entries;
+  std::vector<StatePut> state_puts;
+  std::unordered_map<std::string, size_t> dedup;  // dedup key -> position
+  std::map<std::string, v1::WriterInfo> writers;  // state key -> new state
+};
+
+std::string WriterLabel(const Verifier& key) {
+  return absl::StrFormat("writer %s key %08x", key.name(), key.key_id());
+}
+
+std::string WriterLabel(uint32_t key_id, std::string_view name) {
+  return absl::StrFormat("writer %s key %08x", name, key_id);
+}
+
+}  // namespace
+
+void Sequencer::Process(std::vector<std::shared_ptr<Submission>>& batch) {
+  BatchPlan plan;
+  plan.base = log_.Size();
+  std::vector<std::vector<Slot>> slots(batch.size());
+  std::vector<absl::Status> failures(batch.size());
+
+  // The writer state as of the plan so far (`group` first, then the batch,
+  // then the durable registry).
+  auto writer_state = [&](const std::map<std::string, v1::WriterInfo>& group, uint32_t key_id,
+                          const std::string& name) -> std::optional<v1::WriterInfo> {
+    const std::string key = WriterStateKey(key_id, name);
+    if (auto it = group.find(key); it != group.end()) return it->second;
+    if (auto it = plan.writers.find(key); it != plan.writers.end()) return it->second;
+    return registry_.Find(key_id, name);
+  };
+
+  for (size_t s = 0; s < batch.size(); ++s) {
+    std::vector<ValidatedEntry>& entries = batch[s]->entries_;
+    std::vector<PendingEntry> group_entries;
+    std::unordered_map<std::string, size_t> group_dedup;
+    std::map<std::string, v1::WriterInfo> group_writers;
+    std::vector<Slot>& group_slots = slots[s];
+    absl::Status status;
+
+    for (size_t i = 0; i < entries.size() && status.ok(); ++i) {
+      ValidatedEntry& e = entries[i];
+      const std::string& key = e.pending.dedup_key;
+      auto fail = [&](absl::Status error) {
+        status = entries.size() == 1
+                     ? std::move(error)
+                     : absl::Status(error.code(), absl::StrCat("entry ", i, ": ", error.message()));
+      };
+      auto reused = [&](uint64_t where) {
+        return absl::AlreadyExistsError(absl::StrCat(
+            "request_id \"", absl::CHexEscape(e.request_id), "\" of ",
+            WriterLabel(e.pending.writer_key_id, e.writer), " was already used for a different entry",
+            where == UINT64_MAX ? std::string(" in this batch") : absl::StrCat(" at index ", where)));
+      };
+
+      // Idempotency: earlier in this submission, earlier in the batch, or in the log.
+      const PendingEntry* earlier = nullptr;
+      size_t earlier_position = 0;
+      if (auto it = group_dedup.find(key); it != group_dedup.end()) {
+        earlier = &group_entries[it->second - plan.entries.size()];
+        earlier_position = it->second;
+      } else if (auto jt = plan.dedup.find(key); jt != plan.dedup.end()) {
+        earlier = &plan.entries[jt->second];
+        earlier_position = jt->second;
+      }
+      if (earlier != nullptr) {
+        if (earlier->entry != e.pending.entry) {
+          fail(reused(UINT64_MAX));
+          break;
+        }
+        group_slots.push_back({Slot::Kind::kDuplicateInBatch, earlier_position, 0});
+        continue;
+      }
+      absl::StatusOr<uint64_t> found = log_.FindDedup(key);
+      if (found.ok()) {
+        absl::StatusOr<std::string> record_bytes = log_.GetRecord(*found);
+        absl::StatusOr<v1::Record> record =
+            record_bytes.ok() ? DecodeRecord(*record_bytes)
+                              : absl::StatusOr<v1::Record>(record_bytes.status());
+        if (!record.ok()) {
+          fail(record.status());
+          break;
+        }
+        if (record->entry() != e.pending.entry) {
+          fail(reused(*found));
+          break;
+        }
+        group_slots.push_back({Slot::Kind::kDuplicateInLog, 0, *found});
+        continue;
+      }
+      if (!absl::IsNotFound(found.status())) {
+        fail(found.status());
+        break;
+      }
+
+      // A new entry: re-check what may have changed since validation.
+      const uint64_t index = plan.base + plan.entries.size() + group_entries.size();
+      switch (e.kind) {
+        case EntryKind::kGeneric: {
+          std::optional<v1::WriterInfo> writer =
+              writer_state(group_writers, e.pending.writer_key_id, e.writer);
+          if (!writer.has_value() || writer->revoked()) {
+            fail(absl::PermissionDeniedError(absl::StrCat(
+                WriterLabel(e.pending.writer_key_id, e.writer),
+                writer.has_value() ? absl::StrCat(" was revoked at index ", writer->revoked_at())
+                                   : std::string(" is not registered in this ledger"))));
+          }
+          break;
+        }
+        case EntryKind::kRegisterWriter: {
+          const Verifier& subject = *e.subject;
+          std::optional<v1::WriterInfo> writer =
+              writer_state(group_writers, subject.key_id(), subject.name());
+          if (writer.has_value()) {
+            fail(absl::FailedPreconditionError(
+                writer->revoked()
+                    ? absl::StrCat(WriterLabel(subject), " was revoked at index ",
+                                   writer->revoked_at(),
+                                   "; a revoked key is never registered again")
+                    : absl::StrCat(WriterLabel(subject), " is already registered (index ",
+                                   writer->registered_at(), ")")));
+            break;
+          }
+          v1::WriterInfo info;
+          info.set_vkey(subject.ToString());
+          info.set_registered_at(index);
+          info.set_description(e.description);
+          group_writers[WriterStateKey(subject.key_id(), subject.name())] = std::move(info);
+          break;
+        }
+        case EntryKind::kRevokeWriter: {
+          const Verifier& subject = *e.subject;
+          std::optional<v1::WriterInfo> writer =
+              writer_state(group_writers, subject.key_id(), subject.name());
+          if (!writer.has_value() || writer->revoked()) {
+            fail(absl::FailedPreconditionError(
+                writer.has_value()
+                    ? absl::StrCat(WriterLabel(subject), " was already revoked at index ",
+                                   writer->revoked_at())
+                    : absl::StrCat(WriterLabel(subject), " is not registered")));
+            break;
+          }
+          writer->set_revoked(true);
+          writer->set_revoked_at(index);
+          group_writers[WriterStateKey(subject.key_id(), subject.name())] = *std::move(writer);
+          break;
+        }
+      }
+      if (!status.ok()) break;
+      group_dedup.emplace(key, index - plan.base);
+      group_slots.push_back({Slot::Kind::kNew, static_cast<size_t>(index - plan.base), 0});
+      group_entries.push_back(std::move(e.pending));
+    }
+
+    if (!status.ok()) {
+      failures[s] = std::move(status);
+      continue;
+    }
+    for (auto& [key, position] : group_dedup) plan.dedup.emplace(key, position);
+    for (PendingEntry& p : group_entries) plan.entries.push_back(std::move(p));
+    for (auto& [key, info] : group_writers) plan.writers.insert_or_assign(key, std::move(info));
+  }
+
+  // One synced write for the whole batch.
+  absl::StatusOr<AppendResult> appended = absl::UnknownError("nothing appended");
+  BatchOutcome head;
+  if (!plan.entries.empty()) {
+    for (const auto& [key, info] : plan.writers) {
+      plan.state_puts.push_back({key, info.SerializeAsString()});
+    }
+    appended = log_.Append(plan.entries, plan.state_puts);
+    if (appended.ok()) {
+      assert(appended->records.size() == plan.entries.size());
+      head.tree_size = appended->tree_size;
+      head.checkpoint = appended->checkpoint;
+      for (const auto& [key, info] : plan.writers) registry_.Apply(info);
+    } else {
+      spdlog::error("append of a batch of {} entries failed: {}", plan.entries.size(),
+                    appended.status().ToString());
+    }
+  } else {
+    SignedHead signed_head = log_.Head();
+    head.tree_size = signed_head.checkpoint.size;
+    head.checkpoint = std::move(signed_head.note);
+  }
+
+  SequencerStats delta;
+  for (size_t s = 0; s < batch.size(); ++s) {
+    if (!failures[s].ok()) {
+      ++delta.failed;
+      batch[s]->Finish(std::move(failures[s]));
+      continue;
+    }
+    BatchOutcome outcome;
+    outcome.tree_size = head.tree_size;
+    outcome.checkpoint = head.checkpoint;
+    absl::Status status;
+    for (const Slot& slot : slots[s]) {
+      EntryOutcome entry;
+      if (slot.kind == Slot::Kind::kDuplicateInLog) {
+        absl::StatusOr<Hash> leaf_hash = log_.LeafHashAt(slot.index);
+        if (!leaf_hash.ok()) {
+          status = leaf_hash.status();
+          break;
+        }
+        entry = {slot.index, *leaf_hash, true};
+        ++delta.duplicates;
+      } else {
+        if (!appended.ok()) {
+          status = appended.status();
+          break;
+        }
+        const Appended& record = appended->records[slot.position];
+        entry = {record.index, record.leaf_hash, slot.kind == Slot::Kind::kDuplicateInBatch};
+        if (entry.duplicate) ++delta.duplicates;
+      }
+      outcome.entries.push_back(entry);
+    }
+    if (!status.ok()) {
+      ++delta.failed;
+      batch[s]->Finish(std::move(status));
+    } else {
+      batch[s]->Finish(std::move(outcome));
+    }
+  }
+  {
+    absl::MutexLock lock(&stats_mu_);
+    stats_.batches += plan.entries.empty() || !appended.ok() ? 0 : 1;
+    stats_.appended += appended.ok() ? plan.entries.size() : 0;
+    stats_.duplicates += delta.duplicates;
+    stats_.failed += delta.failed;
+  }
+  if (appended.ok()) {
+    absl::MutexLock lock(&growth_mu_);
+    published_size_ = appended->tree_size;
+  }
+}
+
+}  // namespace memoria::server

@@ -1,0 +1,169 @@
+// Sequencer: the one thread that appends to the Log. It gathers the validated
+// entries of concurrent calls into batches (group commit), writes each batch
+// with one Log::Append (one synced RocksDB write, one checkpoint signature),
+// and only then answers the calls of that batch.
+//
+//   Sequencer sequencer(*log, *registry, limits);
+//   ASSIGN_OR_RETURN(std::shared_ptr<Submission> s, sequencer.Submit(std::move(entries)));
+//   while (!s->WaitFor(absl::Milliseconds(50))) {
+//     if (caller_gone && s->Withdraw()) return absl::CancelledError();
+//   }
+//   const absl::StatusOr<BatchOutcome>& outcome = s->result();
+//
+// A batch holds whole submissions, never part of one: the entries of one
+// AppendBatch call land in the same Log batch or not at all. A batch is
+// written when it reaches BatchLimits::max_entries or max_bytes, or when the
+// oldest queued submission has waited max_wait (no extra wait when the queue
+// filled during the previous write).
+//
+// Before appending, for each submission in order, the sequencer decides what
+// may have changed since validation:
+//   - idempotency: an entry whose dedup key is in the log (Log::FindDedup) or
+//     earlier in the batch is not appended again; its result is the original
+//     record with duplicate = true (ALREADY_EXISTS if the retried entry bytes
+//     differ from the original's);
+//   - revocation: an entry by a writer revoked earlier (in the log or in this
+//     batch) gets PERMISSION_DENIED;
+//   - registry transitions: registering a known key or revoking an unknown or
+//     revoked one gets FAILED_PRECONDITION;
+//     accepted ones become writer registry state puts in the same batch.
+// One failing entry fails its whole submission; the others go on.
+// If Log::Append fails, every submission of that batch gets its error and
+// nothing was written.
+//
+// Cancellation: a submission withdrawn (Submission::Withdraw) before the
+// sequencer takes it is dropped and never appended; once taken, it is appended
+// in full (or fails as a whole) whatever happens to its caller.
+//
+// Thread-safe: Submit, Withdraw, WaitForGrowth and Stop may be called from any
+// thread.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "ledger/hash.h"
+#include "ledger/log.h"
+#include "server/config.h"
+#include "server/entry_validation.h"
+#include "server/writer_registry.h"
+
+namespace memoria::server {
+
+// The result for one entry: where it is in the log.
+struct EntryOutcome {
+  uint64_t index = 0;
+  Hash leaf_hash{};
+  // True if the entry was already in the log (a retry); nothing was appended.
+  bool duplicate = false;
+};
+
+// The result for one submission: one outcome per entry in order, and the
+// signed checkpoint (tree_size leaves) that covers all of them.
+struct BatchOutcome {
+  std::vector<EntryOutcome> entries;
+  uint64_t tree_size = 0;
+  std::string checkpoint;
+};
+
+// One call's entries on their way through the sequencer.
+class Submission {
+ public:
+  explicit Submission(std::vector<ValidatedEntry> entries);
+
+  // Waits until the submission is answered or `timeout` passes; true if
+  // answered.
+  bool WaitFor(absl::Duration timeout) const;
+  // Withdraws the submission if the sequencer has not taken it yet; true if it
+  // was withdrawn (it will never be appended and is answered CANCELLED).
+  bool Withdraw();
+  // The answer; only after WaitFor returned true.
+  const absl::StatusOr<BatchOutcome>& result() const;
+
+ private:
+  friend class Sequencer;
+  enum class State { kQueued, kTaken, kWithdrawn, kDone };
+
+  // Moves kQueued to kTaken; false if withdrawn.
+  bool Take();
+  void Finish(absl::StatusOr<BatchOutcome> result);
+
+  // Owned by the sequencer once taken; fixed until then.
+  std::vector<ValidatedEntry> entries_;
+  size_t bytes_ = 0;
+  absl::Time enqueued_;
+
+  mutable absl::Mutex mu_;
+  State state_ ABSL_GUARDED_BY(mu_) = State::kQueued;
+  absl::StatusOr<BatchOutcome> result_ ABSL_GUARDED_BY(mu_);
+};
+
+struct SequencerStats {
+  uint64_t batches = 0;
+  uint64_t appended = 0;    // records written
+  uint64_t duplicates = 0;  // retries answered from the log
+  uint64_t failed = 0;      // submissions answered with an error by the sequencer
+};
+
+class Sequencer {
+ public:
+  // Starts the sequencing thread. `log` and `registry` must outlive the
+  // sequencer; nobody else may call log.Append meanwhile.
+  Sequencer(Log& log, WriterRegistry& registry, const BatchLimits& limits);
+  // Stop()s.
+  ~Sequencer();
+  Sequencer(const Sequencer&) = delete;
+  Sequencer& operator=(const Sequencer&) = delete;
+
+  // Queues the entries of one call (non-empty). UNAVAILABLE once stopping.
+  absl::StatusOr<std::shared_ptr<Submission>> Submit(std::vector<ValidatedEntry> entries);
+
+  // Stops intake, writes every queued submission, answers them, and joins the
+  // thread. Idempotent.
+  void Stop();
+  bool stopped() const;
+
+  // Blocks until the log holds more than `size` records, the sequencer stops,
+  // or `timeout` passes; true if the log grew beyond `size`.
+  bool WaitForGrowth(uint64_t size, absl::Duration timeout) const;
+
+  SequencerStats stats() const;
+
+ private:
+  void Run();
+  // Takes the next batch of submissions off the queue (empty when stopping and
+  // drained).
+  std::vector<std::shared_ptr<Submission>> NextBatch();
+  void Process(std::vector<std::shared_ptr<Submission>>& batch);
+
+  Log& log_;
+  WriterRegistry& registry_;
+  const BatchLimits limits_;
+
+  mutable absl::Mutex mu_;
+  std::deque<std::shared_ptr<Submission>> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+
+  // Growth notifications for WaitForGrowth (Watch streams).
+  mutable absl::Mutex growth_mu_;
+  uint64_t published_size_ ABSL_GUARDED_BY(growth_mu_) = 0;
+  bool finished_ ABSL_GUARDED_BY(growth_mu_) = false;
+
+  mutable absl::Mutex stats_mu_;
+  SequencerStats stats_ ABSL_GUARDED_BY(stats_mu_);
+
+  absl::Mutex stop_mu_;  // serializes Stop()
+  std::thread thread_;
+};
+
+}  // namespace memoria::server

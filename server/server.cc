@@ -1,0 +1,195 @@
+#include "server/server.h"
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <system_error>
+#include <utility>
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/security/server_credentials.h>
+
+#include "absl/strings/str_cat.h"
+#include "ledger/hash.h"
+#include "ledger/status.h"
+#include "server/ledger_service.h"
+#include "server/sequencer.h"
+#include "server/writer_registry.h"
+#include "spdlog/spdlog.h"
+
+namespace memoria::server {
+namespace {
+
+namespace fs = std::filesystem;
+
+absl::StatusOr<std::string> ReadFile(const std::string& path, const char* what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", what, " file ", path));
+  std::ostringstream contents;
+  contents << in.rdbuf();
+  return contents.str();
+}
+
+absl::Status CreateDirectory(const std::string& path, fs::perms perms) {
+  std::error_code error;
+  if (fs::exists(path, error)) return absl::OkStatus();
+  if (!fs::create_directories(path, error) && error) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("cannot create directory ", path, ": ", error.message()));
+  }
+  fs::permissions(path, perms, error);
+  return absl::OkStatus();
+}
+
+// Reads the signer key at `path`, or generates one called `name` there when
+// the file does not exist.
+absl::StatusOr<Signer> LoadOrGenerateKey(const std::string& path, std::string_view name,
+                                         const char* what) {
+  absl::StatusOr<Signer> key = ReadSignerKeyFile(path);
+  if (key.ok() || !absl::IsNotFound(key.status())) return key;
+  const fs::path parent = fs::path(path).parent_path();
+  if (!parent.empty()) {
+    RETURN_IF_ERROR(CreateDirectory(parent.string(), fs::perms::owner_all));
+  }
+  ASSIGN_OR_RETURN(Signer generated, Signer::Generate(name));
+  RETURN_IF_ERROR(WriteSignerKeyFile(path, generated));
+  spdlog::info("generated the {} key {} in {} (mode 0600)", what, generated.verifier().ToString(),
+               path);
+  return generated;
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const ServerConfig& config) {
+  if (UsesPlaintext(config)) {
+    spdlog::warn(
+        "serving PLAINTEXT on {}: traffic can be read and altered on the way; give --tls-cert "
+        "and --tls-key for TLS",
+        config.listen);
+    return grpc::InsecureServerCredentials();
+  }
+  ASSIGN_OR_RETURN(std::string cert, ReadFile(config.tls_cert_file, "TLS certificate"));
+  ASSIGN_OR_RETURN(std::string key, ReadFile(config.tls_key_file, "TLS key"));
+  grpc::SslServerCredentialsOptions options(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+  if (!config.client_ca_file.empty()) {
+    ASSIGN_OR_RETURN(options.pem_root_certs, ReadFile(config.client_ca_file, "client CA"));
+    options.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+  }
+  options.pem_key_cert_pairs.push_back({std::move(key), std::move(cert)});
+  return grpc::SslServerCredentials(options);
+}
+
+absl::Status WritePortFile(const std::string& path, int port) {
+  const std::string temporary = path + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::trunc);
+    out << port << "\n";
+    if (!out.flush()) return absl::PermissionDeniedError(absl::StrCat("cannot write ", temporary));
+  }
+  std::error_code error;
+  fs::rename(temporary, path, error);
+  if (error) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("cannot rename ", temporary, " to ", path, ": ", error.message()));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+Server::Server(const ServerConfig& config, Verifier admin)
+    : config_(config), admin_(std::move(admin)) {}
+
+Server::~Server() { Shutdown(); }
+
+absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config) {
+  RETURN_IF_ERROR(ValidateServerConfig(config));
+  InitCrypto();
+  RETURN_IF_ERROR(CreateDirectory(config.data_dir, fs::perms::owner_all));
+
+  ASSIGN_OR_RETURN(Signer log_key, LoadOrGenerateKey(config.LogKeyPath(), config.origin, "log"));
+  if (log_key.name() != config.origin) {
+    spdlog::warn("the log key in {} is named {}, not --origin {}; the key's name is the origin",
+                 config.LogKeyPath(), log_key.name(), config.origin);
+  }
+  std::optional<Verifier> admin;
+  if (!config.admin_vkey.empty()) {
+    absl::StatusOr<Verifier> parsed = Verifier::Parse(config.admin_vkey);
+    if (!parsed.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--admin-vkey: ", parsed.status().message()));
+    }
+    admin = *std::move(parsed);
+  } else {
+    ASSIGN_OR_RETURN(Signer admin_key, LoadOrGenerateKey(config.AdminKeyPath(),
+                                                         kDefaultAdminKeyName, "administrator"));
+    admin = admin_key.verifier();
+  }
+
+  std::unique_ptr<Server> server(new Server(config, *std::move(admin)));
+  LogOptions log_options;
+  log_options.path = (fs::path(config.data_dir) / "db").string();
+  ASSIGN_OR_RETURN(server->log_, Log::Open(log_options, std::move(log_key)));
+  ASSIGN_OR_RETURN(server->registry_, WriterRegistry::Load(*server->log_));
+  server->sequencer_ = std::make_unique<Sequencer>(*server->log_, *server->registry_, config.batch);
+  LedgerServiceOptions service_options;
+  service_options.validation.max_entry_bytes = config.max_entry_bytes;
+  service_options.max_batch_entries = config.max_batch_entries;
+  server->service_ = std::make_unique<LedgerService>(*server->log_, *server->registry_,
+                                                     *server->sequencer_, server->admin_,
+                                                     service_options);
+
+  ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials, Credentials(config));
+  grpc::EnableDefaultHealthCheckService(true);
+  if (config.reflection) grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(config.listen, credentials, &server->port_);
+  builder.SetMaxReceiveMessageSize(static_cast<int>(config.max_message_bytes));
+  builder.RegisterService(server->service_.get());
+  server->grpc_server_ = builder.BuildAndStart();
+  if (server->grpc_server_ == nullptr || server->port_ == 0) {
+    server->grpc_server_.reset();
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", config.listen));
+  }
+  if (grpc::HealthCheckServiceInterface* health = server->grpc_server_->GetHealthCheckService()) {
+    health->SetServingStatus(true);
+  }
+  if (!config.port_file.empty()) RETURN_IF_ERROR(WritePortFile(config.port_file, server->port_));
+  return server;
+}
+
+ServerStats Server::stats() const {
+  ServerStats stats;
+  stats.tree_size = log_->Size();
+  const SequencerStats sequenced = sequencer_->stats();
+  stats.appended = sequenced.appended;
+  stats.batches = sequenced.batches;
+  stats.duplicates = sequenced.duplicates;
+  stats.rejected = service_->rejected();
+  return stats;
+}
+
+void Server::Shutdown() {
+  absl::MutexLock lock(&shutdown_mu_);
+  if (shut_down_) return;
+  shut_down_ = true;
+  if (grpc_server_ != nullptr) {
+    if (grpc::HealthCheckServiceInterface* health = grpc_server_->GetHealthCheckService()) {
+      health->SetServingStatus(false);
+    }
+  }
+  // Intake stops and queued appends are written and answered; Watch streams
+  // see the sequencer stopped and end.
+  if (sequencer_ != nullptr) sequencer_->Stop();
+  if (grpc_server_ != nullptr) {
+    const std::chrono::system_clock::time_point deadline =
+        std::chrono::system_clock::now() +
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(
+            absl::ToChronoNanoseconds(config_.shutdown_grace));
+    grpc_server_->Shutdown(deadline);
+    grpc_server_->Wait();
+  }
+  // Every batch was written with sync=true; the log closes with the Server.
+}
+
+}  // namespace memoria::server
