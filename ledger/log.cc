@@ -135,7 +135,9 @@ absl::StatusOr<AppendResult> Log::Append(std::span<const PendingEntry> entries,
   const int64_t time = std::max(clock_.NowMicros(), last_time_micros_);
   CompactRange frontier = frontier_;
   Hash prev = last_leaf_hash_;
-  Store::Batch batch = store_->NewBatch();
+  size_t reserve = 1024;
+  for (const PendingEntry& entry : entries) reserve += entry.entry.size() + 400;
+  Store::Batch batch = store_->NewBatch(reserve);
   AppendResult result;
   result.records.reserve(entries.size());
   v1::Record record;

@@ -4,6 +4,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
@@ -50,7 +51,8 @@ std::string TreeKey(const NodeId& node) {
 
 std::string CheckpointKey(uint64_t size) { return EncodeBigEndian64(size); }
 
-Store::Batch::Batch() : batch_(std::make_unique<rocksdb::WriteBatch>()) {}
+Store::Batch::Batch(size_t reserve_bytes)
+    : batch_(std::make_unique<rocksdb::WriteBatch>(reserve_bytes)) {}
 Store::Batch::~Batch() = default;
 Store::Batch::Batch(Batch&&) noexcept = default;
 
@@ -77,6 +79,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   db_options.paranoid_checks = true;
   db_options.max_background_jobs = 2;
   db_options.max_open_files = 512;
+  db_options.max_total_wal_size = 128 << 20;
 
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
@@ -85,12 +88,22 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   table.pin_l0_filter_and_index_blocks_in_cache = true;
   rocksdb::ColumnFamilyOptions cf_options;
   cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
-  cf_options.write_buffer_size = 64 << 20;
+  cf_options.write_buffer_size = 32 << 20;
   cf_options.compression = rocksdb::kNoCompression;  // hashes, signatures and entries barely compress
+
+  // Keys of records, tree and checkpoints arrive in increasing order within a
+  // 1-byte prefix: let memtable inserts start from the previous position.
+  rocksdb::ColumnFamilyOptions sequential = cf_options;
+  sequential.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(1));
 
   std::vector<rocksdb::ColumnFamilyDescriptor> columns;
   columns.emplace_back(rocksdb::kDefaultColumnFamilyName, cf_options);
-  for (const char* name : kColumnNames) columns.emplace_back(name, cf_options);
+  for (int c = 0; c < kColumnCount; ++c) {
+    const auto column = static_cast<Column>(c);
+    const bool in_order = column == Column::kRecords || column == Column::kTree ||
+                          column == Column::kCheckpoints;
+    columns.emplace_back(kColumnNames[c], in_order ? sequential : cf_options);
+  }
 
   std::unique_ptr<Store> store(new Store());
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
@@ -108,6 +121,10 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
 
 Store::~Store() {
   if (!db_) return;
+  // Leave nothing in memtables, so that the next open replays no WAL: open
+  // cost must not grow with the log. (After a crash the WAL to replay is
+  // bounded by max_total_wal_size.)
+  db_->Flush(rocksdb::FlushOptions(), handles_).PermitUncheckedError();
   for (rocksdb::ColumnFamilyHandle* handle : handles_) {
     db_->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
   }
@@ -118,8 +135,8 @@ rocksdb::ColumnFamilyHandle* Store::Handle(Column column) const {
   return handles_[static_cast<size_t>(column) + 1];  // [0] is RocksDB's default family
 }
 
-Store::Batch Store::NewBatch() {
-  Batch batch;
+Store::Batch Store::NewBatch(size_t reserve_bytes) {
+  Batch batch(reserve_bytes);
   batch.store_ = this;
   return batch;
 }

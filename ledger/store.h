@@ -62,7 +62,7 @@ class Store {
   // A batch of puts that lands atomically with Store::Write.
   class Batch {
    public:
-    Batch();
+    explicit Batch(size_t reserve_bytes = 0);
     ~Batch();
     Batch(Batch&&) noexcept;
     void Put(Column column, std::string_view key, std::string_view value);
@@ -77,7 +77,8 @@ class Store {
   static absl::StatusOr<std::unique_ptr<Store>> Open(const StoreOptions& options);
   ~Store();
 
-  Batch NewBatch();
+  // A batch with room for `reserve_bytes` of puts before it reallocates.
+  Batch NewBatch(size_t reserve_bytes = 0);
   // Writes the batch with sync=true: when this returns OK, the batch is on disk.
   absl::Status Write(Batch& batch);
 

@@ -1,0 +1,150 @@
+#include "tools/bench/ledger_bench.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <unistd.h>
+#include <filesystem>
+#include <random>
+#include <vector>
+
+#include "ledger/log.h"
+#include "tools/bench/limits.h"
+
+namespace memoria::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Micros(Clock::time_point since) {
+  return std::chrono::duration<double, std::micro>(Clock::now() - since).count();
+}
+
+double Percentile(std::vector<double>& samples, double p) {
+  if (samples.empty()) return 0;
+  std::sort(samples.begin(), samples.end());
+  const size_t at = std::min(samples.size() - 1, static_cast<size_t>(p * samples.size()));
+  return samples[at];
+}
+
+std::vector<PendingEntry> MakeBatch(uint64_t first, size_t count, size_t entry_bytes,
+                                    std::mt19937_64& rng) {
+  std::vector<PendingEntry> batch(count);
+  for (size_t i = 0; i < count; ++i) {
+    PendingEntry& e = batch[i];
+    e.writer_key_id = 0x01020304;
+    e.entry.resize(entry_bytes);
+    for (size_t j = 0; j + 8 <= entry_bytes; j += 8) {
+      const uint64_t r = rng();
+      std::memcpy(e.entry.data() + j, &r, 8);
+    }
+    e.writer_signature.assign(64, static_cast<char>(first + i));
+    e.dedup_key = "bench\n" + std::to_string(first + i);
+  }
+  return batch;
+}
+
+}  // namespace
+
+void RunLedgerBench(const LedgerBenchOptions& options, Report& report) {
+  std::filesystem::remove_all(options.dir);
+  const Signer key = *Signer::Generate("bench.memoria/log");
+  const double rocksdb_limit = report.Value("RocksDB synced batch writes, same bytes");
+  const std::string n = std::to_string(options.records);
+
+  double append_seconds = 0;
+  {
+    auto log = Log::Open({.path = options.dir}, key);
+    if (!log.ok()) {
+      std::fprintf(stderr, "cannot open log: %s\n", std::string(log.status().message()).c_str());
+      return;
+    }
+    std::mt19937_64 rng(1);
+    uint64_t done = 0;
+    while (done < options.records) {
+      const size_t count = std::min<uint64_t>(options.batch, options.records - done);
+      std::vector<PendingEntry> batch = MakeBatch(done, count, options.entry_bytes, rng);
+      const auto start = Clock::now();
+      auto result = (*log)->Append(batch);
+      append_seconds += Micros(start) / 1e6;
+      if (!result.ok()) {
+        std::fprintf(stderr, "append failed: %s\n", std::string(result.status().message()).c_str());
+        return;
+      }
+      done += count;
+      if (isatty(fileno(stderr)) && done % (options.batch * 50) == 0) {
+        std::fprintf(stderr, "\r  appended %lu/%lu", static_cast<unsigned long>(done),
+                     static_cast<unsigned long>(options.records));
+      }
+    }
+    if (isatty(fileno(stderr))) std::fprintf(stderr, "\n");
+  }
+  const double append_rate = static_cast<double>(options.records) / append_seconds;
+  report.Add({.section = "ledger",
+              .name = "Log::Append, batches of " + std::to_string(options.batch) + ", " + n + " records",
+              .value = append_rate,
+              .unit = "records/s",
+              .limit_name = "RocksDB synced batch writes",
+              .limit_value = rocksdb_limit,
+              .target = ">= 100000",
+              .target_met = append_rate >= 100'000});
+
+  const auto open_start = Clock::now();
+  auto log = Log::Open({.path = options.dir, .create_if_missing = false}, key);
+  const double open_ms = Micros(open_start) / 1000;
+  if (!log.ok()) {
+    std::fprintf(stderr, "cannot reopen log: %s\n", std::string(log.status().message()).c_str());
+    return;
+  }
+  report.Add({.section = "ledger",
+              .name = "Log::Open at " + n + " records",
+              .value = open_ms,
+              .unit = "ms",
+              .target = "<= 1000",
+              .target_met = open_ms <= 1000});
+
+  const uint64_t size = (*log)->Size();
+  std::mt19937_64 rng(2);
+  std::vector<double> inclusion, consistency, reads;
+  for (int i = 0; i < options.proof_samples; ++i) {
+    const uint64_t index = rng() % size;
+    auto start = Clock::now();
+    auto proof = (*log)->InclusionProof(index, size);
+    inclusion.push_back(Micros(start));
+    if (!proof.ok()) std::abort();
+
+    const uint64_t first = 1 + rng() % (size - 1);
+    start = Clock::now();
+    auto cproof = (*log)->ConsistencyProof(first, size);
+    consistency.push_back(Micros(start));
+    if (!cproof.ok()) std::abort();
+
+    start = Clock::now();
+    auto record = (*log)->GetRecord(index);
+    reads.push_back(Micros(start));
+    if (!record.ok()) std::abort();
+  }
+  const double inclusion_p99 = Percentile(inclusion, 0.99);
+  report.Add({.section = "ledger", .name = "inclusion proof at " + n + ", p50",
+              .value = Percentile(inclusion, 0.50), .unit = "us"});
+  report.Add({.section = "ledger", .name = "inclusion proof at " + n + ", p99",
+              .value = inclusion_p99, .unit = "us", .target = "<= 100",
+              .target_met = inclusion_p99 <= 100});
+  report.Add({.section = "ledger", .name = "consistency proof at " + n + ", p50",
+              .value = Percentile(consistency, 0.50), .unit = "us"});
+  report.Add({.section = "ledger", .name = "consistency proof at " + n + ", p99",
+              .value = Percentile(consistency, 0.99), .unit = "us"});
+  report.Add({.section = "ledger", .name = "record read at " + n + ", p99",
+              .value = Percentile(reads, 0.99), .unit = "us"});
+
+  const double disk = static_cast<double>(DirectoryBytes(options.dir)) / static_cast<double>(size);
+  const double disk_budget = 1.5 * static_cast<double>(options.entry_bytes) + 100;
+  report.Add({.section = "ledger", .name = "disk per record (" + std::to_string(options.entry_bytes) + " B entries)",
+              .value = disk, .unit = "bytes", .target = "<= 1.5 x entry + 100",
+              .target_met = disk <= disk_budget});
+  report.Add({.section = "ledger", .name = "resident memory of the bench process",
+              .value = static_cast<double>(ResidentBytes()) / (1 << 20), .unit = "MiB"});
+}
+
+}  // namespace memoria::bench
