@@ -140,25 +140,20 @@ absl::StatusOr<AppendResult> Log::Append(std::span<const PendingEntry> entries,
   Store::Batch batch = store_->NewBatch(reserve);
   AppendResult result;
   result.records.reserve(entries.size());
-  v1::Record record;
   for (const PendingEntry& entry : entries) {
     const uint64_t index = frontier.size();
-    record.set_index(index);
-    record.set_prev_leaf_hash(std::string(AsBytes(prev)));
-    record.set_integration_time_micros(time);
-    record.set_writer_key_id(entry.writer_key_id);
-    record.set_entry(entry.entry);
-    record.set_writer_signature(entry.writer_signature);
-    const std::string bytes = EncodeRecord(record);
-    const Hash leaf = LeafHash(bytes);
-    batch.Put(Column::kRecords, RecordKey(index), bytes);
-    batch.Put(Column::kLeaves, AsBytes(leaf), EncodeBigEndian64(index));
+    const RecordPrefix::Leaf leaf =
+        entry.prefix ? entry.prefix->Complete(index, prev, time)
+                     : RecordPrefix(entry.writer_key_id, entry.entry, entry.writer_signature)
+                           .Complete(index, prev, time);
+    batch.Put(Column::kRecords, RecordKey(index), leaf.bytes);
+    batch.Put(Column::kLeaves, AsBytes(leaf.hash), EncodeBigEndian64(index));
     if (!entry.dedup_key.empty()) batch.Put(Column::kDedup, entry.dedup_key, EncodeBigEndian64(index));
-    frontier.Append(leaf, [&batch](const NodeId& id, const Hash& hash) {
+    frontier.Append(leaf.hash, [&batch](const NodeId& id, const Hash& hash) {
       batch.Put(Column::kTree, TreeKey(id), AsBytes(hash));
     });
-    result.records.push_back({index, leaf});
-    prev = leaf;
+    result.records.push_back({index, leaf.hash});
+    prev = leaf.hash;
   }
   for (const StatePut& put : state_puts) batch.Put(Column::kState, put.key, put.value);
 

@@ -43,6 +43,7 @@
 #include "ledger/hash.h"
 #include "ledger/keys.h"
 #include "ledger/merkle.h"
+#include "ledger/record.h"
 #include "ledger/store.h"
 
 namespace memoria {
@@ -69,6 +70,10 @@ struct PendingEntry {
   // Optional idempotency key (for example writer || request id); when
   // non-empty it is stored with the record's index in the same batch.
   std::string dedup_key;
+  // Optional: RecordPrefix(writer_key_id, entry, writer_signature), built off
+  // the sequencer so that Append hashes only the sequencing fields. Append
+  // builds it when absent. Must be built from this entry's own fields.
+  std::optional<RecordPrefix> prefix;
 };
 
 // A put into Column::kState that lands in the same batch as the entries.

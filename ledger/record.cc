@@ -16,6 +16,40 @@ std::string EncodeRecord(const v1::Record& record) {
   return bytes;
 }
 
+RecordPrefix::RecordPrefix(uint32_t writer_key_id, std::string_view entry,
+                           std::string_view writer_signature) {
+  v1::Record writer_part;
+  writer_part.set_entry(std::string(entry));
+  writer_part.set_writer_signature(std::string(writer_signature));
+  writer_part.set_writer_key_id(writer_key_id);
+  writer_part.SerializeToString(&bytes_);
+  const unsigned char leaf_prefix = 0x00;
+  crypto_hash_sha256_init(&state_);
+  crypto_hash_sha256_update(&state_, &leaf_prefix, 1);
+  crypto_hash_sha256_update(&state_, reinterpret_cast<const unsigned char*>(bytes_.data()),
+                            bytes_.size());
+}
+
+RecordPrefix::Leaf RecordPrefix::Complete(uint64_t index, const Hash& prev_leaf_hash,
+                                          int64_t integration_time_micros) const {
+  // Fields 4..6 follow fields 1..3, so the two serializations concatenate to
+  // the serialization of the whole record.
+  v1::Record sequencing_part;
+  sequencing_part.set_index(index);
+  sequencing_part.set_prev_leaf_hash(std::string(AsBytes(prev_leaf_hash)));
+  sequencing_part.set_integration_time_micros(integration_time_micros);
+  std::string tail;
+  sequencing_part.SerializeToString(&tail);
+
+  Leaf leaf;
+  crypto_hash_sha256_state state = state_;
+  crypto_hash_sha256_update(&state, reinterpret_cast<const unsigned char*>(tail.data()), tail.size());
+  crypto_hash_sha256_final(&state, leaf.hash.data());
+  leaf.bytes.reserve(bytes_.size() + tail.size());
+  leaf.bytes.append(bytes_).append(tail);
+  return leaf;
+}
+
 absl::StatusOr<v1::Record> DecodeRecord(std::string_view bytes) {
   v1::Record record;
   if (!record.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {

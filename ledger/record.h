@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include <sodium.h>
+
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "ledger/hash.h"
@@ -24,8 +26,32 @@ inline constexpr std::string_view kEntrySignaturePrefix = "memoria/entry/v1\n";
 // The message a writer signs for `entry`.
 std::string EntrySignedMessage(std::string_view entry);
 
-// Serializes a record (deterministically). Used only when sequencing.
+// Serializes a whole record (deterministically): the reference layout that
+// RecordPrefix reproduces in two halves.
 std::string EncodeRecord(const v1::Record& record);
+
+// The writer's half of a record (entry, signature, key ID): serialized, and
+// absorbed into a SHA-256 state after the leaf prefix 0x00, before the record
+// is sequenced. Building it costs one SHA-256 pass over the entry and is
+// thread-safe, so callers build it in parallel (memoria-server does it in the
+// thread that verified the writer's signature); Complete() then hashes only
+// the sequencing fields. Immutable once built.
+class RecordPrefix {
+ public:
+  RecordPrefix(uint32_t writer_key_id, std::string_view entry, std::string_view writer_signature);
+
+  // The leaf bytes of the record with these sequencing fields, exactly
+  // EncodeRecord() of the whole record, and their leaf hash.
+  struct Leaf {
+    std::string bytes;
+    Hash hash;
+  };
+  Leaf Complete(uint64_t index, const Hash& prev_leaf_hash, int64_t integration_time_micros) const;
+
+ private:
+  std::string bytes_;
+  crypto_hash_sha256_state state_;
+};
 
 // Parses stored record bytes and checks their shape (hash and signature
 // lengths). INVALID_ARGUMENT naming the problem if they are malformed.

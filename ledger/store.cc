@@ -144,6 +144,7 @@ Store::Batch Store::NewBatch(size_t reserve_bytes) {
 absl::Status Store::Write(Batch& batch) {
   rocksdb::WriteOptions options;
   options.sync = true;
+  options.memtable_insert_hint_per_batch = true;  // our batches insert runs of ascending keys
   return FromRocksDB(db_->Write(options, batch.batch_.get()), "writing a batch");
 }
 

@@ -50,6 +50,30 @@ Hash ReferenceRoot(const std::vector<Hash>& leaves, size_t begin, size_t end) {
   return NodeHash(ReferenceRoot(leaves, begin, begin + k), ReferenceRoot(leaves, begin + k, end));
 }
 
+// The record layout is an interop contract: the two halves RecordPrefix
+// serializes must concatenate to exactly the serialization of the whole
+// record, and the leaf hash must be SHA-256(0x00 || those bytes).
+TEST(RecordPrefixTest, CompletesToTheWholeRecordAndItsLeafHash) {
+  for (uint64_t index : {uint64_t{0}, uint64_t{1}, uint64_t{300}, uint64_t{1} << 40}) {
+    v1::Record whole;
+    whole.set_entry(std::string(index % 7 == 0 ? 0 : 1000, 'e'));
+    whole.set_writer_signature(std::string(64, 's'));
+    whole.set_writer_key_id(index == 0 ? 0 : 0xdeadbeef);
+    whole.set_index(index);
+    whole.set_prev_leaf_hash(std::string(32, static_cast<char>(index)));
+    whole.set_integration_time_micros(index == 0 ? 0 : 1'700'000'000'000'000);
+    const RecordPrefix prefix(whole.writer_key_id(), whole.entry(), whole.writer_signature());
+    Hash prev;
+    std::copy(whole.prev_leaf_hash().begin(), whole.prev_leaf_hash().end(), prev.begin());
+    const RecordPrefix::Leaf leaf = prefix.Complete(index, prev, whole.integration_time_micros());
+    EXPECT_EQ(leaf.bytes, EncodeRecord(whole)) << "index " << index;
+    EXPECT_EQ(leaf.hash, LeafHash(leaf.bytes));
+    auto decoded = DecodeRecord(leaf.bytes);
+    ASSERT_TRUE(decoded.ok()) << decoded.status();
+    EXPECT_EQ(decoded->index(), index);
+  }
+}
+
 TEST(LogTest, NewLogHasSignedEmptyCheckpoint) {
   ScopedTempDir dir;
   auto log = Log::Open({.path = dir.path()}, TestLogKey());
