@@ -90,6 +90,15 @@ TEST(KeyNameTest, NamesWithPlusOrWhitespaceAreInvalidArgument) {
   }
 }
 
+// Go's note package (unicode.IsSpace) refuses these too, so a key named with
+// one could not be used by Go verifiers.
+TEST(KeyNameTest, UnicodeSpaceInNameIsInvalidArgument) {
+  for (std::string_view name : {"a\xc2\xa0" "b" /* U+00A0 */, "a\xe2\x80\x83" "b" /* U+2003 */,
+                                "a\xe3\x80\x80" "b" /* U+3000 */, "a\xc2\x85" "b" /* U+0085 */}) {
+    EXPECT_EQ(ValidateKeyName(name).code(), absl::StatusCode::kInvalidArgument) << name;
+  }
+}
+
 TEST(KeyNameTest, NonUtf8NameIsInvalidArgument) {
   EXPECT_EQ(ValidateKeyName("bad\xff").code(), absl::StatusCode::kInvalidArgument);
 }
