@@ -15,6 +15,13 @@ std::string Base64Encode(std::string_view bytes) {
 
 absl::StatusOr<std::string> Base64Decode(std::string_view text) {
   if (text.size() % 4 != 0) return absl::InvalidArgumentError("base64 length is not a multiple of 4");
+  // libsodium 1.0.18 maps some bytes >= 0x80 onto alphabet characters: accept
+  // only the alphabet itself, so that every value has one spelling.
+  for (char c : text) {
+    const bool alphabet = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                          c == '+' || c == '/' || c == '=';
+    if (!alphabet) return absl::InvalidArgumentError("invalid base64");
+  }
   std::string out(text.size() / 4 * 3, '\0');
   size_t len = 0;
   const char* end = nullptr;
@@ -25,6 +32,41 @@ absl::StatusOr<std::string> Base64Decode(std::string_view text) {
   }
   out.resize(len);
   return out;
+}
+
+bool ForEachCodePoint(std::string_view text, const std::function<bool(uint32_t)>& visit) {
+  static constexpr uint32_t kMinForLength[] = {0, 0, 0x80, 0x800, 0x10000};
+  size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<uint8_t>(text[i]);
+    uint32_t cp = 0;
+    size_t len = 0;
+    if (c < 0x80) {
+      cp = c;
+      len = 1;
+    } else if ((c & 0xE0) == 0xC0) {
+      cp = c & 0x1F;
+      len = 2;
+    } else if ((c & 0xF0) == 0xE0) {
+      cp = c & 0x0F;
+      len = 3;
+    } else if ((c & 0xF8) == 0xF0) {
+      cp = c & 0x07;
+      len = 4;
+    } else {
+      return false;
+    }
+    if (i + len > text.size()) return false;
+    for (size_t k = 1; k < len; ++k) {
+      const auto cc = static_cast<uint8_t>(text[i + k]);
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    if (cp < kMinForLength[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    if (!visit(cp)) return false;
+    i += len;
+  }
+  return true;
 }
 
 std::string HexEncode(std::string_view bytes) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -13,6 +14,11 @@ namespace memoria {
 std::string Base64Encode(std::string_view bytes);
 // Strict: standard alphabet, padding required, no whitespace; INVALID_ARGUMENT otherwise.
 absl::StatusOr<std::string> Base64Decode(std::string_view text);
+
+// Decodes UTF-8 (rejecting overlong forms, surrogates and code points past
+// U+10FFFF) and calls `visit` on each code point while it returns true.
+// Returns false if `text` is not valid UTF-8 or `visit` returned false.
+bool ForEachCodePoint(std::string_view text, const std::function<bool(uint32_t)>& visit);
 
 std::string HexEncode(std::string_view bytes);
 // INVALID_ARGUMENT unless `text` is an even number of hex digits.

@@ -68,11 +68,18 @@ uint32_t KeyId(std::string_view name, const PublicKey& public_key) {
 
 absl::Status ValidateKeyName(std::string_view name) {
   if (name.empty()) return absl::InvalidArgumentError("key name is empty");
-  for (char c : name) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '+' || u <= 0x20 || u == 0x7f) {
-      return absl::InvalidArgumentError("key name must not contain '+', spaces or control characters");
-    }
+  // As Go's note package: UTF-8, no '+', no Unicode space; and no control
+  // characters, which no note could carry.
+  const bool valid = ForEachCodePoint(name, [](uint32_t cp) {
+    const bool space = cp == ' ' || (cp >= 0x09 && cp <= 0x0D) || cp == 0x85 || cp == 0xA0 ||
+                       cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 ||
+                       cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000;
+    const bool control = cp < 0x20 || (cp >= 0x7F && cp <= 0x9F);
+    return cp != '+' && !space && !control;
+  });
+  if (!valid) {
+    return absl::InvalidArgumentError(
+        "key name must be UTF-8 without '+', spaces or control characters");
   }
   return absl::OkStatus();
 }

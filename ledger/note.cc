@@ -10,44 +10,16 @@ namespace {
 
 constexpr std::string_view kSignaturePrefix = "\xE2\x80\x94 ";  // U+2014 EM DASH, space
 
-// Validates UTF-8 (no overlongs, surrogates or code points past U+10FFFF) and
-// rejects control characters other than '\n': C0, DEL and C1.
+// Validates UTF-8 and rejects control characters other than '\n': C0, DEL
+// and C1.
 absl::Status ValidateText(std::string_view text) {
-  size_t i = 0;
-  while (i < text.size()) {
-    const auto c = static_cast<uint8_t>(text[i]);
-    uint32_t cp = 0;
-    size_t len = 0;
-    if (c < 0x80) {
-      cp = c;
-      len = 1;
-    } else if ((c & 0xE0) == 0xC0) {
-      cp = c & 0x1F;
-      len = 2;
-    } else if ((c & 0xF0) == 0xE0) {
-      cp = c & 0x0F;
-      len = 3;
-    } else if ((c & 0xF8) == 0xF0) {
-      cp = c & 0x07;
-      len = 4;
-    } else {
-      return absl::InvalidArgumentError("note is not valid UTF-8");
-    }
-    if (i + len > text.size()) return absl::InvalidArgumentError("note is not valid UTF-8");
-    for (size_t k = 1; k < len; ++k) {
-      const auto cc = static_cast<uint8_t>(text[i + k]);
-      if ((cc & 0xC0) != 0x80) return absl::InvalidArgumentError("note is not valid UTF-8");
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    static constexpr uint32_t kMinForLength[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < kMinForLength[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-      return absl::InvalidArgumentError("note is not valid UTF-8");
-    }
-    if ((cp < 0x20 && cp != '\n') || (cp >= 0x7F && cp <= 0x9F)) {
-      return absl::InvalidArgumentError("note contains a control character");
-    }
-    i += len;
-  }
+  bool control = false;
+  const bool utf8 = ForEachCodePoint(text, [&control](uint32_t cp) {
+    control = (cp < 0x20 && cp != '\n') || (cp >= 0x7F && cp <= 0x9F);
+    return !control;
+  });
+  if (control) return absl::InvalidArgumentError("note contains a control character");
+  if (!utf8) return absl::InvalidArgumentError("note is not valid UTF-8");
   return absl::OkStatus();
 }
 
