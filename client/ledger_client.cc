@@ -1,0 +1,576 @@
+#include "client/ledger_client.h"
+
+#include <algorithm>
+#include <chrono>
+#include <limits>
+#include <utility>
+
+#include <grpcpp/client_context.h>
+
+#include "absl/strings/str_cat.h"
+#include "client/errors.h"
+#include "client/grpc_status.h"
+#include "client/receipt.h"
+#include "ledger/encoding.h"
+#include "ledger/merkle.h"
+#include "ledger/record.h"
+#include "ledger/status.h"
+
+namespace memoria::client {
+namespace {
+
+bool IsTransient(const grpc::Status& status) {
+  return status.error_code() == grpc::StatusCode::UNAVAILABLE ||
+         status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED;
+}
+
+std::chrono::system_clock::time_point DeadlineAfter(absl::Duration timeout) {
+  return std::chrono::system_clock::now() + absl::ToChronoMicroseconds(timeout);
+}
+
+absl::StatusOr<std::vector<Hash>> ParseHashes(
+    const google::protobuf::RepeatedPtrField<std::string>& hashes, std::string_view what) {
+  std::vector<Hash> parsed;
+  parsed.reserve(static_cast<size_t>(hashes.size()));
+  for (const std::string& hash : hashes) {
+    absl::StatusOr<Hash> one = HashFromBytes(hash);
+    if (!one.ok()) return VerificationFailure(what, one.status());
+    parsed.push_back(*one);
+  }
+  return parsed;
+}
+
+std::string B64(const Hash& hash) { return Base64Encode(AsBytes(hash)); }
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<LedgerClient>> LedgerClient::Create(ClientOptions options) {
+  ASSIGN_OR_RETURN(std::shared_ptr<grpc::Channel> channel, OpenChannel(options.connection));
+  return Create(std::move(options), std::move(channel));
+}
+
+absl::StatusOr<std::unique_ptr<LedgerClient>> LedgerClient::Create(
+    ClientOptions options, std::shared_ptr<grpc::Channel> channel) {
+  if (channel == nullptr) return absl::InvalidArgumentError("no channel");
+  if (options.retry.max_attempts < 1) {
+    return absl::InvalidArgumentError("retry.max_attempts must be at least 1");
+  }
+  if (options.timeout <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("the timeout must be positive");
+  }
+  TrustedState state;
+  if (!options.state_file.empty()) {
+    if (!options.log_key.has_value()) {
+      return absl::InvalidArgumentError("a state file needs a pinned log key (--log-key)");
+    }
+    ASSIGN_OR_RETURN(state, TrustedState::Load(options.state_file, *options.log_key));
+  }
+  return std::unique_ptr<LedgerClient>(
+      new LedgerClient(std::move(options), std::move(channel), std::move(state)));
+}
+
+LedgerClient::LedgerClient(ClientOptions options, std::shared_ptr<grpc::Channel> channel,
+                           TrustedState state)
+    : options_(std::move(options)),
+      channel_(std::move(channel)),
+      stub_(v1::Ledger::NewStub(channel_)),
+      state_(std::move(state)) {}
+
+absl::Status LedgerClient::Call(std::string_view rpc,
+                                const std::function<grpc::Status(grpc::ClientContext&)>& call) {
+  absl::Duration backoff = options_.retry.initial_backoff;
+  grpc::Status status;
+  for (int attempt = 1;; ++attempt) {
+    grpc::ClientContext context;
+    context.set_deadline(DeadlineAfter(options_.timeout));
+    status = call(context);
+    if (status.ok() || !IsTransient(status) || attempt >= options_.retry.max_attempts) break;
+    if (options_.sleep) {
+      options_.sleep(backoff);
+    } else {
+      absl::SleepFor(backoff);
+    }
+    backoff = std::min(backoff * options_.retry.multiplier, options_.retry.max_backoff);
+  }
+  return FromGrpcStatus(status, rpc);
+}
+
+absl::StatusOr<const Verifier*> LedgerClient::LogKey() const {
+  if (!options_.log_key.has_value()) {
+    return absl::FailedPreconditionError(
+        "verification needs the log's key: pin it with --log-key (see `memoria info`)");
+  }
+  return &*options_.log_key;
+}
+
+// ---- Writing ----------------------------------------------------------------------
+
+absl::StatusOr<v1::Receipt> LedgerClient::Append(const v1::SignedEntry& entry) {
+  v1::AppendRequest request;
+  *request.mutable_entry() = entry;
+  v1::Receipt receipt;
+  RETURN_IF_ERROR(Call("Append", [&](grpc::ClientContext& context) {
+    receipt.Clear();
+    return stub_->Append(&context, request, &receipt);
+  }));
+  if (options_.log_key.has_value()) RETURN_IF_ERROR(VerifyReceipt(receipt).status());
+  return receipt;
+}
+
+absl::StatusOr<std::vector<v1::Receipt>> LedgerClient::AppendBatch(
+    std::span<const v1::SignedEntry> entries) {
+  v1::AppendBatchRequest request;
+  for (const v1::SignedEntry& entry : entries) *request.add_entries() = entry;
+  v1::AppendBatchResponse response;
+  RETURN_IF_ERROR(Call("AppendBatch", [&](grpc::ClientContext& context) {
+    response.Clear();
+    return stub_->AppendBatch(&context, request, &response);
+  }));
+  if (static_cast<size_t>(response.receipts_size()) != entries.size()) {
+    return MarkServerError(absl::InternalError(
+        absl::StrCat("AppendBatch: ", response.receipts_size(), " receipts for ", entries.size(),
+                     " entries")));
+  }
+  std::vector<v1::Receipt> receipts(response.receipts().begin(), response.receipts().end());
+  if (options_.log_key.has_value()) {
+    for (const v1::Receipt& receipt : receipts) RETURN_IF_ERROR(VerifyReceipt(receipt).status());
+  }
+  return receipts;
+}
+
+absl::StatusOr<Checkpoint> LedgerClient::VerifyReceipt(const v1::Receipt& receipt) const {
+  ASSIGN_OR_RETURN(const Verifier* log_key, LogKey());
+  return client::VerifyReceipt(receipt, *log_key);
+}
+
+// ---- Unverified reads -----------------------------------------------------------
+
+absl::StatusOr<v1::Info> LedgerClient::GetInfo() {
+  v1::Info info;
+  RETURN_IF_ERROR(Call("GetInfo", [&](grpc::ClientContext& context) {
+    info.Clear();
+    return stub_->GetInfo(&context, v1::GetInfoRequest(), &info);
+  }));
+  return info;
+}
+
+absl::StatusOr<v1::CheckpointResponse> LedgerClient::FetchCheckpoint(uint64_t tree_size) {
+  v1::GetCheckpointRequest request;
+  request.set_tree_size(tree_size);
+  v1::CheckpointResponse response;
+  RETURN_IF_ERROR(Call("GetCheckpoint", [&](grpc::ClientContext& context) {
+    response.Clear();
+    return stub_->GetCheckpoint(&context, request, &response);
+  }));
+  return response;
+}
+
+// ---- The trusted checkpoint -------------------------------------------------------
+
+std::optional<TrustedCheckpoint> LedgerClient::Trusted() const {
+  absl::MutexLock lock(&state_mu_);
+  return state_.current();
+}
+
+absl::StatusOr<TrustedCheckpoint> LedgerClient::Update() {
+  absl::MutexLock lock(&update_mu_);
+  return UpdateLocked();
+}
+
+absl::StatusOr<TrustedCheckpoint> LedgerClient::UpdateLocked() {
+  ASSIGN_OR_RETURN(const Verifier* log_key, LogKey());
+  ASSIGN_OR_RETURN(v1::CheckpointResponse latest, FetchCheckpoint(0));
+  absl::StatusOr<Checkpoint> opened = OpenCheckpoint(latest.note(), *log_key);
+  if (!opened.ok()) {
+    return VerificationFailure(absl::StrCat("the server's checkpoint signature does not verify "
+                                            "under the pinned log key ",
+                                            log_key->ToString()),
+                               opened.status());
+  }
+  TrustedCheckpoint next{*std::move(opened), latest.note()};
+  const std::optional<TrustedCheckpoint> trusted = Trusted();
+  const Checkpoint& now = next.checkpoint;
+  if (trusted.has_value() && trusted->checkpoint.size > 0) {
+    const Checkpoint& old = trusted->checkpoint;
+    if (now.size < old.size) {
+      return VerificationFailure(
+          absl::StatusCode::kDataLoss,
+          absl::StrCat("checkpoint ", now.size, " is smaller than trusted checkpoint ", old.size,
+                       ": the log was rolled back or truncated"));
+    }
+    if (now.size == old.size) {
+      if (now.root != old.root) {
+        return VerificationFailure(
+            absl::StatusCode::kDataLoss,
+            absl::StrCat("checkpoint ", now.size, " is not consistent with trusted checkpoint ",
+                         old.size, ": same size, different root (", B64(now.root), " vs ",
+                         B64(old.root), "): a fork"));
+      }
+      return *trusted;  // nothing new
+    }
+    v1::GetConsistencyProofRequest request;
+    request.set_first(old.size);
+    request.set_second(now.size);
+    v1::ConsistencyProof proof;
+    RETURN_IF_ERROR(Call("GetConsistencyProof", [&](grpc::ClientContext& context) {
+      proof.Clear();
+      return stub_->GetConsistencyProof(&context, request, &proof);
+    }));
+    const std::string what = absl::StrCat("checkpoint ", now.size,
+                                          " is not consistent with trusted checkpoint ", old.size);
+    ASSIGN_OR_RETURN(std::vector<Hash> hashes, ParseHashes(proof.hashes(), what));
+    absl::Status consistent = VerifyConsistency(old.size, now.size, old.root, now.root, hashes);
+    if (!consistent.ok()) return VerificationFailure(what, consistent);
+  }
+  absl::MutexLock lock(&state_mu_);
+  RETURN_IF_ERROR(Annotate(state_.Advance(next), "cannot save the trusted checkpoint"));
+  return next;
+}
+
+absl::StatusOr<TrustedCheckpoint> LedgerClient::TrustedCovering(uint64_t size) {
+  std::optional<TrustedCheckpoint> trusted = Trusted();
+  if (trusted.has_value() && size > 0 && trusted->checkpoint.size >= size) return *trusted;
+  ASSIGN_OR_RETURN(TrustedCheckpoint updated, Update());
+  if (updated.checkpoint.size < size) {
+    return absl::OutOfRangeError(absl::StrCat("the log's latest checkpoint has ",
+                                              updated.checkpoint.size, " records; ", size,
+                                              " asked for"));
+  }
+  return updated;
+}
+
+absl::StatusOr<Hash> LedgerClient::RootAt(uint64_t size) {
+  if (size == 0) return EmptyRoot();
+  ASSIGN_OR_RETURN(TrustedCheckpoint trusted, TrustedCovering(size));
+  if (size == trusted.checkpoint.size) return trusted.checkpoint.root;
+  v1::GetConsistencyProofRequest request;
+  request.set_first(size);
+  request.set_second(trusted.checkpoint.size);
+  v1::ConsistencyProof proof;
+  RETURN_IF_ERROR(Call("GetConsistencyProof", [&](grpc::ClientContext& context) {
+    proof.Clear();
+    return stub_->GetConsistencyProof(&context, request, &proof);
+  }));
+  const std::string what = absl::StrCat("the root of tree size ", size,
+                                        " is not consistent with trusted checkpoint ",
+                                        trusted.checkpoint.size);
+  if (proof.first() != size || proof.second() != trusted.checkpoint.size) {
+    return VerificationFailure(absl::StatusCode::kDataLoss,
+                               absl::StrCat(what, ": the server answered for sizes ",
+                                            proof.first(), " and ", proof.second()));
+  }
+  absl::StatusOr<Hash> root = HashFromBytes(proof.first_root());
+  if (!root.ok()) return VerificationFailure(what, root.status());
+  ASSIGN_OR_RETURN(std::vector<Hash> hashes, ParseHashes(proof.hashes(), what));
+  absl::Status consistent =
+      VerifyConsistency(size, trusted.checkpoint.size, *root, trusted.checkpoint.root, hashes);
+  if (!consistent.ok()) return VerificationFailure(what, consistent);
+  return *root;
+}
+
+absl::StatusOr<TrustedCheckpoint> LedgerClient::CheckpointAt(uint64_t size) {
+  if (size == 0) return absl::InvalidArgumentError("a checkpoint size must be positive");
+  ASSIGN_OR_RETURN(const Verifier* log_key, LogKey());
+  ASSIGN_OR_RETURN(v1::CheckpointResponse response, FetchCheckpoint(size));
+  absl::StatusOr<Checkpoint> opened = OpenCheckpoint(response.note(), *log_key);
+  if (!opened.ok()) {
+    return VerificationFailure(absl::StrCat("checkpoint ", size,
+                                            " signature does not verify under the pinned log key ",
+                                            log_key->ToString()),
+                               opened.status());
+  }
+  if (opened->size != size) {
+    return VerificationFailure(absl::StatusCode::kDataLoss,
+                               absl::StrCat("asked for checkpoint ", size, ", the server sent ",
+                                            opened->size));
+  }
+  ASSIGN_OR_RETURN(Hash root, RootAt(size));
+  if (root != opened->root) {
+    return VerificationFailure(absl::StatusCode::kDataLoss,
+                               absl::StrCat("checkpoint ", size, " has root ", B64(opened->root),
+                                            " but the trusted log has root ", B64(root),
+                                            " at that size: a fork"));
+  }
+  return TrustedCheckpoint{*std::move(opened), response.note()};
+}
+
+// ---- Records ----------------------------------------------------------------------
+
+absl::StatusOr<VerifiedRecord> LedgerClient::VerifyRecord(uint64_t index, std::string leaf,
+                                                          const TrustedCheckpoint& trusted) {
+  VerifiedRecord verified;
+  verified.index = index;
+  verified.leaf_hash = LeafHash(leaf);
+  verified.tree_size = trusted.checkpoint.size;
+  v1::GetInclusionProofRequest request;
+  request.set_index(index);
+  request.set_tree_size(trusted.checkpoint.size);
+  v1::InclusionProof proof;
+  RETURN_IF_ERROR(Call("GetInclusionProof", [&](grpc::ClientContext& context) {
+    proof.Clear();
+    return stub_->GetInclusionProof(&context, request, &proof);
+  }));
+  const std::string what = absl::StrCat("record ", index, " is not included in trusted checkpoint ",
+                                        trusted.checkpoint.size);
+  ASSIGN_OR_RETURN(std::vector<Hash> hashes, ParseHashes(proof.hashes(), what));
+  absl::Status included =
+      VerifyInclusion(index, trusted.checkpoint.size, verified.leaf_hash, hashes,
+                      trusted.checkpoint.root);
+  if (!included.ok()) return VerificationFailure(what, included);
+  absl::StatusOr<v1::Record> record = DecodeRecord(leaf);
+  if (!record.ok()) {
+    return VerificationFailure(absl::StrCat("record ", index, " is malformed"), record.status());
+  }
+  if (record->index() != index) {
+    return VerificationFailure(absl::StatusCode::kDataLoss,
+                               absl::StrCat("record ", index, " says it is record ",
+                                            record->index()));
+  }
+  verified.record = *std::move(record);
+  verified.leaf = std::move(leaf);
+  return verified;
+}
+
+absl::StatusOr<VerifiedRecord> LedgerClient::GetRecord(uint64_t index) {
+  ASSIGN_OR_RETURN(TrustedCheckpoint trusted, TrustedCovering(index + 1));
+  v1::GetRecordRequest request;
+  request.set_index(index);
+  v1::RecordResponse response;
+  RETURN_IF_ERROR(Call("GetRecord", [&](grpc::ClientContext& context) {
+    response.Clear();
+    return stub_->GetRecord(&context, request, &response);
+  }));
+  return VerifyRecord(index, std::move(*response.mutable_leaf()), trusted);
+}
+
+absl::StatusOr<std::vector<VerifiedRecord>> LedgerClient::GetRecords(uint64_t start,
+                                                                      uint64_t end) {
+  ASSIGN_OR_RETURN(TrustedCheckpoint trusted, end == 0 ? Update() : TrustedCovering(end));
+  const uint64_t size = trusted.checkpoint.size;
+  if (end == 0) end = size;
+  if (start > end) {
+    return absl::InvalidArgumentError(absl::StrCat("range start ", start, " is after its end ", end));
+  }
+  if (start == end) return std::vector<VerifiedRecord>();
+
+  // Fetch the leaves (one stream; a broken stream is retried from where it stopped).
+  std::vector<std::string> leaves;
+  leaves.reserve(end - start);
+  RETURN_IF_ERROR(Call("GetRecords", [&](grpc::ClientContext& context) {
+    v1::GetRecordsRequest request;
+    request.set_start(start + leaves.size());
+    request.set_end(end);
+    std::unique_ptr<grpc::ClientReader<v1::RecordResponse>> reader =
+        stub_->GetRecords(&context, request);
+    v1::RecordResponse response;
+    while (reader->Read(&response)) {
+      const uint64_t expected = start + leaves.size();
+      if (response.index() != expected || expected >= end) {
+        context.TryCancel();
+        reader->Finish();
+        return grpc::Status(grpc::StatusCode::INTERNAL,
+                            absl::StrCat("stream sent record ", response.index(), " where ",
+                                         expected, " was expected"));
+      }
+      leaves.push_back(std::move(*response.mutable_leaf()));
+    }
+    return reader->Finish();
+  }));
+  if (leaves.size() != end - start) {
+    return MarkServerError(absl::DataLossError(absl::StrCat(
+        "GetRecords: the server sent ", leaves.size(), " records of [", start, ", ", end, ")")));
+  }
+
+  std::vector<VerifiedRecord> records;
+  records.reserve(leaves.size());
+  if (start == 0 && end == size) {
+    // The whole log: recompute the root from every leaf.
+    CompactRange range;
+    for (size_t i = 0; i < leaves.size(); ++i) {
+      VerifiedRecord& record = records.emplace_back();
+      record.index = i;
+      record.leaf_hash = LeafHash(leaves[i]);
+      record.tree_size = size;
+      range.Append(record.leaf_hash, [](const NodeId&, const Hash&) {});
+      absl::StatusOr<v1::Record> decoded = DecodeRecord(leaves[i]);
+      if (!decoded.ok()) {
+        return VerificationFailure(absl::StrCat("record ", i, " is malformed"), decoded.status());
+      }
+      record.record = *std::move(decoded);
+      record.leaf = std::move(leaves[i]);
+    }
+    if (range.Root() != trusted.checkpoint.root) {
+      return VerificationFailure(
+          absl::StatusCode::kDataLoss,
+          absl::StrCat("the root recomputed from records [0, ", size, ") is ", B64(range.Root()),
+                       " but trusted checkpoint ", size, " has root ",
+                       B64(trusted.checkpoint.root)));
+    }
+  } else {
+    for (size_t i = 0; i < leaves.size(); ++i) {
+      ASSIGN_OR_RETURN(VerifiedRecord record, VerifyRecord(start + i, std::move(leaves[i]), trusted));
+      records.push_back(std::move(record));
+    }
+  }
+  // Chain links between consecutive records (and to the zero hash at index 0).
+  for (size_t i = 0; i < records.size(); ++i) {
+    Hash prev{};
+    int64_t prev_time = std::numeric_limits<int64_t>::min();
+    if (i > 0) {
+      prev = records[i - 1].leaf_hash;
+      prev_time = records[i - 1].record.integration_time_micros();
+    } else if (records[i].index != 0) {
+      continue;  // its predecessor is outside the range
+    }
+    absl::Status linked = CheckChainLink(records[i].record, records[i].index, prev, prev_time);
+    if (!linked.ok()) return VerificationFailure("chain", linked);
+  }
+  return records;
+}
+
+absl::Status LedgerClient::Watch(uint64_t start,
+                                 const std::function<bool(const VerifiedRecord&)>& on_record) {
+  grpc::ClientContext context;
+  v1::WatchRequest request;
+  request.set_start(start);
+  std::unique_ptr<grpc::ClientReader<v1::RecordResponse>> reader = stub_->Watch(&context, request);
+  v1::RecordResponse response;
+  uint64_t next = start;
+  std::optional<VerifiedRecord> previous;
+  absl::Status failure;
+  while (failure.ok() && reader->Read(&response)) {
+    if (response.index() != next) {
+      failure = MarkServerError(absl::DataLossError(
+          absl::StrCat("Watch: the server sent record ", response.index(), " where ", next,
+                       " was expected")));
+      break;
+    }
+    // A record just sequenced is covered by a checkpoint signed in the same
+    // batch; look a few times in case the stream ran ahead of the head.
+    absl::StatusOr<TrustedCheckpoint> trusted = TrustedCovering(next + 1);
+    for (int tries = 0; absl::IsOutOfRange(trusted.status()) && tries < 20; ++tries) {
+      absl::SleepFor(absl::Milliseconds(50));
+      trusted = TrustedCovering(next + 1);
+    }
+    if (!trusted.ok()) {
+      failure = trusted.status();
+      break;
+    }
+    absl::StatusOr<VerifiedRecord> record =
+        VerifyRecord(next, std::move(*response.mutable_leaf()), *trusted);
+    if (!record.ok()) {
+      failure = record.status();
+      break;
+    }
+    if (previous.has_value() || next == 0) {
+      absl::Status linked = CheckChainLink(
+          record->record, next, previous ? previous->leaf_hash : Hash{},
+          previous ? previous->record.integration_time_micros()
+                   : std::numeric_limits<int64_t>::min());
+      if (!linked.ok()) {
+        failure = VerificationFailure("chain", linked);
+        break;
+      }
+    }
+    ++next;
+    if (!on_record(*record)) {
+      context.TryCancel();
+      reader->Finish();
+      return absl::OkStatus();
+    }
+    previous = *std::move(record);
+  }
+  if (!failure.ok()) {
+    context.TryCancel();
+    reader->Finish();
+    return failure;
+  }
+  return FromGrpcStatus(reader->Finish(), "Watch");
+}
+
+// ---- Proofs -----------------------------------------------------------------------
+
+absl::StatusOr<v1::InclusionProof> LedgerClient::GetInclusionProof(uint64_t index,
+                                                                    uint64_t tree_size) {
+  if (tree_size == 0) {
+    ASSIGN_OR_RETURN(TrustedCheckpoint trusted, Update());
+    tree_size = trusted.checkpoint.size;
+  }
+  if (index >= tree_size) {
+    return absl::OutOfRangeError(
+        absl::StrCat("index ", index, " is not in a tree of ", tree_size, " records"));
+  }
+  ASSIGN_OR_RETURN(Hash root, RootAt(tree_size));
+  v1::GetInclusionProofRequest request;
+  request.set_index(index);
+  request.set_tree_size(tree_size);
+  v1::InclusionProof proof;
+  RETURN_IF_ERROR(Call("GetInclusionProof", [&](grpc::ClientContext& context) {
+    proof.Clear();
+    return stub_->GetInclusionProof(&context, request, &proof);
+  }));
+  const std::string what =
+      absl::StrCat("inclusion proof of record ", index, " in tree size ", tree_size, " fails");
+  if (proof.index() != index || proof.tree_size() != tree_size) {
+    return VerificationFailure(absl::StatusCode::kDataLoss,
+                               absl::StrCat(what, ": the server answered for record ",
+                                            proof.index(), " in tree size ", proof.tree_size()));
+  }
+  absl::StatusOr<Hash> leaf = HashFromBytes(proof.leaf_hash());
+  if (!leaf.ok()) return VerificationFailure(what, leaf.status());
+  ASSIGN_OR_RETURN(std::vector<Hash> hashes, ParseHashes(proof.hashes(), what));
+  absl::Status included = VerifyInclusion(index, tree_size, *leaf, hashes, root);
+  if (!included.ok()) return VerificationFailure(what, included);
+  return proof;
+}
+
+absl::StatusOr<v1::ConsistencyProof> LedgerClient::GetConsistencyProof(uint64_t first,
+                                                                        uint64_t second) {
+  if (second == 0) {
+    ASSIGN_OR_RETURN(TrustedCheckpoint trusted, Update());
+    second = trusted.checkpoint.size;
+  }
+  if (first > second) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("first size ", first, " is larger than second size ", second));
+  }
+  ASSIGN_OR_RETURN(Hash second_root, RootAt(second));
+  v1::GetConsistencyProofRequest request;
+  request.set_first(first);
+  request.set_second(second);
+  v1::ConsistencyProof proof;
+  RETURN_IF_ERROR(Call("GetConsistencyProof", [&](grpc::ClientContext& context) {
+    proof.Clear();
+    return stub_->GetConsistencyProof(&context, request, &proof);
+  }));
+  const std::string what =
+      absl::StrCat("consistency proof from tree size ", first, " to ", second, " fails");
+  if (proof.first() != first || proof.second() != second) {
+    return VerificationFailure(absl::StatusCode::kDataLoss,
+                               absl::StrCat(what, ": the server answered for sizes ",
+                                            proof.first(), " and ", proof.second()));
+  }
+  absl::StatusOr<Hash> first_root = HashFromBytes(proof.first_root());
+  if (!first_root.ok()) return VerificationFailure(what, first_root.status());
+  absl::StatusOr<Hash> sent_second_root = HashFromBytes(proof.second_root());
+  if (!sent_second_root.ok()) return VerificationFailure(what, sent_second_root.status());
+  if (*sent_second_root != second_root) {
+    return VerificationFailure(absl::StatusCode::kDataLoss,
+                               absl::StrCat(what, ": second root ", B64(*sent_second_root),
+                                            " is not the trusted log's root ", B64(second_root)));
+  }
+  ASSIGN_OR_RETURN(std::vector<Hash> hashes, ParseHashes(proof.hashes(), what));
+  absl::Status consistent;
+  if (first == 0) {
+    // Nothing to prove from the empty tree; its root is fixed.
+    if (*first_root != EmptyRoot() || !hashes.empty()) {
+      consistent = absl::DataLossError("the empty tree's root is SHA-256(\"\") with an empty proof");
+    }
+  } else {
+    consistent = VerifyConsistency(first, second, *first_root, second_root, hashes);
+  }
+  if (!consistent.ok()) return VerificationFailure(what, consistent);
+  return proof;
+}
+
+}  // namespace memoria::client

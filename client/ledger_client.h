@@ -1,0 +1,187 @@
+// LedgerClient: the memoria client library. Appends signed entries with
+// deadlines and safe retries, and reads the log *verified*: nothing the server
+// sends is returned before it is checked against the pinned log key and the
+// client's trusted checkpoint.
+//
+//   ClientOptions options;
+//   options.connection.target = "127.0.0.1:50051";
+//   ASSIGN_OR_RETURN(options.log_key, Verifier::Parse(log_vkey));
+//   options.state_file = "memoria.state";
+//   ASSIGN_OR_RETURN(std::unique_ptr<LedgerClient> client, LedgerClient::Create(options));
+//   ASSIGN_OR_RETURN(v1::Receipt receipt, client->Append(signed_entry));
+//   ASSIGN_OR_RETURN(VerifiedRecord record, client->GetRecord(receipt.index()));
+//
+// Trust model. The client keeps one trusted checkpoint (TrustedState, in
+// options.state_file). Update() fetches the latest checkpoint, checks its
+// signature under the pinned key and — unless nothing is trusted yet, when
+// the first signed checkpoint is accepted by its signature — its consistency
+// with the trusted one (a smaller checkpoint is a rollback; same size with
+// another root, or a failed consistency proof, is a fork). Only then does the
+// trusted state advance. Records, roots and proofs are checked against the
+// trusted checkpoint (Update()d first when they lie beyond it).
+//
+// Errors. Every failure is a status; verification failures are marked
+// (IsVerificationFailure, client/errors.h) and name what failed, e.g.
+// "checkpoint 120 is smaller than trusted checkpoint 150: rollback";
+// errors from the server keep their gRPC code and are marked kServer.
+// FAILED_PRECONDITION if a verified call is made without a pinned log key.
+//
+// Retries. Every unary call gets options.timeout as its deadline per attempt
+// and is retried on UNAVAILABLE and DEADLINE_EXCEEDED up to
+// options.retry.max_attempts times with exponential backoff. Appends are
+// retried with the same signed bytes (so the same request id): the server
+// answers a retry of an entry it already stored with the original receipt.
+//
+// Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <grpcpp/channel.h>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "client/connection.h"
+#include "client/trusted_state.h"
+#include "ledger/checkpoint.h"
+#include "ledger/hash.h"
+#include "ledger/keys.h"
+#include "memoria/v1/ledger.grpc.pb.h"
+#include "memoria/v1/record.pb.h"
+
+namespace memoria::client {
+
+struct RetryPolicy {
+  // Attempts per call, the first included (1: no retry).
+  int max_attempts = 5;
+  // Wait before the second attempt; multiplied by `multiplier` after each
+  // failure, up to `max_backoff`.
+  absl::Duration initial_backoff = absl::Milliseconds(100);
+  absl::Duration max_backoff = absl::Seconds(2);
+  double multiplier = 2.0;
+};
+
+struct ClientOptions {
+  ConnectionOptions connection;
+  // The pinned log key (vkey of the log). Needed by every verified call and
+  // to check append receipts; without it appends return unchecked receipts.
+  std::optional<Verifier> log_key;
+  // Where the trusted checkpoint is kept between runs; empty: in memory only.
+  std::string state_file;
+  // Deadline of each attempt of a unary call (and of each stream call).
+  absl::Duration timeout = absl::Seconds(10);
+  RetryPolicy retry;
+  // How the client waits between attempts; nullptr: absl::SleepFor. Tests
+  // inject one to observe (or act on) retries.
+  std::function<void(absl::Duration)> sleep;
+};
+
+// A record whose inclusion in the trusted checkpoint was verified.
+struct VerifiedRecord {
+  uint64_t index = 0;
+  std::string leaf;  // the exact stored bytes
+  Hash leaf_hash{};  // SHA-256(0x00 || leaf), computed here
+  v1::Record record;
+  uint64_t tree_size = 0;  // the checkpoint it was verified against
+};
+
+class LedgerClient {
+ public:
+  // Opens the channel and loads the trusted state (TrustedState::Load's
+  // errors; INVALID_ARGUMENT if state_file is set without a log key).
+  static absl::StatusOr<std::unique_ptr<LedgerClient>> Create(ClientOptions options);
+  // The same over an existing channel.
+  static absl::StatusOr<std::unique_ptr<LedgerClient>> Create(
+      ClientOptions options, std::shared_ptr<grpc::Channel> channel);
+
+  LedgerClient(const LedgerClient&) = delete;
+  LedgerClient& operator=(const LedgerClient&) = delete;
+
+  const ClientOptions& options() const { return options_; }
+
+  // ---- Writing -----------------------------------------------------------------
+  // Appends one signed entry (client/entry_signer.h builds them); returns its
+  // receipt, checked (VerifyReceipt) when a log key is pinned.
+  absl::StatusOr<v1::Receipt> Append(const v1::SignedEntry& entry);
+  // Appends entries in one call (all or none); one receipt each, in order.
+  absl::StatusOr<std::vector<v1::Receipt>> AppendBatch(std::span<const v1::SignedEntry> entries);
+
+  // ---- Unverified reads ----------------------------------------------------------
+  absl::StatusOr<v1::Info> GetInfo();
+  // The server's answer as is (0: the latest).
+  absl::StatusOr<v1::CheckpointResponse> FetchCheckpoint(uint64_t tree_size = 0);
+
+  // ---- Verified reads ------------------------------------------------------------
+  // Fetches the latest checkpoint, verifies it (see the trust model above) and
+  // advances the trusted state. Returns the new trusted checkpoint.
+  absl::StatusOr<TrustedCheckpoint> Update();
+  // The trusted checkpoint, if any.
+  std::optional<TrustedCheckpoint> Trusted() const;
+
+  // The checkpoint the log signed at exactly `size` (NOT_FOUND from the server
+  // if it never signed that size), verified by signature and consistency with
+  // the trusted checkpoint. Update()s first when `size` is beyond it; does
+  // not move the trusted state back.
+  absl::StatusOr<TrustedCheckpoint> CheckpointAt(uint64_t size);
+  // The root of the first `size` leaves, authenticated through a consistency
+  // proof to the trusted checkpoint.
+  absl::StatusOr<Hash> RootAt(uint64_t size);
+
+  // Record `index`, its inclusion proof checked against the trusted checkpoint.
+  absl::StatusOr<VerifiedRecord> GetRecord(uint64_t index);
+  // Records [start, end) (end 0: up to the trusted size), each checked: the
+  // whole log against the recomputed root, a partial range record by record
+  // through inclusion proofs; consecutive records' chain links too.
+  absl::StatusOr<std::vector<VerifiedRecord>> GetRecords(uint64_t start, uint64_t end);
+  // Follows the log from `start`, calling `on_record` for every record as
+  // soon as it is verified, until it returns false (then OK) or an error.
+  // No deadline; the stream is cancelled when `on_record` returns false.
+  absl::Status Watch(uint64_t start, const std::function<bool(const VerifiedRecord&)>& on_record);
+
+  // Inclusion proof of `index` in the tree of `tree_size` leaves (0: the
+  // trusted size after Update()), verified against RootAt(tree_size).
+  absl::StatusOr<v1::InclusionProof> GetInclusionProof(uint64_t index, uint64_t tree_size = 0);
+  // Consistency proof between sizes `first` <= `second` (second 0: the
+  // trusted size after Update()), verified: both roots are authenticated
+  // against the trusted checkpoint.
+  absl::StatusOr<v1::ConsistencyProof> GetConsistencyProof(uint64_t first, uint64_t second = 0);
+
+  // Checks a receipt: signature of its checkpoint under the pinned key and its
+  // inclusion proof (client/receipt.h).
+  absl::StatusOr<Checkpoint> VerifyReceipt(const v1::Receipt& receipt) const;
+
+ private:
+  LedgerClient(ClientOptions options, std::shared_ptr<grpc::Channel> channel, TrustedState state);
+
+  // Runs `call` with a fresh context and deadline per attempt, retrying
+  // transient failures; the grpc::Status is converted here.
+  absl::Status Call(std::string_view rpc,
+                    const std::function<grpc::Status(grpc::ClientContext&)>& call);
+  absl::StatusOr<const Verifier*> LogKey() const;
+  // Update() unless the trusted checkpoint already covers `size` leaves.
+  absl::StatusOr<TrustedCheckpoint> TrustedCovering(uint64_t size);
+  absl::StatusOr<TrustedCheckpoint> UpdateLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(update_mu_);
+  // Checks a record's bytes at `index` against `root` of `tree_size` leaves.
+  absl::StatusOr<VerifiedRecord> VerifyRecord(uint64_t index, std::string leaf,
+                                              const TrustedCheckpoint& trusted);
+
+  const ClientOptions options_;
+  const std::shared_ptr<grpc::Channel> channel_;
+  const std::unique_ptr<v1::Ledger::Stub> stub_;
+
+  // Held across Update()'s calls so that updates are serialized.
+  absl::Mutex update_mu_ ABSL_ACQUIRED_BEFORE(state_mu_);
+  mutable absl::Mutex state_mu_;
+  TrustedState state_ ABSL_GUARDED_BY(state_mu_);
+};
+
+}  // namespace memoria::client
