@@ -1,0 +1,732 @@
+#include "tools/audit/commands.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "ledger/bundle.h"
+#include "ledger/checkpoint.h"
+#include "ledger/encoding.h"
+#include "ledger/merkle.h"
+#include "ledger/status.h"
+#include "ledger/store.h"
+#include "tools/audit/remote_log.h"
+#include "tools/audit/state.h"
+
+namespace memoria::audit {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// ---- Progress bar ----------------------------------------------------------------
+
+// A one-line progress bar on stderr, drawn only when stderr is a terminal.
+class Progress {
+ public:
+  explicit Progress(bool wanted) : enabled_(wanted && ::isatty(STDERR_FILENO) == 1) {}
+  ~Progress() { Done(); }
+
+  void Update(uint64_t done, uint64_t total) {
+    if (!enabled_) return;
+    const Clock::time_point now = Clock::now();
+    if (drawn_ && now - last_ < std::chrono::milliseconds(200) && done < total) return;
+    last_ = now;
+    drawn_ = true;
+    const double seconds = std::chrono::duration<double>(now - start_).count();
+    const double fraction = total == 0 ? 1.0 : static_cast<double>(done) / static_cast<double>(total);
+    constexpr int kWidth = 30;
+    const int filled = static_cast<int>(std::min(1.0, fraction) * kWidth);
+    std::string bar(static_cast<size_t>(filled), '#');
+    bar.append(static_cast<size_t>(kWidth - filled), '.');
+    std::fprintf(stderr, "\r[%s] %3.0f%% %lu/%lu records, %.0f records/s ", bar.c_str(),
+                 fraction * 100, static_cast<unsigned long>(done), static_cast<unsigned long>(total),
+                 seconds > 0 ? static_cast<double>(done) / seconds : 0.0);
+  }
+  void Done() {
+    if (enabled_ && drawn_) std::fprintf(stderr, "\n");
+    drawn_ = false;
+  }
+
+ private:
+  const bool enabled_;
+  bool drawn_ = false;
+  Clock::time_point start_ = Clock::now();
+  Clock::time_point last_;
+};
+
+// ---- Trusted state -----------------------------------------------------------------
+
+// Consistency of the log with the auditor's trusted checkpoint, checked by
+// recomputation: the root of the first trusted.size records the auditor reads
+// must be the trusted root.
+class TrustCheck {
+ public:
+  explicit TrustCheck(std::optional<TrustedCheckpoint> trusted) : trusted_(std::move(trusted)) {}
+
+  const std::optional<TrustedCheckpoint>& trusted() const { return trusted_; }
+
+  // Compares the log's checkpoint with the trusted one before reading records.
+  void Before(LogAuditor& auditor, const Checkpoint& latest) {
+    if (!trusted_.has_value()) return;
+    const Checkpoint& old = trusted_->checkpoint;
+    if (latest.size < old.size) {
+      Fail(auditor, latest.size, FindingKind::kRollback,
+           absl::StrCat("rollback: the log's checkpoint signs ", latest.size,
+                        " records, fewer than the trusted checkpoint's ", old.size));
+    } else if (latest.size == old.size) {
+      if (latest.root != old.root) {
+        Fail(auditor, latest.size, FindingKind::kFork,
+             absl::StrCat("fork: checkpoint ", latest.size,
+                          " has a different root than the trusted checkpoint of the same size"));
+      } else {
+        checked_ = true;
+      }
+    }
+  }
+
+  // A consistency proof from the trusted size to `latest` (server mode).
+  void Proof(LogAuditor& auditor, const Checkpoint& latest, const absl::StatusOr<std::vector<Hash>>& proof) {
+    if (!trusted_.has_value() || latest.size <= trusted_->checkpoint.size) return;
+    if (!proof.ok()) {
+      Fail(auditor, latest.size, FindingKind::kFork,
+           absl::StrCat("fork or rewritten history: no consistency proof from trusted ",
+                        trusted_->checkpoint.size, " to ", latest.size, ": ",
+                        std::string(proof.status().message())));
+      return;
+    }
+    if (absl::Status status = VerifyConsistency(trusted_->checkpoint.size, latest.size,
+                                                trusted_->checkpoint.root, latest.root, *proof);
+        !status.ok()) {
+      Fail(auditor, latest.size, FindingKind::kFork,
+           absl::StrCat("fork: checkpoint ", latest.size, " is not consistent with trusted ",
+                        trusted_->checkpoint.size, ": ", std::string(status.message())));
+    }
+  }
+
+  // After each record fed in full-log mode.
+  void After(LogAuditor& auditor) {
+    if (!trusted_.has_value() || auditor.size() != trusted_->checkpoint.size) return;
+    if (auditor.Root() != trusted_->checkpoint.root) {
+      Fail(auditor, auditor.size(), FindingKind::kFork,
+           absl::StrCat("fork: the root of the first ", auditor.size(),
+                        " records differs from the trusted checkpoint's root (history rewritten)"));
+    } else {
+      checked_ = true;
+    }
+  }
+
+  // True when consistency was established and nothing failed.
+  bool consistent() const { return !trusted_.has_value() || (checked_ && !failed_); }
+  bool failed() const { return failed_; }
+
+ private:
+  void Fail(LogAuditor& auditor, uint64_t index, FindingKind kind, std::string reason) {
+    failed_ = true;
+    auditor.Report(index, kind, std::move(reason));
+  }
+
+  std::optional<TrustedCheckpoint> trusted_;
+  bool checked_ = false;
+  bool failed_ = false;
+};
+
+// ---- Reporting ---------------------------------------------------------------------
+
+struct VerifyOutcome {
+  std::string source;
+  AuditReport report;
+  std::optional<Checkpoint> checkpoint;  // the log's latest, if it opened
+  std::string checkpoint_note;
+  std::optional<TrustedCheckpoint> trusted;
+  bool consistent = false;
+  std::string scope;  // "", or "records [A, B) of N" for a partial bundle
+  bool state_saved = false;
+  std::string state_note;
+};
+
+bool HasKind(const AuditReport& report, std::initializer_list<FindingKind> kinds) {
+  for (const AuditFinding& finding : report.findings) {
+    for (const FindingKind kind : kinds) {
+      if (finding.kind == kind) return true;
+    }
+  }
+  return false;
+}
+
+std::string Summary(const VerifyOutcome& outcome) {
+  const AuditReport& report = outcome.report;
+  std::string text = absl::StrCat(report.records - std::min(report.records, report.invalid_records),
+                                  "/", report.records, " records valid");
+  if (!outcome.scope.empty()) absl::StrAppend(&text, " (", outcome.scope, ")");
+  absl::StrAppend(&text, HasKind(report, {FindingKind::kChain, FindingKind::kTime, FindingKind::kIndex})
+                             ? ", chain BROKEN"
+                             : ", chain intact");
+  if (!outcome.checkpoint.has_value()) {
+    absl::StrAppend(&text, ", no valid checkpoint");
+  } else {
+    const bool root_bad = HasKind(report, {FindingKind::kRoot, FindingKind::kTruncated,
+                                           FindingKind::kCheckpoint, FindingKind::kInclusion});
+    absl::StrAppend(&text, ", checkpoint ", outcome.checkpoint->size,
+                    root_bad ? " NOT matched by the records" : "");
+    if (outcome.trusted.has_value()) {
+      const uint64_t trusted = outcome.trusted->checkpoint.size;
+      if (HasKind(report, {FindingKind::kRollback})) {
+        absl::StrAppend(&text, " is a ROLLBACK from trusted ", trusted);
+      } else if (HasKind(report, {FindingKind::kFork})) {
+        absl::StrAppend(&text, " is INCONSISTENT with trusted ", trusted, " (fork)");
+      } else if (outcome.consistent) {
+        absl::StrAppend(&text, " consistent with trusted ", trusted);
+      } else {
+        absl::StrAppend(&text, ", consistency with trusted ", trusted, " not checked");
+      }
+    } else if (!root_bad) {
+      absl::StrAppend(&text, " verified");
+    }
+  }
+  if (!report.ok()) {
+    absl::StrAppend(&text, "; ", report.findings.size() + report.findings_omitted, " problem(s)");
+  }
+  return text;
+}
+
+void PrintOutcome(const VerifyOutcome& outcome, bool json) {
+  const AuditReport& report = outcome.report;
+  if (json) {
+    std::string out = absl::StrCat("{\"ok\":", report.ok() ? "true" : "false",
+                                   ",\"source\":", JsonQuote(outcome.source),
+                                   ",\"records\":", report.records,
+                                   ",\"valid_records\":", report.records - std::min(report.records, report.invalid_records),
+                                   ",\"first_index\":", report.first_index);
+    if (!outcome.scope.empty()) absl::StrAppend(&out, ",\"scope\":", JsonQuote(outcome.scope));
+    if (report.root.has_value()) {
+      absl::StrAppend(&out, ",\"root\":", JsonQuote(Base64Encode(AsBytes(*report.root))));
+    }
+    if (outcome.checkpoint.has_value()) {
+      absl::StrAppend(&out, ",\"checkpoint\":{\"tree_size\":", outcome.checkpoint->size,
+                      ",\"root\":", JsonQuote(Base64Encode(AsBytes(outcome.checkpoint->root))),
+                      ",\"note\":", JsonQuote(outcome.checkpoint_note), "}");
+    }
+    if (outcome.trusted.has_value()) {
+      absl::StrAppend(&out, ",\"trusted\":{\"tree_size\":", outcome.trusted->checkpoint.size,
+                      ",\"consistent\":", outcome.consistent ? "true" : "false", "}");
+    }
+    absl::StrAppend(&out, ",\"state_saved\":", outcome.state_saved ? "true" : "false");
+    absl::StrAppend(&out, ",\"admin_vkey\":", JsonQuote(report.admin_vkey), ",\"writers\":[");
+    for (size_t i = 0; i < report.writers.size(); ++i) {
+      const AuditedWriter& writer = report.writers[i];
+      absl::StrAppend(&out, i > 0 ? "," : "", "{\"vkey\":", JsonQuote(writer.vkey),
+                      ",\"registered_at\":", writer.registered_at);
+      if (writer.revoked_at.has_value()) absl::StrAppend(&out, ",\"revoked_at\":", *writer.revoked_at);
+      out.push_back('}');
+    }
+    absl::StrAppend(&out, "],\"findings\":[");
+    for (size_t i = 0; i < report.findings.size(); ++i) {
+      const AuditFinding& finding = report.findings[i];
+      absl::StrAppend(&out, i > 0 ? "," : "", "{\"index\":", finding.index,
+                      ",\"kind\":", JsonQuote(FindingKindName(finding.kind)),
+                      ",\"reason\":", JsonQuote(finding.reason), "}");
+    }
+    absl::StrAppend(&out, "],\"findings_omitted\":", report.findings_omitted,
+                    ",\"summary\":", JsonQuote(Summary(outcome)), "}\n");
+    std::fputs(out.c_str(), stdout);
+    return;
+  }
+  for (const AuditFinding& finding : report.findings) {
+    std::printf("%s\n", FindingText(finding).c_str());
+  }
+  if (report.findings_omitted > 0) {
+    std::printf("... and %lu more problems\n", static_cast<unsigned long>(report.findings_omitted));
+  }
+  std::printf("%s\n", Summary(outcome).c_str());
+  if (!outcome.state_note.empty()) std::fprintf(stderr, "%s\n", outcome.state_note.c_str());
+}
+
+int UsageError(const absl::Status& status) {
+  std::fprintf(stderr, "memoria-audit: %s\n", std::string(status.message()).c_str());
+  return kExitUsage;
+}
+
+// Advances the trusted state after a clean, consistent run.
+void MaybeSaveState(const std::string& path, VerifyOutcome& outcome) {
+  if (path.empty()) return;
+  if (!outcome.report.ok() || !outcome.checkpoint.has_value()) {
+    outcome.state_note = "trusted state not advanced: the log did not verify";
+    return;
+  }
+  if (outcome.trusted.has_value() && !outcome.consistent) {
+    outcome.state_note = "trusted state not advanced: consistency with it was not established";
+    return;
+  }
+  if (outcome.trusted.has_value() && outcome.trusted->checkpoint.size >= outcome.checkpoint->size) {
+    outcome.state_saved = false;
+    return;
+  }
+  absl::Status saved = SaveTrustedState(path, {*outcome.checkpoint, outcome.checkpoint_note});
+  if (!saved.ok()) {
+    outcome.state_note = absl::StrCat("cannot save the trusted state: ", std::string(saved.message()));
+    return;
+  }
+  outcome.state_saved = true;
+}
+
+// ---- Sources ------------------------------------------------------------------------
+
+// Live server: latest checkpoint, consistency proof from the trusted one, all
+// records streamed through GetRecords. Returns an error for I/O failures.
+absl::Status VerifyServer(const VerifyOptions& options, LogAuditor& auditor, TrustCheck& trust,
+                          VerifyOutcome& outcome, Progress& progress) {
+  ASSIGN_OR_RETURN(std::unique_ptr<RemoteLog> remote, RemoteLog::Connect(options.connection));
+  outcome.source = absl::StrCat("server ", options.connection.target);
+  ASSIGN_OR_RETURN(outcome.checkpoint_note, remote->LatestCheckpoint());
+  absl::StatusOr<Checkpoint> checkpoint = OpenCheckpoint(outcome.checkpoint_note, auditor.log_key());
+  if (!checkpoint.ok()) {
+    // Nothing to compare the records with: the finding says it all.
+    auditor.Report(0, FindingKind::kCheckpoint,
+                   absl::StrCat("the server's latest checkpoint does not open under the log key: ",
+                                std::string(checkpoint.status().message())));
+    return absl::OkStatus();
+  }
+  outcome.checkpoint = *checkpoint;
+  trust.Before(auditor, *checkpoint);
+  if (trust.trusted().has_value() && checkpoint->size > trust.trusted()->checkpoint.size &&
+      trust.trusted()->checkpoint.size > 0) {
+    trust.Proof(auditor, *checkpoint,
+                remote->ConsistencyProof(trust.trusted()->checkpoint.size, checkpoint->size));
+  }
+  const uint64_t total = checkpoint->size;
+  RETURN_IF_ERROR(remote->ScanRecords(0, total, [&](uint64_t index, std::string leaf) {
+    auditor.Add(index, std::move(leaf));
+    trust.After(auditor);
+    progress.Update(auditor.size(), total);
+    return absl::OkStatus();
+  }));
+  (void)auditor.CheckCheckpoint(outcome.checkpoint_note);
+  return absl::OkStatus();
+}
+
+absl::Status VerifyBundleFile(const VerifyOptions& options, TrustCheck& trust,
+                              VerifyOutcome& outcome, Progress& progress) {
+  outcome.source = absl::StrCat("bundle ", options.bundle_path);
+  std::ifstream in(options.bundle_path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot open bundle ", options.bundle_path));
+  ASSIGN_OR_RETURN(const Verifier log_key, Verifier::Parse(options.log_vkey));
+  bool full = false;
+  BundleHooks hooks;
+  hooks.progress = [&](uint64_t done, uint64_t total) { progress.Update(done, total); };
+  hooks.before_records = [&](LogAuditor& auditor, const std::optional<Checkpoint>& checkpoint) {
+    if (checkpoint.has_value()) trust.Before(auditor, *checkpoint);
+  };
+  hooks.after_record = [&](LogAuditor& auditor) {
+    if (full) trust.After(auditor);
+  };
+  // The header is read twice: once here to learn whether the bundle is full.
+  {
+    std::ifstream peek(options.bundle_path, std::ios::binary);
+    BundleReader reader(peek);
+    ASSIGN_OR_RETURN(BundleHeader header, reader.ReadHeader());
+    full = header.from == 0 && header.to == header.tree_size;
+  }
+  ASSIGN_OR_RETURN(BundleAudit audit, VerifyBundle(in, log_key, options.audit, hooks));
+  outcome.report = std::move(audit.report);
+  outcome.checkpoint_note = audit.header.checkpoint;
+  if (absl::StatusOr<Checkpoint> checkpoint = OpenCheckpoint(audit.header.checkpoint, log_key);
+      checkpoint.ok()) {
+    outcome.checkpoint = *checkpoint;
+  }
+  if (!audit.full) {
+    outcome.scope = absl::StrCat("records [", audit.header.from, ", ", audit.header.to, ") of ",
+                                 audit.header.tree_size, ", through inclusion proofs");
+  }
+  return absl::OkStatus();
+}
+
+// A stopped server's RocksDB directory, read directly: the records as above,
+// plus every stored tree hash against the recomputed tree and every stored
+// checkpoint's signature and root.
+absl::Status VerifyData(const VerifyOptions& options, LogAuditor& auditor, TrustCheck& trust,
+                        VerifyOutcome& outcome, Progress& progress) {
+  namespace fs = std::filesystem;
+  std::string path = options.data_dir;
+  if (fs::exists(fs::path(path) / "db" / "CURRENT")) path = (fs::path(path) / "db").string();
+  if (!fs::exists(fs::path(path) / "CURRENT")) {
+    return absl::NotFoundError(absl::StrCat("no RocksDB store in ", options.data_dir));
+  }
+  outcome.source = absl::StrCat("data ", path);
+  ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
+                   Store::Open({.path = path, .create_if_missing = false}));
+  const Verifier& log_key = auditor.log_key();
+
+  if (absl::StatusOr<std::string> vkey = store->Get(Column::kMeta, "log_vkey"); vkey.ok()) {
+    if (*vkey != log_key.ToString()) {
+      auditor.Report(0, FindingKind::kCheckpoint,
+                     absl::StrCat("the store was created for log key ", *vkey, ", not the pinned one"));
+    }
+  }
+
+  // Every stored checkpoint: it must open and sign the size it is stored under.
+  struct Stored {
+    uint64_t size;
+    Hash root;
+  };
+  std::vector<Stored> checkpoints;
+  std::optional<uint64_t> largest_key;
+  std::string latest_note;
+  RETURN_IF_ERROR(store->Scan(Column::kCheckpoints, "", "", [&](std::string_view key, std::string_view note) {
+    if (key.size() != 8) {
+      auditor.Report(0, FindingKind::kCheckpoint,
+                     absl::StrCat("stored checkpoint key of ", key.size(), " bytes (not 8)"));
+      return true;
+    }
+    const uint64_t size = DecodeBigEndian64(key);
+    largest_key = size;
+    absl::StatusOr<Checkpoint> checkpoint = OpenCheckpoint(note, log_key);
+    if (!checkpoint.ok()) {
+      auditor.Report(size, FindingKind::kCheckpoint,
+                     absl::StrCat("stored checkpoint ", size, " does not open under the log key: ",
+                                  std::string(checkpoint.status().message())));
+      return true;
+    }
+    if (checkpoint->size != size) {
+      auditor.Report(size, FindingKind::kCheckpoint,
+                     absl::StrCat("stored checkpoint under size ", size, " signs size ", checkpoint->size));
+      return true;
+    }
+    checkpoints.push_back({size, checkpoint->root});
+    latest_note = std::string(note);
+    outcome.checkpoint = *checkpoint;
+    outcome.checkpoint_note = latest_note;
+    return true;
+  }));
+  if (!largest_key.has_value()) {
+    auditor.Report(0, FindingKind::kCheckpoint, "the store holds no checkpoint");
+  }
+  if (outcome.checkpoint.has_value()) trust.Before(auditor, *outcome.checkpoint);
+
+  // Tree hashes: compared in batches with the recomputed ones.
+  std::vector<std::pair<NodeId, Hash>> pending;
+  absl::Status tree_status = absl::OkStatus();
+  auto flush_nodes = [&]() {
+    if (pending.empty() || !tree_status.ok()) return;
+    std::vector<std::string> keys;
+    keys.reserve(pending.size());
+    for (const auto& [node, hash] : pending) keys.push_back(TreeKey(node));
+    absl::StatusOr<std::vector<std::optional<std::string>>> values = store->MultiGet(Column::kTree, keys);
+    if (!values.ok()) {
+      tree_status = values.status();
+      return;
+    }
+    for (size_t i = 0; i < pending.size(); ++i) {
+      const auto& [node, hash] = pending[i];
+      const std::optional<std::string>& value = (*values)[i];
+      const uint64_t first = node.index << node.level;
+      const std::string where = absl::StrCat("stored tree hash of node (level ", node.level, ", index ",
+                                             node.index, ") covering records [", first, ", ",
+                                             first + (uint64_t{1} << node.level), ")");
+      if (!value.has_value()) {
+        auditor.Report(first, FindingKind::kTree, absl::StrCat(where, " is missing"));
+      } else if (*value != AsBytes(hash)) {
+        auditor.Report(first, FindingKind::kTree,
+                       absl::StrCat(where, value->size() == kHashSize ? " differs from the recomputed hash"
+                                                                      : " is not 32 bytes",
+                                    node.level == 0 ? " (the record bytes or the stored leaf hash were altered)" : ""));
+      }
+    }
+    pending.clear();
+  };
+  auditor.SetNodeObserver([&](const NodeId& node, const Hash& hash) {
+    pending.emplace_back(node, hash);
+  });
+
+  size_t next_checkpoint = 0;
+  auto check_roots = [&]() {
+    while (next_checkpoint < checkpoints.size() && checkpoints[next_checkpoint].size <= auditor.size()) {
+      const Stored& stored = checkpoints[next_checkpoint++];
+      if (stored.size < auditor.size()) continue;  // a gap in the records: reported by the auditor
+      if (auditor.Root() != stored.root) {
+        auditor.Report(stored.size, FindingKind::kCheckpoint,
+                       absl::StrCat("stored checkpoint ", stored.size,
+                                    ": its root differs from the root recomputed from the records"));
+      }
+    }
+  };
+  check_roots();
+  const uint64_t total = largest_key.value_or(0);
+  RETURN_IF_ERROR(store->Scan(Column::kRecords, "", "", [&](std::string_view key, std::string_view leaf) {
+    if (key.size() != 8) {
+      auditor.Report(auditor.size(), FindingKind::kMalformed,
+                     absl::StrCat("stored record key of ", key.size(), " bytes (not 8)"));
+      return true;
+    }
+    auditor.Add(DecodeBigEndian64(key), std::string(leaf));
+    trust.After(auditor);
+    check_roots();
+    if (pending.size() >= 8192) flush_nodes();
+    progress.Update(auditor.size(), total);
+    return true;
+  }));
+  flush_nodes();
+  RETURN_IF_ERROR(tree_status);
+  if (next_checkpoint < checkpoints.size()) {
+    auditor.Report(auditor.size(), FindingKind::kTruncated,
+                   absl::StrCat("stored checkpoints sign up to ", checkpoints.back().size,
+                                " records but the store holds ", auditor.size()));
+  }
+  if (outcome.checkpoint.has_value() && auditor.size() > outcome.checkpoint->size) {
+    auditor.Report(outcome.checkpoint->size, FindingKind::kCheckpoint,
+                   absl::StrCat("the store holds ", auditor.size(),
+                                " records, more than its latest checkpoint signs (",
+                                outcome.checkpoint->size, ")"));
+  }
+  if (largest_key.has_value() && outcome.checkpoint.has_value() &&
+      *largest_key != outcome.checkpoint->size) {
+    outcome.checkpoint.reset();  // the latest stored checkpoint is corrupt: none to trust
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+int RunVerify(const VerifyOptions& options) {
+  absl::StatusOr<Verifier> log_key = Verifier::Parse(options.log_vkey);
+  if (!log_key.ok()) {
+    return UsageError(absl::InvalidArgumentError(
+        absl::StrCat("--log-key: ", std::string(log_key.status().message()))));
+  }
+  std::optional<TrustedCheckpoint> trusted;
+  if (!options.state_path.empty()) {
+    absl::StatusOr<std::optional<TrustedCheckpoint>> loaded = LoadTrustedState(options.state_path, *log_key);
+    if (!loaded.ok()) return UsageError(loaded.status());
+    trusted = *std::move(loaded);
+  }
+  VerifyOutcome outcome;
+  outcome.trusted = trusted;
+  TrustCheck trust(trusted);
+  Progress progress(options.progress);
+  absl::Status status;
+  if (options.source == SourceKind::kBundle) {
+    status = VerifyBundleFile(options, trust, outcome, progress);
+  } else {
+    LogAuditor auditor(*log_key, options.audit);
+    status = options.source == SourceKind::kServer
+                 ? VerifyServer(options, auditor, trust, outcome, progress)
+                 : VerifyData(options, auditor, trust, outcome, progress);
+    if (status.ok()) outcome.report = auditor.Finish();
+  }
+  progress.Done();
+  if (!status.ok()) return UsageError(status);
+  outcome.consistent = trust.consistent();
+  MaybeSaveState(options.state_path, outcome);
+  PrintOutcome(outcome, options.json);
+  if (!outcome.report.ok()) return kExitIntegrity;
+  return kExitOk;
+}
+
+// ---- monitor -------------------------------------------------------------------------
+
+int RunMonitor(const MonitorOptions& options) {
+  absl::StatusOr<Verifier> log_key = Verifier::Parse(options.log_vkey);
+  if (!log_key.ok()) {
+    return UsageError(absl::InvalidArgumentError(
+        absl::StrCat("--log-key: ", std::string(log_key.status().message()))));
+  }
+  absl::StatusOr<std::optional<TrustedCheckpoint>> loaded = LoadTrustedState(options.state_path, *log_key);
+  if (!loaded.ok()) return UsageError(loaded.status());
+  std::optional<TrustedCheckpoint> trusted = *std::move(loaded);
+  absl::StatusOr<std::unique_ptr<RemoteLog>> remote = RemoteLog::Connect(options.connection);
+  if (!remote.ok()) return UsageError(remote.status());
+
+  const Clock::time_point start = Clock::now();
+  auto deadline_passed = [&]() {
+    return options.max_seconds > 0 &&
+           Clock::now() - start >= std::chrono::duration<double>(options.max_seconds);
+  };
+  LogAuditor auditor(*log_key, options.audit);
+  bool alerted = false;
+  auto alert = [&](const std::string& what) {
+    std::fprintf(stderr, "memoria-audit monitor: ALERT: %s\n", what.c_str());
+    alerted = true;
+  };
+  // Checks a new checkpoint against the trusted one (rollback, fork by proof).
+  auto check_new_checkpoint = [&](const std::string& note) -> std::optional<Checkpoint> {
+    absl::StatusOr<Checkpoint> checkpoint = OpenCheckpoint(note, *log_key);
+    if (!checkpoint.ok()) {
+      alert(absl::StrCat("checkpoint does not open under the log key: ",
+                         std::string(checkpoint.status().message())));
+      return std::nullopt;
+    }
+    if (trusted.has_value()) {
+      const Checkpoint& old = trusted->checkpoint;
+      if (checkpoint->size < old.size) {
+        alert(absl::StrCat("rollback: the log's checkpoint signs ", checkpoint->size,
+                           " records, fewer than the trusted ", old.size));
+        return std::nullopt;
+      }
+      if (checkpoint->size == old.size && checkpoint->root != old.root) {
+        alert(absl::StrCat("fork: checkpoint ", old.size, " has another root than the trusted one"));
+        return std::nullopt;
+      }
+      if (checkpoint->size > old.size && old.size > 0) {
+        absl::StatusOr<std::vector<Hash>> proof = (*remote)->ConsistencyProof(old.size, checkpoint->size);
+        absl::Status consistent =
+            proof.ok() ? VerifyConsistency(old.size, checkpoint->size, old.root, checkpoint->root, *proof)
+                       : proof.status();
+        if (!consistent.ok()) {
+          alert(absl::StrCat("fork: checkpoint ", checkpoint->size, " is not consistent with trusted ",
+                             old.size, ": ", std::string(consistent.message())));
+          return std::nullopt;
+        }
+      }
+    }
+    return *checkpoint;
+  };
+  auto report_findings = [&]() {
+    AuditReport report = auditor.Finish();
+    for (const AuditFinding& finding : report.findings) alert(FindingText(finding));
+    if (report.findings_omitted > 0) alert(absl::StrCat(report.findings_omitted, " more problems"));
+  };
+
+  // The first checkpoint.
+  absl::StatusOr<std::string> note = (*remote)->LatestCheckpoint();
+  if (!note.ok()) return UsageError(note.status());
+  std::optional<Checkpoint> target = check_new_checkpoint(*note);
+  if (!target.has_value()) return kExitIntegrity;
+  std::string target_note = *note;
+
+  // Advances the trusted state to `target` once the records reach it.
+  auto reach_target = [&]() -> bool {
+    if (auditor.Root() != target->root) {
+      alert(absl::StrCat("size ", target->size, ": the root recomputed from the records differs from the checkpoint's"));
+      return false;
+    }
+    if (auditor.FindingCount() > 0) return false;
+    if (trusted.has_value() && trusted->checkpoint.size > target->size) return true;
+    trusted = TrustedCheckpoint{*target, target_note};
+    if (absl::Status saved = SaveTrustedState(options.state_path, *trusted); !saved.ok()) {
+      std::fprintf(stderr, "memoria-audit monitor: cannot save state: %s\n",
+                   std::string(saved.message()).c_str());
+      return false;
+    }
+    if (!options.json) {
+      std::printf("checkpoint %lu verified (%lu records), trusted state advanced\n",
+                  static_cast<unsigned long>(target->size), static_cast<unsigned long>(auditor.size()));
+      std::fflush(stdout);
+    }
+    return true;
+  };
+
+  const uint64_t trusted_size_at_start = trusted.has_value() ? trusted->checkpoint.size : 0;
+  std::optional<Hash> trusted_root_at_start;
+  if (trusted.has_value()) trusted_root_at_start = trusted->checkpoint.root;
+
+  grpc::ClientContext context;
+  if (options.max_seconds > 0) {
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::milliseconds(static_cast<int64_t>(options.max_seconds * 1000)));
+  }
+  v1::WatchRequest request;
+  request.set_start(0);
+  if (target->size == 0 && options.once) {
+    if (!reach_target()) report_findings();
+    return alerted ? kExitIntegrity : kExitOk;
+  }
+  std::unique_ptr<grpc::ClientReader<v1::RecordResponse>> reader = (*remote)->stub().Watch(&context, request);
+  v1::RecordResponse response;
+  bool stopped_by_once = false;
+  while (!alerted && reader->Read(&response)) {
+    auditor.Add(response.index(), std::move(*response.mutable_leaf()));
+    if (auditor.size() == trusted_size_at_start && trusted_root_at_start.has_value() &&
+        auditor.Root() != *trusted_root_at_start) {
+      alert(absl::StrCat("fork: the root of the first ", auditor.size(),
+                         " records differs from the trusted checkpoint's (history rewritten)"));
+      break;
+    }
+    if (auditor.size() > target->size) {
+      // Records beyond the checkpoint we hold: fetch the newer one.
+      absl::StatusOr<std::string> newer = (*remote)->LatestCheckpoint();
+      if (!newer.ok()) break;
+      std::optional<Checkpoint> checked = check_new_checkpoint(*newer);
+      if (!checked.has_value()) break;
+      if (checked->size < auditor.size()) {
+        alert(absl::StrCat("the server streamed record ", auditor.size() - 1,
+                           " beyond its latest checkpoint ", checked->size));
+        break;
+      }
+      target = checked;
+      target_note = *newer;
+    }
+    if (auditor.size() == target->size) {
+      if (!reach_target()) {
+        if (!alerted) report_findings();
+        break;
+      }
+      if (options.once) {
+        stopped_by_once = true;
+        context.TryCancel();
+        break;
+      }
+    }
+    if (deadline_passed()) {
+      context.TryCancel();
+      break;
+    }
+  }
+  const grpc::Status status = reader->Finish();
+  if (!alerted) {
+    // Problems found by the pool after the last checkpoint reached.
+    AuditReport report = auditor.Finish();
+    for (const AuditFinding& finding : report.findings) alert(FindingText(finding));
+  }
+  if (alerted) return kExitIntegrity;
+  if (stopped_by_once || status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED ||
+      status.error_code() == grpc::StatusCode::CANCELLED || status.ok()) {
+    return kExitOk;
+  }
+  std::fprintf(stderr, "memoria-audit monitor: %s\n",
+               std::string(FromGrpc(status, "Watch").message()).c_str());
+  return kExitUsage;
+}
+
+// ---- receipt ----------------------------------------------------------------------
+
+int RunReceipt(const ReceiptOptions& options) {
+  absl::StatusOr<Verifier> log_key = Verifier::Parse(options.log_vkey);
+  if (!log_key.ok()) {
+    return UsageError(absl::InvalidArgumentError(
+        absl::StrCat("--log-key: ", std::string(log_key.status().message()))));
+  }
+  std::ifstream in(options.path, std::ios::binary);
+  if (!in) return UsageError(absl::NotFoundError(absl::StrCat("cannot read ", options.path)));
+  std::stringstream text;
+  text << in.rdbuf();
+  absl::StatusOr<Receipt> receipt = ParseReceiptJson(text.str());
+  if (!receipt.ok()) {
+    return UsageError(absl::InvalidArgumentError(
+        absl::StrCat(options.path, ": ", std::string(receipt.status().message()))));
+  }
+  absl::StatusOr<Checkpoint> checkpoint = VerifyReceipt(*receipt, *log_key);
+  if (options.json) {
+    std::printf("{\"ok\":%s,\"index\":%lu,\"tree_size\":%lu%s%s}\n", checkpoint.ok() ? "true" : "false",
+                static_cast<unsigned long>(receipt->index),
+                static_cast<unsigned long>(receipt->tree_size),
+                checkpoint.ok() ? "" : ",\"error\":",
+                checkpoint.ok() ? "" : JsonQuote(std::string(checkpoint.status().message())).c_str());
+  } else if (checkpoint.ok()) {
+    std::printf("receipt valid: record %lu is in the log %s of %lu records (checkpoint signed by the log key)\n",
+                static_cast<unsigned long>(receipt->index), checkpoint->origin.c_str(),
+                static_cast<unsigned long>(checkpoint->size));
+  } else {
+    std::printf("receipt INVALID: %s\n", std::string(checkpoint.status().message()).c_str());
+  }
+  return checkpoint.ok() ? kExitOk : kExitIntegrity;
+}
+
+}  // namespace memoria::audit

@@ -1,0 +1,58 @@
+// The memoria-audit commands as functions from options to an exit code, so
+// that main.cc only parses flags. Output: findings and a summary on stdout
+// (or one JSON object with --json), errors and alerts on stderr, a progress
+// bar on stderr when it is a terminal.
+//
+// Exit codes: 0 everything verified; 1 an integrity failure (any finding:
+// a bad record, signature, chain link, root, checkpoint, rollback, fork);
+// 2 a usage or I/O error (unreachable server, unreadable, garbled or
+// truncated bundle or state file, a store that does not open).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "client/connection.h"
+#include "ledger/audit.h"
+
+namespace memoria::audit {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitIntegrity = 1;
+inline constexpr int kExitUsage = 2;
+
+enum class SourceKind { kServer, kBundle, kData };
+
+struct VerifyOptions {
+  SourceKind source = SourceKind::kServer;
+  client::ConnectionOptions connection;  // kServer
+  std::string bundle_path;               // kBundle
+  std::string data_dir;                  // kData: the server's data dir or its db/ directory
+  std::string log_vkey;                  // the pinned log key
+  std::string state_path;                // optional trusted state file
+  bool json = false;
+  bool progress = true;  // only drawn when stderr is a terminal
+  AuditOptions audit;
+};
+int RunVerify(const VerifyOptions& options);
+
+struct MonitorOptions {
+  client::ConnectionOptions connection;
+  std::string log_vkey;
+  std::string state_path;
+  double interval_seconds = 5;  // checkpoint polling when idle
+  bool once = false;            // stop once caught up with the latest checkpoint
+  double max_seconds = 0;       // stop (exit 0 if all verified) after this long; 0: never
+  bool json = false;
+  AuditOptions audit;
+};
+int RunMonitor(const MonitorOptions& options);
+
+struct ReceiptOptions {
+  std::string log_vkey;
+  std::string path;  // receipt JSON, or c2sp.org/tlog-proof text carrying the leaf
+  bool json = false;
+};
+int RunReceipt(const ReceiptOptions& options);
+
+}  // namespace memoria::audit

@@ -1,0 +1,106 @@
+// memoria-audit: verify a memoria log without trusting its server.
+//
+//   memoria-audit verify --server HOST:PORT --log-key VKEY [--state FILE] [--json]
+//   memoria-audit verify --bundle FILE --log-key VKEY
+//   memoria-audit verify --data DIR --log-key VKEY     (a stopped server's data)
+//   memoria-audit monitor --server HOST:PORT --log-key VKEY --state FILE [--interval S]
+//   memoria-audit receipt --log-key VKEY --file RECEIPT.json
+//
+// Exit codes: 0 all verified, 1 integrity failure, 2 usage or I/O error.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+
+#include "ledger/hash.h"
+#include "tools/audit/commands.h"
+
+namespace {
+
+void AddConnectionFlags(CLI::App& command, memoria::client::ConnectionOptions& connection) {
+  command.add_option("--tls-ca", connection.tls_ca_file, "PEM CA bundle of the server's certificate (TLS)");
+  command.add_option("--tls-cert", connection.tls_cert_file, "PEM client certificate (mTLS)");
+  command.add_option("--tls-key", connection.tls_key_file, "PEM client private key (mTLS)");
+  command.add_flag("--tls", connection.tls, "TLS against the system's roots");
+}
+
+void AddAuditFlags(CLI::App& command, memoria::AuditOptions& audit) {
+  command.add_option("--threads", audit.threads, "Signature verification threads")->capture_default_str();
+  command.add_option("--max-findings", audit.max_findings, "Problems listed (the rest are counted)")
+      ->capture_default_str();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  memoria::InitCrypto();
+  namespace audit = memoria::audit;
+  CLI::App app{"memoria-audit: verify a memoria log without trusting its server.\n"
+               "Exit codes: 0 all verified, 1 integrity failure, 2 usage or I/O error."};
+  app.require_subcommand(1);
+
+  audit::VerifyOptions verify;
+  std::string server;
+  bool no_progress = false;
+  CLI::App* verify_command = app.add_subcommand(
+      "verify", "Full audit: every record's signature, chain link and index, the root against the "
+                "signed checkpoint, and consistency with the trusted state");
+  auto* server_option = verify_command->add_option("--server", server, "A live server, HOST:PORT");
+  auto* bundle_option = verify_command->add_option("--bundle", verify.bundle_path, "An export bundle file");
+  auto* data_option = verify_command->add_option(
+      "--data", verify.data_dir, "A stopped server's data directory (or its db/), read directly");
+  server_option->excludes(bundle_option, data_option);
+  bundle_option->excludes(data_option);
+  verify_command->add_option("--log-key", verify.log_vkey, "The log's verifier key (pinned)")->required();
+  verify_command->add_option("--state", verify.state_path,
+                             "Trusted checkpoint file: consistency is demanded, advanced after a clean run");
+  verify_command->add_flag("--json", verify.json, "One JSON report on stdout");
+  verify_command->add_flag("--no-progress", no_progress, "No progress bar");
+  AddConnectionFlags(*verify_command, verify.connection);
+  AddAuditFlags(*verify_command, verify.audit);
+
+  audit::MonitorOptions monitor;
+  CLI::App* monitor_command = app.add_subcommand(
+      "monitor", "Follow a live log: verify each new record and checkpoint, persist the trusted state, "
+                 "alert (stderr, exit 1) on any failure");
+  monitor_command->add_option("--server", monitor.connection.target, "HOST:PORT")->required();
+  monitor_command->add_option("--log-key", monitor.log_vkey, "The log's verifier key (pinned)")->required();
+  monitor_command->add_option("--state", monitor.state_path, "Trusted checkpoint file")->required();
+  monitor_command->add_option("--interval", monitor.interval_seconds, "Seconds between checkpoint polls")
+      ->capture_default_str();
+  monitor_command->add_flag("--once", monitor.once, "Stop once the latest checkpoint is verified");
+  monitor_command->add_option("--max-seconds", monitor.max_seconds, "Stop after this many seconds (0: never)");
+  AddConnectionFlags(*monitor_command, monitor.connection);
+  AddAuditFlags(*monitor_command, monitor.audit);
+
+  audit::ReceiptOptions receipt;
+  CLI::App* receipt_command = app.add_subcommand("receipt", "Verify a saved receipt (JSON) offline");
+  receipt_command->add_option("--log-key", receipt.log_vkey, "The log's verifier key (pinned)")->required();
+  receipt_command->add_option("--file", receipt.path, "Receipt JSON file")->required();
+  receipt_command->add_flag("--json", receipt.json, "JSON result");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    const int code = app.exit(error);
+    return code == 0 ? 0 : audit::kExitUsage;
+  }
+
+  if (verify_command->parsed()) {
+    if (!server.empty()) {
+      verify.source = audit::SourceKind::kServer;
+      verify.connection.target = server;
+    } else if (!verify.bundle_path.empty()) {
+      verify.source = audit::SourceKind::kBundle;
+    } else if (!verify.data_dir.empty()) {
+      verify.source = audit::SourceKind::kData;
+    } else {
+      std::fprintf(stderr, "memoria-audit verify: one of --server, --bundle, --data is required\n");
+      return audit::kExitUsage;
+    }
+    verify.progress = !no_progress;
+    return audit::RunVerify(verify);
+  }
+  if (monitor_command->parsed()) return audit::RunMonitor(monitor);
+  if (receipt_command->parsed()) return audit::RunReceipt(receipt);
+  return audit::kExitUsage;
+}
