@@ -354,8 +354,7 @@ absl::StatusOr<BundleReader::Line> BundleReader::Next() {
 // ---- Verification ----------------------------------------------------------------
 
 absl::StatusOr<BundleAudit> VerifyBundle(std::istream& in, const Verifier& log_key,
-                                         const AuditOptions& options,
-                                         const std::function<void(uint64_t, uint64_t)>& progress) {
+                                         const AuditOptions& options, const BundleHooks& hooks) {
   BundleReader reader(in);
   BundleAudit result;
   ASSIGN_OR_RETURN(result.header, reader.ReadHeader());
@@ -385,6 +384,8 @@ absl::StatusOr<BundleAudit> VerifyBundle(std::istream& in, const Verifier& log_k
     }
   }
 
+  if (hooks.before_records) hooks.before_records(auditor, checkpoint);
+
   std::vector<BundleWriterLine> claimed;
   const uint64_t expected = header.to - header.from;
   uint64_t read = 0;
@@ -406,9 +407,11 @@ absl::StatusOr<BundleAudit> VerifyBundle(std::istream& in, const Verifier& log_k
         auditor.AddProven(record.index, std::move(record.leaf), proof, *checkpoint);
       }
     }
-    if (!record.trust && progress && (++read % 4096 == 0)) progress(read, expected);
+    if (record.trust) continue;
+    if (hooks.after_record) hooks.after_record(auditor);
+    if (hooks.progress && (++read % 4096 == 0)) hooks.progress(read, expected);
   }
-  if (progress) progress(expected, expected);
+  if (hooks.progress) hooks.progress(expected, expected);
   if (result.full) (void)auditor.CheckCheckpoint(header.checkpoint);
   result.report = auditor.Finish();
 

@@ -187,12 +187,21 @@ struct BundleAudit {
   bool full = false;  // the whole log: verified through the recomputed root
 };
 
+// Callbacks into a bundle verification, all optional.
+struct BundleHooks {
+  // Called now and then with (records read, records the header promises).
+  std::function<void(uint64_t, uint64_t)> progress;
+  // After the header: the auditor and the bundle's checkpoint, if it opens.
+  std::function<void(LogAuditor&, const std::optional<Checkpoint>&)> before_records;
+  // After each record line is fed to the auditor.
+  std::function<void(LogAuditor&)> after_record;
+};
+
 // Reads and verifies a whole bundle under the pinned `log_key` (see above).
 // Errors are the reader's (the bundle cannot be read); findings are in the report.
-// `progress` (optional) is called now and then with (records read, records expected).
 absl::StatusOr<BundleAudit> VerifyBundle(std::istream& in, const Verifier& log_key,
                                          const AuditOptions& options = {},
-                                         const std::function<void(uint64_t, uint64_t)>& progress = {});
+                                         const BundleHooks& hooks = {});
 
 // Where an export reads from (a server connection, a store).
 class BundleSource {
