@@ -165,6 +165,68 @@ absl::StatusOr<v1::CheckpointResponse> LedgerClient::FetchCheckpoint(uint64_t tr
   return response;
 }
 
+absl::StatusOr<std::string> LedgerClient::FetchLeaf(uint64_t index) {
+  v1::GetRecordRequest request;
+  request.set_index(index);
+  v1::RecordResponse response;
+  RETURN_IF_ERROR(Call("GetRecord", [&](grpc::ClientContext& context) {
+    response.Clear();
+    return stub_->GetRecord(&context, request, &response);
+  }));
+  return std::move(*response.mutable_leaf());
+}
+
+absl::Status LedgerClient::ScanLeaves(
+    uint64_t begin, uint64_t end,
+    const std::function<absl::Status(uint64_t, std::string)>& visit) {
+  uint64_t next = begin;
+  absl::Status visit_status;
+  RETURN_IF_ERROR(Call("GetRecords", [&](grpc::ClientContext& context) {
+    v1::GetRecordsRequest request;
+    request.set_start(next);
+    request.set_end(end);
+    std::unique_ptr<grpc::ClientReader<v1::RecordResponse>> reader =
+        stub_->GetRecords(&context, request);
+    v1::RecordResponse response;
+    while (reader->Read(&response)) {
+      if (response.index() != next || next >= end) {
+        context.TryCancel();
+        reader->Finish();
+        return grpc::Status(grpc::StatusCode::INTERNAL,
+                            absl::StrCat("the stream sent record ", response.index(), " where ",
+                                         next, " was expected"));
+      }
+      visit_status = visit(next, std::move(*response.mutable_leaf()));
+      if (!visit_status.ok()) {
+        context.TryCancel();
+        reader->Finish();
+        return grpc::Status::OK;
+      }
+      ++next;
+    }
+    return reader->Finish();
+  }));
+  RETURN_IF_ERROR(visit_status);
+  if (next != end) {
+    return MarkServerError(absl::DataLossError(absl::StrCat(
+        "GetRecords: the server sent ", next - begin, " records of [", begin, ", ", end, ")")));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::InclusionProof> LedgerClient::FetchInclusionProof(uint64_t index,
+                                                                      uint64_t tree_size) {
+  v1::GetInclusionProofRequest request;
+  request.set_index(index);
+  request.set_tree_size(tree_size);
+  v1::InclusionProof proof;
+  RETURN_IF_ERROR(Call("GetInclusionProof", [&](grpc::ClientContext& context) {
+    proof.Clear();
+    return stub_->GetInclusionProof(&context, request, &proof);
+  }));
+  return proof;
+}
+
 // ---- The trusted checkpoint -------------------------------------------------------
 
 std::optional<TrustedCheckpoint> LedgerClient::Trusted() const {
@@ -206,7 +268,7 @@ absl::StatusOr<TrustedCheckpoint> LedgerClient::UpdateLocked() {
                          old.size, ": same size, different root (", B64(now.root), " vs ",
                          B64(old.root), "): a fork"));
       }
-      return *trusted;  // nothing new
+      return next;  // nothing new: same tree, the trusted state stays
     }
     v1::GetConsistencyProofRequest request;
     request.set_first(old.size);
@@ -302,14 +364,7 @@ absl::StatusOr<VerifiedRecord> LedgerClient::VerifyRecord(uint64_t index, std::s
   verified.index = index;
   verified.leaf_hash = LeafHash(leaf);
   verified.tree_size = trusted.checkpoint.size;
-  v1::GetInclusionProofRequest request;
-  request.set_index(index);
-  request.set_tree_size(trusted.checkpoint.size);
-  v1::InclusionProof proof;
-  RETURN_IF_ERROR(Call("GetInclusionProof", [&](grpc::ClientContext& context) {
-    proof.Clear();
-    return stub_->GetInclusionProof(&context, request, &proof);
-  }));
+  ASSIGN_OR_RETURN(v1::InclusionProof proof, FetchInclusionProof(index, trusted.checkpoint.size));
   const std::string what = absl::StrCat("record ", index, " is not included in trusted checkpoint ",
                                         trusted.checkpoint.size);
   ASSIGN_OR_RETURN(std::vector<Hash> hashes, ParseHashes(proof.hashes(), what));
@@ -333,14 +388,8 @@ absl::StatusOr<VerifiedRecord> LedgerClient::VerifyRecord(uint64_t index, std::s
 
 absl::StatusOr<VerifiedRecord> LedgerClient::GetRecord(uint64_t index) {
   ASSIGN_OR_RETURN(TrustedCheckpoint trusted, TrustedCovering(index + 1));
-  v1::GetRecordRequest request;
-  request.set_index(index);
-  v1::RecordResponse response;
-  RETURN_IF_ERROR(Call("GetRecord", [&](grpc::ClientContext& context) {
-    response.Clear();
-    return stub_->GetRecord(&context, request, &response);
-  }));
-  return VerifyRecord(index, std::move(*response.mutable_leaf()), trusted);
+  ASSIGN_OR_RETURN(std::string leaf, FetchLeaf(index));
+  return VerifyRecord(index, std::move(leaf), trusted);
 }
 
 absl::StatusOr<std::vector<VerifiedRecord>> LedgerClient::GetRecords(uint64_t start,
@@ -353,28 +402,11 @@ absl::StatusOr<std::vector<VerifiedRecord>> LedgerClient::GetRecords(uint64_t st
   }
   if (start == end) return std::vector<VerifiedRecord>();
 
-  // Fetch the leaves (one stream; a broken stream is retried from where it stopped).
   std::vector<std::string> leaves;
   leaves.reserve(end - start);
-  RETURN_IF_ERROR(Call("GetRecords", [&](grpc::ClientContext& context) {
-    v1::GetRecordsRequest request;
-    request.set_start(start + leaves.size());
-    request.set_end(end);
-    std::unique_ptr<grpc::ClientReader<v1::RecordResponse>> reader =
-        stub_->GetRecords(&context, request);
-    v1::RecordResponse response;
-    while (reader->Read(&response)) {
-      const uint64_t expected = start + leaves.size();
-      if (response.index() != expected || expected >= end) {
-        context.TryCancel();
-        reader->Finish();
-        return grpc::Status(grpc::StatusCode::INTERNAL,
-                            absl::StrCat("stream sent record ", response.index(), " where ",
-                                         expected, " was expected"));
-      }
-      leaves.push_back(std::move(*response.mutable_leaf()));
-    }
-    return reader->Finish();
+  RETURN_IF_ERROR(ScanLeaves(start, end, [&](uint64_t, std::string leaf) {
+    leaves.push_back(std::move(leaf));
+    return absl::OkStatus();
   }));
   if (leaves.size() != end - start) {
     return MarkServerError(absl::DataLossError(absl::StrCat(
@@ -501,14 +533,7 @@ absl::StatusOr<v1::InclusionProof> LedgerClient::GetInclusionProof(uint64_t inde
         absl::StrCat("index ", index, " is not in a tree of ", tree_size, " records"));
   }
   ASSIGN_OR_RETURN(Hash root, RootAt(tree_size));
-  v1::GetInclusionProofRequest request;
-  request.set_index(index);
-  request.set_tree_size(tree_size);
-  v1::InclusionProof proof;
-  RETURN_IF_ERROR(Call("GetInclusionProof", [&](grpc::ClientContext& context) {
-    proof.Clear();
-    return stub_->GetInclusionProof(&context, request, &proof);
-  }));
+  ASSIGN_OR_RETURN(v1::InclusionProof proof, FetchInclusionProof(index, tree_size));
   const std::string what =
       absl::StrCat("inclusion proof of record ", index, " in tree size ", tree_size, " fails");
   if (proof.index() != index || proof.tree_size() != tree_size) {

@@ -119,6 +119,16 @@ class LedgerClient {
   absl::StatusOr<v1::Info> GetInfo();
   // The server's answer as is (0: the latest).
   absl::StatusOr<v1::CheckpointResponse> FetchCheckpoint(uint64_t tree_size = 0);
+  // Record bytes as the server sends them, unchecked: for callers that check
+  // them another way (against a receipt's leaf hash, say).
+  absl::StatusOr<std::string> FetchLeaf(uint64_t index);
+  // Streams records [begin, end) unchecked, calling `visit(index, leaf)` in
+  // order; stops at (and returns) the first error `visit` returns. A stream
+  // broken by a transient error resumes where it stopped.
+  absl::Status ScanLeaves(uint64_t begin, uint64_t end,
+                          const std::function<absl::Status(uint64_t, std::string)>& visit);
+  // The server's inclusion proof, unchecked.
+  absl::StatusOr<v1::InclusionProof> FetchInclusionProof(uint64_t index, uint64_t tree_size);
 
   // ---- Verified reads ------------------------------------------------------------
   // Fetches the latest checkpoint, verifies it (see the trust model above) and

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "client/errors.h"
+#include "ledger/audit.h"
 #include "ledger/encoding.h"
 #include "ledger/merkle.h"
 #include "ledger/status.h"
@@ -13,34 +14,24 @@
 namespace memoria::client {
 
 absl::StatusOr<Checkpoint> VerifyReceipt(const v1::Receipt& receipt, const Verifier& log_key) {
-  absl::StatusOr<Checkpoint> checkpoint = OpenCheckpoint(receipt.checkpoint(), log_key);
-  if (!checkpoint.ok()) {
-    return VerificationFailure(
-        absl::StrCat("receipt checkpoint signature does not verify under log key ",
-                     log_key.ToString()),
-        checkpoint.status());
-  }
-  if (checkpoint->size != receipt.tree_size()) {
-    return VerificationFailure(absl::StatusCode::kDataLoss,
-                               absl::StrCat("receipt tree size ", receipt.tree_size(),
-                                            " differs from its checkpoint's size ",
-                                            checkpoint->size));
-  }
+  // The offline check is the ledger's (shared with memoria-audit receipt).
+  Receipt offline;
+  offline.index = receipt.index();
+  offline.tree_size = receipt.tree_size();
+  offline.checkpoint = receipt.checkpoint();
+  const std::string what = absl::StrCat("receipt of record ", receipt.index(), " in checkpoint ",
+                                        receipt.tree_size(), " does not verify under log key ",
+                                        log_key.ToString());
   absl::StatusOr<Hash> leaf = HashFromBytes(receipt.leaf_hash());
-  if (!leaf.ok()) return VerificationFailure("receipt leaf hash", leaf.status());
-  std::vector<Hash> proof;
+  if (!leaf.ok()) return VerificationFailure(what, leaf.status());
+  offline.leaf_hash = *leaf;
   for (const std::string& hash : receipt.inclusion_proof()) {
     absl::StatusOr<Hash> parsed = HashFromBytes(hash);
-    if (!parsed.ok()) return VerificationFailure("receipt inclusion proof", parsed.status());
-    proof.push_back(*parsed);
+    if (!parsed.ok()) return VerificationFailure(what, parsed.status());
+    offline.hashes.push_back(*parsed);
   }
-  absl::Status included =
-      VerifyInclusion(receipt.index(), receipt.tree_size(), *leaf, proof, checkpoint->root);
-  if (!included.ok()) {
-    return VerificationFailure(absl::StrCat("inclusion proof of record ", receipt.index(),
-                                            " in checkpoint ", receipt.tree_size(), " fails"),
-                               included);
-  }
+  absl::StatusOr<Checkpoint> checkpoint = memoria::VerifyReceipt(offline, log_key);
+  if (!checkpoint.ok()) return VerificationFailure(what, checkpoint.status());
   return checkpoint;
 }
 

@@ -1,0 +1,32 @@
+// A memoria::BundleSource (ledger/bundle.h) over a LedgerClient, so that
+// `memoria export` writes a memoria-bundle-v1 from a live server. The data is
+// passed through unchecked: ExportBundle checks the checkpoint under the log
+// key, and whoever reads the bundle verifies every record.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "client/ledger_client.h"
+#include "ledger/bundle.h"
+
+namespace memoria::client {
+
+class LedgerBundleSource final : public BundleSource {
+ public:
+  // `client` is borrowed and must outlive this source.
+  explicit LedgerBundleSource(LedgerClient& client) : client_(client) {}
+
+  absl::StatusOr<std::string> LatestCheckpoint() override;
+  absl::StatusOr<std::string> AdminVkey() override;
+  absl::StatusOr<std::vector<v1::WriterInfo>> Writers() override;
+  absl::Status ScanRecords(uint64_t begin, uint64_t end,
+                           const std::function<absl::Status(uint64_t, std::string)>& visit) override;
+  absl::StatusOr<std::vector<Hash>> InclusionProof(uint64_t index, uint64_t tree_size) override;
+
+ private:
+  LedgerClient& client_;
+};
+
+}  // namespace memoria::client

@@ -1,0 +1,103 @@
+#include "client/cli/cli.h"
+
+#include <cstdio>
+#include <iostream>
+
+#include "absl/strings/str_cat.h"
+#include "client/cli/json.h"
+#include "client/errors.h"
+#include "ledger/encoding.h"
+#include "ledger/hash.h"
+#include "ledger/status.h"
+
+namespace memoria::client::cli {
+
+CLI::App* AddCommand(CLI::App& parent, const std::string& name, const std::string& description) {
+  CLI::App* command = parent.add_subcommand(name, description);
+  command->fallthrough();
+  command->footer(kExitCodesHelp);
+  return command;
+}
+
+absl::StatusOr<std::unique_ptr<LedgerClient>> OpenClient(const GlobalOptions& globals,
+                                                         bool verify) {
+  ClientOptions options;
+  options.connection.target = globals.server;
+  options.connection.tls_ca_file = globals.tls_ca;
+  options.connection.tls_cert_file = globals.tls_cert;
+  options.connection.tls_key_file = globals.tls_key;
+  if (globals.timeout_seconds <= 0) return absl::InvalidArgumentError("--timeout must be positive");
+  options.timeout = absl::Seconds(globals.timeout_seconds);
+  if (!globals.log_key.empty()) {
+    absl::StatusOr<Verifier> key = Verifier::Parse(globals.log_key);
+    if (!key.ok()) return Annotate(key.status(), "--log-key");
+    options.log_key = *std::move(key);
+  } else if (verify) {
+    return absl::InvalidArgumentError(
+        "this command verifies what the server sends: pin the log's key with --log-key VKEY "
+        "(or MEMORIA_LOG_KEY); `memoria info` shows the server's");
+  }
+  if (options.log_key.has_value()) options.state_file = globals.state;
+  return LedgerClient::Create(std::move(options));
+}
+
+int ExitCode(const absl::Status& status) {
+  switch (KindOf(status)) {
+    case ErrorKind::kNone:
+      return kExitOk;
+    case ErrorKind::kVerification:
+      return kExitVerification;
+    case ErrorKind::kServer:
+      return kExitServer;
+    case ErrorKind::kLocal:
+      return kExitUsage;
+  }
+  return kExitUsage;
+}
+
+void Print(std::string_view text) {
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  std::fflush(stdout);
+}
+
+std::string ReceiptJson(const v1::Receipt& receipt, const std::string* leaf) {
+  std::vector<std::string> hashes;
+  for (const std::string& hash : receipt.inclusion_proof()) hashes.push_back(Base64Encode(hash));
+  JsonWriter json;
+  json.AddUint("index", receipt.index())
+      .AddString("leaf_hash", Base64Encode(receipt.leaf_hash()))
+      .AddUint("tree_size", receipt.tree_size())
+      .AddStringArray("hashes", hashes)
+      .AddString("checkpoint", receipt.checkpoint())
+      .AddBool("duplicate", receipt.duplicate());
+  if (leaf != nullptr) json.AddString("leaf", Base64Encode(*leaf));
+  return json.ToString();
+}
+
+absl::Status PrintReceipt(const GlobalOptions& globals, LedgerClient& client,
+                          const v1::Receipt& receipt) {
+  absl::StatusOr<std::string> leaf = client.FetchLeaf(receipt.index());
+  const std::string* leaf_bytes = nullptr;
+  if (leaf.ok()) {
+    if (std::string(AsBytes(LeafHash(*leaf))) != receipt.leaf_hash()) {
+      return VerificationFailure(absl::StatusCode::kDataLoss,
+                                 absl::StrCat("record ", receipt.index(),
+                                              " sent by the server does not hash to the "
+                                              "receipt's leaf hash"));
+    }
+    leaf_bytes = &*leaf;
+  } else {
+    std::cerr << "memoria: warning: could not fetch record " << receipt.index()
+              << " for the receipt: " << leaf.status().message() << "\n";
+  }
+  if (globals.json) {
+    Print(ReceiptJson(receipt, leaf_bytes) + "\n");
+  } else {
+    TlogProof proof = TlogProofFromReceipt(receipt);
+    if (leaf_bytes != nullptr) proof.extra = *leaf_bytes;
+    Print(FormatTlogProof(proof));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace memoria::client::cli

@@ -1,0 +1,84 @@
+// The `memoria` CLI's shared parts: global options, the client they open,
+// output helpers and exit codes. Each command group registers itself on the
+// CLI11 app (keys.cc, append.cc, read.cc, proof.cc, export.cc) and leaves the action to
+// run once the command line is parsed.
+//
+// Exit codes:
+//   0  success
+//   1  verification failure: a signature, proof, consistency or chain check
+//      failed (the server's data cannot be trusted)
+//   2  usage error, or a local problem (files, keys, JSON input)
+//   3  server error: unreachable, or it answered with an error
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "client/ledger_client.h"
+#include "client/receipt.h"
+#include "memoria/v1/ledger.pb.h"
+
+namespace memoria::client::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitVerification = 1;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitServer = 3;
+
+inline constexpr char kExitCodesHelp[] =
+    "Exit codes: 0 ok; 1 verification failure (bad signature, proof, consistency, "
+    "rollback or fork); 2 usage or local I/O error; 3 server error or server unreachable.";
+
+struct GlobalOptions {
+  std::string server = kDefaultTarget;
+  std::string tls_ca;
+  std::string tls_cert;
+  std::string tls_key;
+  std::string log_key;
+  std::string state;
+  bool json = false;
+  double timeout_seconds = 10;
+};
+
+// What a command does once the command line is parsed.
+using Action = std::function<absl::Status()>;
+
+struct Cli {
+  CLI::App app{"memoria: append to and verify a memoria audit ledger", "memoria"};
+  GlobalOptions globals;
+  Action action;
+};
+
+// Registers commands (each in its own file).
+void AddKeyCommands(Cli& cli);      // keygen, writer register|revoke
+void AddAppendCommand(Cli& cli);    // append
+void AddReadCommands(Cli& cli);     // get, range, tail, checkpoint, info
+void AddProofCommands(Cli& cli);    // proof inclusion|consistency, receipt show
+void AddExportCommand(Cli& cli);    // export
+
+// A new subcommand of `parent` that accepts the global options after its name.
+CLI::App* AddCommand(CLI::App& parent, const std::string& name, const std::string& description);
+
+// A client for the global options. With `verify`, --log-key is required.
+absl::StatusOr<std::unique_ptr<LedgerClient>> OpenClient(const GlobalOptions& globals, bool verify);
+
+// The exit code for a status (see above).
+int ExitCode(const absl::Status& status);
+
+// Writes `text` to stdout as is, and flushes.
+void Print(std::string_view text);
+
+// The receipt as the interop JSON object (index, leaf_hash, tree_size,
+// hashes, checkpoint, duplicate, and leaf when known).
+std::string ReceiptJson(const v1::Receipt& receipt, const std::string* leaf);
+// Prints a receipt: JSON (--json) or tlog-proof text, with the leaf bytes
+// fetched from the server and checked against the receipt's leaf hash.
+absl::Status PrintReceipt(const GlobalOptions& globals, LedgerClient& client,
+                          const v1::Receipt& receipt);
+
+}  // namespace memoria::client::cli

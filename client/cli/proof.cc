@@ -1,0 +1,150 @@
+// proof inclusion | consistency; receipt show.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "client/cli/cli.h"
+#include "client/cli/json.h"
+#include "client/errors.h"
+#include "ledger/encoding.h"
+#include "ledger/status.h"
+
+namespace memoria::client::cli {
+namespace {
+
+std::vector<std::string> Base64List(const google::protobuf::RepeatedPtrField<std::string>& hashes) {
+  std::vector<std::string> out;
+  for (const std::string& hash : hashes) out.push_back(Base64Encode(hash));
+  return out;
+}
+
+absl::Status Inclusion(const GlobalOptions& globals, uint64_t index, uint64_t tree_size) {
+  ASSIGN_OR_RETURN(std::unique_ptr<LedgerClient> client, OpenClient(globals, true));
+  ASSIGN_OR_RETURN(v1::InclusionProof proof, client->GetInclusionProof(index, tree_size));
+  const std::vector<std::string> hashes = Base64List(proof.hashes());
+  if (globals.json) {
+    Print(JsonWriter()
+              .AddUint("index", proof.index())
+              .AddUint("tree_size", proof.tree_size())
+              .AddString("leaf_hash", Base64Encode(proof.leaf_hash()))
+              .AddStringArray("hashes", hashes)
+              .ToString() +
+          "\n");
+  } else {
+    std::string text = absl::StrCat("index ", proof.index(), "\ntree_size ", proof.tree_size(),
+                                    "\nleaf_hash ", Base64Encode(proof.leaf_hash()), "\n");
+    for (const std::string& hash : hashes) absl::StrAppend(&text, hash, "\n");
+    Print(text);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Consistency(const GlobalOptions& globals, uint64_t first, uint64_t second) {
+  ASSIGN_OR_RETURN(std::unique_ptr<LedgerClient> client, OpenClient(globals, true));
+  ASSIGN_OR_RETURN(v1::ConsistencyProof proof, client->GetConsistencyProof(first, second));
+  const std::vector<std::string> hashes = Base64List(proof.hashes());
+  if (globals.json) {
+    Print(JsonWriter()
+              .AddUint("first", proof.first())
+              .AddUint("second", proof.second())
+              .AddString("first_root", Base64Encode(proof.first_root()))
+              .AddString("second_root", Base64Encode(proof.second_root()))
+              .AddStringArray("hashes", hashes)
+              .ToString() +
+          "\n");
+  } else {
+    std::string text = absl::StrCat(
+        "first ", proof.first(), "\nsecond ", proof.second(), "\nfirst_root ",
+        Base64Encode(proof.first_root()), "\nsecond_root ", Base64Encode(proof.second_root()), "\n");
+    for (const std::string& hash : hashes) absl::StrAppend(&text, hash, "\n");
+    Print(text);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ShowReceipt(const GlobalOptions& globals, uint64_t index, uint64_t tree_size) {
+  ASSIGN_OR_RETURN(std::unique_ptr<LedgerClient> client, OpenClient(globals, true));
+  TrustedCheckpoint checkpoint;
+  if (tree_size == 0) {
+    ASSIGN_OR_RETURN(checkpoint, client->Update());
+  } else {
+    ASSIGN_OR_RETURN(checkpoint, client->CheckpointAt(tree_size));
+  }
+  ASSIGN_OR_RETURN(VerifiedRecord record, client->GetRecord(index));
+  ASSIGN_OR_RETURN(v1::InclusionProof proof,
+                   client->GetInclusionProof(index, checkpoint.checkpoint.size));
+  if (proof.leaf_hash() != AsBytes(record.leaf_hash)) {
+    return VerificationFailure(absl::StatusCode::kDataLoss,
+                               absl::StrCat("record ", index, " does not hash to the leaf hash of "
+                                            "its inclusion proof"));
+  }
+  v1::Receipt receipt;
+  receipt.set_index(index);
+  receipt.set_leaf_hash(proof.leaf_hash());
+  receipt.set_tree_size(checkpoint.checkpoint.size);
+  *receipt.mutable_inclusion_proof() = proof.hashes();
+  receipt.set_checkpoint(checkpoint.note);
+  RETURN_IF_ERROR(client->VerifyReceipt(receipt).status());
+  if (globals.json) {
+    Print(ReceiptJson(receipt, &record.leaf) + "\n");
+  } else {
+    TlogProof text = TlogProofFromReceipt(receipt);
+    text.extra = record.leaf;
+    Print(FormatTlogProof(text));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+void AddProofCommands(Cli& cli) {
+  CLI::App* proof = AddCommand(cli.app, "proof", "Print verified Merkle proofs (RFC 9162)");
+  proof->require_subcommand(1);
+
+  auto index = std::make_shared<uint64_t>(0);
+  auto tree_size = std::make_shared<uint64_t>(0);
+  CLI::App* inclusion = AddCommand(
+      *proof, "inclusion",
+      "Inclusion proof of record I in the tree of N records, verified against the trusted "
+      "checkpoint. --json: {\"index\":I,\"tree_size\":N,\"leaf_hash\":\"<b64>\","
+      "\"hashes\":[\"<b64>\",...]}");
+  inclusion->add_option("--index", *index, "Record index")->required();
+  inclusion->add_option("--tree-size", *tree_size, "Tree size (default: the latest checkpoint's)");
+  inclusion->callback([&cli, index, tree_size] {
+    cli.action = [&cli, index, tree_size] { return Inclusion(cli.globals, *index, *tree_size); };
+  });
+
+  auto first = std::make_shared<uint64_t>(0);
+  auto second = std::make_shared<uint64_t>(0);
+  CLI::App* consistency = AddCommand(
+      *proof, "consistency",
+      "Consistency proof from tree size M to N, both roots verified against the trusted "
+      "checkpoint. --json: {\"first\":M,\"second\":N,\"first_root\":\"<b64>\","
+      "\"second_root\":\"<b64>\",\"hashes\":[\"<b64>\",...]}");
+  consistency->add_option("--from", *first, "Smaller tree size M")->required();
+  consistency->add_option("--to", *second, "Larger tree size N (default: the latest checkpoint's)");
+  consistency->callback([&cli, first, second] {
+    cli.action = [&cli, first, second] { return Consistency(cli.globals, *first, *second); };
+  });
+
+  CLI::App* receipt = AddCommand(cli.app, "receipt", "Receipts of records already in the log");
+  receipt->require_subcommand(1);
+  auto receipt_index = std::make_shared<uint64_t>(0);
+  auto receipt_size = std::make_shared<uint64_t>(0);
+  CLI::App* show = AddCommand(
+      *receipt, "show",
+      "Build and verify the receipt of record I in a signed checkpoint (default the latest) and "
+      "print it as C2SP tlog-proof text (extra = the leaf bytes) or, with --json, as the append "
+      "receipt JSON.");
+  show->add_option("--index", *receipt_index, "Record index")->required();
+  show->add_option("--tree-size", *receipt_size,
+                   "Size of a checkpoint the log signed (default: the latest)");
+  show->callback([&cli, receipt_index, receipt_size] {
+    cli.action = [&cli, receipt_index, receipt_size] {
+      return ShowReceipt(cli.globals, *receipt_index, *receipt_size);
+    };
+  });
+}
+
+}  // namespace memoria::client::cli
