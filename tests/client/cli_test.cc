@@ -1,0 +1,325 @@
+// The `memoria` binary against an in-process memoria-server: the interop
+// contract's JSON shapes, the checkpoint note byte for byte, exit codes.
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "client/receipt.h"
+#include "client/trusted_state.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "ledger/audit.h"
+#include "ledger/bundle.h"
+#include "ledger/encoding.h"
+#include "ledger/merkle.h"
+#include "tests/client/client_test_util.h"
+
+#ifndef MEMORIA_CLI_BINARY
+#error "MEMORIA_CLI_BINARY must name the memoria executable"
+#endif
+
+namespace memoria::client {
+namespace {
+
+using ::memoria::client::testing::MustStart;
+using ::memoria::client::testing::Server;
+using ::memoria::client::testing::TempDir;
+using ::memoria::client::testing::TestServerConfig;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+struct CliRun {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string ShellQuote(const std::string& arg) {
+  std::string quoted = "'";
+  for (char c : arg) {
+    if (c == '\'') {
+      quoted += "'\\''";
+    } else {
+      quoted += c;
+    }
+  }
+  return quoted + "'";
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    data_dir_ = dir_.path() + "/data";
+    server_ = MustStart(TestServerConfig(data_dir_));
+    ASSERT_NE(server_, nullptr);
+    log_key_ = server_->log_verifier().ToString();
+    server_flag_ = absl::StrCat("127.0.0.1:", server_->port());
+  }
+
+  // Runs memoria with `args` (no shell interpretation of them).
+  CliRun Memoria(const std::vector<std::string>& args, const std::string& stdin_file = "") {
+    const std::string err_file = dir_.path() + "/stderr";
+    std::string command = ShellQuote(MEMORIA_CLI_BINARY);
+    for (const std::string& arg : args) absl::StrAppend(&command, " ", ShellQuote(arg));
+    absl::StrAppend(&command, " 2>", ShellQuote(err_file));
+    if (!stdin_file.empty()) absl::StrAppend(&command, " <", ShellQuote(stdin_file));
+    CliRun run;
+    FILE* pipe = popen(command.c_str(), "r");
+    if (pipe == nullptr) return run;
+    char buffer[4096];
+    size_t n;
+    while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) run.out.append(buffer, n);
+    const int status = pclose(pipe);
+    run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    absl::StatusOr<std::string> err = ReadFile(err_file);
+    if (err.ok()) run.err = *err;
+    return run;
+  }
+
+  // With --server and --log-key.
+  CliRun Pinned(std::vector<std::string> args) {
+    args.insert(args.begin(), {"--server", server_flag_, "--log-key", log_key_});
+    return Memoria(args);
+  }
+
+  // A writer key registered through the CLI; returns its key file.
+  std::string RegisterWriter(const std::string& name) {
+    const std::string key_file = dir_.path() + "/" + name + ".key";
+    CliRun keygen = Memoria({"keygen", "--name", name, "--out", key_file});
+    EXPECT_EQ(keygen.exit_code, 0) << keygen.err;
+    std::string vkey = keygen.out;
+    if (!vkey.empty() && vkey.back() == '\n') vkey.pop_back();
+    CliRun registered = Pinned({"writer", "register", "--admin-key", data_dir_ + "/keys/admin.key",
+                             "--vkey", vkey, "--description", "cli test", "--json"});
+    EXPECT_EQ(registered.exit_code, 0) << registered.err;
+    return key_file;
+  }
+
+  JsonObject MustParse(const std::string& json) {
+    absl::StatusOr<JsonObject> object = JsonObject::Parse(json);
+    EXPECT_TRUE(object.ok()) << object.status() << " in " << json;
+    if (!object.ok()) abort();
+    return *std::move(object);
+  }
+
+  TempDir dir_;
+  std::string data_dir_;
+  std::unique_ptr<Server> server_;
+  std::string log_key_;
+  std::string server_flag_;
+};
+
+TEST_F(CliTest, KeygenWritesAPrivateKeyFileOfMode0600AndPrintsTheVkey) {
+  const std::string key_file = dir_.path() + "/w.key";
+  CliRun run = Memoria({"keygen", "--name", "writer-1", "--out", key_file});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  struct stat info {};
+  ASSERT_EQ(::stat(key_file.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600u);
+  std::string vkey = run.out.substr(0, run.out.find('\n'));
+  absl::StatusOr<Verifier> verifier = Verifier::Parse(vkey);
+  ASSERT_TRUE(verifier.ok()) << verifier.status();
+  absl::StatusOr<Signer> signer = ReadSignerKeyFile(key_file);
+  ASSERT_TRUE(signer.ok());
+  EXPECT_EQ(signer->verifier().ToString(), vkey);
+  // Never overwritten.
+  CliRun again = Memoria({"keygen", "--name", "writer-1", "--out", key_file});
+  EXPECT_EQ(again.exit_code, 2);
+}
+
+TEST_F(CliTest, InfoJsonIncludesTheLogVkey) {
+  CliRun run = Memoria({"--server", server_flag_, "info", "--json"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  JsonObject info = MustParse(run.out);
+  EXPECT_EQ(*info.String("vkey"), log_key_);
+  EXPECT_EQ(*info.String("admin_vkey"), server_->admin_verifier().ToString());
+}
+
+TEST_F(CliTest, AppendJsonIsTheInteropReceipt) {
+  const std::string key = RegisterWriter("alcaldia-web");
+  CliRun run = Pinned({"append", "--key", key, "--type", "post.published", "--attr",
+                    "url=https://facebook.com/x", "--attr", "platform=facebook", "--json"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  JsonObject receipt = MustParse(run.out);
+  for (const char* field : {"index", "leaf_hash", "tree_size", "hashes", "checkpoint"}) {
+    EXPECT_TRUE(receipt.Has(field)) << field;
+  }
+  // memoria-audit's receipt parser reads it, and it verifies offline.
+  absl::StatusOr<Receipt> parsed = ParseReceiptJson(run.out);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  absl::StatusOr<Checkpoint> checkpoint = VerifyReceipt(*parsed, server_->log_verifier());
+  ASSERT_TRUE(checkpoint.ok()) << checkpoint.status();
+  EXPECT_EQ(checkpoint->size, parsed->tree_size);
+
+  // get --json: the exact leaf bytes, hashing to the receipt's leaf hash.
+  CliRun get = Pinned({"get", "--index", std::to_string(parsed->index), "--json"});
+  ASSERT_EQ(get.exit_code, 0) << get.err;
+  JsonObject record = MustParse(get.out);
+  absl::StatusOr<std::string> leaf = record.Bytes("leaf");
+  ASSERT_TRUE(leaf.ok()) << leaf.status();
+  EXPECT_EQ(LeafHash(*leaf), parsed->leaf_hash);
+}
+
+TEST_F(CliTest, AppendFromJsonAndTlogProofText) {
+  const std::string key = RegisterWriter("svc");
+  const std::string event = dir_.path() + "/event.json";
+  std::ofstream(event) << R"({"type":"account.created","attributes":{"platform":"twitter"}})";
+  CliRun run = Pinned({"append", "--key", key, "--json-file", event});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_THAT(run.out, StartsWith("c2sp.org/tlog-proof@v1\nextra "));
+  absl::StatusOr<TlogProof> proof = ParseTlogProof(run.out);
+  ASSERT_TRUE(proof.ok()) << proof.status();
+  ASSERT_TRUE(proof->extra.has_value());
+  absl::StatusOr<Checkpoint> checkpoint = OpenCheckpoint(proof->checkpoint, server_->log_verifier());
+  ASSERT_TRUE(checkpoint.ok()) << checkpoint.status();
+  EXPECT_TRUE(VerifyInclusion(proof->index, checkpoint->size, LeafHash(*proof->extra),
+                              proof->hashes, checkpoint->root)
+                  .ok());
+
+  // A whole Entry document works too.
+  const std::string entry = dir_.path() + "/entry.json";
+  std::ofstream(entry) << R"({"generic":{"type":"user.blocked","attributes":{"user":"u1"}}})";
+  CliRun from_entry = Pinned({"append", "--key", key, "--json-file", entry, "--json"});
+  ASSERT_EQ(from_entry.exit_code, 0) << from_entry.err;
+  CliRun get = Pinned({"get", "--index", std::to_string(*MustParse(from_entry.out).Uint("index")),
+                    "--json"});
+  EXPECT_THAT(get.out, HasSubstr("user.blocked"));
+}
+
+TEST_F(CliTest, CheckpointPrintsTheSignedNoteByteForByte) {
+  RegisterWriter("svc");
+  std::unique_ptr<v1::Ledger::Stub> stub = server::testing::NewLocalStub(server_->port());
+  grpc::ClientContext context;
+  v1::CheckpointResponse latest;
+  ASSERT_TRUE(stub->GetCheckpoint(&context, v1::GetCheckpointRequest(), &latest).ok());
+  CliRun run = Pinned({"checkpoint"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(run.out, latest.note());
+  CliRun sized = Pinned({"checkpoint", "--size", std::to_string(latest.tree_size())});
+  ASSERT_EQ(sized.exit_code, 0) << sized.err;
+  EXPECT_EQ(sized.out, latest.note());
+}
+
+TEST_F(CliTest, ProofJsonShapes) {
+  const std::string key = RegisterWriter("svc");
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_EQ(Pinned({"append", "--key", key, "--type", "post.published"}).exit_code, 0);
+  }
+  const uint64_t size = server_->stats().tree_size;
+  CliRun inclusion = Pinned({"proof", "inclusion", "--index", "2", "--tree-size",
+                          std::to_string(size), "--json"});
+  ASSERT_EQ(inclusion.exit_code, 0) << inclusion.err;
+  EXPECT_THAT(inclusion.out, StartsWith(absl::StrCat("{\"index\":2,\"tree_size\":", size,
+                                                     ",\"leaf_hash\":\"")));
+  JsonObject proof = MustParse(inclusion.out);
+  absl::StatusOr<std::vector<std::string>> hashes = proof.StringList("hashes");
+  ASSERT_TRUE(hashes.ok());
+  EXPECT_FALSE(hashes->empty());
+
+  CliRun consistency =
+      Pinned({"proof", "consistency", "--from", "2", "--to", std::to_string(size), "--json"});
+  ASSERT_EQ(consistency.exit_code, 0) << consistency.err;
+  EXPECT_THAT(consistency.out,
+              StartsWith(absl::StrCat("{\"first\":2,\"second\":", size, ",\"first_root\":\"")));
+  JsonObject parsed = MustParse(consistency.out);
+  for (const char* field : {"first", "second", "first_root", "second_root", "hashes"}) {
+    EXPECT_TRUE(parsed.Has(field)) << field;
+  }
+  // Check it with the ledger's RFC 9162 verifier.
+  std::vector<std::string> b64 = *parsed.StringList("hashes");
+  absl::StatusOr<std::vector<Hash>> decoded = DecodeHashes(b64);
+  ASSERT_TRUE(decoded.ok());
+  absl::StatusOr<Hash> first_root = HashFromBytes(*parsed.Bytes("first_root"));
+  absl::StatusOr<Hash> second_root = HashFromBytes(*parsed.Bytes("second_root"));
+  EXPECT_TRUE(VerifyConsistency(2, size, *first_root, *second_root, *decoded).ok());
+}
+
+TEST_F(CliTest, RangeJsonLinesAndExportBundleVerifies) {
+  const std::string key = RegisterWriter("svc");
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(Pinned({"append", "--key", key, "--type", "post.published"}).exit_code, 0);
+  }
+  const uint64_t size = server_->stats().tree_size;
+  CliRun range = Pinned({"range", "--from", "0", "--to", std::to_string(size), "--json"});
+  ASSERT_EQ(range.exit_code, 0) << range.err;
+  std::vector<std::string> lines = absl::StrSplit(range.out, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), size);
+  for (size_t i = 0; i < lines.size(); ++i) EXPECT_EQ(*MustParse(lines[i]).Uint("index"), i);
+
+  const std::string bundle = dir_.path() + "/log.bundle";
+  CliRun exported = Pinned({"export", "--from", "1", "--to", std::to_string(size), "--out", bundle});
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  std::ifstream in(bundle);
+  absl::StatusOr<BundleAudit> audit = VerifyBundle(in, server_->log_verifier());
+  ASSERT_TRUE(audit.ok()) << audit.status();
+  EXPECT_TRUE(audit->report.ok());
+  EXPECT_EQ(audit->report.records, size - 1);
+}
+
+TEST_F(CliTest, ExitCodes) {
+  // 2: usage.
+  EXPECT_EQ(Memoria({}).exit_code, 2);
+  EXPECT_EQ(Memoria({"get"}).exit_code, 2);
+  EXPECT_EQ(Memoria({"get", "--index", "x"}).exit_code, 2);
+  EXPECT_EQ(Memoria({"frobnicate"}).exit_code, 2);
+  EXPECT_EQ(Memoria({"append", "--key", "k"}).exit_code, 2);  // no event
+  CliRun no_key = Memoria({"--server", server_flag_, "get", "--index", "0"});
+  EXPECT_EQ(no_key.exit_code, 2);
+  EXPECT_THAT(no_key.err, HasSubstr("--log-key"));
+  // 0: help on every command.
+  for (std::vector<std::string> help :
+       {std::vector<std::string>{"--help"}, {"append", "--help"}, {"proof", "inclusion", "--help"},
+        {"writer", "register", "--help"}, {"tail", "--help"}, {"export", "--help"}}) {
+    CliRun run = Memoria(help);
+    EXPECT_EQ(run.exit_code, 0) << help.front();
+    EXPECT_THAT(run.out, HasSubstr("Exit codes"));
+  }
+  // 1: a checkpoint signed by another key than the pinned one.
+  absl::StatusOr<Signer> other = Signer::Generate(server_->log_verifier().name());
+  ASSERT_TRUE(other.ok());
+  CliRun forged = Memoria({"--server", server_flag_, "--log-key", other->verifier().ToString(),
+                        "checkpoint"});
+  EXPECT_EQ(forged.exit_code, 1);
+  EXPECT_THAT(forged.err, HasSubstr("signature"));
+  EXPECT_TRUE(forged.out.empty());
+  // 3: nobody listening.
+  CliRun down = Memoria({"--server", "127.0.0.1:1", "--timeout", "1", "info"});
+  EXPECT_EQ(down.exit_code, 3);
+}
+
+TEST_F(CliTest, StateFileRefusesARollback) {
+  const std::string state = dir_.path() + "/memoria.state";
+  const std::string key = RegisterWriter("svc");
+  ASSERT_EQ(Pinned({"--state", state, "checkpoint"}).exit_code, 0);
+  ASSERT_EQ(Pinned({"append", "--key", key, "--type", "post.published"}).exit_code, 0);
+  CliRun newer = Pinned({"--state", state, "checkpoint"});
+  ASSERT_EQ(newer.exit_code, 0) << newer.err;
+  EXPECT_EQ(*ReadFile(state), newer.out);
+  // A state file from the future (bigger than the log) is a rollback.
+  server_.reset();
+  const std::string other_dir = dir_.path() + "/other";
+  std::filesystem::copy(data_dir_, other_dir, std::filesystem::copy_options::recursive);
+  server_ = MustStart(TestServerConfig(data_dir_));
+  server_flag_ = absl::StrCat("127.0.0.1:", server_->port());
+  ASSERT_EQ(Pinned({"append", "--key", key, "--type", "post.published"}).exit_code, 0);
+  ASSERT_EQ(Pinned({"--state", state, "checkpoint"}).exit_code, 0);
+  const std::string trusted = *ReadFile(state);
+  server_.reset();
+  server_ = MustStart(TestServerConfig(other_dir));
+  server_flag_ = absl::StrCat("127.0.0.1:", server_->port());
+  CliRun rolled_back = Pinned({"--state", state, "checkpoint"});
+  EXPECT_EQ(rolled_back.exit_code, 1);
+  EXPECT_THAT(rolled_back.err, HasSubstr("rolled back"));
+  EXPECT_EQ(*ReadFile(state), trusted);
+}
+
+}  // namespace
+}  // namespace memoria::client

@@ -1,0 +1,396 @@
+// LedgerClient against a real in-process memoria-server: appends with retries,
+// verified reads, and refusal of checkpoints signed by another key, of forks
+// and of rollbacks, the trusted state advancing only after success.
+#include "client/ledger_client.h"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "client/entry_signer.h"
+#include "client/errors.h"
+#include "client/receipt.h"
+#include "client/trusted_state.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "ledger/merkle.h"
+#include "tests/client/client_test_util.h"
+
+namespace memoria::client {
+namespace {
+
+using ::memoria::client::testing::MustClient;
+using ::memoria::client::testing::MustReadKey;
+using ::memoria::client::testing::MustStart;
+using ::memoria::client::testing::Server;
+using ::memoria::client::testing::ServerConfig;
+using ::memoria::client::testing::TempDir;
+using ::memoria::client::testing::TestServerConfig;
+using ::testing::HasSubstr;
+
+v1::SignedEntry Must(absl::StatusOr<v1::SignedEntry> entry) {
+  EXPECT_TRUE(entry.ok()) << entry.status();
+  return entry.ok() ? *std::move(entry) : v1::SignedEntry();
+}
+
+class LedgerClientTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    data_dir_ = dir_.path() + "/data";
+    state_file_ = dir_.path() + "/client.state";
+    server_ = MustStart(TestServerConfig(data_dir_));
+    ASSERT_NE(server_, nullptr);
+  }
+
+  const Verifier& LogKey() const { return server_->log_verifier(); }
+  std::unique_ptr<LedgerClient> Client(const std::string& state = "") {
+    return MustClient(server_->port(), LogKey(), state);
+  }
+
+  // Registers a new writer through `client`; returns its signer.
+  EntrySigner Register(LedgerClient& client, const std::string& name,
+                       const std::string& admin_dir = "") {
+    const Signer admin =
+        MustReadKey((admin_dir.empty() ? data_dir_ : admin_dir) + "/keys/admin.key");
+    Signer writer = server::testing::NewWriterKey(name);
+    absl::StatusOr<v1::Receipt> receipt = client.Append(
+        Must(EntrySigner(admin).RegisterWriter(writer.verifier().ToString(), "test writer")));
+    EXPECT_TRUE(receipt.ok()) << receipt.status();
+    return EntrySigner(std::move(writer));
+  }
+
+  // Appends `count` generic entries; returns their receipts.
+  std::vector<v1::Receipt> AppendSome(LedgerClient& client, const EntrySigner& writer, int count) {
+    std::vector<v1::Receipt> receipts;
+    for (int i = 0; i < count; ++i) {
+      absl::StatusOr<v1::Receipt> receipt = client.Append(
+          Must(writer.Generic("post.published", {{"n", std::to_string(i)}})));
+      EXPECT_TRUE(receipt.ok()) << receipt.status();
+      if (receipt.ok()) receipts.push_back(*receipt);
+    }
+    return receipts;
+  }
+
+  std::string StateText() const {
+    absl::StatusOr<std::string> text = ReadFile(state_file_);
+    return text.ok() ? *text : "";
+  }
+
+  TempDir dir_;
+  std::string data_dir_;
+  std::string state_file_;
+  std::unique_ptr<Server> server_;
+};
+
+TEST_F(LedgerClientTest, AppendsAndReadsVerifiedRecords) {
+  std::unique_ptr<LedgerClient> client = Client(state_file_);
+  EntrySigner writer = Register(*client, "alcaldia-web");
+  std::vector<v1::Receipt> receipts = AppendSome(*client, writer, 6);
+  ASSERT_EQ(receipts.size(), 6u);
+  for (const v1::Receipt& receipt : receipts) EXPECT_TRUE(client->VerifyReceipt(receipt).ok());
+
+  absl::StatusOr<VerifiedRecord> record = client->GetRecord(receipts[2].index());
+  ASSERT_TRUE(record.ok()) << record.status();
+  EXPECT_EQ(std::string(AsBytes(record->leaf_hash)), receipts[2].leaf_hash());
+  EXPECT_EQ(record->record.index(), receipts[2].index());
+  v1::Entry entry;
+  ASSERT_TRUE(entry.ParseFromString(record->record.entry()));
+  EXPECT_EQ(entry.writer(), "alcaldia-web");
+  EXPECT_EQ(entry.generic().attributes().at("n"), "2");
+
+  // The whole log (through the recomputed root) and a part (through proofs).
+  absl::StatusOr<std::vector<VerifiedRecord>> all = client->GetRecords(0, 0);
+  ASSERT_TRUE(all.ok()) << all.status();
+  EXPECT_EQ(all->size(), server_->stats().tree_size);
+  absl::StatusOr<std::vector<VerifiedRecord>> part = client->GetRecords(2, 5);
+  ASSERT_TRUE(part.ok()) << part.status();
+  ASSERT_EQ(part->size(), 3u);
+  EXPECT_EQ(part->front().index, 2u);
+
+  // The trusted state was saved and names the latest checkpoint.
+  std::optional<TrustedCheckpoint> trusted = client->Trusted();
+  ASSERT_TRUE(trusted.has_value());
+  EXPECT_EQ(trusted->checkpoint.size, all->size());
+  EXPECT_EQ(StateText(), trusted->note);
+}
+
+TEST_F(LedgerClientTest, RetryOfTheSameEntryReturnsTheSameIndex) {
+  std::unique_ptr<LedgerClient> client = Client();
+  EntrySigner writer = Register(*client, "writer-a");
+  const v1::SignedEntry entry = Must(writer.Generic("post.published", {{"url", "x"}}));
+  absl::StatusOr<v1::Receipt> first = client->Append(entry);
+  absl::StatusOr<v1::Receipt> again = client->Append(entry);
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(first->index(), again->index());
+  EXPECT_EQ(first->leaf_hash(), again->leaf_hash());
+  EXPECT_FALSE(first->duplicate());
+  EXPECT_TRUE(again->duplicate());
+}
+
+TEST_F(LedgerClientTest, AppendBatchReturnsOneVerifiedReceiptPerEntry) {
+  std::unique_ptr<LedgerClient> client = Client();
+  EntrySigner writer = Register(*client, "writer-b");
+  std::vector<v1::SignedEntry> entries;
+  for (int i = 0; i < 4; ++i) entries.push_back(Must(writer.Generic("reply.published", {})));
+  absl::StatusOr<std::vector<v1::Receipt>> receipts = client->AppendBatch(entries);
+  ASSERT_TRUE(receipts.ok()) << receipts.status();
+  ASSERT_EQ(receipts->size(), 4u);
+  for (size_t i = 1; i < receipts->size(); ++i) {
+    EXPECT_EQ((*receipts)[i].index(), (*receipts)[0].index() + i);
+  }
+}
+
+// A port nobody listens on right now.
+int FreePort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = 0;
+  EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+  socklen_t length = sizeof(address);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  ::close(fd);
+  return ntohs(address.sin_port);
+}
+
+TEST(LedgerClientRetryTest, AppendRetriesUntilTheServerIsUp) {
+  TempDir dir;
+  const std::string data_dir = dir.path() + "/data";
+  absl::StatusOr<Signer> admin = Signer::Generate("admin");
+  ASSERT_TRUE(admin.ok());
+  const std::string admin_key = dir.path() + "/admin.key";
+  ASSERT_TRUE(WriteSignerKeyFile(admin_key, *admin).ok());
+  const int port = FreePort();
+  ServerConfig config = TestServerConfig(data_dir, port);
+  config.admin_key_file = admin_key;
+
+  std::unique_ptr<Server> server;
+  int sleeps = 0;
+  ClientOptions options;
+  options.connection.target = absl::StrCat("127.0.0.1:", port);
+  options.retry.max_attempts = 5;
+  // The server comes up during the first backoff.
+  options.sleep = [&](absl::Duration) {
+    if (++sleeps == 1) server = MustStart(config);
+  };
+  absl::StatusOr<std::unique_ptr<LedgerClient>> client = LedgerClient::Create(options);
+  ASSERT_TRUE(client.ok()) << client.status();
+  const Signer writer = server::testing::NewWriterKey("late-writer");
+  absl::StatusOr<v1::Receipt> receipt = (*client)->Append(
+      Must(EntrySigner(*admin).RegisterWriter(writer.verifier().ToString(), "")));
+  ASSERT_TRUE(receipt.ok()) << receipt.status();
+  EXPECT_GE(sleeps, 1);
+  ASSERT_NE(server, nullptr);
+  EXPECT_TRUE(VerifyReceipt(*receipt, server->log_verifier()).ok());
+}
+
+TEST(LedgerClientRetryTest, GivesUpAfterMaxAttemptsWithAServerError) {
+  ClientOptions options;
+  options.connection.target = absl::StrCat("127.0.0.1:", FreePort());
+  options.retry.max_attempts = 3;
+  int sleeps = 0;
+  options.sleep = [&](absl::Duration) { ++sleeps; };
+  absl::StatusOr<std::unique_ptr<LedgerClient>> client = LedgerClient::Create(options);
+  ASSERT_TRUE(client.ok());
+  absl::StatusOr<v1::Info> info = (*client)->GetInfo();
+  EXPECT_EQ(info.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(KindOf(info.status()), ErrorKind::kServer);
+  EXPECT_EQ(sleeps, 2);
+}
+
+TEST_F(LedgerClientTest, RefusesACheckpointSignedByAnotherKey) {
+  absl::StatusOr<Signer> other = Signer::Generate(LogKey().name());  // same origin, other key
+  ASSERT_TRUE(other.ok());
+  std::unique_ptr<LedgerClient> client =
+      MustClient(server_->port(), other->verifier(), state_file_);
+  absl::StatusOr<TrustedCheckpoint> update = client->Update();
+  ASSERT_FALSE(update.ok());
+  EXPECT_TRUE(IsVerificationFailure(update.status())) << update.status();
+  EXPECT_EQ(update.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(update.status().message(), HasSubstr("signature does not verify"));
+  EXPECT_THAT(update.status().message(), HasSubstr(other->verifier().ToString()));
+  EXPECT_FALSE(client->Trusted().has_value());
+  EXPECT_FALSE(std::filesystem::exists(state_file_));
+  // Reads refuse too.
+  absl::StatusOr<VerifiedRecord> record = client->GetRecord(0);
+  EXPECT_TRUE(IsVerificationFailure(record.status())) << record.status();
+}
+
+TEST_F(LedgerClientTest, RefusesAForkOfTheSameLogKey) {
+  std::unique_ptr<LedgerClient> client = Client(state_file_);
+  EntrySigner writer = Register(*client, "writer-a");
+  AppendSome(*client, writer, 3);
+  absl::StatusOr<TrustedCheckpoint> trusted = client->Update();
+  ASSERT_TRUE(trusted.ok()) << trusted.status();
+  const std::string trusted_note = StateText();
+  ASSERT_EQ(trusted_note, trusted->note);
+
+  // A second log signed by the same key, diverging from record 0 on, and
+  // longer than the trusted checkpoint.
+  const std::string fork_dir = dir_.path() + "/fork";
+  ServerConfig fork_config = TestServerConfig(fork_dir);
+  fork_config.log_key_file = data_dir_ + "/keys/log.key";
+  std::unique_ptr<Server> fork = MustStart(fork_config);
+  ASSERT_NE(fork, nullptr);
+  ASSERT_EQ(fork->log_verifier().ToString(), LogKey().ToString());
+  std::unique_ptr<LedgerClient> fork_writer = MustClient(fork->port(), LogKey());
+  EntrySigner fork_signer = Register(*fork_writer, "writer-f", fork_dir);
+  AppendSome(*fork_writer, fork_signer, 8);
+  ASSERT_GT(fork->stats().tree_size, trusted->checkpoint.size);
+
+  std::unique_ptr<LedgerClient> victim = MustClient(fork->port(), LogKey(), state_file_);
+  absl::StatusOr<TrustedCheckpoint> update = victim->Update();
+  ASSERT_FALSE(update.ok());
+  EXPECT_TRUE(IsVerificationFailure(update.status())) << update.status();
+  EXPECT_THAT(update.status().message(),
+              HasSubstr(absl::StrCat("is not consistent with trusted checkpoint ",
+                                     trusted->checkpoint.size)));
+  // Records are refused too, and the trusted state did not move.
+  absl::StatusOr<VerifiedRecord> record = victim->GetRecord(trusted->checkpoint.size + 1);
+  EXPECT_TRUE(IsVerificationFailure(record.status())) << record.status();
+  EXPECT_EQ(StateText(), trusted_note);
+  EXPECT_EQ(victim->Trusted()->note, trusted_note);
+}
+
+TEST_F(LedgerClientTest, RefusesARollbackToAnOlderCopyOfTheData) {
+  {
+    std::unique_ptr<LedgerClient> client = Client(state_file_);
+    EntrySigner writer = Register(*client, "writer-a");
+    AppendSome(*client, writer, 2);
+  }
+  // Copy the data directory while the server is stopped, then grow the log.
+  server_.reset();
+  const std::string old_copy = dir_.path() + "/old";
+  std::filesystem::copy(data_dir_, old_copy, std::filesystem::copy_options::recursive);
+  server_ = MustStart(TestServerConfig(data_dir_));
+  ASSERT_NE(server_, nullptr);
+  {
+    std::unique_ptr<LedgerClient> client = Client(state_file_);
+    EntrySigner writer = Register(*client, "writer-b");
+    AppendSome(*client, writer, 3);
+    ASSERT_TRUE(client->Update().ok());
+  }
+  const std::string trusted_note = StateText();
+  const uint64_t trusted_size = server_->stats().tree_size;
+
+  // The older copy served again.
+  server_.reset();
+  server_ = MustStart(TestServerConfig(old_copy));
+  ASSERT_NE(server_, nullptr);
+  ASSERT_LT(server_->stats().tree_size, trusted_size);
+  std::unique_ptr<LedgerClient> client = Client(state_file_);
+  absl::StatusOr<TrustedCheckpoint> update = client->Update();
+  ASSERT_FALSE(update.ok());
+  EXPECT_TRUE(IsVerificationFailure(update.status())) << update.status();
+  EXPECT_THAT(update.status().message(),
+              HasSubstr(absl::StrCat("is smaller than trusted checkpoint ", trusted_size)));
+  EXPECT_THAT(update.status().message(), HasSubstr("rolled back"));
+  EXPECT_EQ(StateText(), trusted_note);
+}
+
+TEST_F(LedgerClientTest, TrustedStateAdvancesAfterEachVerifiedUpdate) {
+  std::unique_ptr<LedgerClient> client = Client(state_file_);
+  absl::StatusOr<TrustedCheckpoint> first = client->Update();
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(StateText(), first->note);
+  EntrySigner writer = Register(*client, "writer-a");
+  AppendSome(*client, writer, 2);
+  absl::StatusOr<TrustedCheckpoint> second = client->Update();
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_GT(second->checkpoint.size, first->checkpoint.size);
+  EXPECT_EQ(StateText(), second->note);
+  // A new client picks the state up from the file.
+  std::unique_ptr<LedgerClient> later = Client(state_file_);
+  ASSERT_TRUE(later->Trusted().has_value());
+  EXPECT_EQ(later->Trusted()->checkpoint, second->checkpoint);
+}
+
+TEST_F(LedgerClientTest, StateFileOfAnotherKeyIsRefused) {
+  absl::StatusOr<Signer> other = Signer::Generate(LogKey().name());
+  ASSERT_TRUE(other.ok());
+  std::unique_ptr<LedgerClient> client = Client(state_file_);
+  ASSERT_TRUE(client->Update().ok());
+  ClientOptions options;
+  options.connection.target = absl::StrCat("127.0.0.1:", server_->port());
+  options.log_key = other->verifier();
+  options.state_file = state_file_;
+  absl::StatusOr<std::unique_ptr<LedgerClient>> refused = LedgerClient::Create(options);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(refused.status().message(), HasSubstr(state_file_));
+}
+
+TEST_F(LedgerClientTest, VerifiedProofsAtAnySize) {
+  std::unique_ptr<LedgerClient> client = Client();
+  EntrySigner writer = Register(*client, "writer-a");
+  AppendSome(*client, writer, 7);
+  ASSERT_TRUE(client->Update().ok());
+  const uint64_t size = client->Trusted()->checkpoint.size;
+  for (uint64_t tree_size : {uint64_t{1}, uint64_t{3}, size}) {
+    for (uint64_t index = 0; index < tree_size; ++index) {
+      absl::StatusOr<v1::InclusionProof> proof = client->GetInclusionProof(index, tree_size);
+      ASSERT_TRUE(proof.ok()) << index << "/" << tree_size << ": " << proof.status();
+    }
+  }
+  for (uint64_t first = 0; first <= size; ++first) {
+    absl::StatusOr<v1::ConsistencyProof> proof = client->GetConsistencyProof(first, size);
+    ASSERT_TRUE(proof.ok()) << first << ": " << proof.status();
+  }
+  absl::StatusOr<TrustedCheckpoint> at = client->CheckpointAt(size);
+  ASSERT_TRUE(at.ok()) << at.status();
+  EXPECT_EQ(at->checkpoint, client->Trusted()->checkpoint);
+}
+
+TEST_F(LedgerClientTest, WatchDeliversVerifiedRecordsAsTheyArrive) {
+  std::unique_ptr<LedgerClient> client = Client();
+  EntrySigner writer = Register(*client, "writer-a");
+  const uint64_t start = client->Update()->checkpoint.size;
+  std::thread appender([&] {
+    std::unique_ptr<LedgerClient> other = Client();
+    AppendSome(*other, writer, 3);
+  });
+  std::vector<uint64_t> seen;
+  absl::Status status = client->Watch(start, [&](const VerifiedRecord& record) {
+    seen.push_back(record.index);
+    return seen.size() < 3;
+  });
+  appender.join();
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_EQ(seen, (std::vector<uint64_t>{start, start + 1, start + 2}));
+}
+
+TEST(EntrySignerTest, FillsWriterRequestIdAndTime) {
+  const Signer key = server::testing::NewWriterKey("svc");
+  EntrySigner signer(key);
+  absl::StatusOr<v1::SignedEntry> signed_entry = signer.Generic("post.published", {{"a", "b"}});
+  ASSERT_TRUE(signed_entry.ok());
+  v1::Entry entry;
+  ASSERT_TRUE(entry.ParseFromString(signed_entry->entry()));
+  EXPECT_EQ(entry.writer(), "svc");
+  EXPECT_EQ(entry.request_id().size(), 32u);
+  EXPECT_GT(entry.event_time_micros(), 0);
+  EXPECT_EQ(signed_entry->key_id(), key.key_id());
+  EXPECT_TRUE(key.verifier().Verify(EntrySignedMessage(signed_entry->entry()),
+                                    signed_entry->signature()));
+  EXPECT_NE(RandomRequestId(), RandomRequestId());
+}
+
+TEST(EntrySignerTest, RefusesAnEntryNamingAnotherWriter) {
+  EntrySigner signer(server::testing::NewWriterKey("svc"));
+  v1::Entry entry;
+  entry.set_writer("someone-else");
+  entry.mutable_generic()->set_type("x");
+  EXPECT_EQ(signer.Sign(entry).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(signer.RegisterWriter("not a vkey", "").status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace memoria::client
