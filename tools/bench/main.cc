@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "ledger/hash.h"
+#include "tools/bench/audit_bench.h"
 #include "tools/bench/ledger_bench.h"
 #include "tools/bench/limits.h"
 #include "tools/bench/report.h"
@@ -29,6 +30,8 @@ int main(int argc, char** argv) {
   app.add_option("--entry-bytes", entry_bytes, "Entry size in bytes")->capture_default_str();
   app.add_option("--dir", dir, "Scratch directory (erased before and after)")->capture_default_str();
   app.add_option("--json", json, "Also write every figure as JSON to this file");
+  bool audit_only = false;
+  app.add_flag("--audit", audit_only, "Only the raw limits and the verifier (memoria-audit) figures");
   CLI11_PARSE(app, argc, argv);
   if (quick) records = std::min<uint64_t>(records, 100'000);
 
@@ -56,10 +59,13 @@ int main(int argc, char** argv) {
                                                             std::min<uint64_t>(records, 200'000)),
               .unit = "records/s"});
 
-  bench::RunLedgerBench({.dir = dir + "/ledger", .records = records, .batch = batch,
-                         .entry_bytes = entry_bytes},
-                        report);
+  if (!audit_only) {
+    bench::RunLedgerBench({.dir = dir + "/ledger", .records = records, .batch = batch,
+                           .entry_bytes = entry_bytes},
+                          report);
+  }
   std::filesystem::remove_all(dir);
+  bench::RunAuditBench({.records = records, .entry_bytes = entry_bytes, .threads = cores}, report);
 
   report.Print();
   if (!json.empty() && !report.WriteJson(json)) {
