@@ -8,6 +8,7 @@
 #include <fstream>
 #include <optional>
 #include <sstream>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -627,69 +628,95 @@ int RunMonitor(const MonitorOptions& options) {
   std::optional<Hash> trusted_root_at_start;
   if (trusted.has_value()) trusted_root_at_start = trusted->checkpoint.root;
 
-  grpc::ClientContext context;
-  if (options.max_seconds > 0) {
-    context.set_deadline(std::chrono::system_clock::now() +
-                         std::chrono::milliseconds(static_cast<int64_t>(options.max_seconds * 1000)));
-  }
-  v1::WatchRequest request;
-  request.set_start(0);
   if (target->size == 0 && options.once) {
     if (!reach_target()) report_findings();
     return alerted ? kExitIntegrity : kExitOk;
   }
-  std::unique_ptr<grpc::ClientReader<v1::RecordResponse>> reader = (*remote)->stub().Watch(&context, request);
-  v1::RecordResponse response;
-  bool stopped_by_once = false;
-  while (!alerted && reader->Read(&response)) {
-    auditor.Add(response.index(), std::move(*response.mutable_leaf()));
-    if (auditor.size() == trusted_size_at_start && trusted_root_at_start.has_value() &&
-        auditor.Root() != *trusted_root_at_start) {
-      alert(absl::StrCat("fork: the root of the first ", auditor.size(),
-                         " records differs from the trusted checkpoint's (history rewritten)"));
+  bool stopped = false;  // by --once or --max-seconds
+  grpc::Status status;
+  for (;;) {
+    // One Watch stream, from the first record not yet verified.
+    grpc::ClientContext context;
+    if (options.max_seconds > 0) {
+      const double left = options.max_seconds -
+                          std::chrono::duration<double>(Clock::now() - start).count();
+      context.set_deadline(std::chrono::system_clock::now() +
+                           std::chrono::milliseconds(static_cast<int64_t>(std::max(0.0, left) * 1000)));
+    }
+    v1::WatchRequest request;
+    request.set_start(auditor.size());
+    std::unique_ptr<grpc::ClientReader<v1::RecordResponse>> reader =
+        (*remote)->stub().Watch(&context, request);
+    v1::RecordResponse response;
+    while (!alerted && !stopped && reader->Read(&response)) {
+      auditor.Add(response.index(), std::move(*response.mutable_leaf()));
+      if (auditor.size() == trusted_size_at_start && trusted_root_at_start.has_value() &&
+          auditor.Root() != *trusted_root_at_start) {
+        alert(absl::StrCat("fork: the root of the first ", auditor.size(),
+                           " records differs from the trusted checkpoint's (history rewritten)"));
+        break;
+      }
+      if (auditor.size() > target->size) {
+        // Records beyond the checkpoint we hold: fetch the newer one.
+        absl::StatusOr<std::string> newer = (*remote)->LatestCheckpoint();
+        if (!newer.ok()) break;
+        std::optional<Checkpoint> checked = check_new_checkpoint(*newer);
+        if (!checked.has_value()) break;
+        if (checked->size < auditor.size()) {
+          alert(absl::StrCat("the server streamed record ", auditor.size() - 1,
+                             " beyond its latest checkpoint ", checked->size));
+          break;
+        }
+        target = checked;
+        target_note = *newer;
+      }
+      if (auditor.size() == target->size) {
+        if (!reach_target()) {
+          if (!alerted) report_findings();
+          break;
+        }
+        if (options.once) stopped = true;
+      }
+      if (deadline_passed()) stopped = true;
+    }
+    context.TryCancel();
+    status = reader->Finish();
+    if (alerted || stopped || deadline_passed() ||
+        status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+      stopped = !alerted;
       break;
     }
-    if (auditor.size() > target->size) {
-      // Records beyond the checkpoint we hold: fetch the newer one.
-      absl::StatusOr<std::string> newer = (*remote)->LatestCheckpoint();
-      if (!newer.ok()) break;
-      std::optional<Checkpoint> checked = check_new_checkpoint(*newer);
-      if (!checked.has_value()) break;
-      if (checked->size < auditor.size()) {
-        alert(absl::StrCat("the server streamed record ", auditor.size() - 1,
-                           " beyond its latest checkpoint ", checked->size));
-        break;
-      }
-      target = checked;
-      target_note = *newer;
-    }
-    if (auditor.size() == target->size) {
-      if (!reach_target()) {
-        if (!alerted) report_findings();
-        break;
-      }
-      if (options.once) {
-        stopped_by_once = true;
-        context.TryCancel();
-        break;
-      }
-    }
+    if (options.once) break;  // the stream failed before catching up
+    // The stream ended (server restarted or gone): reconnect after the
+    // interval, and check whatever checkpoint it serves then.
+    std::fprintf(stderr, "memoria-audit monitor: stream ended (%s); retrying in %.1fs\n",
+                 std::string(FromGrpc(status, "Watch").message()).c_str(), options.interval_seconds);
+    std::this_thread::sleep_for(std::chrono::duration<double>(options.interval_seconds));
     if (deadline_passed()) {
-      context.TryCancel();
+      stopped = true;
       break;
+    }
+    absl::StatusOr<std::string> latest = (*remote)->LatestCheckpoint();
+    if (!latest.ok()) continue;
+    std::optional<Checkpoint> checked = check_new_checkpoint(*latest);
+    if (!checked.has_value()) break;
+    if (checked->size < auditor.size()) {
+      alert(absl::StrCat("rollback: the server now signs ", checked->size, " records, fewer than the ",
+                         auditor.size(), " already verified"));
+      break;
+    }
+    if (checked->size >= target->size) {
+      target = checked;
+      target_note = *latest;
     }
   }
-  const grpc::Status status = reader->Finish();
   if (!alerted) {
     // Problems found by the pool after the last checkpoint reached.
     AuditReport report = auditor.Finish();
     for (const AuditFinding& finding : report.findings) alert(FindingText(finding));
   }
   if (alerted) return kExitIntegrity;
-  if (stopped_by_once || status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED ||
-      status.error_code() == grpc::StatusCode::CANCELLED || status.ok()) {
-    return kExitOk;
-  }
+  if (stopped) return kExitOk;
   std::fprintf(stderr, "memoria-audit monitor: %s\n",
                std::string(FromGrpc(status, "Watch").message()).c_str());
   return kExitUsage;
