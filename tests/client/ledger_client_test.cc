@@ -176,10 +176,13 @@ TEST(LedgerClientRetryTest, AppendRetriesUntilTheServerIsUp) {
   int sleeps = 0;
   ClientOptions options;
   options.connection.target = absl::StrCat("127.0.0.1:", port);
-  options.retry.max_attempts = 5;
+  options.retry.max_attempts = 10;
+  options.retry.initial_backoff = absl::Milliseconds(50);
+  options.retry.max_backoff = absl::Milliseconds(500);
   // The server comes up during the first backoff.
-  options.sleep = [&](absl::Duration) {
+  options.sleep = [&](absl::Duration backoff) {
     if (++sleeps == 1) server = MustStart(config);
+    absl::SleepFor(backoff);
   };
   absl::StatusOr<std::unique_ptr<LedgerClient>> client = LedgerClient::Create(options);
   ASSERT_TRUE(client.ok()) << client.status();
