@@ -46,6 +46,15 @@ absl::Status CheckEvent(const v1::Entry& entry, ValidatedEntry& out) {
       if (registered) out.description = entry.writer_registered().description();
       return absl::OkStatus();
     }
+    case v1::Entry::kPolicy:
+      if (entry.policy().kind_case() == v1::PolicyEvent::KIND_NOT_SET) {
+        return absl::InvalidArgumentError("policy event has no kind");
+      }
+      out.kind = EntryKind::kGeneric;
+      return absl::OkStatus();
+    case v1::Entry::kGenesis:
+      return absl::PermissionDeniedError(
+          "a genesis entry is written only by the log itself, as record 0");
     case v1::Entry::EVENT_NOT_SET:
       break;
   }
@@ -114,6 +123,8 @@ absl::StatusOr<ValidatedEntry> ValidateEntry(const v1::SignedEntry& signed_entry
   out.pending.entry = bytes;
   out.pending.writer_signature = signed_entry.signature();
   out.pending.dedup_key = DedupKey(key_id, out.writer, out.request_id);
+  // The writer's half of the record is hashed here, in parallel, not in the sequencer.
+  out.pending.prefix.emplace(key_id, out.pending.entry, out.pending.writer_signature);
   return out;
 }
 

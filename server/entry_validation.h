@@ -34,11 +34,13 @@ struct ValidationLimits {
   size_t max_entry_bytes = 64 << 10;
 };
 
-// What an entry does to the ledger's own administration.
+// What an entry does to the ledger's own administration: kGeneric is any
+// writer event (generic or policy), the others are administrator events.
 enum class EntryKind { kGeneric, kRegisterWriter, kRevokeWriter };
 
 struct ValidatedEntry {
-  // Ready for Log::Append, with the dedup key set (see DedupKey).
+  // Ready for Log::Append, with the dedup key (see DedupKey) and the record
+  // prefix set.
   PendingEntry pending;
   // Entry.writer and Entry.request_id.
   std::string writer;
@@ -57,10 +59,12 @@ std::string DedupKey(uint32_t key_id, std::string_view writer, std::string_view 
 // Checks one signed entry. Errors, each with a message naming the problem:
 //   INVALID_ARGUMENT  empty or oversized entry bytes, not a memoria.v1.Entry,
 //                     empty writer, request id not 1..128 bytes, no event, a
-//                     generic type outside [a-z0-9_.-]{1,64}, a malformed vkey
+//                     generic type outside [a-z0-9_.-]{1,64}, a policy event
+//                     without a kind, a malformed vkey
 //                     in a writer event, a signature not 64 bytes;
-//   PERMISSION_DENIED unknown or revoked writer key, or a writer event not
-//                     signed by the administrator;
+//   PERMISSION_DENIED unknown or revoked writer key, a writer event not
+//                     signed by the administrator, a genesis event (only the
+//                     log writes record 0);
 //   UNAUTHENTICATED   the signature does not verify under the named key.
 absl::StatusOr<ValidatedEntry> ValidateEntry(const v1::SignedEntry& signed_entry,
                                              const Verifier& admin,

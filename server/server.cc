@@ -12,7 +12,11 @@
 #include <grpcpp/security/server_credentials.h>
 
 #include "absl/strings/str_cat.h"
+#include "ledger/clock.h"
 #include "ledger/hash.h"
+#include "ledger/record.h"
+#include "memoria/v1/entry.pb.h"
+#include "server/entry_validation.h"
 #include "ledger/status.h"
 #include "server/ledger_service.h"
 #include "server/sequencer.h"
@@ -95,6 +99,65 @@ absl::Status WritePortFile(const std::string& path, int port) {
   return absl::OkStatus();
 }
 
+// The administrator key named by the genesis record (record 0), which is
+// written here, signed by the log key, when the log is new. The configured
+// administrator key must be that one: rotating it is not supported.
+absl::StatusOr<Verifier> EstablishAdministrator(const ServerConfig& config, const Signer& log_key,
+                                                Log& log) {
+  std::optional<Verifier> genesis_admin;
+  if (log.Size() > 0) {
+    ASSIGN_OR_RETURN(std::string bytes, log.GetRecord(0));
+    ASSIGN_OR_RETURN(v1::Record record, DecodeRecord(bytes));
+    v1::Entry entry;
+    if (!entry.ParseFromString(record.entry()) || !entry.has_genesis()) {
+      return absl::FailedPreconditionError("record 0 of the log is not a genesis entry");
+    }
+    absl::StatusOr<Verifier> named = Verifier::Parse(entry.genesis().admin_vkey());
+    if (!named.ok()) {
+      return absl::DataLossError(
+          absl::StrCat("the genesis administrator key is malformed: ", named.status().message()));
+    }
+    genesis_admin = *std::move(named);
+  }
+
+  std::optional<Verifier> configured;
+  if (!config.admin_vkey.empty()) {
+    absl::StatusOr<Verifier> parsed = Verifier::Parse(config.admin_vkey);
+    if (!parsed.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--admin-vkey: ", parsed.status().message()));
+    }
+    configured = *std::move(parsed);
+  } else if (!genesis_admin.has_value() || fs::exists(config.AdminKeyPath())) {
+    ASSIGN_OR_RETURN(Signer admin_key, LoadOrGenerateKey(config.AdminKeyPath(),
+                                                         kDefaultAdminKeyName, "administrator"));
+    configured = admin_key.verifier();
+  }
+  if (genesis_admin.has_value()) {
+    if (configured.has_value() && configured->ToString() != genesis_admin->ToString()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the log's genesis record names the administrator key ", genesis_admin->ToString(),
+          " but the configured one is ", configured->ToString()));
+    }
+    return *genesis_admin;
+  }
+
+  v1::Entry entry;
+  entry.set_writer(log_key.name());
+  entry.set_request_id(kGenesisRequestId);
+  entry.set_event_time_micros(SystemClock().NowMicros());
+  entry.mutable_genesis()->set_admin_vkey(configured->ToString());
+  PendingEntry genesis;
+  genesis.writer_key_id = log_key.key_id();
+  genesis.entry = entry.SerializeAsString();
+  genesis.writer_signature = log_key.Sign(EntrySignedMessage(genesis.entry));
+  genesis.dedup_key = DedupKey(log_key.key_id(), log_key.name(), kGenesisRequestId);
+  ASSIGN_OR_RETURN(AppendResult appended, log.Append({&genesis, 1}));
+  spdlog::info("wrote the genesis record naming the administrator key {}",
+               configured->ToString());
+  return *configured;
+}
+
 }  // namespace
 
 Server::Server(const ServerConfig& config, Verifier admin)
@@ -112,24 +175,13 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
     spdlog::warn("the log key in {} is named {}, not --origin {}; the key's name is the origin",
                  config.LogKeyPath(), log_key.name(), config.origin);
   }
-  std::optional<Verifier> admin;
-  if (!config.admin_vkey.empty()) {
-    absl::StatusOr<Verifier> parsed = Verifier::Parse(config.admin_vkey);
-    if (!parsed.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--admin-vkey: ", parsed.status().message()));
-    }
-    admin = *std::move(parsed);
-  } else {
-    ASSIGN_OR_RETURN(Signer admin_key, LoadOrGenerateKey(config.AdminKeyPath(),
-                                                         kDefaultAdminKeyName, "administrator"));
-    admin = admin_key.verifier();
-  }
-
-  std::unique_ptr<Server> server(new Server(config, *std::move(admin)));
   LogOptions log_options;
   log_options.path = (fs::path(config.data_dir) / "db").string();
-  ASSIGN_OR_RETURN(server->log_, Log::Open(log_options, std::move(log_key)));
+  ASSIGN_OR_RETURN(std::unique_ptr<Log> log, Log::Open(log_options, log_key));
+  ASSIGN_OR_RETURN(Verifier admin, EstablishAdministrator(config, log_key, *log));
+
+  std::unique_ptr<Server> server(new Server(config, std::move(admin)));
+  server->log_ = std::move(log);
   ASSIGN_OR_RETURN(server->registry_, WriterRegistry::Load(*server->log_));
   server->sequencer_ = std::make_unique<Sequencer>(*server->log_, *server->registry_, config.batch);
   LedgerServiceOptions service_options;

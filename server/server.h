@@ -2,6 +2,12 @@
 // sequencer, and the gRPC server (Ledger, grpc.health.v1, reflection) — built
 // from a ServerConfig.
 //
+// Record 0 of a new log is the genesis entry, written at first start and
+// signed by the log key: Entry{writer = origin, request_id = "genesis",
+// genesis.admin_vkey}. It roots the trust chain auditors replay (log key ->
+// administrator -> writers); the server refuses to start with an
+// administrator key other than the one genesis names.
+//
 //   ASSIGN_OR_RETURN(std::unique_ptr<Server> server, Server::Start(config));
 //   ... server->port() ...
 //   server->Shutdown();  // or destroy it
@@ -36,6 +42,8 @@ class WriterRegistry;
 
 // The name of a generated administrator key.
 inline constexpr char kDefaultAdminKeyName[] = "memoria-admin";
+// The request id of the genesis entry (record 0).
+inline constexpr char kGenesisRequestId[] = "genesis";
 
 struct ServerStats {
   uint64_t tree_size = 0;

@@ -32,8 +32,9 @@ absl::StatusOr<std::unique_ptr<WriterRegistry>> WriterRegistry::Load(const Log& 
               absl::StrCat("writer registry entry ", std::string(key), " holds a vkey of another key"));
           return false;
         }
+        KeyRef ref{verifier->key_id(), verifier->name()};
         absl::MutexLock lock(&registry->mu_);
-        registry->writers_.insert_or_assign(KeyRef{verifier->key_id(), verifier->name()},
+        registry->writers_.insert_or_assign(std::move(ref),
                                             Writer{std::move(info), *std::move(verifier)});
         return true;
       }));
@@ -81,9 +82,9 @@ void WriterRegistry::Apply(const v1::WriterInfo& info) {
   absl::StatusOr<Verifier> verifier = Verifier::Parse(info.vkey());
   assert(verifier.ok());  // the sequencer only applies parsed keys
   if (!verifier.ok()) return;
+  KeyRef ref{verifier->key_id(), verifier->name()};
   absl::MutexLock lock(&mu_);
-  writers_.insert_or_assign(KeyRef{verifier->key_id(), verifier->name()},
-                            Writer{info, *std::move(verifier)});
+  writers_.insert_or_assign(std::move(ref), Writer{info, *std::move(verifier)});
 }
 
 }  // namespace memoria::server

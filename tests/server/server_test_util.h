@@ -1,0 +1,65 @@
+// Helpers shared by the server tests: temporary directories, writer keys that
+// sign entries, receipt verification as a client would do it.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "ledger/checkpoint.h"
+#include "ledger/keys.h"
+#include "memoria/v1/entry.pb.h"
+#include "memoria/v1/ledger.grpc.pb.h"
+
+namespace memoria::server::testing {
+
+// A fresh directory under $TMPDIR (or /tmp), removed with everything in it.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// Serializes `entry` and signs it with `key` as a writer does.
+v1::SignedEntry SignEntry(const Signer& key, const v1::Entry& entry);
+
+// A generic event by `key` (Entry.writer = key.name()).
+v1::SignedEntry GenericEntry(const Signer& key, const std::string& request_id,
+                             const std::string& type = "post.published",
+                             const std::map<std::string, std::string>& attributes = {});
+// WriterRegistered / WriterRevoked of `writer`, signed by `admin`.
+v1::SignedEntry RegisterWriterEntry(const Signer& admin, const Verifier& writer,
+                                    const std::string& request_id);
+v1::SignedEntry RevokeWriterEntry(const Signer& admin, const Verifier& writer,
+                                  const std::string& request_id);
+
+// A new writer key called `name`.
+Signer NewWriterKey(const std::string& name);
+
+// Checks a receipt offline: its checkpoint opens under `log_key`, its size is
+// the receipt's tree size, and the inclusion proof leads to the root. Returns
+// the checkpoint.
+absl::StatusOr<Checkpoint> VerifyReceipt(const v1::Receipt& receipt, const Verifier& log_key);
+
+// Checks that the checkpoint `older` is consistent with `newer`, with a proof
+// from the server.
+absl::Status VerifyConsistent(v1::Ledger::Stub& stub, const Checkpoint& older,
+                              const Checkpoint& newer);
+
+// A stub over a plaintext channel to 127.0.0.1:port.
+std::unique_ptr<v1::Ledger::Stub> NewLocalStub(int port);
+
+std::string StatusText(const grpc::Status& status);
+
+}  // namespace memoria::server::testing
