@@ -174,12 +174,21 @@ void LogAuditor::SetNodeObserver(std::function<void(const NodeId&, const Hash&)>
 }
 
 void LogAuditor::AddFinding(uint64_t index, FindingKind kind, std::string reason) {
+  // Keeps the max_findings findings of smallest index (a max-heap by index
+  // once full), so that the first problems of a log are the ones listed.
+  auto by_index = [](const AuditFinding& a, const AuditFinding& b) { return a.index < b.index; };
   absl::MutexLock lock(&findings_->mu);
-  if (findings_->list.size() >= options_.max_findings) {
-    ++findings_->omitted;
+  std::vector<AuditFinding>& list = findings_->list;
+  if (list.size() < options_.max_findings) {
+    list.push_back({.index = index, .kind = kind, .reason = std::move(reason)});
+    if (list.size() == options_.max_findings) std::make_heap(list.begin(), list.end(), by_index);
     return;
   }
-  findings_->list.push_back({.index = index, .kind = kind, .reason = std::move(reason)});
+  ++findings_->omitted;
+  if (list.empty() || index >= list.front().index) return;
+  std::pop_heap(list.begin(), list.end(), by_index);
+  list.back() = {.index = index, .kind = kind, .reason = std::move(reason)};
+  std::push_heap(list.begin(), list.end(), by_index);
 }
 
 void LogAuditor::Report(uint64_t index, FindingKind kind, std::string reason) {

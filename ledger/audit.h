@@ -94,7 +94,7 @@ struct AuditOptions {
   int threads = 2;
   // Records per chunk handed to the pool.
   size_t chunk_records = 512;
-  // Findings kept; further ones are only counted.
+  // Findings kept (those of smallest index); further ones are only counted.
   size_t max_findings = 1000;
 };
 
@@ -112,7 +112,7 @@ struct AuditReport {
   std::optional<Hash> root;      // recomputed root (full log only)
   std::string admin_vkey;        // named by the genesis record, if seen
   std::vector<AuditedWriter> writers;
-  std::vector<AuditFinding> findings;  // sorted by index, at most max_findings
+  std::vector<AuditFinding> findings;  // sorted by index; the first max_findings
   uint64_t findings_omitted = 0;       // beyond max_findings
   bool ok() const { return findings.empty() && findings_omitted == 0; }
 };
