@@ -25,6 +25,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "ledger/audit.h"
 #include "ledger/checkpoint.h"
 #include "ledger/hash.h"
 #include "ledger/keys.h"
@@ -213,6 +214,7 @@ class CrashTest : public ::testing::Test {
       auto reader = stub.GetRecords(&stream_context, request);
       v1::RecordResponse record;
       CompactRange range;
+      LogAuditor auditor(log_key);  // the trust chain and every signature
       Hash previous{};
       int64_t previous_time = 0;
       std::set<std::string> requests;
@@ -233,12 +235,18 @@ class CrashTest : public ::testing::Test {
         }
         EXPECT_EQ(record.index(), leaf_hashes.size());
         leaf_hashes.emplace_back(AsBytes(leaf));
+        auditor.Add(record.index(), record.leaf());
         range.Append(leaf, [](const NodeId&, const Hash&) {});
         previous = leaf;
       }
       EXPECT_TRUE(reader->Finish().ok());
       EXPECT_EQ(leaf_hashes.size(), latest->size);
       EXPECT_EQ(range.Root(), latest->root);
+      EXPECT_TRUE(auditor.CheckCheckpoint(latest_response.note()).ok());
+      const AuditReport report = auditor.Finish();
+      EXPECT_TRUE(report.ok()) << (report.findings.empty() ? std::string("findings omitted")
+                                                            : FindingText(report.findings[0]));
+      EXPECT_EQ(report.writers.size(), static_cast<size_t>(kWriters));
     }
 
     std::lock_guard lock(seen.mu);
