@@ -21,9 +21,16 @@ Log::Log(const LogOptions& options, Signer log_key, std::unique_ptr<Store> store
     : clock_(options.clock != nullptr ? *options.clock : SystemClock()),
       log_key_(std::move(log_key)),
       before_write_for_testing_(options.before_write_for_testing),
-      store_(std::move(store)) {}
+      store_(std::move(store)),
+      writer_([this] { WriteFlights(); }) {}
 
-Log::~Log() = default;
+Log::~Log() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  writer_.join();  // after the flights in the queue are written
+}
 
 absl::StatusOr<std::unique_ptr<Log>> Log::Open(const LogOptions& options, Signer log_key) {
   InitCrypto();
@@ -104,41 +111,70 @@ absl::Status Log::Load() {
     ASSIGN_OR_RETURN(v1::Record record, DecodeRecord(last_record->second));
     last_time_micros_ = record.integration_time_micros();
   }
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   head_ = SignedHead{*std::move(checkpoint), std::move(latest->second)};
   return absl::OkStatus();
 }
 
 absl::StatusOr<AppendResult> Log::Append(std::span<const PendingEntry> entries,
                                          std::span<const StatePut> state_puts) {
-  if (entries.empty()) return absl::InvalidArgumentError("empty batch");
+  return AppendAsync(entries, state_puts).get();
+}
+
+namespace {
+std::future<absl::StatusOr<AppendResult>> Resolved(absl::Status status) {
+  std::promise<absl::StatusOr<AppendResult>> promise;
+  promise.set_value(std::move(status));
+  return promise.get_future();
+}
+}  // namespace
+
+std::future<absl::StatusOr<AppendResult>> Log::AppendAsync(std::span<const PendingEntry> entries,
+                                                           std::span<const StatePut> state_puts) {
+  if (entries.empty()) return Resolved(absl::InvalidArgumentError("empty batch"));
+  auto flight = std::make_unique<Flight>();
   std::set<std::string_view> dedup_in_batch;
-  std::vector<std::string> dedup_keys;
   for (const PendingEntry& entry : entries) {
     if (entry.writer_signature.size() != kSignatureSize) {
-      return absl::InvalidArgumentError("writer signature must be 64 bytes");
+      return Resolved(absl::InvalidArgumentError("writer signature must be 64 bytes"));
     }
     if (entry.dedup_key.empty()) continue;
     if (!dedup_in_batch.insert(entry.dedup_key).second) {
-      return absl::AlreadyExistsError("dedup key appears twice in the batch");
+      return Resolved(absl::AlreadyExistsError("dedup key appears twice in the batch"));
     }
-    dedup_keys.push_back(entry.dedup_key);
+    flight->dedup_keys.push_back(entry.dedup_key);
   }
-  if (!dedup_keys.empty()) {
-    ASSIGN_OR_RETURN(auto found, store_->MultiGet(Column::kDedup, dedup_keys));
-    for (const auto& value : found) {
-      if (value.has_value()) return absl::AlreadyExistsError("dedup key is already in the log");
+  {
+    absl::MutexLock lock(&mu_);
+    if (!failed_.ok()) {
+      return Resolved(absl::FailedPreconditionError(
+          "an earlier write failed (" + std::string(failed_.message()) + "); reopen the log"));
+    }
+    for (const std::string& key : flight->dedup_keys) {
+      if (dedup_in_flight_.contains(key)) {
+        return Resolved(absl::AlreadyExistsError("dedup key is already in the log"));
+      }
+    }
+  }
+  if (!flight->dedup_keys.empty()) {
+    absl::StatusOr<std::vector<std::optional<std::string>>> found =
+        store_->MultiGet(Column::kDedup, flight->dedup_keys);
+    if (!found.ok()) return Resolved(found.status());
+    for (const auto& value : *found) {
+      if (value.has_value()) return Resolved(absl::AlreadyExistsError("dedup key is already in the log"));
     }
   }
 
-  [[maybe_unused]] const uint64_t first = frontier_.size();
+  // Build the batch on copies of the right edge, so that an error leaves the
+  // log as it was.
   const int64_t time = std::max(clock_.NowMicros(), last_time_micros_);
   CompactRange frontier = frontier_;
   Hash prev = last_leaf_hash_;
   size_t reserve = 1024;
   for (const PendingEntry& entry : entries) reserve += entry.entry.size() + 400;
-  Store::Batch batch = store_->NewBatch(reserve);
-  AppendResult result;
+  flight->batch = store_->NewBatch(reserve);
+  Store::Batch& batch = flight->batch;
+  AppendResult& result = flight->result;
   result.records.reserve(entries.size());
   for (const PendingEntry& entry : entries) {
     const uint64_t index = frontier.size();
@@ -161,30 +197,82 @@ absl::StatusOr<AppendResult> Log::Append(std::span<const PendingEntry> entries,
   checkpoint.origin = origin();
   checkpoint.size = frontier.size();
   checkpoint.root = frontier.Root();
-  ASSIGN_OR_RETURN(std::string note, SignCheckpoint(checkpoint, log_key_));
-  batch.Put(Column::kCheckpoints, CheckpointKey(checkpoint.size), note);
-  assert(checkpoint.size == first + entries.size());
+  absl::StatusOr<std::string> note = SignCheckpoint(checkpoint, log_key_);
+  if (!note.ok()) return Resolved(note.status());
+  batch.Put(Column::kCheckpoints, CheckpointKey(checkpoint.size), *note);
+  result.tree_size = checkpoint.size;
+  result.checkpoint = *note;
+  flight->head = SignedHead{std::move(checkpoint), *std::move(note)};
 
-  if (before_write_for_testing_) before_write_for_testing_();
-  RETURN_IF_ERROR(store_->Write(batch));
-
+  // Hand it to the writer; from here on the batch's indexes are taken.
+  std::future<absl::StatusOr<AppendResult>> done = flight->done.get_future();
+  absl::MutexLock lock(&mu_);
+  auto room = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return flights_.size() < kMaxBatchesInFlight || !failed_.ok();
+  };
+  mu_.Await(absl::Condition(&room));
+  if (!failed_.ok()) {
+    return Resolved(absl::FailedPreconditionError(
+        "an earlier write failed (" + std::string(failed_.message()) + "); reopen the log"));
+  }
   frontier_ = std::move(frontier);
   last_leaf_hash_ = prev;
   last_time_micros_ = time;
-  result.tree_size = checkpoint.size;
-  result.checkpoint = note;
-  std::lock_guard lock(mu_);
-  head_ = SignedHead{std::move(checkpoint), std::move(note)};
-  return result;
+  for (const std::string& key : flight->dedup_keys) dedup_in_flight_.insert(key);
+  flights_.push_back(std::move(flight));
+  return done;
+}
+
+void Log::WriteFlights() {
+  while (true) {
+    Flight* flight = nullptr;
+    {
+      absl::MutexLock lock(&mu_);
+      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return !flights_.empty() || stopping_;
+      };
+      mu_.Await(absl::Condition(&ready));
+      if (flights_.empty()) return;  // stopping, and everything is written
+      flight = flights_.front().get();
+    }
+    // A batch built on top of a failed one must not be written: it would
+    // leave a gap. (`flight` is the writer's alone once queued.)
+    absl::Status status;
+    {
+      absl::MutexLock lock(&mu_);
+      if (!failed_.ok()) status = absl::AbortedError("an earlier batch failed: " + failed_.ToString());
+    }
+    if (status.ok()) {
+      if (before_write_for_testing_) before_write_for_testing_();
+      status = store_->Write(flight->batch);
+    }
+    std::unique_ptr<Flight> finished;
+    {
+      absl::MutexLock lock(&mu_);
+      if (status.ok()) {
+        head_ = flight->head;
+      } else if (failed_.ok()) {
+        failed_ = status;
+      }
+      for (const std::string& key : flight->dedup_keys) dedup_in_flight_.erase(key);
+      finished = std::move(flights_.front());
+      flights_.pop_front();
+    }
+    if (status.ok()) {
+      finished->done.set_value(std::move(finished->result));
+    } else {
+      finished->done.set_value(status);
+    }
+  }
 }
 
 uint64_t Log::Size() const {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   return head_.checkpoint.size;
 }
 
 SignedHead Log::Head() const {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   return head_;
 }
 

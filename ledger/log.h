@@ -21,23 +21,33 @@
 // the stored tree's root, and refuses to open (DATA_LOSS or
 // FAILED_PRECONDITION, naming what disagrees) otherwise.
 //
-// Thread-safety: Append must not be called concurrently with itself (one
-// sequencer); every other method may be called from any thread at any time,
-// including during an Append, and sees only fully written batches.
+// Pipelining: AppendAsync builds and signs a batch in the calling thread and
+// queues its synced write to the Log's writer thread, so the caller can build
+// the next batch while this one is written (a group-commit sequencer then
+// has up to kMaxBatchesInFlight batches in flight). Batches are written, and
+// their futures resolved, in the order they were built.
+//
+// Thread-safety: Append and AppendAsync must not be called concurrently with
+// each other (one sequencer thread); every other method may be called from
+// any thread at any time and sees only fully written batches.
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
+#include <future>
 #include <memory>
-#include <mutex>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "ledger/checkpoint.h"
 #include "ledger/clock.h"
 #include "ledger/hash.h"
@@ -115,6 +125,20 @@ class Log {
   absl::StatusOr<AppendResult> Append(std::span<const PendingEntry> entries,
                                       std::span<const StatePut> state_puts = {});
 
+  // As Append, but returns once the batch is built and signed; the future
+  // resolves when it is durable (or failed). Blocks while kMaxBatchesInFlight
+  // batches are already queued. Validation errors resolve the future at once
+  // and leave the log unchanged. If a write fails, that batch and every batch
+  // queued after it fail with its error, and every later append fails with
+  // FAILED_PRECONDITION: the log must be reopened.
+  std::future<absl::StatusOr<AppendResult>> AppendAsync(std::span<const PendingEntry> entries,
+                                                        std::span<const StatePut> state_puts = {});
+  static constexpr size_t kMaxBatchesInFlight = 2;
+
+  // The index the next appended entry will get: Size() plus the entries of
+  // batches in flight. For the sequencer thread.
+  uint64_t NextIndex() const { return frontier_.size(); }
+
   // A value of Column::kState; NOT_FOUND if absent.
   absl::StatusOr<std::string> GetState(std::string_view key) const;
   // Calls `visit(key, value)` for state keys starting with `prefix`, in order,
@@ -157,8 +181,19 @@ class Log {
   uint64_t ApproximateDiskBytes() const { return store_->ApproximateDiskBytes(); }
 
  private:
+  // A built batch on its way to disk.
+  struct Flight {
+    Store::Batch batch;
+    AppendResult result;
+    SignedHead head;
+    std::vector<std::string> dedup_keys;
+    std::promise<absl::StatusOr<AppendResult>> done;
+  };
+
   Log(const LogOptions& options, Signer log_key, std::unique_ptr<Store> store);
   absl::Status Load();
+  // The writer thread: writes flights in order, publishes each new head.
+  void WriteFlights();
   absl::Status CheckTreeSize(uint64_t tree_size) const;
   NodeSource Nodes() const;
 
@@ -167,13 +202,20 @@ class Log {
   const std::function<void()> before_write_for_testing_;
   const std::unique_ptr<Store> store_;
 
-  // Touched only by Append (the single sequencer) and Load.
+  // The right edge of the tree including batches in flight; touched only by
+  // the sequencer thread (Append, AppendAsync) and Load.
   CompactRange frontier_;
   Hash last_leaf_hash_{};
   int64_t last_time_micros_ = 0;
 
-  mutable std::mutex mu_;
-  SignedHead head_ ABSL_GUARDED_BY(mu_);
+  mutable absl::Mutex mu_;
+  SignedHead head_ ABSL_GUARDED_BY(mu_);  // the latest durable checkpoint
+  std::deque<std::unique_ptr<Flight>> flights_ ABSL_GUARDED_BY(mu_);
+  // Dedup keys of batches in flight (not yet visible in the store).
+  std::set<std::string, std::less<>> dedup_in_flight_ ABSL_GUARDED_BY(mu_);
+  absl::Status failed_ ABSL_GUARDED_BY(mu_);  // set when a write failed
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread writer_;
 };
 
 }  // namespace memoria

@@ -55,6 +55,7 @@ Store::Batch::Batch(size_t reserve_bytes)
     : batch_(std::make_unique<rocksdb::WriteBatch>(reserve_bytes)) {}
 Store::Batch::~Batch() = default;
 Store::Batch::Batch(Batch&&) noexcept = default;
+Store::Batch& Store::Batch::operator=(Batch&&) noexcept = default;
 
 void Store::Batch::Put(Column column, std::string_view key, std::string_view value) {
   // WriteBatch::Put only fails when the batch exceeds its configured maximum

@@ -65,6 +65,7 @@ class Store {
     explicit Batch(size_t reserve_bytes = 0);
     ~Batch();
     Batch(Batch&&) noexcept;
+    Batch& operator=(Batch&&) noexcept;
     void Put(Column column, std::string_view key, std::string_view value);
     size_t ByteSize() const;
 

@@ -1,5 +1,5 @@
 // A child process for crash_test: appends batches of 50 records to the log at
-// argv[1] until it is killed, or kills itself (SIGKILL) after building batch
+// argv[1], two in flight at a time, until it is killed, or kills itself (SIGKILL) after building batch
 // number argv[2] and before writing it.
 //
 //   ledger_append_child DIR [KILL_BEFORE_BATCH]
@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <future>
 #include <string>
 
 #include "ledger/log.h"
@@ -16,14 +17,18 @@ int main(int argc, char** argv) {
   if (argc < 2) return 2;
   const long kill_before_batch = argc > 2 ? std::strtol(argv[2], nullptr, 10) : -1;
   memoria::InitCrypto();
-  long batches = 0;
+  long writes = 0;  // counted in the Log's writer thread, where the hook runs
   memoria::LogOptions options{.path = argv[1]};
   options.before_write_for_testing = [&] {
-    if (batches == kill_before_batch) raise(SIGKILL);
+    if (writes++ == kill_before_batch) raise(SIGKILL);
   };
   auto log = memoria::Log::Open(options, memoria::testing::CrashLogKey());
   if (!log.ok()) return 3;
-  for (;; ++batches) {
-    if (!(*log)->Append(memoria::testing::CrashBatch((*log)->Size())).ok()) return 4;
+  // Two batches in flight at a time, as memoria-server's sequencer runs.
+  std::future<absl::StatusOr<memoria::AppendResult>> in_flight;
+  while (true) {
+    auto next = (*log)->AppendAsync(memoria::testing::CrashBatch((*log)->NextIndex()));
+    if (in_flight.valid() && !in_flight.get().ok()) return 4;
+    in_flight = std::move(next);
   }
 }

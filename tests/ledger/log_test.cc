@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <future>
 #include <map>
 #include <random>
 
@@ -139,6 +140,37 @@ TEST(LogTest, DedupKeysAreUniqueAcrossTheLog) {
   twice[0].dedup_key = twice[1].dedup_key = "writer\nrequest-2";
   EXPECT_EQ(log->Append(twice).status().code(), absl::StatusCode::kAlreadyExists);
   EXPECT_EQ(log->Size(), 1u);
+}
+
+TEST(LogTest, PipelinedBatchesResolveInOrderAndAreAllDurable) {
+  ScopedTempDir dir;
+  auto log = *Log::Open({.path = dir.path()}, TestLogKey());
+  std::vector<std::future<absl::StatusOr<AppendResult>>> futures;
+  uint64_t next = 0;
+  for (int b = 0; b < 20; ++b) {
+    std::vector<PendingEntry> batch;
+    for (int i = 0; i < 7; ++i) batch.push_back(MakeEntry(next++));
+    batch[0].dedup_key = "w\n" + std::to_string(b);
+    futures.push_back(log->AppendAsync(batch));
+    EXPECT_EQ(log->NextIndex(), next);
+    EXPECT_LE(log->Size(), next);
+  }
+  // A dedup key of a batch that may still be in flight is already taken.
+  PendingEntry again = MakeEntry(999);
+  again.dedup_key = "w\n19";
+  EXPECT_EQ(log->AppendAsync(std::span(&again, 1)).get().status().code(),
+            absl::StatusCode::kAlreadyExists);
+  uint64_t previous_size = 0;
+  for (auto& future : futures) {
+    auto result = future.get();
+    ASSERT_TRUE(result.ok()) << result.status();
+    EXPECT_EQ(result->tree_size, previous_size + 7);
+    EXPECT_GE(log->Size(), result->tree_size);  // durable before resolved
+    previous_size = result->tree_size;
+  }
+  EXPECT_EQ(log->Size(), 140u);
+  EXPECT_EQ(log->NextIndex(), 140u);
+  for (uint64_t size = 7; size <= 140; size += 7) EXPECT_TRUE(log->CheckpointAt(size).ok()) << size;
 }
 
 TEST(LogTest, StatePutsLandWithTheBatch) {
