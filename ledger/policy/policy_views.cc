@@ -1,0 +1,285 @@
+#include "ledger/policy/policy_views.h"
+
+#include <algorithm>
+
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
+#include "absl/strings/str_cat.h"
+#include "ledger/encoding.h"
+#include "ledger/policy/rules/rules.h"
+#include "ledger/policy/state_keys.h"
+#include "ledger/status.h"
+
+namespace memoria::policy {
+namespace {
+
+uint64_t DecodeCount(std::string_view bytes) {
+  uint64_t value = 0;
+  for (char c : bytes) value = (value << 8) | static_cast<unsigned char>(c);
+  return value;
+}
+
+bool IsActivity(v1::PolicyEvent::KindCase kind) {
+  switch (kind) {
+    case v1::PolicyEvent::kPostPublished:
+    case v1::PolicyEvent::kPostEdited:
+    case v1::PolicyEvent::kReplyPublished:
+    case v1::PolicyEvent::kAnnouncementShared:
+    case v1::PolicyEvent::kLiveStreamStarted:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Applies the event to the account; true if the account changed.
+bool Apply(const v1::PolicyEvent& event, uint64_t index, int64_t time, v1::AccountState& account) {
+  switch (event.kind_case()) {
+    case v1::PolicyEvent::kAccountCreated: {
+      const v1::AccountCreated& created = event.account_created();
+      account.set_kind(created.kind());
+      account.set_dependency(created.dependency());
+      account.set_responsible_director(created.responsible_director());
+      account.set_url(created.url());
+      account.set_status(v1::ACTIVE);
+      account.set_created_index(index);
+      account.set_created_micros(time);
+      account.set_declared(true);
+      if (event.has_refers_to()) {
+        account.set_authorization_index(event.refers_to());
+      } else {
+        account.clear_authorization_index();
+      }
+      return true;
+    }
+    case v1::PolicyEvent::kAccountClosed:
+      account.set_status(event.account_closed().closure() == v1::DEFINITIVE ? v1::CLOSED
+                                                                            : v1::TEMPORARILY_CLOSED);
+      return true;
+    case v1::PolicyEvent::kAccountReopened:
+      account.set_status(v1::ACTIVE);
+      return true;
+    case v1::PolicyEvent::kAdminRoleGranted: {
+      const v1::AdminRoleGranted& granted = event.admin_role_granted();
+      const std::string email = LowerAscii(granted.person().email());
+      auto* admins = account.mutable_admins();
+      auto it = std::find_if(admins->begin(), admins->end(),
+                             [&](const v1::AdminState& a) { return a.email() == email; });
+      if (it == admins->end()) {
+        it = std::lower_bound(admins->begin(), admins->end(), email,
+                              [](const v1::AdminState& a, const std::string& e) { return a.email() < e; });
+        const auto position = it - admins->begin();
+        admins->Add();
+        for (auto i = admins->size() - 1; i > position; --i) admins->SwapElements(i, i - 1);
+        it = admins->begin() + position;
+      }
+      it->Clear();
+      it->set_email(email);
+      it->set_name(granted.person().name());
+      it->set_dependency(granted.person().dependency());
+      it->set_head_of_dependency(granted.person().head_of_dependency());
+      it->set_employment_link(granted.employment_link());
+      it->set_responsible(granted.responsible());
+      it->set_since_index(index);
+      it->set_since_micros(time);
+      return true;
+    }
+    case v1::PolicyEvent::kAdminRoleRevoked: {
+      const std::string email = LowerAscii(event.admin_role_revoked().person_email());
+      auto* admins = account.mutable_admins();
+      auto it = std::find_if(admins->begin(), admins->end(),
+                             [&](const v1::AdminState& a) { return a.email() == email; });
+      if (it == admins->end()) return false;
+      admins->erase(it);
+      return true;
+    }
+    case v1::PolicyEvent::kCredentialsRotated:
+      account.set_last_rotation_index(index);
+      account.set_last_rotation_micros(time);
+      return true;
+    default:
+      if (!IsActivity(event.kind_case())) return false;
+      account.set_last_activity_index(index);
+      account.set_last_activity_micros(time);
+      return true;
+  }
+}
+
+}  // namespace
+
+std::string SerializeState(const google::protobuf::Message& message) {
+  std::string out;
+  {
+    google::protobuf::io::StringOutputStream stream(&out);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    message.SerializeToCodedStream(&coded);
+  }
+  return out;
+}
+
+absl::StatusOr<std::optional<std::string>> PolicyViews::Read(const std::string& key) const {
+  if (auto it = pending_.find(key); it != pending_.end()) return it->second.first;
+  absl::StatusOr<std::string> value = durable_.Get(key);
+  if (absl::IsNotFound(value.status())) return std::nullopt;
+  if (!value.ok()) return value.status();
+  return *std::move(value);
+}
+
+template <typename Message>
+absl::StatusOr<std::optional<Message>> PolicyViews::ReadMessage(const std::string& key) const {
+  ASSIGN_OR_RETURN(std::optional<std::string> bytes, Read(key));
+  if (!bytes.has_value()) return std::nullopt;
+  Message message;
+  if (!message.ParseFromString(*bytes)) {
+    return absl::DataLossError(absl::StrCat("policy view state does not parse: ", HexEncode(key)));
+  }
+  return message;
+}
+
+void PolicyViews::Put(std::string key, std::string value, uint64_t index,
+                      std::vector<StatePut>& puts) {
+  puts.push_back({key, value});
+  pending_[std::move(key)] = {std::move(value), index};
+}
+
+void PolicyViews::OnDurable(uint64_t last_index) {
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    it = it->second.second <= last_index ? pending_.erase(it) : std::next(it);
+  }
+}
+
+absl::Status PolicyViews::OnRecord(uint64_t index, int64_t time, const v1::Entry& entry,
+                                   std::vector<StatePut>& puts) {
+  if (!entry.has_policy()) return absl::OkStatus();
+  const v1::PolicyEvent& event = entry.policy();
+  const bool has_account = event.has_account() && !event.account().handle().empty();
+  const std::string account_key = has_account ? AccountKey(event.account()) : std::string();
+  const std::optional<uint64_t> refers_to =
+      event.has_refers_to() && event.refers_to() < index ? std::optional(event.refers_to())
+                                                         : std::nullopt;
+
+  // The account as of just before this record.
+  uint64_t versions = 0;
+  std::optional<v1::AccountState> before;
+  if (has_account) {
+    ASSIGN_OR_RETURN(std::optional<std::string> count, Read(AccountCountKey(account_key)));
+    if (count.has_value()) versions = DecodeCount(*count);
+    if (versions > 0) {
+      ASSIGN_OR_RETURN(before,
+                       ReadMessage<v1::AccountState>(AccountVersionKey(account_key, versions - 1)));
+      if (!before.has_value()) {
+        return absl::DataLossError(absl::StrCat("account ", account_key, " lost a version"));
+      }
+    }
+  }
+
+  // Facts of the record referred to.
+  std::optional<v1::AlternateAuthorizationFact> alternate_authorization;
+  std::optional<v1::StreamAuthorizationFact> stream_authorization;
+  if (refers_to.has_value()) {
+    if (event.has_account_created()) {
+      ASSIGN_OR_RETURN(alternate_authorization,
+                       ReadMessage<v1::AlternateAuthorizationFact>(
+                           IndexedKey(kAlternateAuthorizationPrefix, *refers_to)));
+    } else if (event.has_live_stream_started()) {
+      ASSIGN_OR_RETURN(stream_authorization, ReadMessage<v1::StreamAuthorizationFact>(IndexedKey(
+                                                 kStreamAuthorizationPrefix, *refers_to)));
+    }
+  }
+
+  // Record rules.
+  RecordContext context;
+  context.index = index;
+  context.time_micros = time;
+  context.entry = &entry;
+  context.event = &event;
+  context.account = before.has_value() ? &*before : nullptr;
+  context.alternate_authorization = alternate_authorization ? &*alternate_authorization : nullptr;
+  context.stream_authorization = stream_authorization ? &*stream_authorization : nullptr;
+  for (RecordRule rule : kRecordRules) {
+    if (std::optional<v1::Finding> finding = rule(context)) {
+      Put(RecordFindingKey(index, finding->rule()), SerializeState(*finding), index, puts);
+    }
+  }
+
+  // Facts.
+  switch (event.kind_case()) {
+    case v1::PolicyEvent::kAlternateAccountAuthorized: {
+      v1::AlternateAuthorizationFact fact;
+      fact.set_account_key(account_key);
+      fact.set_dependency(event.alternate_account_authorized().dependency());
+      fact.set_actor_dependency(event.actor().dependency());
+      Put(IndexedKey(kAlternateAuthorizationPrefix, index), SerializeState(fact), index, puts);
+      break;
+    }
+    case v1::PolicyEvent::kLiveStreamAuthorized: {
+      v1::StreamAuthorizationFact fact;
+      fact.set_account_key(account_key);
+      fact.set_window_start_micros(event.live_stream_authorized().window_start_micros());
+      fact.set_window_end_micros(event.live_stream_authorized().window_end_micros());
+      fact.set_actor_dependency(event.actor().dependency());
+      fact.set_actor_head_of_dependency(event.actor().head_of_dependency());
+      Put(IndexedKey(kStreamAuthorizationPrefix, index), SerializeState(fact), index, puts);
+      break;
+    }
+    case v1::PolicyEvent::kAdminRoleGranted: {
+      v1::RoleGrantFact fact;
+      fact.set_account_key(account_key);
+      fact.set_email(LowerAscii(event.admin_role_granted().person().email()));
+      *fact.mutable_account() = event.account();
+      Put(IndexedKey(kRoleGrantPrefix, index), SerializeState(fact), index, puts);
+      break;
+    }
+    case v1::PolicyEvent::kEmploymentEnded:
+      Put(EmploymentEndedKey(LowerAscii(event.employment_ended().person_email()), index), "", index,
+          puts);
+      break;
+    case v1::PolicyEvent::kPqrdReceived: {
+      v1::PqrdFact fact;
+      fact.set_account_key(account_key);
+      *fact.mutable_account() = event.account();
+      fact.set_received_micros(time);
+      Put(IndexedKey(kPqrdPrefix, index), SerializeState(fact), index, puts);
+      break;
+    }
+    case v1::PolicyEvent::kPqrdReferred: {
+      if (!refers_to.has_value()) break;
+      const std::string key = IndexedKey(kPqrdPrefix, *refers_to);
+      ASSIGN_OR_RETURN(std::optional<v1::PqrdFact> fact, ReadMessage<v1::PqrdFact>(key));
+      if (!fact.has_value() || fact->has_referred_index()) break;
+      fact->set_referred_index(index);
+      fact->set_referred_micros(time);
+      Put(key, SerializeState(*fact), index, puts);
+      break;
+    }
+    default:
+      break;
+  }
+
+  // The account's next version.
+  if (has_account && event.kind_case() != v1::PolicyEvent::kEmploymentEnded &&
+      event.kind_case() != v1::PolicyEvent::kPersonalDataErased &&
+      event.kind_case() != v1::PolicyEvent::kAlternateAccountAuthorized) {
+    v1::AccountState account;
+    if (before.has_value()) {
+      account = *before;
+    } else {
+      // First seen in an event other than its creation: inventoried as found.
+      *account.mutable_account() = event.account();
+      account.set_status(v1::ACTIVE);
+      account.set_created_index(index);
+      account.set_created_micros(time);
+    }
+    if (Apply(event, index, time, account) || !before.has_value()) {
+      account.set_updated_index(index);
+      account.set_updated_micros(time);
+      Put(AccountVersionKey(account_key, versions), SerializeState(account), index, puts);
+      Put(AccountCountKey(account_key), EncodeBigEndian64(versions + 1), index, puts);
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace memoria::policy

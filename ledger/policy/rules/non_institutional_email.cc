@@ -1,0 +1,50 @@
+// Section 2, "Seguridad y control": accounts are tied to institutional emails
+// (@pasto.gov.co or other authorized domains), never personal ones.
+#include "absl/strings/str_cat.h"
+#include "ledger/policy/rules/rules.h"
+#include "ledger/policy/state_keys.h"
+
+namespace memoria::policy {
+namespace {
+
+bool Allowed(std::string_view email, const std::vector<std::string>& domains) {
+  const size_t at = email.rfind('@');
+  if (at == std::string_view::npos) return false;
+  const std::string domain = LowerAscii(email.substr(at + 1));
+  for (const std::string& allowed : domains) {
+    const std::string lower = LowerAscii(allowed);
+    if (domain == lower) return true;
+    if (domain.size() > lower.size() && domain.ends_with(lower) &&
+        domain[domain.size() - lower.size() - 1] == '.') {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+absl::Status NonInstitutionalEmail(const QueryContext& q, std::vector<v1::Finding>& out) {
+  absl::Status status;
+  RETURN_IF_ERROR(q.state->Scan(kRoleGrantPrefix, [&](std::string_view key, std::string_view value) {
+    const uint64_t index = TrailingIndex(key);
+    if (index > q.at_index) return false;
+    if (index < q.since_index) return true;
+    v1::RoleGrantFact fact;
+    if (!fact.ParseFromString(std::string(value))) {
+      status = absl::DataLossError(absl::StrCat("role grant fact at ", index, " does not parse"));
+      return false;
+    }
+    if (!Allowed(fact.email(), q.options->allowed_email_domains)) {
+      out.push_back(MakeFinding("non_institutional_email", "2 (seguridad y control)", "high",
+                                absl::StrCat("administrator role on ", fact.account().handle(),
+                                             " granted to ", fact.email(),
+                                             ", not an institutional email"),
+                                {index}, &fact.account()));
+    }
+    return true;
+  }));
+  return status;
+}
+
+}  // namespace memoria::policy

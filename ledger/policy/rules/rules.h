@@ -1,0 +1,102 @@
+// The compliance rules, one per file in this folder. Each finding names the
+// policy item (section 3 unless noted: "2 (seguridad y control)" is the
+// principle of section 2, "4.2-4.3" are the citizens' duties), a severity,
+// a message and the indexes of the records that show it.
+//
+// Record rules decide when a record is sequenced, from the record and the
+// views' state just before it; their findings are stored (p/f/...) and are
+// therefore fixed by the log. Query rules run when findings are asked for, as
+// of a time, with configurable thresholds.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "ledger/policy/state_reader.h"
+#include "ledger/status.h"
+#include "memoria/v1/entry.pb.h"
+#include "memoria/v1/views.pb.h"
+
+namespace memoria::policy {
+
+// Thresholds of the query rules.
+struct FindingsOptions {
+  // Institutional email domains (the part after '@', lower case; a subdomain
+  // of one counts too).
+  std::vector<std::string> allowed_email_domains = {"pasto.gov.co"};
+  // A PQRD must be referred within this many business days (Monday to
+  // Friday, Colombian time, UTC-5) after it was received.
+  uint32_t pqrd_referral_business_days = 2;
+  // An active alternate account without a post, reply, shared announcement or
+  // live stream for this many days.
+  uint32_t alternate_inactive_days = 90;
+  // An active account whose credentials were not rotated (or, never rotated,
+  // since creation) for this many days.
+  uint32_t credentials_rotation_days = 90;
+};
+
+// What a record rule sees.
+struct RecordContext {
+  uint64_t index = 0;
+  int64_t time_micros = 0;  // integration time
+  const v1::Entry* entry = nullptr;
+  const v1::PolicyEvent* event = nullptr;
+  // The event's account as of just before this record; nullptr if unknown.
+  const v1::AccountState* account = nullptr;
+  // The fact stored for the record `refers_to`, when it is one of these.
+  const v1::AlternateAuthorizationFact* alternate_authorization = nullptr;
+  const v1::StreamAuthorizationFact* stream_authorization = nullptr;
+};
+
+// What a query rule sees.
+struct QueryContext {
+  const StateReader* state = nullptr;
+  uint64_t at_index = 0;  // findings as of this record (inclusive)
+  int64_t at_micros = 0;
+  int64_t since_micros = 0;
+  uint64_t since_index = 0;  // the first record at or after since_micros
+  const FindingsOptions* options = nullptr;
+  // The inventory as of at_index.
+  const std::vector<v1::AccountState>* accounts = nullptr;
+};
+
+v1::Finding MakeFinding(std::string_view rule, std::string_view item, std::string_view severity,
+                        std::string message, std::vector<uint64_t> indexes,
+                        const v1::AccountRef* account);
+
+// Record rules (return a finding or nothing).
+std::optional<v1::Finding> AlternateWithoutAuthorization(const RecordContext& r);
+std::optional<v1::Finding> AlternateOnDisallowedPlatform(const RecordContext& r);
+std::optional<v1::Finding> LiveStreamWithoutAuthorization(const RecordContext& r);
+std::optional<v1::Finding> UserBlocked(const RecordContext& r);
+std::optional<v1::Finding> PostDeleted(const RecordContext& r);
+std::optional<v1::Finding> CommentRemovedForOtherReason(const RecordContext& r);
+
+using RecordRule = std::optional<v1::Finding> (*)(const RecordContext&);
+inline constexpr RecordRule kRecordRules[] = {
+    AlternateWithoutAuthorization, AlternateOnDisallowedPlatform, LiveStreamWithoutAuthorization,
+    UserBlocked,                   PostDeleted,                   CommentRemovedForOtherReason};
+
+// Query rules (append their findings).
+absl::Status NonInstitutionalEmail(const QueryContext& q, std::vector<v1::Finding>& out);
+absl::Status RoleKeptAfterEmploymentEnded(const QueryContext& q, std::vector<v1::Finding>& out);
+absl::Status NoResponsibleAdministrator(const QueryContext& q, std::vector<v1::Finding>& out);
+absl::Status FacebookAlternateWithoutComunicacionAdmin(const QueryContext& q,
+                                                       std::vector<v1::Finding>& out);
+absl::Status PqrdNotReferredInTime(const QueryContext& q, std::vector<v1::Finding>& out);
+absl::Status AlternateInactive(const QueryContext& q, std::vector<v1::Finding>& out);
+absl::Status CredentialsNotRotated(const QueryContext& q, std::vector<v1::Finding>& out);
+
+using QueryRule = absl::Status (*)(const QueryContext&, std::vector<v1::Finding>&);
+inline constexpr QueryRule kQueryRules[] = {NonInstitutionalEmail,
+                                            RoleKeptAfterEmploymentEnded,
+                                            NoResponsibleAdministrator,
+                                            FacebookAlternateWithoutComunicacionAdmin,
+                                            PqrdNotReferredInTime,
+                                            AlternateInactive,
+                                            CredentialsNotRotated};
+
+}  // namespace memoria::policy

@@ -1,0 +1,56 @@
+// The layout of the policy views in the log's `state` column. Every key starts
+// with "p/" (the writer registry uses its own prefix); indexes are 8 bytes
+// big-endian so that keys sort in log order.
+//
+//   p/an/<account>                 number of versions of the account (be64)
+//   p/av/<account>\0<version be64> AccountState after the record updated_index
+//   p/alt/<index>                  AlternateAuthorizationFact
+//   p/lsa/<index>                  StreamAuthorizationFact
+//   p/g/<index>                    RoleGrantFact
+//   p/emp/<email>\0<index>         "" : the person's employment link ended
+//   p/pq/<index>                   PqrdFact (updated when referred)
+//   p/f/<index>/<rule>             Finding decided when the record was sequenced
+//
+// <account> is AccountKey(): two-digit platform number, ':', lower-cased
+// handle without a leading '@'.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "memoria/v1/policy.pb.h"
+
+namespace memoria::policy {
+
+inline constexpr std::string_view kViewsPrefix = "p/";
+inline constexpr std::string_view kAccountCountPrefix = "p/an/";
+inline constexpr std::string_view kAccountVersionPrefix = "p/av/";
+inline constexpr std::string_view kAlternateAuthorizationPrefix = "p/alt/";
+inline constexpr std::string_view kStreamAuthorizationPrefix = "p/lsa/";
+inline constexpr std::string_view kRoleGrantPrefix = "p/g/";
+inline constexpr std::string_view kEmploymentEndedPrefix = "p/emp/";
+inline constexpr std::string_view kPqrdPrefix = "p/pq/";
+inline constexpr std::string_view kRecordFindingPrefix = "p/f/";
+
+std::string AccountKey(const v1::AccountRef& account);
+// Lower-cases ASCII letters (emails, handles).
+std::string LowerAscii(std::string_view text);
+// A dependency name for comparison: lower case, Spanish accents removed,
+// whitespace collapsed ("Oficina de Comunicación  Social" ->
+// "oficina de comunicacion social").
+std::string NormalizeName(std::string_view name);
+// True if the dependency is the Oficina de Comunicación Social.
+bool IsComunicacionSocial(std::string_view dependency);
+
+std::string AccountCountKey(std::string_view account_key);
+std::string AccountVersionKey(std::string_view account_key, uint64_t version);
+std::string IndexedKey(std::string_view prefix, uint64_t index);
+std::string EmploymentEndedKey(std::string_view email, uint64_t index);
+std::string RecordFindingKey(uint64_t index, std::string_view rule);
+// The index at the end of an IndexedKey / EmploymentEndedKey /
+// AccountVersionKey (its last 8 bytes), or of a RecordFindingKey.
+uint64_t TrailingIndex(std::string_view key);
+uint64_t RecordFindingIndex(std::string_view key);
+
+}  // namespace memoria::policy
