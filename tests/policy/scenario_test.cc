@@ -1,0 +1,395 @@
+// A scenario from the Alcaldía de Pasto's policy: compliant events and every
+// violation the rules know, through the views as the sequencer maintains
+// them. The findings, the inventory as of several points, and the rebuild
+// from the log are checked exactly.
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "ledger/hash.h"
+#include "ledger/policy/commitment.h"
+#include "ledger/policy/findings.h"
+#include "ledger/policy/inventory.h"
+#include "ledger/policy/rebuild.h"
+#include "tests/policy/policy_harness.h"
+
+namespace memoria::policy {
+namespace {
+
+using testing::Event;
+using testing::Person;
+using testing::PolicyLedger;
+using testing::Timed;
+using ::testing::ElementsAre;
+using ::testing::ElementsAreArray;
+
+constexpr int64_t kSecond = 1000000;
+constexpr int64_t kDay = 86400 * kSecond;
+// Monday 2024-03-04, 10:00 in Pasto (15:00 UTC).
+constexpr int64_t kT0 = int64_t{1709564400} * kSecond;
+constexpr char kOcs[] = "Oficina de Comunicación Social";
+constexpr char kSalud[] = "Secretaría de Salud";
+
+int64_t At(int day, int seconds) { return kT0 + day * kDay + seconds * kSecond; }
+
+const v1::Official kOcsHead = Person("comunicaciones@pasto.gov.co", kOcs, true);
+const v1::Official kSaludHead = Person("jefe.salud@pasto.gov.co", kSalud, true);
+const v1::Official kAna = Person("ana@pasto.gov.co", kSalud);
+
+v1::PolicyEvent Created(v1::Platform platform, const std::string& handle, v1::AccountKind kind,
+                        const std::string& dependency, std::optional<uint64_t> refers_to) {
+  v1::PolicyEvent e = Event(kOcsHead, platform, handle);
+  e.mutable_account_created()->set_kind(kind);
+  e.mutable_account_created()->set_dependency(dependency);
+  if (refers_to) e.set_refers_to(*refers_to);
+  return e;
+}
+v1::PolicyEvent Authorized(v1::Platform platform, const std::string& handle,
+                           const std::string& dependency) {
+  v1::PolicyEvent e = Event(kOcsHead, platform, handle);
+  e.mutable_alternate_account_authorized()->set_dependency(dependency);
+  return e;
+}
+v1::PolicyEvent Granted(v1::Platform platform, const std::string& handle,
+                        const v1::Official& person, bool responsible) {
+  v1::PolicyEvent e = Event(kOcsHead, platform, handle);
+  *e.mutable_admin_role_granted()->mutable_person() = person;
+  e.mutable_admin_role_granted()->set_employment_link("planta");
+  e.mutable_admin_role_granted()->set_responsible(responsible);
+  return e;
+}
+v1::PolicyEvent StreamAuthorized(const v1::Official& by, v1::Platform platform,
+                                 const std::string& handle, int64_t start, int64_t end) {
+  v1::PolicyEvent e = Event(by, platform, handle);
+  e.mutable_live_stream_authorized()->set_window_start_micros(start);
+  e.mutable_live_stream_authorized()->set_window_end_micros(end);
+  return e;
+}
+v1::PolicyEvent StreamStarted(v1::Platform platform, const std::string& handle,
+                              std::optional<uint64_t> refers_to) {
+  v1::PolicyEvent e = Event(kOcsHead, platform, handle);
+  e.mutable_live_stream_started()->set_platform_stream_id("s1");
+  if (refers_to) e.set_refers_to(*refers_to);
+  return e;
+}
+void Commit(v1::PolicyEvent& e, const std::string& field, const std::string& value) {
+  v1::PersonalDataOpening opening =
+      NewOpening(field, value, [](size_t n) { return std::string(n, 'k'); });
+  *e.add_personal_data() = CommitmentOf(opening);
+}
+
+class ScenarioTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    using v1::FACEBOOK, v1::TWITTER, v1::INSTAGRAM, v1::MAIN, v1::ALTERNATE;
+    const std::string main = "AlcaldiaPasto", salud = "SaludPasto", cultura = "CulturaPasto",
+                      deportes = "DeportesPasto";
+    auto& l = ledger_;
+    EXPECT_EQ(l.Append(Created(FACEBOOK, main, MAIN, kOcs, std::nullopt), At(0, 0)), 0u);
+    EXPECT_EQ(l.Append(Granted(FACEBOOK, main, kOcsHead, true), At(0, 1)), 1u);
+    // One batch: the creation refers to the authorization in the same batch.
+    EXPECT_EQ(l.AppendBatch({{Authorized(FACEBOOK, salud, kSalud), At(0, 2)},
+                             {Created(FACEBOOK, salud, ALTERNATE, kSalud, 2), At(0, 2)}}),
+              2u);
+    EXPECT_EQ(l.AppendBatch({{Granted(FACEBOOK, salud, kAna, true), At(0, 10)},
+                             {Granted(FACEBOOK, salud, kOcsHead, false), At(0, 10)}}),
+              4u);
+    EXPECT_EQ(l.Append(Granted(FACEBOOK, salud, Person("pedro@gmail.com", kSalud), false), At(1, 0)),
+              6u);
+    v1::PolicyEvent ended = Event(kOcsHead, v1::PLATFORM_UNSPECIFIED, "");
+    ended.clear_account();
+    ended.mutable_employment_ended()->set_person_email("Pedro@gmail.com");
+    EXPECT_EQ(l.Append(ended, At(2, 0)), 7u);
+    EXPECT_EQ(l.Append(Created(TWITTER, cultura, ALTERNATE, "Secretaría de Cultura", std::nullopt),
+                       At(2, 1)),
+              8u);
+    EXPECT_EQ(l.Append(Authorized(INSTAGRAM, deportes, "Secretaría de Deportes"), At(2, 2)), 9u);
+    EXPECT_EQ(l.Append(Created(INSTAGRAM, deportes, ALTERNATE, "Secretaría de Deportes", 9), At(2, 3)),
+              10u);
+    EXPECT_EQ(l.Append(Granted(TWITTER, cultura, kAna, true), At(2, 4)), 11u);
+    v1::PolicyEvent closed = Event(kOcsHead, INSTAGRAM, deportes);
+    closed.mutable_account_closed()->set_closure(v1::DEFINITIVE);
+    EXPECT_EQ(l.Append(closed, At(2, 5)), 12u);
+
+    EXPECT_EQ(l.Append(StreamAuthorized(kOcsHead, FACEBOOK, main, At(3, 0), At(3, 7200)), At(3, 0)),
+              13u);
+    EXPECT_EQ(l.Append(StreamStarted(FACEBOOK, main, 13), At(3, 60)), 14u);
+    EXPECT_EQ(l.Append(StreamStarted(FACEBOOK, main, std::nullopt), At(3, 120)), 15u);
+    // The Oficina is not the head of the Secretaría de Salud.
+    EXPECT_EQ(l.Append(StreamAuthorized(kOcsHead, FACEBOOK, salud, At(3, 0), At(3, 7200)), At(3, 130)),
+              16u);
+    EXPECT_EQ(l.Append(StreamStarted(FACEBOOK, salud, 16), At(3, 140)), 17u);
+    EXPECT_EQ(l.Append(StreamAuthorized(kSaludHead, FACEBOOK, salud, At(3, 0), At(3, 7200)),
+                       At(3, 150)),
+              18u);
+    EXPECT_EQ(l.Append(StreamStarted(FACEBOOK, salud, 18), At(3, 160)), 19u);
+
+    v1::PolicyEvent post = Event(kAna, FACEBOOK, salud);
+    post.mutable_post_published()->set_platform_post_id("p1");
+    post.mutable_post_published()->set_content_sha256(std::string(AsBytes(Sha256("hola"))));
+    EXPECT_EQ(l.Append(post, At(3, 200)), 20u);
+    v1::PolicyEvent hidden = Event(kAna, FACEBOOK, salud);
+    hidden.mutable_post_removed()->set_platform_post_id("p1");
+    hidden.mutable_post_removed()->set_action(v1::HIDDEN);
+    EXPECT_EQ(l.Append(hidden, At(3, 210)), 21u);
+    v1::PolicyEvent deleted = hidden;
+    deleted.mutable_post_removed()->set_action(v1::DELETED);
+    EXPECT_EQ(l.Append(deleted, At(3, 220)), 22u);
+    v1::PolicyEvent spam = Event(kOcsHead, FACEBOOK, main);
+    spam.mutable_comment_moderated()->set_platform_comment_id("c1");
+    spam.mutable_comment_moderated()->set_action(v1::DELETED);
+    spam.mutable_comment_moderated()->set_reason(v1::SPAM);
+    EXPECT_EQ(l.Append(spam, At(3, 230)), 23u);
+    v1::PolicyEvent other = spam;
+    other.mutable_comment_moderated()->set_reason(v1::OTHER_REASON);
+    other.mutable_comment_moderated()->set_other_reason("critica al alcalde");
+    EXPECT_EQ(l.Append(other, At(3, 240)), 24u);
+    v1::PolicyEvent blocked = Event(kOcsHead, FACEBOOK, main);
+    blocked.mutable_user_blocked()->set_reason("insultos");
+    Commit(blocked, "citizen_handle", "@vecino");
+    EXPECT_EQ(l.Append(blocked, At(3, 250)), 25u);
+    v1::PolicyEvent reply = Event(kOcsHead, FACEBOOK, main);
+    reply.mutable_reply_published()->set_platform_comment_id("c2");
+    reply.mutable_reply_published()->set_reply_text("Gracias por escribirnos");
+    Commit(reply, "citizen_handle", "@vecina");
+    Commit(reply, "comment_text", "¿Cuándo abren el puente?");
+    EXPECT_EQ(l.Append(reply, At(3, 260)), 26u);
+
+    auto pqrd = [&] {
+      v1::PolicyEvent e = Event(kOcsHead, FACEBOOK, main);
+      e.mutable_pqrd_received()->set_platform_message_id("m");
+      Commit(e, "citizen_name", "Ana Pérez");
+      Commit(e, "citizen_handle", "@anap");
+      Commit(e, "pqrd_text", "Solicito información");
+      return e;
+    };
+    auto referred = [&](uint64_t to) {
+      v1::PolicyEvent e = Event(kOcsHead, FACEBOOK, main);
+      e.mutable_pqrd_referred()->set_filing_number("2024-0001");
+      e.set_refers_to(to);
+      return e;
+    };
+    EXPECT_EQ(l.Append(pqrd(), At(4, 0)), 27u);      // Friday
+    EXPECT_EQ(l.Append(referred(27), At(5, 0)), 28u);  // Saturday: in time
+    EXPECT_EQ(l.Append(pqrd(), At(5, 10)), 29u);     // never referred
+    EXPECT_EQ(l.Append(pqrd(), At(6, 0)), 30u);      // Sunday; due by Tuesday
+    EXPECT_EQ(l.Append(referred(30), At(12, 0)), 31u);  // the next Saturday: late
+    v1::PolicyEvent rotated = Event(kOcsHead, FACEBOOK, main);
+    rotated.mutable_credentials_rotated();
+    EXPECT_EQ(l.Append(rotated, At(12, 10)), 32u);
+    v1::PolicyEvent shared = Event(kAna, FACEBOOK, salud);
+    shared.mutable_announcement_shared()->set_original_url("https://facebook.com/AlcaldiaPasto/1");
+    EXPECT_EQ(l.Append(shared, At(12, 20)), 33u);
+    v1::PolicyEvent revoked = Event(kOcsHead, TWITTER, cultura);
+    revoked.mutable_admin_role_revoked()->set_person_email("ana@pasto.gov.co");
+    EXPECT_EQ(l.Append(revoked, At(12, 30)), 34u);
+  }
+
+  std::vector<std::tuple<std::string, std::vector<uint64_t>>> Findings(int64_t at,
+                                                                       int64_t since = 0) {
+    absl::StatusOr<FindingsResult> result = EvaluateFindings(
+        ledger_.state(), ledger_.log().Size(), LogRecordTimes(ledger_.log()), at, since, {});
+    EXPECT_TRUE(result.ok()) << result.status();
+    std::vector<std::tuple<std::string, std::vector<uint64_t>>> out;
+    for (const v1::Finding& f : result->findings) {
+      EXPECT_FALSE(f.item().empty());
+      EXPECT_FALSE(f.severity().empty());
+      EXPECT_FALSE(f.message().empty());
+      out.emplace_back(f.rule(), std::vector<uint64_t>(f.indexes().begin(), f.indexes().end()));
+    }
+    return out;
+  }
+
+  std::vector<v1::AccountState> Inventory(uint64_t at_index) {
+    absl::StatusOr<std::vector<v1::AccountState>> accounts = InventoryAt(ledger_.state(), at_index);
+    EXPECT_TRUE(accounts.ok()) << accounts.status();
+    return *accounts;
+  }
+
+  PolicyLedger ledger_;
+};
+
+using F = std::tuple<std::string, std::vector<uint64_t>>;
+
+TEST_F(ScenarioTest, FindingsAfterHundredDaysAreExactlyTheViolations) {
+  EXPECT_THAT(Findings(At(100, 0)),
+              ElementsAreArray(std::vector<F>{
+                  {"credentials_not_rotated", {3}},
+                  {"non_institutional_email", {6}},
+                  {"role_kept_after_employment_ended", {6, 7}},
+                  {"alternate_inactive", {8}},
+                  {"alternate_without_authorization", {8}},
+                  {"credentials_not_rotated", {8}},
+                  {"no_responsible_administrator", {8}},
+                  {"alternate_on_disallowed_platform", {10}},
+                  {"live_stream_without_authorization", {15}},
+                  {"live_stream_without_authorization", {16, 17}},
+                  {"post_deleted", {22}},
+                  {"comment_removed_for_other_reason", {24}},
+                  {"user_blocked", {25}},
+                  {"pqrd_not_referred_in_time", {29}},
+                  {"pqrd_not_referred_in_time", {30, 31}},
+              }));
+}
+
+TEST_F(ScenarioTest, FindingsNameThePolicyItem) {
+  absl::StatusOr<FindingsResult> result = EvaluateFindings(
+      ledger_.state(), ledger_.log().Size(), LogRecordTimes(ledger_.log()), At(100, 0), 0, {});
+  ASSERT_TRUE(result.ok());
+  std::map<std::string, std::string> items;
+  for (const v1::Finding& f : result->findings) items[f.rule()] = f.item();
+  EXPECT_EQ(items["user_blocked"], "3.9");
+  EXPECT_EQ(items["live_stream_without_authorization"], "3.19");
+  EXPECT_EQ(items["post_deleted"], "3.17");
+  EXPECT_EQ(items["role_kept_after_employment_ended"], "3.15");
+  EXPECT_EQ(items["alternate_on_disallowed_platform"], "3.11");
+  EXPECT_EQ(items["pqrd_not_referred_in_time"], "3.8");
+}
+
+TEST_F(ScenarioTest, FindingsSinceDropOlderRecordFindingsButKeepConditions) {
+  EXPECT_THAT(Findings(At(100, 0), At(3, 0)),
+              ElementsAreArray(std::vector<F>{
+                  {"credentials_not_rotated", {3}},
+                  {"role_kept_after_employment_ended", {6, 7}},
+                  {"alternate_inactive", {8}},
+                  {"credentials_not_rotated", {8}},
+                  {"no_responsible_administrator", {8}},
+                  {"live_stream_without_authorization", {15}},
+                  {"live_stream_without_authorization", {16, 17}},
+                  {"post_deleted", {22}},
+                  {"comment_removed_for_other_reason", {24}},
+                  {"user_blocked", {25}},
+                  {"pqrd_not_referred_in_time", {29}},
+                  {"pqrd_not_referred_in_time", {30, 31}},
+              }));
+}
+
+TEST_F(ScenarioTest, FindingsAsOfAnEarlierTime) {
+  // Just after the Salud alternate account was created, before its admins.
+  EXPECT_THAT(Findings(At(0, 5)),
+              ElementsAre(F{"facebook_alternate_without_comunicacion_admin", {3}},
+                          F{"no_responsible_administrator", {3}}));
+  // Before anything: no record, no finding.
+  EXPECT_THAT(Findings(At(0, 0) - 1), ElementsAre());
+  // At day 5 the first PQRD was referred in time; the others are not due yet.
+  EXPECT_THAT(Findings(At(5, 20)),
+              ElementsAreArray(std::vector<F>{
+                  {"non_institutional_email", {6}},
+                  {"role_kept_after_employment_ended", {6, 7}},
+                  {"alternate_without_authorization", {8}},
+                  {"alternate_on_disallowed_platform", {10}},
+                  {"live_stream_without_authorization", {15}},
+                  {"live_stream_without_authorization", {16, 17}},
+                  {"post_deleted", {22}},
+                  {"comment_removed_for_other_reason", {24}},
+                  {"user_blocked", {25}},
+              }));
+}
+
+TEST_F(ScenarioTest, ThresholdsAreConfigurable) {
+  FindingsOptions options;
+  options.allowed_email_domains = {"pasto.gov.co", "gmail.com"};
+  options.credentials_rotation_days = 200;
+  options.alternate_inactive_days = 200;
+  options.pqrd_referral_business_days = 10;
+  absl::StatusOr<FindingsResult> result = EvaluateFindings(
+      ledger_.state(), ledger_.log().Size(), LogRecordTimes(ledger_.log()), At(100, 0), 0, options);
+  ASSERT_TRUE(result.ok());
+  std::set<std::string> rules;
+  for (const v1::Finding& f : result->findings) rules.insert(f.rule());
+  EXPECT_FALSE(rules.contains("non_institutional_email"));
+  EXPECT_FALSE(rules.contains("credentials_not_rotated"));
+  EXPECT_FALSE(rules.contains("alternate_inactive"));
+  // 29 is still not referred at all; 30 was referred within 10 business days.
+  size_t pqrd = 0;
+  for (const v1::Finding& f : result->findings) pqrd += f.rule() == "pqrd_not_referred_in_time";
+  EXPECT_EQ(pqrd, 1u);
+}
+
+TEST_F(ScenarioTest, InventoryAsOfIndexes) {
+  std::vector<v1::AccountState> at3 = Inventory(3);
+  ASSERT_EQ(at3.size(), 2u);
+  EXPECT_EQ(at3[0].account().handle(), "AlcaldiaPasto");
+  EXPECT_EQ(at3[0].kind(), v1::MAIN);
+  ASSERT_EQ(at3[0].admins_size(), 1);
+  EXPECT_EQ(at3[0].admins(0).email(), "comunicaciones@pasto.gov.co");
+  EXPECT_EQ(at3[0].admins(0).since_index(), 1u);
+  EXPECT_TRUE(at3[0].admins(0).responsible());
+  EXPECT_EQ(at3[1].account().handle(), "SaludPasto");
+  EXPECT_EQ(at3[1].kind(), v1::ALTERNATE);
+  EXPECT_EQ(at3[1].dependency(), kSalud);
+  EXPECT_EQ(at3[1].status(), v1::ACTIVE);
+  EXPECT_EQ(at3[1].authorization_index(), 2u);
+  EXPECT_EQ(at3[1].admins_size(), 0);
+
+  std::vector<v1::AccountState> at6 = Inventory(6);
+  ASSERT_EQ(at6.size(), 2u);
+  ASSERT_EQ(at6[1].admins_size(), 3);  // sorted by email
+  EXPECT_EQ(at6[1].admins(0).email(), "ana@pasto.gov.co");
+  EXPECT_EQ(at6[1].admins(1).email(), "comunicaciones@pasto.gov.co");
+  EXPECT_EQ(at6[1].admins(2).email(), "pedro@gmail.com");
+  EXPECT_EQ(at6[1].admins(2).since_index(), 6u);
+
+  std::vector<v1::AccountState> at11 = Inventory(11);
+  ASSERT_EQ(at11.size(), 4u);  // facebook (01) before twitter (02) before instagram (03)
+  EXPECT_EQ(at11[2].account().handle(), "CulturaPasto");
+  EXPECT_EQ(at11[3].account().handle(), "DeportesPasto");
+  EXPECT_EQ(at11[3].status(), v1::ACTIVE);
+  EXPECT_EQ(Inventory(12)[3].status(), v1::CLOSED);
+
+  std::vector<v1::AccountState> latest = Inventory(ledger_.log().Size() - 1);
+  ASSERT_EQ(latest.size(), 4u);
+  EXPECT_EQ(latest[2].admins_size(), 0);  // ana's role on CulturaPasto was revoked (34)
+  EXPECT_EQ(Inventory(33)[2].admins_size(), 1);
+  EXPECT_EQ(latest[0].last_rotation_index(), 32u);
+  EXPECT_EQ(latest[1].last_activity_index(), 33u);
+}
+
+TEST_F(ScenarioTest, InventoryAsOfTimes) {
+  const RecordTimeFn times = LogRecordTimes(ledger_.log());
+  const uint64_t size = ledger_.log().Size();
+  auto at = [&](int64_t t) {
+    absl::StatusOr<std::optional<uint64_t>> index = IndexAtTime(size, times, t);
+    EXPECT_TRUE(index.ok());
+    return *index;
+  };
+  EXPECT_EQ(at(At(0, 0) - 1), std::nullopt);
+  EXPECT_EQ(at(At(0, 0)), 0u);
+  EXPECT_EQ(at(At(0, 5)), 3u);       // the batch of 2 and 3 at At(0, 2)
+  EXPECT_EQ(at(At(1, 0)), 6u);
+  EXPECT_EQ(at(At(2, 4) + 1), 11u);
+  EXPECT_EQ(at(At(400, 0)), size - 1);
+  EXPECT_EQ(Inventory(*at(At(1, 0))).size(), 2u);
+  EXPECT_EQ(Inventory(*at(At(2, 5))).size(), 4u);
+}
+
+TEST_F(ScenarioTest, RebuildFromTheLogReproducesTheViewsByteForByte) {
+  absl::StatusOr<ViewState> stored = ReadViews(ledger_.state());
+  ASSERT_TRUE(stored.ok());
+  absl::StatusOr<ViewState> rebuilt = RebuildViews(ledger_.log());
+  ASSERT_TRUE(rebuilt.ok()) << rebuilt.status();
+  EXPECT_GT(stored->size(), 40u);
+  EXPECT_TRUE(CompareViews(*stored, *rebuilt).empty());
+  EXPECT_EQ(*stored, *rebuilt);
+}
+
+TEST_F(ScenarioTest, CompareViewsNamesDifferences) {
+  absl::StatusOr<ViewState> stored = ReadViews(ledger_.state());
+  ASSERT_TRUE(stored.ok());
+  ViewState tampered = *stored;
+  tampered.begin()->second += "x";
+  tampered.erase(std::prev(tampered.end()));
+  tampered["p/zz"] = "";
+  const ViewsDiff diff = CompareViews(tampered, *stored);
+  EXPECT_EQ(diff.different, 1u);
+  EXPECT_EQ(diff.missing, 1u);
+  EXPECT_EQ(diff.extra, 1u);
+  EXPECT_FALSE(diff.empty());
+}
+
+}  // namespace
+}  // namespace memoria::policy
