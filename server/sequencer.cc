@@ -1,5 +1,6 @@
 #include "server/sequencer.h"
 
+#include <algorithm>
 #include <cassert>
 #include <map>
 #include <unordered_map>
@@ -68,6 +69,7 @@ Sequencer::Sequencer(Log& log, WriterRegistry& registry, const BatchLimits& limi
     published_size_ = log_.Size();
   }
   thread_ = std::thread([this] { Run(); });
+  completion_thread_ = std::thread([this] { Complete(); });
 }
 
 Sequencer::~Sequencer() { Stop(); }
@@ -89,6 +91,11 @@ void Sequencer::Stop() {
     stopping_ = true;
   }
   if (thread_.joinable()) thread_.join();
+  {
+    absl::MutexLock lock(&flight_mu_);
+    planning_done_ = true;
+  }
+  if (completion_thread_.joinable()) completion_thread_.join();
   absl::MutexLock lock(&growth_mu_);
   finished_ = true;
 }
@@ -186,9 +193,20 @@ std::string WriterLabel(uint32_t key_id, std::string_view name) {
 
 }  // namespace
 
+struct Sequencer::Flight {
+  std::vector<std::shared_ptr<Submission>> submissions;
+  std::vector<std::vector<Slot>> slots;  // per submission
+  std::vector<absl::Status> failures;    // per submission
+  std::map<std::string, v1::WriterInfo> writers;  // state key -> new state
+  std::vector<std::string> dedup_keys;            // of the new entries
+  size_t new_entries = 0;
+  // The batch's write; absent when the batch appends nothing.
+  std::optional<std::future<absl::StatusOr<AppendResult>>> append;
+};
+
 void Sequencer::Process(std::vector<std::shared_ptr<Submission>>& batch) {
   BatchPlan plan;
-  plan.base = log_.Size();
+  plan.base = log_.NextIndex();
   std::vector<std::vector<Slot>> slots(batch.size());
   std::vector<absl::Status> failures(batch.size());
 
@@ -199,7 +217,17 @@ void Sequencer::Process(std::vector<std::shared_ptr<Submission>>& batch) {
     const std::string key = WriterStateKey(key_id, name);
     if (auto it = group.find(key); it != group.end()) return it->second;
     if (auto it = plan.writers.find(key); it != plan.writers.end()) return it->second;
+    {
+      absl::MutexLock lock(&flight_mu_);
+      if (auto it = writers_in_flight_.find(key); it != writers_in_flight_.end()) return it->second;
+    }
     return registry_.Find(key_id, name);
+  };
+  // The index and entry hash of an entry in a batch still in flight.
+  auto in_flight = [&](const std::string& key) -> std::optional<std::pair<uint64_t, Hash>> {
+    absl::MutexLock lock(&flight_mu_);
+    if (auto it = dedup_in_flight_.find(key); it != dedup_in_flight_.end()) return it->second;
+    return std::nullopt;
   };
 
   for (size_t s = 0; s < batch.size(); ++s) {
@@ -241,6 +269,15 @@ void Sequencer::Process(std::vector<std::shared_ptr<Submission>>& batch) {
           break;
         }
         group_slots.push_back({Slot::Kind::kDuplicateInBatch, earlier_position, 0});
+        continue;
+      }
+      if (std::optional<std::pair<uint64_t, Hash>> flying = in_flight(key)) {
+        if (flying->second != Sha256(e.pending.entry)) {
+          fail(reused(flying->first));
+          break;
+        }
+        // Answered after its batch is durable: flights complete in order.
+        group_slots.push_back({Slot::Kind::kDuplicateInLog, 0, flying->first});
         continue;
       }
       absl::StatusOr<uint64_t> found = log_.FindDedup(key);
@@ -333,22 +370,73 @@ void Sequencer::Process(std::vector<std::shared_ptr<Submission>>& batch) {
     for (auto& [key, info] : group_writers) plan.writers.insert_or_assign(key, std::move(info));
   }
 
-  // One synced write for the whole batch.
-  absl::StatusOr<AppendResult> appended = absl::UnknownError("nothing appended");
-  BatchOutcome head;
+  // Start the batch's synced write; the completion thread answers once it
+  // is durable. (A retry of an entry in flight carries the original's
+  // request, so comparing entry bytes happens against the log once durable.)
+  auto flight = std::make_unique<Flight>();
+  flight->submissions = std::move(batch);
+  flight->slots = std::move(slots);
+  flight->failures = std::move(failures);
+  flight->new_entries = plan.entries.size();
   if (!plan.entries.empty()) {
     for (const auto& [key, info] : plan.writers) {
       plan.state_puts.push_back({key, info.SerializeAsString()});
     }
-    appended = log_.Append(plan.entries, plan.state_puts);
+    for (const PendingEntry& entry : plan.entries) flight->dedup_keys.push_back(entry.dedup_key);
+    {
+      absl::MutexLock lock(&flight_mu_);
+      for (const auto& [key, position] : plan.dedup) {
+        dedup_in_flight_[key] = {plan.base + position, Sha256(plan.entries[position].entry)};
+      }
+      for (const auto& [key, info] : plan.writers) writers_in_flight_[key] = info;
+    }
+    flight->writers = std::move(plan.writers);
+    flight->append = log_.AppendAsync(plan.entries, plan.state_puts);
+  }
+  absl::MutexLock lock(&flight_mu_);
+  flights_.push_back(std::move(flight));
+}
+
+void Sequencer::Complete() {
+  while (true) {
+    std::unique_ptr<Flight> flight;
+    {
+      absl::MutexLock lock(&flight_mu_);
+      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(flight_mu_) {
+        return !flights_.empty() || planning_done_;
+      };
+      flight_mu_.Await(absl::Condition(&ready));
+      if (flights_.empty()) return;
+      flight = std::move(flights_.front());
+      flights_.pop_front();
+    }
+    Answer(*flight);
+  }
+}
+
+void Sequencer::Answer(Flight& flight) {
+  absl::StatusOr<AppendResult> appended = absl::UnknownError("nothing appended");
+  BatchOutcome head;
+  if (flight.append.has_value()) {
+    appended = flight.append->get();
     if (appended.ok()) {
-      assert(appended->records.size() == plan.entries.size());
+      assert(appended->records.size() == flight.new_entries);
       head.tree_size = appended->tree_size;
       head.checkpoint = appended->checkpoint;
-      for (const auto& [key, info] : plan.writers) registry_.Apply(info);
+      for (const auto& [key, info] : flight.writers) registry_.Apply(info);
     } else {
-      spdlog::error("append of a batch of {} entries failed: {}", plan.entries.size(),
+      spdlog::error("append of a batch of {} entries failed: {}", flight.new_entries,
                     appended.status().ToString());
+    }
+    absl::MutexLock lock(&flight_mu_);
+    for (const std::string& key : flight.dedup_keys) dedup_in_flight_.erase(key);
+    for (const auto& [key, info] : flight.writers) {
+      // A later batch in flight may have changed the same writer again.
+      auto it = writers_in_flight_.find(key);
+      if (it != writers_in_flight_.end() &&
+          it->second.SerializeAsString() == info.SerializeAsString()) {
+        writers_in_flight_.erase(it);
+      }
     }
   } else {
     SignedHead signed_head = log_.Head();
@@ -357,17 +445,18 @@ void Sequencer::Process(std::vector<std::shared_ptr<Submission>>& batch) {
   }
 
   SequencerStats delta;
-  for (size_t s = 0; s < batch.size(); ++s) {
-    if (!failures[s].ok()) {
+  for (size_t s = 0; s < flight.submissions.size(); ++s) {
+    Submission& submission = *flight.submissions[s];
+    if (!flight.failures[s].ok()) {
       ++delta.failed;
-      batch[s]->Finish(std::move(failures[s]));
+      submission.Finish(std::move(flight.failures[s]));
       continue;
     }
     BatchOutcome outcome;
     outcome.tree_size = head.tree_size;
     outcome.checkpoint = head.checkpoint;
     absl::Status status;
-    for (const Slot& slot : slots[s]) {
+    for (const Slot& slot : flight.slots[s]) {
       EntryOutcome entry;
       if (slot.kind == Slot::Kind::kDuplicateInLog) {
         absl::StatusOr<Hash> leaf_hash = log_.LeafHashAt(slot.index);
@@ -390,15 +479,24 @@ void Sequencer::Process(std::vector<std::shared_ptr<Submission>>& batch) {
     }
     if (!status.ok()) {
       ++delta.failed;
-      batch[s]->Finish(std::move(status));
+      submission.Finish(std::move(status));
     } else {
-      batch[s]->Finish(std::move(outcome));
+      uint64_t last_index = 0;
+      for (const EntryOutcome& entry : outcome.entries) last_index = std::max(last_index, entry.index);
+      if (outcome.tree_size <= last_index) {
+        // A retry of an entry whose batch is durable now, answered with a
+        // checkpoint from before it: use the latest.
+        SignedHead latest = log_.Head();
+        outcome.tree_size = latest.checkpoint.size;
+        outcome.checkpoint = std::move(latest.note);
+      }
+      submission.Finish(std::move(outcome));
     }
   }
   {
     absl::MutexLock lock(&stats_mu_);
-    stats_.batches += plan.entries.empty() || !appended.ok() ? 0 : 1;
-    stats_.appended += appended.ok() ? plan.entries.size() : 0;
+    stats_.batches += flight.new_entries == 0 || !appended.ok() ? 0 : 1;
+    stats_.appended += appended.ok() ? flight.new_entries : 0;
     stats_.duplicates += delta.duplicates;
     stats_.failed += delta.failed;
   }

@@ -1,7 +1,10 @@
 // Sequencer: the one thread that appends to the Log. It gathers the validated
 // entries of concurrent calls into batches (group commit), writes each batch
-// with one Log::Append (one synced RocksDB write, one checkpoint signature),
-// and only then answers the calls of that batch.
+// with one Log::AppendAsync (one synced RocksDB write, one checkpoint
+// signature), and only once that write is durable answers the calls of that
+// batch, from a second (completion) thread. While a batch is being synced the
+// sequencer builds the next one: up to Log::kMaxBatchesInFlight are in
+// flight, answered strictly in order.
 //
 //   Sequencer sequencer(*log, *registry, limits);
 //   ASSIGN_OR_RETURN(std::shared_ptr<Submission> s, sequencer.Submit(std::move(entries)));
@@ -18,8 +21,8 @@
 //
 // Before appending, for each submission in order, the sequencer decides what
 // may have changed since validation:
-//   - idempotency: an entry whose dedup key is in the log (Log::FindDedup) or
-//     earlier in the batch is not appended again; its result is the original
+//   - idempotency: an entry whose dedup key is in the log (Log::FindDedup), in
+//     a batch in flight, or earlier in the batch is not appended again; its result is the original
 //     record with duplicate = true (ALREADY_EXISTS if the retried entry bytes
 //     differ from the original's);
 //   - revocation: an entry by a writer revoked earlier (in the log or in this
@@ -28,8 +31,9 @@
 //     revoked one gets FAILED_PRECONDITION;
 //     accepted ones become writer registry state puts in the same batch.
 // One failing entry fails its whole submission; the others go on.
-// If Log::Append fails, every submission of that batch gets its error and
-// nothing was written.
+// If a write fails, every submission of that batch and of the batches after
+// it gets the error, and nothing of them was written (the Log then refuses
+// appends until the server restarts).
 //
 // Cancellation: a submission withdrawn (Submission::Withdraw) before the
 // sequencer takes it is dropped and never appended; once taken, it is appended
@@ -42,6 +46,9 @@
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <functional>
+#include <future>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -140,15 +147,35 @@ class Sequencer {
   SequencerStats stats() const;
 
  private:
+  // A planned batch on its way to disk and back to its callers.
+  struct Flight;
+
   void Run();
   // Takes the next batch of submissions off the queue (empty when stopping and
   // drained).
   std::vector<std::shared_ptr<Submission>> NextBatch();
+  // Decides each entry's fate, starts the batch's write, and queues it for
+  // the completion thread.
   void Process(std::vector<std::shared_ptr<Submission>>& batch);
+  // The completion thread: waits for each flight's write, in order, and
+  // answers its submissions.
+  void Complete();
+  void Answer(Flight& flight);
 
   Log& log_;
   WriterRegistry& registry_;
   const BatchLimits limits_;
+
+  // State of batches in flight (planned, not yet durable), so that the next
+  // batch sees them: dedup key -> (index, SHA-256 of the entry), and writer
+  // state key -> new state.
+  // Written by the sequencer thread, cleared by the completion thread.
+  mutable absl::Mutex flight_mu_;
+  std::map<std::string, std::pair<uint64_t, Hash>, std::less<>> dedup_in_flight_
+      ABSL_GUARDED_BY(flight_mu_);
+  std::map<std::string, v1::WriterInfo> writers_in_flight_ ABSL_GUARDED_BY(flight_mu_);
+  std::deque<std::unique_ptr<Flight>> flights_ ABSL_GUARDED_BY(flight_mu_);
+  bool planning_done_ ABSL_GUARDED_BY(flight_mu_) = false;
 
   mutable absl::Mutex mu_;
   std::deque<std::shared_ptr<Submission>> queue_ ABSL_GUARDED_BY(mu_);
@@ -164,6 +191,7 @@ class Sequencer {
 
   absl::Mutex stop_mu_;  // serializes Stop()
   std::thread thread_;
+  std::thread completion_thread_;
 };
 
 }  // namespace memoria::server
