@@ -162,6 +162,31 @@ std::optional<int> ParseServerFlags(int argc, const char* const* argv, ServerCon
           ->capture_default_str(),
       "MEMORIA_SHUTDOWN_GRACE_SECONDS");
 
+  env(app.add_option("--reader-token-file", config.reader_token_file,
+                     "File (mode 0600) holding the bearer token that lets readers get citizens' "
+                     "personal data (GetPersonalData); needs TLS off loopback"),
+      "MEMORIA_READER_TOKEN_FILE");
+  env(app.add_option("--allowed-email-domains", config.allowed_email_domains,
+                     "Institutional email domains for the findings")
+          ->delimiter(',')
+          ->capture_default_str(),
+      "MEMORIA_ALLOWED_EMAIL_DOMAINS");
+  env(app.add_option("--pqrd-referral-business-days", config.pqrd_referral_business_days,
+                     "Findings: a PQRD must be referred within this many business days")
+          ->capture_default_str(),
+      "MEMORIA_PQRD_REFERRAL_BUSINESS_DAYS");
+  env(app.add_option("--alternate-inactive-days", config.alternate_inactive_days,
+                     "Findings: an alternate account inactive this many days")
+          ->capture_default_str(),
+      "MEMORIA_ALTERNATE_INACTIVE_DAYS");
+  env(app.add_option("--credentials-rotation-days", config.credentials_rotation_days,
+                     "Findings: credentials not rotated for this many days")
+          ->capture_default_str(),
+      "MEMORIA_CREDENTIALS_ROTATION_DAYS");
+  app.add_flag("--rebuild-views", config.rebuild_views,
+               "Recompute the policy views from the log, compare them with the stored ones, "
+               "report and exit (0: identical, 1: different)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -207,6 +232,15 @@ absl::Status ValidateServerConfig(const ServerConfig& config) {
     return absl::InvalidArgumentError(absl::StrCat(
         "refusing to serve plaintext on the non-loopback address ", config.listen,
         ": give --tls-cert and --tls-key, or --plaintext to accept it"));
+  }
+  if (!config.reader_token_file.empty() && UsesPlaintext(config) &&
+      !IsLoopbackAddress(config.listen)) {
+    return absl::InvalidArgumentError(
+        "--reader-token-file needs TLS (--tls-cert, --tls-key) off a loopback address: the "
+        "token and the personal data would travel in clear");
+  }
+  if (config.allowed_email_domains.empty()) {
+    return absl::InvalidArgumentError("--allowed-email-domains is empty");
   }
   bool known_level = false;
   for (std::string_view level : kLevels) known_level |= config.log_level == level;

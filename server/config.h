@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
@@ -83,6 +84,21 @@ struct ServerConfig {
   std::string log_level = "info";
   // How long a shutdown may wait for in-flight calls before cancelling them.
   absl::Duration shutdown_grace = absl::Seconds(10);
+
+  // The policy views (ledger/policy/): personal data and findings.
+  // A file holding the reader token (see reader_credential.h); empty: no
+  // reader, GetPersonalData answers FAILED_PRECONDITION. Needs TLS unless the
+  // address is loopback.
+  std::string reader_token_file;
+  // Institutional email domains for the findings (a subdomain counts).
+  std::vector<std::string> allowed_email_domains = {"pasto.gov.co"};
+  // Default thresholds of the time rules (a FindingsRequest may override them).
+  uint32_t pqrd_referral_business_days = 2;
+  uint32_t alternate_inactive_days = 90;
+  uint32_t credentials_rotation_days = 90;
+  // memoria-server --rebuild-views: recompute the views from the log, compare
+  // them with the stored ones, report and exit (0 equal, 1 different).
+  bool rebuild_views = false;
 
   // The effective key file paths (the defaults under data_dir when empty).
   std::string LogKeyPath() const;

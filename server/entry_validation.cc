@@ -3,6 +3,8 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "ledger/policy/erasure.h"
+#include "ledger/policy/event_validation.h"
 #include "ledger/record.h"
 #include "ledger/status.h"
 
@@ -20,7 +22,7 @@ bool ValidEventType(std::string_view type) {
 }
 
 // Checks the event and fills kind/subject/description.
-absl::Status CheckEvent(const v1::Entry& entry, ValidatedEntry& out) {
+absl::Status CheckEvent(const v1::Entry& entry, const Verifier& admin, ValidatedEntry& out) {
   switch (entry.event_case()) {
     case v1::Entry::kGeneric:
       if (!ValidEventType(entry.generic().type())) {
@@ -49,6 +51,11 @@ absl::Status CheckEvent(const v1::Entry& entry, ValidatedEntry& out) {
     case v1::Entry::kPolicy:
       if (entry.policy().kind_case() == v1::PolicyEvent::KIND_NOT_SET) {
         return absl::InvalidArgumentError("policy event has no kind");
+      }
+      RETURN_IF_ERROR(policy::ValidatePolicyEvent(entry.policy()));
+      if (entry.policy().has_personal_data_erased()) {
+        RETURN_IF_ERROR(policy::CheckErasureApproval(entry.policy(), admin));
+        out.erases = entry.policy().refers_to();
       }
       out.kind = EntryKind::kGeneric;
       return absl::OkStatus();
@@ -91,7 +98,9 @@ absl::StatusOr<ValidatedEntry> ValidateEntry(const v1::SignedEntry& signed_entry
                                                    kMaxRequestIdBytes));
   }
   ValidatedEntry out;
-  RETURN_IF_ERROR(CheckEvent(entry, out));
+  RETURN_IF_ERROR(CheckEvent(entry, admin, out));
+  RETURN_IF_ERROR(policy::ValidateOpenings(entry.has_policy() ? &entry.policy() : nullptr,
+                                           signed_entry.personal_data()));
   if (signed_entry.signature().size() != kSignatureSize) {
     return absl::InvalidArgumentError(absl::StrCat("signature is ",
                                                    signed_entry.signature().size(),
@@ -123,6 +132,8 @@ absl::StatusOr<ValidatedEntry> ValidateEntry(const v1::SignedEntry& signed_entry
   out.pending.entry = bytes;
   out.pending.writer_signature = signed_entry.signature();
   out.pending.dedup_key = DedupKey(key_id, out.writer, out.request_id);
+  out.openings.assign(signed_entry.personal_data().begin(), signed_entry.personal_data().end());
+  if (!out.openings.empty()) out.entry_hash = Sha256(bytes);
   // The writer's half of the record is hashed here, in parallel, not in the sequencer.
   out.pending.prefix.emplace(key_id, out.pending.entry, out.pending.writer_signature);
   return out;

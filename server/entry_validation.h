@@ -17,8 +17,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
+#include "ledger/hash.h"
 #include "ledger/keys.h"
 #include "ledger/log.h"
 #include "memoria/v1/entry.pb.h"
@@ -50,6 +52,14 @@ struct ValidatedEntry {
   // parses) and the description of a registration.
   std::optional<Verifier> subject;
   std::string description;
+  // Policy events: the personal-data openings sent beside the entry (checked
+  // against its commitments), to keep in the erasable store, and the SHA-256
+  // of the entry bytes they are filed under.
+  std::vector<v1::PersonalDataOpening> openings;
+  Hash entry_hash{};
+  // For a personal_data_erased event (approved by the administrator): the
+  // index of the record whose personal data is erased.
+  std::optional<uint64_t> erases;
 };
 
 // The idempotency key of (key id, writer, request id):
@@ -59,10 +69,15 @@ std::string DedupKey(uint32_t key_id, std::string_view writer, std::string_view 
 // Checks one signed entry. Errors, each with a message naming the problem:
 //   INVALID_ARGUMENT  empty or oversized entry bytes, not a memoria.v1.Entry,
 //                     empty writer, request id not 1..128 bytes, no event, a
-//                     generic type outside [a-z0-9_.-]{1,64}, a policy event
-//                     without a kind, a malformed vkey
+//                     generic type outside [a-z0-9_.-]{1,64}, a malformed
+//                     policy event (policy::ValidatePolicyEvent, naming the
+//                     field), personal-data openings that do not match the
+//                     entry's commitments (or sent with a non-policy entry),
+//                     a malformed vkey
 //                     in a writer event, a signature not 64 bytes;
-//   PERMISSION_DENIED unknown or revoked writer key, a writer event not
+//   PERMISSION_DENIED personal_data_erased without a valid administrator
+//                     approval (policy/erasure.h),
+//                     unknown or revoked writer key, a writer event not
 //                     signed by the administrator, a genesis event (only the
 //                     log writes record 0);
 //   UNAUTHENTICATED   the signature does not verify under the named key.

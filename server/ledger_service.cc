@@ -64,6 +64,8 @@ absl::StatusOr<std::vector<v1::Receipt>> LedgerService::AppendEntries(
     validated.push_back(*std::move(entry));
   }
 
+  RETURN_IF_ERROR(FilePersonalData(validated));
+
   ASSIGN_OR_RETURN(std::shared_ptr<Submission> submission,
                    sequencer_.Submit(std::move(validated)));
   while (!submission->WaitFor(kPollInterval)) {

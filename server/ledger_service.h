@@ -9,6 +9,20 @@
 // the batch fails as a whole) whatever happens to the call; a client that gave
 // up may retry with the same request ids and receives the original receipts.
 //
+// Reads are public, and carry commitments only: the values and salts of
+// personal data (GetPersonalData) need the reader credential. Inventory and
+// findings are public (transparency law, policy item 4).
+//
+// Personal data, durability order: an entry's openings are written (synced)
+// to the erasable store, keyed by the SHA-256 of the entry bytes, before the
+// entry is handed to the sequencer; so every record with commitments has its
+// openings unless erased. If the append then fails, the openings stay as an
+// orphan nobody can reach through a record (a retry of the same entry finds
+// them; a sweep may delete them). An erasure deletes the record's openings
+// (synced, with a tombstone that keeps a retried append from storing them
+// again) before its PersonalDataErased entry is sequenced; if that append
+// fails, retrying the same erasure entry finishes it.
+//
 // Reads are public. Watch streams records from its start index, then follows
 // the log live; it ends when the client cancels or the server shuts down
 // (UNAVAILABLE).
@@ -17,6 +31,7 @@
 #pragma once
 
 #include <atomic>
+#include <optional>
 #include <cstdint>
 #include <vector>
 
@@ -24,18 +39,40 @@
 
 #include "absl/status/statusor.h"
 #include "ledger/keys.h"
+#include "ledger/clock.h"
 #include "ledger/log.h"
+#include "ledger/personal_store.h"
+#include "ledger/policy/rules/rules.h"
+#include "ledger/policy/state_reader.h"
 #include "memoria/v1/ledger.grpc.pb.h"
 #include "server/entry_validation.h"
+#include "server/reader_credential.h"
 #include "server/sequencer.h"
 #include "server/writer_registry.h"
 
 namespace memoria::server {
 
+// The social-media policy's parts of the service (ledger/policy/).
+struct PolicyServiceOptions {
+  // The erasable store of personal-data values and salts; nullptr: entries
+  // carrying openings are rejected (FAILED_PRECONDITION).
+  PersonalStore* personal_store = nullptr;
+  // The views' state (the log's state column); nullptr: GetInventory and
+  // GetFindings answer FAILED_PRECONDITION.
+  const policy::StateReader* views = nullptr;
+  // Who may read personal data; absent: nobody (FAILED_PRECONDITION).
+  std::optional<ReaderCredential> reader;
+  // Default thresholds of the findings.
+  policy::FindingsOptions findings;
+  // "Now" for findings without a time; nullptr: SystemClock().
+  const Clock* clock = nullptr;
+};
+
 struct LedgerServiceOptions {
   ValidationLimits validation;
   // Most entries in one AppendBatch call.
   size_t max_batch_entries = 1000;
+  PolicyServiceOptions policy;
 };
 
 class LedgerService final : public v1::Ledger::Service {
@@ -64,6 +101,15 @@ class LedgerService final : public v1::Ledger::Service {
                                    v1::ConsistencyProof* response) override;
   grpc::Status GetInfo(grpc::ServerContext* context, const v1::GetInfoRequest* request,
                        v1::Info* response) override;
+  grpc::Status GetInventory(grpc::ServerContext* context, const v1::InventoryRequest* request,
+                            v1::Inventory* response) override;
+  grpc::Status GetFindings(grpc::ServerContext* context, const v1::FindingsRequest* request,
+                           v1::Findings* response) override;
+  grpc::Status GetPersonalData(grpc::ServerContext* context,
+                               const v1::GetPersonalDataRequest* request,
+                               v1::PersonalData* response) override;
+  grpc::Status ErasePersonalData(grpc::ServerContext* context, const v1::AppendRequest* request,
+                                 v1::Receipt* response) override;
 
   // Append calls rejected so far (validation, sequencing, cancellation).
   uint64_t rejected() const { return rejected_.load(std::memory_order_relaxed); }
@@ -72,6 +118,11 @@ class LedgerService final : public v1::Ledger::Service {
   // Validates, sequences and waits; one receipt per entry, in order.
   absl::StatusOr<std::vector<v1::Receipt>> AppendEntries(
       grpc::ServerContext& context, const std::vector<const v1::SignedEntry*>& entries);
+  // Personal data, before the entries are sequenced: erases what erasure
+  // entries name, then stores the openings of the others (both synced).
+  absl::Status FilePersonalData(const std::vector<ValidatedEntry>& entries);
+  // The SHA-256 of the entry bytes of record `index`.
+  absl::StatusOr<Hash> EntryHashAt(uint64_t index) const;
   // Counts and logs (at debug level) a rejected append.
   grpc::Status Reject(grpc::ServerContext& context, const char* method,
                       const absl::Status& status);

@@ -6,6 +6,7 @@
 #include <ctime>
 
 #include "server/config.h"
+#include "server/rebuild_views.h"
 #include "server/server.h"
 #include "spdlog/spdlog.h"
 
@@ -42,6 +43,21 @@ int main(int argc, char** argv) {
     return *exit_code;
   }
   spdlog::set_level(spdlog::level::from_str(config.log_level));
+  if (config.rebuild_views) {
+    absl::StatusOr<memoria::policy::ViewsDiff> diff = memoria::server::CheckViews(config);
+    if (!diff.ok()) {
+      spdlog::critical("cannot rebuild the views: {}", diff.status().ToString());
+      return 2;
+    }
+    if (diff->empty()) {
+      std::printf("views: identical to a rebuild from the log\n");
+      return 0;
+    }
+    std::printf("views: DIFFERENT from a rebuild from the log: %zu missing, %zu extra, %zu different\n",
+                diff->missing, diff->extra, diff->different);
+    for (const std::string& key : diff->examples) std::printf("  key %s\n", key.c_str());
+    return 1;
+  }
 
   // Block the stop signals before any thread starts, so that only sigtimedwait sees them.
   sigset_t signals;

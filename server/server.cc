@@ -183,10 +183,26 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
   std::unique_ptr<Server> server(new Server(config, std::move(admin)));
   server->log_ = std::move(log);
   ASSIGN_OR_RETURN(server->registry_, WriterRegistry::Load(*server->log_));
+  ASSIGN_OR_RETURN(server->personal_store_,
+                   PersonalStore::Open((fs::path(config.data_dir) / "personal").string()));
+  server->views_reader_ = std::make_unique<policy::LogStateReader>(*server->log_);
+  server->views_ = std::make_unique<policy::PolicyViews>(*server->views_reader_);
+  // The sequencer calls views_ (a BatchObserver, ledger/views.h) for each
+  // record of each batch and writes its puts in the same batch.
   server->sequencer_ = std::make_unique<Sequencer>(*server->log_, *server->registry_, config.batch);
   LedgerServiceOptions service_options;
   service_options.validation.max_entry_bytes = config.max_entry_bytes;
   service_options.max_batch_entries = config.max_batch_entries;
+  service_options.policy.personal_store = server->personal_store_.get();
+  service_options.policy.views = server->views_reader_.get();
+  if (!config.reader_token_file.empty()) {
+    ASSIGN_OR_RETURN(service_options.policy.reader,
+                     ReaderCredential::FromFile(config.reader_token_file));
+  }
+  service_options.policy.findings.allowed_email_domains = config.allowed_email_domains;
+  service_options.policy.findings.pqrd_referral_business_days = config.pqrd_referral_business_days;
+  service_options.policy.findings.alternate_inactive_days = config.alternate_inactive_days;
+  service_options.policy.findings.credentials_rotation_days = config.credentials_rotation_days;
   server->service_ = std::make_unique<LedgerService>(*server->log_, *server->registry_,
                                                      *server->sequencer_, server->admin_,
                                                      service_options);

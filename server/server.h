@@ -13,7 +13,8 @@
 //   server->Shutdown();  // or destroy it
 //
 // Files under config.data_dir:
-//   db/             the RocksDB log
+//   db/             the RocksDB log (with the policy views in its state column)
+//   personal/       the erasable store of personal data (ledger/personal_store.h)
 //   keys/log.key    the log's private key (0600), generated on first start
 //   keys/admin.key  the administrator's private key (0600), generated on first
 //                   start unless an admin vkey or another key file is given
@@ -32,6 +33,9 @@
 #include "absl/synchronization/mutex.h"
 #include "ledger/keys.h"
 #include "ledger/log.h"
+#include "ledger/personal_store.h"
+#include "ledger/policy/policy_views.h"
+#include "ledger/policy/state_reader.h"
 #include "server/config.h"
 
 namespace memoria::server {
@@ -70,6 +74,9 @@ class Server {
   const ServerConfig& config() const { return config_; }
   const Verifier& log_verifier() const { return log_->verifier(); }
   const Verifier& admin_verifier() const { return admin_; }
+  // The erasable personal-data store (tests check erasures through it).
+  PersonalStore& personal_store() { return *personal_store_; }
+  const Log& log() const { return *log_; }
   ServerStats stats() const;
 
   // Marks the server NOT_SERVING, stops intake (new appends get UNAVAILABLE),
@@ -87,6 +94,10 @@ class Server {
   int port_ = 0;
   // Destroyed in reverse order: the gRPC server first, the log last.
   std::unique_ptr<Log> log_;
+  std::unique_ptr<PersonalStore> personal_store_;
+  std::unique_ptr<policy::LogStateReader> views_reader_;
+  // The BatchObserver that maintains the policy views; the sequencer calls it.
+  std::unique_ptr<policy::PolicyViews> views_;
   std::unique_ptr<WriterRegistry> registry_;
   std::unique_ptr<Sequencer> sequencer_;
   std::unique_ptr<LedgerService> service_;

@@ -1,0 +1,23 @@
+// memoria-server --rebuild-views: recomputes the policy views from the log
+// (policy::RebuildViews) and compares them with the views stored in the log's
+// state column, without serving.
+//
+//   ASSIGN_OR_RETURN(policy::ViewsDiff diff, CheckViews(config));
+//
+// Replacing stored views that differ needs a state-only write in Log, which
+// it does not offer (a Log batch always holds records): a difference is
+// reported (exit 1) for an operator to investigate, never silently fixed.
+#pragma once
+
+#include "absl/status/statusor.h"
+#include "ledger/policy/rebuild.h"
+#include "server/config.h"
+
+namespace memoria::server {
+
+// Opens the log under config.data_dir with the configured log key (which
+// must exist), rebuilds the views and compares. Errors: key file and
+// Log::Open errors, DATA_LOSS if a record does not parse.
+absl::StatusOr<policy::ViewsDiff> CheckViews(const ServerConfig& config);
+
+}  // namespace memoria::server
