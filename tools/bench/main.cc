@@ -1,13 +1,20 @@
 // memoria-bench: memoria's headline figures beside the machine's raw limits,
 // measured in the same run.
 //
-//   memoria-bench                 # full run (1,000,000 records)
-//   memoria-bench --quick         # under 2 minutes
+//   memoria-bench                 # full run: ledger at 10^6 records, server up to 10^7
+//   memoria-bench --quick         # under 2 minutes: ledger at 10^5, server at 10^4
 //   memoria-bench --json out.json
+//   memoria-bench --server-max-records 1000000   # full, but the server only up to 10^6
+//
+// Sections: limits (SHA-256, Ed25519, synced RocksDB, the empty gRPC call),
+// ledger (the library: Log::AppendAsync, proofs, open), audit (LogAuditor in
+// memory), server (a real memoria-server child process on loopback, see
+// server_bench.h) and scaling (the server's key figures at each log length).
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "ledger/hash.h"
@@ -15,35 +22,66 @@
 #include "tools/bench/ledger_bench.h"
 #include "tools/bench/limits.h"
 #include "tools/bench/report.h"
+#include "tools/bench/server_bench.h"
+#include "tools/bench/server_process.h"
+
+namespace {
+
+std::string LoadAverage() {
+  std::ifstream in("/proc/loadavg");
+  std::string one, five, fifteen;
+  in >> one >> five >> fifteen;
+  return one + " " + five + " " + fifteen;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"memoria-bench: memoria's figures beside the machine's raw limits"};
   bool quick = false;
   uint64_t records = 1'000'000;
+  uint64_t server_max_records = 10'000'000;
   size_t batch = 1'000;
   size_t entry_bytes = 1'024;
   std::string dir = "/tmp/memoria-bench";
   std::string json;
-  app.add_flag("--quick", quick, "Small logs (100,000 records): under 2 minutes");
+  std::string server_binary = memoria::bench::FindSiblingBinary("memoria-server");
+  std::string audit_binary = memoria::bench::FindSiblingBinary("memoria-audit");
+  app.add_flag("--quick", quick,
+               "Under 2 minutes: ledger at 100,000 records, server at 10^4, short phases");
   app.add_option("--records", records, "Log length for the ledger figures")->capture_default_str();
-  app.add_option("--batch", batch, "Records per append batch")->capture_default_str();
+  app.add_option("--server-max-records", server_max_records,
+                 "Largest log length of the server's scaling figures (10^4, 10^5, ... up to this)")
+      ->capture_default_str();
+  app.add_option("--batch", batch, "Records per append batch (ledger section)")->capture_default_str();
   app.add_option("--entry-bytes", entry_bytes, "Entry size in bytes")->capture_default_str();
   app.add_option("--dir", dir, "Scratch directory (erased before and after)")->capture_default_str();
   app.add_option("--json", json, "Also write every figure as JSON to this file");
+  app.add_option("--server-binary", server_binary, "memoria-server executable")->capture_default_str();
+  app.add_option("--audit-binary", audit_binary, "memoria-audit executable")->capture_default_str();
   bool audit_only = false;
   app.add_flag("--audit", audit_only, "Only the raw limits and the verifier (memoria-audit) figures");
+  bool server_only = false;
+  app.add_flag("--server-only", server_only, "Only the raw limits and the server figures");
   CLI11_PARSE(app, argc, argv);
-  if (quick) records = std::min<uint64_t>(records, 100'000);
+  if (quick) {
+    records = std::min<uint64_t>(records, 100'000);
+    server_max_records = std::min<uint64_t>(server_max_records, 10'000);
+  }
 
   memoria::InitCrypto();
   namespace bench = memoria::bench;
   bench::Report report;
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  std::printf("memoria-bench: %lu records, %zu-byte entries, batches of %zu, %d cores\n",
-              static_cast<unsigned long>(records), entry_bytes, batch, cores);
+  const std::string load_at_start = LoadAverage();
+  std::printf("memoria-bench%s: %lu records, %zu-byte entries, batches of %zu, %d cores\n",
+              quick ? " --quick" : "", static_cast<unsigned long>(records), entry_bytes, batch, cores);
   for (const auto& [key, value] : bench::DescribeMachine(std::filesystem::temp_directory_path())) {
     std::printf("  %-14s %s\n", key.c_str(), value.c_str());
   }
+  std::printf("  (a shared machine: other work running at the same time lowers every figure;\n"
+              "   the load average is printed at the start and the end)\n");
+  std::fflush(stdout);
 
   report.Add({.section = "limits", .name = "SHA-256, 1 KiB messages",
               .value = bench::Sha256MegabytesPerSecond(1024, 1.0), .unit = "MB/s"});
@@ -60,15 +98,46 @@ int main(int argc, char** argv) {
               .unit = "records/s"});
 
   if (!audit_only) {
+    if (server_binary.empty()) {
+      std::fprintf(stderr, "memoria-server not found (build it, or give --server-binary): "
+                           "the server figures are left out\n");
+    } else {
+      bench::ServerBenchOptions server{.server_binary = server_binary,
+                                       .audit_binary = audit_binary,
+                                       .dir = dir + "/server-bench",
+                                       .entry_bytes = entry_bytes};
+      server.points.clear();
+      for (uint64_t n = 10'000; n <= server_max_records; n *= 10) server.points.push_back(n);
+      if (server.points.empty()) server.points.push_back(server_max_records);
+      if (quick) {
+        server.phase_seconds = 1.5;
+        server.open_loop_seconds = 3;
+        server.read_samples = 2'000;
+      }
+      bench::RunServerBench(server, report);
+    }
+  }
+  if (!audit_only && !server_only) {
     bench::RunLedgerBench({.dir = dir + "/ledger", .records = records, .batch = batch,
                            .entry_bytes = entry_bytes},
                           report);
   }
   std::filesystem::remove_all(dir);
-  bench::RunAuditBench({.records = records, .entry_bytes = entry_bytes, .threads = cores}, report);
+  if (!server_only) {
+    bench::RunAuditBench({.records = records, .entry_bytes = entry_bytes, .threads = cores}, report);
+  }
 
+  const std::string load_at_end = LoadAverage();
   report.Print();
-  if (!json.empty() && !report.WriteJson(json)) {
+  std::printf("\nload average (1, 5, 15 min): at the start %s, at the end %s\n", load_at_start.c_str(),
+              load_at_end.c_str());
+  if (!json.empty() &&
+      !report.WriteJson(json, {{"mode", quick ? "quick" : "full"},
+                               {"loadavg_at_start", load_at_start},
+                               {"loadavg_at_end", load_at_end},
+                               {"server_binary", server_binary},
+                               {"audit_binary", audit_binary},
+                               {"entry_bytes", std::to_string(entry_bytes)}})) {
     std::fprintf(stderr, "cannot write %s\n", json.c_str());
     return 2;
   }

@@ -60,17 +60,28 @@ void Report::Print() const {
     if (f.limit_value && *f.limit_value > 0) {
       std::printf("  %5.2fx of %s", f.value / *f.limit_value, f.limit_name->c_str());
     }
+    if (f.limit2_value && *f.limit2_value > 0) {
+      std::printf("; %5.2fx of %s", f.value / *f.limit2_value, f.limit2_name->c_str());
+    }
     if (f.target) std::printf("  [target %s: %s]", f.target->c_str(), *f.target_met ? "met" : "MISSED");
     std::printf("\n");
   }
   std::fflush(stdout);
 }
 
-bool Report::WriteJson(const std::string& path) const {
+bool Report::WriteJson(const std::string& path,
+                       const std::vector<std::pair<std::string, std::string>>& notes) const {
   std::ostringstream out;
+  out.precision(12);
   out << "{\n  \"machine\": {";
   bool first = true;
   for (const auto& [key, value] : DescribeMachine(".")) {
+    out << (first ? "" : ",") << "\n    " << JsonString(key) << ": " << JsonString(value);
+    first = false;
+  }
+  out << "\n  },\n  \"notes\": {";
+  first = true;
+  for (const auto& [key, value] : notes) {
     out << (first ? "" : ",") << "\n    " << JsonString(key) << ": " << JsonString(value);
     first = false;
   }
@@ -83,6 +94,10 @@ bool Report::WriteJson(const std::string& path) const {
     if (f.limit_value) {
       out << ", \"limit\": " << JsonString(*f.limit_name) << ", \"limit_value\": " << *f.limit_value
           << ", \"ratio\": " << (*f.limit_value > 0 ? f.value / *f.limit_value : 0);
+    }
+    if (f.limit2_value) {
+      out << ", \"limit2\": " << JsonString(*f.limit2_name) << ", \"limit2_value\": " << *f.limit2_value
+          << ", \"ratio2\": " << (*f.limit2_value > 0 ? f.value / *f.limit2_value : 0);
     }
     if (f.target) {
       out << ", \"target\": " << JsonString(*f.target)
@@ -107,6 +122,10 @@ std::vector<std::pair<std::string, std::string>> DescribeMachine(const std::stri
     machine.emplace_back("disk_free_gib",
                          std::to_string(static_cast<double>(fs.f_bavail) * fs.f_frsize / (1 << 30)));
   }
+  std::ifstream loadavg("/proc/loadavg");
+  std::string one, five, fifteen;
+  loadavg >> one >> five >> fifteen;
+  machine.emplace_back("loadavg", one + " " + five + " " + fifteen);
   return machine;
 }
 

@@ -15,6 +15,10 @@ struct Figure {
   std::string unit;     // "records/s", "us", "MB/s", "s", "bytes"
   std::optional<std::string> limit_name;  // the figure this one is bounded by
   std::optional<double> limit_value;
+  // A second bound, when two limits bound the figure (e.g. single-entry
+  // appends: the empty gRPC call rate and Ed25519 verification).
+  std::optional<std::string> limit2_name;
+  std::optional<double> limit2_value;
   std::optional<std::string> target;      // e.g. ">= 100000 records/s"
   std::optional<bool> target_met;
 };
@@ -27,14 +31,17 @@ class Report {
 
   // A readable table on stdout.
   void Print() const;
-  // Every figure with unit, limit, ratio and target, plus the machine.
-  bool WriteJson(const std::string& path) const;
+  // Every figure with unit, limit, ratio and target, plus the machine and
+  // `notes` (e.g. the load average at the start).
+  bool WriteJson(const std::string& path,
+                 const std::vector<std::pair<std::string, std::string>>& notes = {}) const;
 
  private:
   std::vector<Figure> figures_;
 };
 
-// Cores, CPU model, memory and disk of this machine, one line each.
+// Cores, CPU model, memory, disk and the load average (/proc/loadavg, read
+// now) of this machine, one line each.
 std::vector<std::pair<std::string, std::string>> DescribeMachine(const std::string& data_dir);
 
 }  // namespace memoria::bench
