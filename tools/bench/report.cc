@@ -3,6 +3,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -50,21 +51,27 @@ double Report::Value(const std::string& name) const {
 }
 
 void Report::Print() const {
-  std::string section;
+  // One table per section, sections in the order they first appear.
+  std::vector<std::string> sections;
   for (const Figure& f : figures_) {
-    if (f.section != section) {
-      section = f.section;
-      std::printf("\n== %s\n", section.c_str());
+    if (std::find(sections.begin(), sections.end(), f.section) == sections.end()) {
+      sections.push_back(f.section);
     }
-    std::printf("  %-58s %14.1f %-10s", f.name.c_str(), f.value, f.unit.c_str());
-    if (f.limit_value && *f.limit_value > 0) {
-      std::printf("  %5.2fx of %s", f.value / *f.limit_value, f.limit_name->c_str());
+  }
+  for (const std::string& section : sections) {
+    std::printf("\n== %s\n", section.c_str());
+    for (const Figure& f : figures_) {
+      if (f.section != section) continue;
+      std::printf("  %-62s %12.1f %-10s", f.name.c_str(), f.value, f.unit.c_str());
+      if (f.limit_value && *f.limit_value > 0) {
+        std::printf("  %5.2fx of %s", f.value / *f.limit_value, f.limit_name->c_str());
+      }
+      if (f.limit2_value && *f.limit2_value > 0) {
+        std::printf("; %5.2fx of %s", f.value / *f.limit2_value, f.limit2_name->c_str());
+      }
+      if (f.target) std::printf("  [target %s: %s]", f.target->c_str(), *f.target_met ? "met" : "MISSED");
+      std::printf("\n");
     }
-    if (f.limit2_value && *f.limit2_value > 0) {
-      std::printf("; %5.2fx of %s", f.value / *f.limit2_value, f.limit2_name->c_str());
-    }
-    if (f.target) std::printf("  [target %s: %s]", f.target->c_str(), *f.target_met ? "met" : "MISSED");
-    std::printf("\n");
   }
   std::fflush(stdout);
 }

@@ -238,7 +238,8 @@ void Warn(const std::string& what, const LoadResult& result) {
 // completion queue.
 LoadResult EmptyUnary(Fixture& fixture, int clients, double seconds) {
   std::vector<grpc::CompletionQueue> queues(static_cast<size_t>(clients));
-  const grpc::ByteBuffer empty;
+  grpc::Slice nothing("");
+  const grpc::ByteBuffer empty(&nothing, 1);  // a zero-length message, not a missing one
   LoadResult result = RunClosedLoop(
       {.clients = clients, .seconds = seconds},
       [&](int c, uint64_t) -> std::optional<grpc::Status> {
@@ -414,47 +415,27 @@ double RunAuditBinary(const ServerBenchOptions& options, const std::string& targ
   return seconds;
 }
 
+
+// The limits the server's figures are compared with.
+struct Bounds {
+  double verify = 0;             // Ed25519 verify, all cores
+  std::string batch_name;        // the lower of synced RocksDB and Ed25519 verify
+  double batch = 0;
+  std::map<int, double> unary;   // empty unary calls/s by client count
+};
+
 std::string Clients(int n) { return std::to_string(n) + (n == 1 ? " client" : " clients"); }
 
-}  // namespace
-
-void RunServerBench(const ServerBenchOptions& options, Report& report) {
-  std::filesystem::remove_all(options.dir);
-  std::filesystem::create_directories(options.dir);
-  Fixture fixture(options, report);
-  if (absl::Status started = fixture.Start(); !started.ok()) {
-    std::fprintf(stderr, "server bench: %s\n", started.ToString().c_str());
-    return;
-  }
-  report.Add({.section = "server", .name = "start-up, new data dir (keys, genesis), to first GetInfo",
-              .value = fixture.server().seconds_to_first_call() * 1000, .unit = "ms"});
-  if (absl::Status registered = fixture.RegisterWriter(); !registered.ok()) {
-    std::fprintf(stderr, "server bench: %s\n", registered.ToString().c_str());
-    return;
-  }
+// Everything at one log length: appends (closed loop, then open loop), reads,
+// memoria-audit verify.
+void Headline(Fixture& fixture, const ServerBenchOptions& options, const Bounds& bounds,
+              Report& report) {
   const std::string entry = std::to_string(options.entry_bytes) + " B";
-  const double verify_limit = fixture.verify_limit();
-  const double rocksdb_limit = fixture.rocksdb_limit();
-  const bool rocksdb_bounds = rocksdb_limit > 0 && rocksdb_limit < verify_limit;
-  const std::string batch_limit_name =
-      rocksdb_bounds ? "RocksDB synced writes" : "Ed25519 verify, all cores";
-  const double batch_limit = rocksdb_bounds ? rocksdb_limit : verify_limit;
-
-  // The empty unary call rate on loopback, the bound of single-entry calls.
-  std::map<int, double> unary_rate;
-  for (int clients : {1, 16, 64}) {
-    LoadResult r = EmptyUnary(fixture, clients, options.phase_seconds);
-    unary_rate[clients] = r.ItemsPerSecond();
-    report.Add({.section = "limits",
-                .name = "empty gRPC unary (health Check on memoria-server), " + Clients(clients),
-                .value = r.ItemsPerSecond(),
-                .unit = "calls/s"});
-  }
-
-  uint64_t size = fixture.TreeSize();
-  if (size < options.points.front()) fixture.Fill(options.points.front() - size);
-  size = fixture.TreeSize();
-  const std::string at = " at " + Count(options.points.front());
+  const double verify_limit = bounds.verify;
+  const std::string& batch_limit_name = bounds.batch_name;
+  const double batch_limit = bounds.batch;
+  std::map<int, double> unary_rate = bounds.unary;
+  uint64_t size = 0;
 
   // Durable appends, closed loop.
   for (int clients : {1, 16, 64}) {
@@ -539,66 +520,116 @@ void RunServerBench(const ServerBenchOptions& options, Report& report) {
     std::fprintf(stderr, "memoria-audit not found: its figure is left out\n");
   }
 
-  // The key figures at each log length.
-  for (uint64_t point : options.points) {
-    size = fixture.TreeSize();
-    if (size < point) {
-      const double fill_rate = fixture.Fill(point - size);
-      report.Add({.section = "scaling",
-                  .name = "fill to " + Count(point) + " (AppendBatch of 1000, " +
-                          std::to_string(options.fill_clients) + " clients signing)",
-                  .value = fill_rate, .unit = "records/s"});
-    }
-    const std::string n = " at " + Count(point);
-    const bool judged = point >= 1'000'000;  // the issue's targets are stated at 10^6
-    LoadResult appends = Appends(fixture, 16, 100, options.phase_seconds);
-    const double rate = appends.ItemsPerSecond();
-    report.Add({.section = "scaling", .name = "AppendBatch of 100, 16 clients" + n, .value = rate,
-                .unit = "records/s", .limit_name = batch_limit_name, .limit_value = batch_limit,
-                .target = ">= 20000", .target_met = rate >= 20'000});
-    size = fixture.TreeSize();
-    ReadLatencies reads = Reads(fixture, size, options.read_samples, false);
-    Figure proof{.section = "scaling", .name = "GetInclusionProof p99" + n,
-                 .value = reads.inclusion.Percentile(0.99), .unit = "us"};
-    if (judged) {
-      proof.target = "<= 200";
-      proof.target_met = proof.value <= 200;
-    }
-    report.Add(proof);
-    const double rss = static_cast<double>(fixture.server().ResidentBytes()) / (1 << 20);
-    const double peak = static_cast<double>(fixture.server().PeakResidentBytes()) / (1 << 20);
-    report.Add({.section = "scaling", .name = "server RSS after the load" + n, .value = rss, .unit = "MiB"});
-    Figure peak_figure{.section = "scaling", .name = "server peak RSS (VmHWM)" + n, .value = peak, .unit = "MiB"};
-    if (judged) {
-      peak_figure.target = "<= 256";
-      peak_figure.target_met = peak <= 256;
-    }
-    report.Add(peak_figure);
+}
 
-    if (absl::Status stopped = fixture.Stop(); !stopped.ok()) {
-      std::fprintf(stderr, "server bench: %s\n", stopped.ToString().c_str());
-    }
-    const double disk = static_cast<double>(DirectoryBytes(options.dir + "/server/db")) /
-                        static_cast<double>(size);
-    const double disk_budget = 1.5 * static_cast<double>(options.entry_bytes) + 100;
-    report.Add({.section = "scaling", .name = "disk per record, " + entry + " entries" + n, .value = disk,
-                .unit = "bytes", .target = "<= " + std::to_string(static_cast<int>(disk_budget)),
-                .target_met = disk <= disk_budget});
-    if (absl::Status started = fixture.Start(); !started.ok()) {
-      std::fprintf(stderr, "server bench: restart: %s\n", started.ToString().c_str());
-      return;
-    }
-    report.Add({.section = "scaling", .name = "start-up to port file" + n,
-                .value = fixture.server().seconds_to_port_file() * 1000, .unit = "ms"});
-    Figure startup{.section = "scaling", .name = "start-up to first GetInfo" + n,
-                   .value = fixture.server().seconds_to_first_call() * 1000, .unit = "ms"};
-    if (judged) {
-      startup.target = "<= 1000";
-      startup.target_met = startup.value <= 1000;
-    }
-    report.Add(startup);
-    report.Add({.section = "scaling", .name = "server RSS after start-up" + n,
-                .value = static_cast<double>(fixture.server().ResidentBytes()) / (1 << 20), .unit = "MiB"});
+// The key figures at `point` records (the log is filled up to it first):
+// proof p99, disk per record, start-up (a restart), then append rate and
+// server memory under that load. False if the server could not be restarted.
+bool KeyFigures(Fixture& fixture, const ServerBenchOptions& options, const Bounds& bounds,
+                uint64_t point, Report& report) {
+  uint64_t size = fixture.TreeSize();
+  if (size < point) {
+    const double fill_rate = fixture.Fill(point - size);
+    report.Add({.section = "scaling",
+                .name = "fill to " + Count(point) + " (AppendBatch of 1000, " +
+                        std::to_string(options.fill_clients) + " clients signing)",
+                .value = fill_rate, .unit = "records/s"});
+    size = fixture.TreeSize();
+  }
+  const std::string n = " at " + Count(point);
+  const bool judged = point >= 1'000'000;  // the issue states these targets at 10^6
+
+  ReadLatencies reads = Reads(fixture, size, options.read_samples, false);
+  Figure proof{.section = "scaling", .name = "GetInclusionProof p99" + n,
+               .value = reads.inclusion.Percentile(0.99), .unit = "us"};
+  if (judged) {
+    proof.target = "<= 200";
+    proof.target_met = proof.value <= 200;
+  }
+  report.Add({.section = "scaling", .name = "GetInclusionProof p50" + n,
+              .value = reads.inclusion.Percentile(0.5), .unit = "us"});
+  report.Add(proof);
+
+  if (absl::Status stopped = fixture.Stop(); !stopped.ok()) {
+    std::fprintf(stderr, "server bench: %s\n", stopped.ToString().c_str());
+  }
+  const double disk = static_cast<double>(DirectoryBytes(options.dir + "/server/db")) /
+                      static_cast<double>(size);
+  const double disk_budget = 1.5 * static_cast<double>(options.entry_bytes) + 100;
+  report.Add({.section = "scaling",
+              .name = "disk per record, " + std::to_string(options.entry_bytes) + " B entries" + n,
+              .value = disk, .unit = "bytes",
+              .target = "<= " + std::to_string(static_cast<int>(disk_budget)),
+              .target_met = disk <= disk_budget});
+  if (absl::Status started = fixture.Start(); !started.ok()) {
+    std::fprintf(stderr, "server bench: restart: %s\n", started.ToString().c_str());
+    return false;
+  }
+  report.Add({.section = "scaling", .name = "start-up to port file" + n,
+              .value = fixture.server().seconds_to_port_file() * 1000, .unit = "ms"});
+  Figure startup{.section = "scaling", .name = "start-up to first GetInfo" + n,
+                 .value = fixture.server().seconds_to_first_call() * 1000, .unit = "ms"};
+  if (judged) {
+    startup.target = "<= 1000";
+    startup.target_met = startup.value <= 1000;
+  }
+  report.Add(startup);
+  report.Add({.section = "scaling", .name = "server RSS after start-up" + n,
+              .value = static_cast<double>(fixture.server().ResidentBytes()) / (1 << 20), .unit = "MiB"});
+
+  LoadResult appends = Appends(fixture, 16, 100, options.phase_seconds);
+  const double rate = appends.ItemsPerSecond();
+  report.Add({.section = "scaling", .name = "AppendBatch of 100, 16 clients" + n, .value = rate,
+              .unit = "records/s", .limit_name = bounds.batch_name, .limit_value = bounds.batch,
+              .target = ">= 20000", .target_met = rate >= 20'000});
+  const double rss = static_cast<double>(fixture.server().ResidentBytes()) / (1 << 20);
+  const double peak = static_cast<double>(fixture.server().PeakResidentBytes()) / (1 << 20);
+  report.Add({.section = "scaling", .name = "server RSS after that load" + n, .value = rss, .unit = "MiB"});
+  Figure peak_figure{.section = "scaling", .name = "server peak RSS (VmHWM) since restart" + n,
+                     .value = peak, .unit = "MiB"};
+  if (judged) {
+    peak_figure.target = "<= 256";
+    peak_figure.target_met = peak <= 256;
+  }
+  report.Add(peak_figure);
+  return true;
+}
+
+}  // namespace
+
+void RunServerBench(const ServerBenchOptions& options, Report& report) {
+  std::filesystem::remove_all(options.dir);
+  std::filesystem::create_directories(options.dir);
+  Fixture fixture(options, report);
+  if (absl::Status started = fixture.Start(); !started.ok()) {
+    std::fprintf(stderr, "server bench: %s\n", started.ToString().c_str());
+    return;
+  }
+  report.Add({.section = "server", .name = "start-up, new data dir (keys, genesis), to first GetInfo",
+              .value = fixture.server().seconds_to_first_call() * 1000, .unit = "ms"});
+  if (absl::Status registered = fixture.RegisterWriter(); !registered.ok()) {
+    std::fprintf(stderr, "server bench: %s\n", registered.ToString().c_str());
+    return;
+  }
+  Bounds bounds;
+  bounds.verify = fixture.verify_limit();
+  const bool rocksdb_bounds = fixture.rocksdb_limit() > 0 && fixture.rocksdb_limit() < bounds.verify;
+  bounds.batch_name = rocksdb_bounds ? "RocksDB synced writes" : "Ed25519 verify, all cores";
+  bounds.batch = rocksdb_bounds ? fixture.rocksdb_limit() : bounds.verify;
+
+  // The empty unary call rate on loopback, the bound of single-entry calls.
+  for (int clients : {1, 16, 64}) {
+    LoadResult r = EmptyUnary(fixture, clients, options.phase_seconds);
+    bounds.unary[clients] = r.ItemsPerSecond();
+    report.Add({.section = "limits",
+                .name = "empty gRPC unary (health Check on memoria-server), " + Clients(clients),
+                .value = r.ItemsPerSecond(),
+                .unit = "calls/s"});
+  }
+
+  for (size_t i = 0; i < options.points.size(); ++i) {
+    if (!KeyFigures(fixture, options, bounds, options.points[i], report)) return;
+    if (i == 0) Headline(fixture, options, bounds, report);
   }
   if (absl::Status stopped = fixture.Stop(); !stopped.ok()) {
     std::fprintf(stderr, "server bench: %s\n", stopped.ToString().c_str());

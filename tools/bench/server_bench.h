@@ -8,7 +8,9 @@
 // verify. At every log length: append rate, proof p99, start-up time, server
 // memory and disk per record.
 //
-// Entries are signed before each timed phase and receipts are not verified
+// Clients: each a thread with one call in flight; up to `channels` (16) each
+// has its own channel and TCP connection, more share them round-robin (64
+// clients: 4 per connection). Entries are signed before each timed phase and receipts are not verified
 // inside it, so the figures are the server's, not the client's signing.
 #pragma once
 
