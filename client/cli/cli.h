@@ -60,6 +60,7 @@ void AddAppendCommand(Cli& cli);    // append
 void AddReadCommands(Cli& cli);     // get, range, tail, checkpoint, info
 void AddProofCommands(Cli& cli);    // proof inclusion|consistency, receipt show
 void AddExportCommand(Cli& cli);    // export
+void AddPolicyCommands(Cli& cli);   // append-policy, inventory, findings, personal, erase
 
 // A new subcommand of `parent` that accepts the global options after its name.
 CLI::App* AddCommand(CLI::App& parent, const std::string& name, const std::string& description);

@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
   AddReadCommands(cli);
   AddProofCommands(cli);
   AddExportCommand(cli);
+  AddPolicyCommands(cli);
 
   try {
     app.parse(argc, argv);
