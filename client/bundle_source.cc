@@ -27,11 +27,7 @@ absl::Status LedgerBundleSource::ScanRecords(
 absl::StatusOr<std::vector<Hash>> LedgerBundleSource::InclusionProof(uint64_t index,
                                                                      uint64_t tree_size) {
   ASSIGN_OR_RETURN(v1::InclusionProof proof, client_.FetchInclusionProof(index, tree_size));
-  std::vector<Hash> hashes;
-  for (const std::string& hash : proof.hashes()) {
-    ASSIGN_OR_RETURN(hashes.emplace_back(), HashFromBytes(hash));
-  }
-  return hashes;
+  return ProofHashes(proof.hashes());
 }
 
 }  // namespace memoria::client

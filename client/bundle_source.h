@@ -1,7 +1,13 @@
-// A memoria::BundleSource (ledger/bundle.h) over a LedgerClient, so that
-// `memoria export` writes a memoria-bundle-v1 from a live server. The data is
-// passed through unchecked: ExportBundle checks the checkpoint under the log
-// key, and whoever reads the bundle verifies every record.
+// A memoria::BundleSource (ledger/bundle.h) over a LedgerClient: a live
+// server as `memoria export` (a memoria-bundle-v1) and memoria-audit (which
+// recomputes everything) read it. The data is passed through unchecked:
+// ExportBundle checks the checkpoint under the log key, and whoever reads the
+// bundle, or the auditor, verifies every record. What an auditor needs beyond
+// this concept (consistency proofs, the Watch stream) is on LedgerClient
+// (FetchConsistencyProof, WatchLeaves).
+//
+// Errors: LedgerClient's (the gRPC status with its code, marked kServer);
+// INVALID_ARGUMENT if a proof hash is not 32 bytes.
 #pragma once
 
 #include <functional>

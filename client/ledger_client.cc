@@ -30,19 +30,24 @@ std::chrono::system_clock::time_point DeadlineAfter(absl::Duration timeout) {
 
 absl::StatusOr<std::vector<Hash>> ParseHashes(
     const google::protobuf::RepeatedPtrField<std::string>& hashes, std::string_view what) {
-  std::vector<Hash> parsed;
-  parsed.reserve(static_cast<size_t>(hashes.size()));
-  for (const std::string& hash : hashes) {
-    absl::StatusOr<Hash> one = HashFromBytes(hash);
-    if (!one.ok()) return VerificationFailure(what, one.status());
-    parsed.push_back(*one);
-  }
+  absl::StatusOr<std::vector<Hash>> parsed = ProofHashes(hashes);
+  if (!parsed.ok()) return VerificationFailure(what, parsed.status());
   return parsed;
 }
 
 std::string B64(const Hash& hash) { return Base64Encode(AsBytes(hash)); }
 
 }  // namespace
+
+absl::StatusOr<std::vector<Hash>> ProofHashes(
+    const google::protobuf::RepeatedPtrField<std::string>& hashes) {
+  std::vector<Hash> parsed;
+  parsed.reserve(static_cast<size_t>(hashes.size()));
+  for (const std::string& hash : hashes) {
+    ASSIGN_OR_RETURN(parsed.emplace_back(), HashFromBytes(hash));
+  }
+  return parsed;
+}
 
 absl::StatusOr<std::unique_ptr<LedgerClient>> LedgerClient::Create(ClientOptions options) {
   ASSIGN_OR_RETURN(std::shared_ptr<grpc::Channel> channel, OpenChannel(options.connection));
@@ -179,9 +184,10 @@ absl::StatusOr<std::string> LedgerClient::FetchLeaf(uint64_t index) {
 absl::Status LedgerClient::ScanLeaves(
     uint64_t begin, uint64_t end,
     const std::function<absl::Status(uint64_t, std::string)>& visit) {
+  if (begin == end) return absl::OkStatus();
   uint64_t next = begin;
   absl::Status visit_status;
-  RETURN_IF_ERROR(Call("GetRecords", [&](grpc::ClientContext& context) {
+  auto stream = [&](grpc::ClientContext& context) {
     v1::GetRecordsRequest request;
     request.set_start(next);
     request.set_end(end);
@@ -205,7 +211,18 @@ absl::Status LedgerClient::ScanLeaves(
       ++next;
     }
     return reader->Finish();
-  }));
+  };
+  for (;;) {
+    const uint64_t before = next;
+    absl::Status streamed = Call("GetRecords", stream);
+    // A long scan outlives the per-attempt deadline: resume for as long as
+    // each round of attempts brings records.
+    const bool transient = absl::IsUnavailable(streamed) || absl::IsDeadlineExceeded(streamed);
+    if (streamed.ok() || !transient || next == before || !visit_status.ok()) {
+      RETURN_IF_ERROR(streamed);
+      break;
+    }
+  }
   RETURN_IF_ERROR(visit_status);
   if (next != end) {
     return MarkServerError(absl::DataLossError(absl::StrCat(
@@ -225,6 +242,37 @@ absl::StatusOr<v1::InclusionProof> LedgerClient::FetchInclusionProof(uint64_t in
     return stub_->GetInclusionProof(&context, request, &proof);
   }));
   return proof;
+}
+
+absl::StatusOr<v1::ConsistencyProof> LedgerClient::FetchConsistencyProof(uint64_t first,
+                                                                          uint64_t second) {
+  v1::GetConsistencyProofRequest request;
+  request.set_first(first);
+  request.set_second(second);
+  v1::ConsistencyProof proof;
+  RETURN_IF_ERROR(Call("GetConsistencyProof", [&](grpc::ClientContext& context) {
+    proof.Clear();
+    return stub_->GetConsistencyProof(&context, request, &proof);
+  }));
+  return proof;
+}
+
+absl::Status LedgerClient::WatchLeaves(uint64_t start, absl::Time deadline,
+                                       const std::function<bool(uint64_t, std::string)>& visit) {
+  grpc::ClientContext context;
+  if (deadline != absl::InfiniteFuture()) context.set_deadline(absl::ToChronoTime(deadline));
+  v1::WatchRequest request;
+  request.set_start(start);
+  std::unique_ptr<grpc::ClientReader<v1::RecordResponse>> reader = stub_->Watch(&context, request);
+  v1::RecordResponse response;
+  while (reader->Read(&response)) {
+    if (!visit(response.index(), std::move(*response.mutable_leaf()))) {
+      context.TryCancel();
+      reader->Finish();
+      return absl::OkStatus();
+    }
+  }
+  return FromGrpcStatus(reader->Finish(), "Watch");
 }
 
 // ---- The trusted checkpoint -------------------------------------------------------
@@ -270,14 +318,7 @@ absl::StatusOr<TrustedCheckpoint> LedgerClient::UpdateLocked() {
       }
       return next;  // nothing new: same tree, the trusted state stays
     }
-    v1::GetConsistencyProofRequest request;
-    request.set_first(old.size);
-    request.set_second(now.size);
-    v1::ConsistencyProof proof;
-    RETURN_IF_ERROR(Call("GetConsistencyProof", [&](grpc::ClientContext& context) {
-      proof.Clear();
-      return stub_->GetConsistencyProof(&context, request, &proof);
-    }));
+    ASSIGN_OR_RETURN(v1::ConsistencyProof proof, FetchConsistencyProof(old.size, now.size));
     const std::string what = absl::StrCat("checkpoint ", now.size,
                                           " is not consistent with trusted checkpoint ", old.size);
     ASSIGN_OR_RETURN(std::vector<Hash> hashes, ParseHashes(proof.hashes(), what));
@@ -305,14 +346,8 @@ absl::StatusOr<Hash> LedgerClient::RootAt(uint64_t size) {
   if (size == 0) return EmptyRoot();
   ASSIGN_OR_RETURN(TrustedCheckpoint trusted, TrustedCovering(size));
   if (size == trusted.checkpoint.size) return trusted.checkpoint.root;
-  v1::GetConsistencyProofRequest request;
-  request.set_first(size);
-  request.set_second(trusted.checkpoint.size);
-  v1::ConsistencyProof proof;
-  RETURN_IF_ERROR(Call("GetConsistencyProof", [&](grpc::ClientContext& context) {
-    proof.Clear();
-    return stub_->GetConsistencyProof(&context, request, &proof);
-  }));
+  ASSIGN_OR_RETURN(v1::ConsistencyProof proof,
+                   FetchConsistencyProof(size, trusted.checkpoint.size));
   const std::string what = absl::StrCat("the root of tree size ", size,
                                         " is not consistent with trusted checkpoint ",
                                         trusted.checkpoint.size);
@@ -462,20 +497,15 @@ absl::StatusOr<std::vector<VerifiedRecord>> LedgerClient::GetRecords(uint64_t st
 
 absl::Status LedgerClient::Watch(uint64_t start,
                                  const std::function<bool(const VerifiedRecord&)>& on_record) {
-  grpc::ClientContext context;
-  v1::WatchRequest request;
-  request.set_start(start);
-  std::unique_ptr<grpc::ClientReader<v1::RecordResponse>> reader = stub_->Watch(&context, request);
-  v1::RecordResponse response;
   uint64_t next = start;
   std::optional<VerifiedRecord> previous;
   absl::Status failure;
-  while (failure.ok() && reader->Read(&response)) {
-    if (response.index() != next) {
-      failure = MarkServerError(absl::DataLossError(
-          absl::StrCat("Watch: the server sent record ", response.index(), " where ", next,
-                       " was expected")));
-      break;
+  absl::Status streamed = WatchLeaves(start, absl::InfiniteFuture(), [&](uint64_t index,
+                                                                        std::string leaf) {
+    if (index != next) {
+      failure = MarkServerError(absl::DataLossError(absl::StrCat(
+          "Watch: the server sent record ", index, " where ", next, " was expected")));
+      return false;
     }
     // A record just sequenced is covered by a checkpoint signed in the same
     // batch; look a few times in case the stream ran ahead of the head.
@@ -486,13 +516,12 @@ absl::Status LedgerClient::Watch(uint64_t start,
     }
     if (!trusted.ok()) {
       failure = trusted.status();
-      break;
+      return false;
     }
-    absl::StatusOr<VerifiedRecord> record =
-        VerifyRecord(next, std::move(*response.mutable_leaf()), *trusted);
+    absl::StatusOr<VerifiedRecord> record = VerifyRecord(next, std::move(leaf), *trusted);
     if (!record.ok()) {
       failure = record.status();
-      break;
+      return false;
     }
     if (previous.has_value() || next == 0) {
       absl::Status linked = CheckChainLink(
@@ -501,23 +530,16 @@ absl::Status LedgerClient::Watch(uint64_t start,
                    : std::numeric_limits<int64_t>::min());
       if (!linked.ok()) {
         failure = VerificationFailure("chain", linked);
-        break;
+        return false;
       }
     }
     ++next;
-    if (!on_record(*record)) {
-      context.TryCancel();
-      reader->Finish();
-      return absl::OkStatus();
-    }
+    if (!on_record(*record)) return false;
     previous = *std::move(record);
-  }
-  if (!failure.ok()) {
-    context.TryCancel();
-    reader->Finish();
-    return failure;
-  }
-  return FromGrpcStatus(reader->Finish(), "Watch");
+    return true;
+  });
+  RETURN_IF_ERROR(failure);
+  return streamed;
 }
 
 // ---- Proofs -----------------------------------------------------------------------
@@ -560,14 +582,7 @@ absl::StatusOr<v1::ConsistencyProof> LedgerClient::GetConsistencyProof(uint64_t 
         absl::StrCat("first size ", first, " is larger than second size ", second));
   }
   ASSIGN_OR_RETURN(Hash second_root, RootAt(second));
-  v1::GetConsistencyProofRequest request;
-  request.set_first(first);
-  request.set_second(second);
-  v1::ConsistencyProof proof;
-  RETURN_IF_ERROR(Call("GetConsistencyProof", [&](grpc::ClientContext& context) {
-    proof.Clear();
-    return stub_->GetConsistencyProof(&context, request, &proof);
-  }));
+  ASSIGN_OR_RETURN(v1::ConsistencyProof proof, FetchConsistencyProof(first, second));
   const std::string what =
       absl::StrCat("consistency proof from tree size ", first, " to ", second, " fails");
   if (proof.first() != first || proof.second() != second) {

@@ -94,6 +94,11 @@ struct VerifiedRecord {
   uint64_t tree_size = 0;  // the checkpoint it was verified against
 };
 
+// The hashes of a proof as the server sent them, in order; HashFromBytes's
+// INVALID_ARGUMENT for the first that is not 32 bytes.
+absl::StatusOr<std::vector<Hash>> ProofHashes(
+    const google::protobuf::RepeatedPtrField<std::string>& hashes);
+
 class LedgerClient {
  public:
   // Opens the channel and loads the trusted state (TrustedState::Load's
@@ -124,11 +129,22 @@ class LedgerClient {
   absl::StatusOr<std::string> FetchLeaf(uint64_t index);
   // Streams records [begin, end) unchecked, calling `visit(index, leaf)` in
   // order; stops at (and returns) the first error `visit` returns. A stream
-  // broken by a transient error resumes where it stopped.
+  // broken by a transient error (the per-attempt deadline included) resumes
+  // where it stopped, for as long as each round of attempts brings records.
   absl::Status ScanLeaves(uint64_t begin, uint64_t end,
                           const std::function<absl::Status(uint64_t, std::string)>& visit);
   // The server's inclusion proof, unchecked.
   absl::StatusOr<v1::InclusionProof> FetchInclusionProof(uint64_t index, uint64_t tree_size);
+  // The server's consistency proof between sizes `first` and `second`, unchecked.
+  absl::StatusOr<v1::ConsistencyProof> FetchConsistencyProof(uint64_t first, uint64_t second);
+  // Follows the log from `start` unchecked (the Watch stream), calling
+  // `visit(index, leaf)` for every record as the server sends it (the index
+  // as sent: the caller checks the order), until `visit` returns false (then
+  // OK). Otherwise returns the stream's end: DEADLINE_EXCEEDED once
+  // `deadline` passes, the server's status if it ends the stream. One
+  // attempt, no retry: the caller decides where to resume.
+  absl::Status WatchLeaves(uint64_t start, absl::Time deadline,
+                           const std::function<bool(uint64_t, std::string)>& visit);
 
   // ---- Verified reads ------------------------------------------------------------
   // Fetches the latest checkpoint, verifies it (see the trust model above) and
