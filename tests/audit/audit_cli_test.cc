@@ -17,7 +17,10 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "client/bundle_source.h"
+#include "client/ledger_client.h"
 #include "ledger/bundle.h"
+#include "ledger/checkpoint.h"
 #include "ledger/encoding.h"
 #include "ledger/keys.h"
 #include "ledger/store.h"
@@ -25,7 +28,6 @@
 #include "server/server.h"
 #include "spdlog/spdlog.h"
 #include "tests/server/server_test_util.h"
-#include "tools/audit/remote_log.h"
 
 namespace memoria {
 namespace {
@@ -164,6 +166,16 @@ class AuditCliTest : public ::testing::Test {
     std::vector<std::string> args = {"verify", "--server", target, "--log-key", *log_vkey_, "--no-progress"};
     if (!state.empty()) args.insert(args.end(), {"--state", state});
     return RunAudit(args);
+  }
+
+  // The size of the checkpoint a state file trusts. The file must hold
+  // exactly a checkpoint note signed by the log key (the format the memoria
+  // CLI's state files have too).
+  static uint64_t TrustedSize(const std::string& state) {
+    absl::StatusOr<Checkpoint> checkpoint =
+        OpenCheckpoint(ReadFile(state), *Verifier::Parse(*log_vkey_));
+    EXPECT_TRUE(checkpoint.ok()) << state << ": " << checkpoint.status();
+    return checkpoint.ok() ? checkpoint->size : 0;
   }
 
   static std::unique_ptr<Store> OpenStore(const std::string& dir) {
@@ -340,7 +352,7 @@ TEST_F(AuditCliTest, RollbackToAnOldCopyIsCaughtByVerifyAndMonitor) {
     EXPECT_THAT(advance.out, HasSubstr(absl::StrCat("consistent with trusted ", kSize)));
   }
   const std::string trusted = ReadFile(state);
-  EXPECT_THAT(trusted, HasSubstr(absl::StrCat("\"tree_size\":", kSize + 100)));
+  EXPECT_EQ(TrustedSize(state), kSize + 100);
 
   {
     RunningServer server(old_copy);
@@ -358,6 +370,14 @@ TEST_F(AuditCliTest, RollbackToAnOldCopyIsCaughtByVerifyAndMonitor) {
   EXPECT_EQ(data.code, 1);
   EXPECT_THAT(data.out, HasSubstr("rollback"));
   EXPECT_EQ(ReadFile(state), trusted) << "the trusted state must not move on a failed run";
+
+  // A state file that is not a note signed by the log key is an error, not a fresh start.
+  const std::string garbled = root_->path() + "/garbled.state";
+  WriteFile(garbled, trusted.substr(0, trusted.size() / 2));
+  AuditRun refused = VerifyData(old_copy, garbled);
+  EXPECT_EQ(refused.code, 2) << refused.out << refused.err;
+  EXPECT_THAT(refused.err, HasSubstr("state file " + garbled));
+  EXPECT_EQ(ReadFile(garbled), trusted.substr(0, trusted.size() / 2));
 }
 
 TEST_F(AuditCliTest, ForkUnderTheSameKeyIsCaughtByVerifyAndMonitor) {
@@ -389,7 +409,7 @@ TEST_F(AuditCliTest, MonitorFollowsNewRecordsAndAdvancesTheState) {
   ASSERT_TRUE(server.ok());
   AuditRun once = RunAudit({"monitor", "--server", server.target(), "--log-key", *log_vkey_, "--state", state, "--once"});
   ASSERT_EQ(once.code, 0) << once.out << once.err;
-  EXPECT_THAT(ReadFile(state), HasSubstr(absl::StrCat("\"tree_size\":", kSize)));
+  EXPECT_EQ(TrustedSize(state), kSize);
 
   AuditRun follow;
   std::thread monitor([&] {
@@ -400,19 +420,23 @@ TEST_F(AuditCliTest, MonitorFollowsNewRecordsAndAdvancesTheState) {
   server.AppendMany(*writer_, 250, "live-");
   monitor.join();
   EXPECT_EQ(follow.code, 0) << follow.out << follow.err;
-  EXPECT_THAT(ReadFile(state), HasSubstr(absl::StrCat("\"tree_size\":", kSize + 250)));
+  EXPECT_EQ(TrustedSize(state), kSize + 250);
 }
 
 TEST_F(AuditCliTest, BundlesRoundTripAndDamagedOnesAreUsageErrors) {
   const std::string dir = Copy("bundle");
   RunningServer server(dir);
   ASSERT_TRUE(server.ok());
-  absl::StatusOr<std::unique_ptr<audit::RemoteLog>> remote = audit::RemoteLog::Connect({.target = server.target()});
-  ASSERT_TRUE(remote.ok());
+  client::ClientOptions client_options;
+  client_options.connection.target = server.target();
+  absl::StatusOr<std::unique_ptr<client::LedgerClient>> remote =
+      client::LedgerClient::Create(client_options);
+  ASSERT_TRUE(remote.ok()) << remote.status();
+  client::LedgerBundleSource source(**remote);
   absl::StatusOr<Verifier> log_key = Verifier::Parse(*log_vkey_);
   auto export_to = [&](const std::string& path, ExportOptions options) {
     std::ofstream out(path, std::ios::binary);
-    absl::Status status = ExportBundle(**remote, *log_key, options, out);
+    absl::Status status = ExportBundle(source, *log_key, options, out);
     ASSERT_TRUE(status.ok()) << status;
   };
   const std::string full = root_->path() + "/full.bundle";

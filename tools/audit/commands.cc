@@ -7,26 +7,29 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
-#include <sstream>
 #include <thread>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "client/bundle_source.h"
+#include "client/ledger_client.h"
+#include "client/trusted_state.h"
 #include "ledger/bundle.h"
 #include "ledger/checkpoint.h"
 #include "ledger/encoding.h"
 #include "ledger/merkle.h"
 #include "ledger/status.h"
 #include "ledger/store.h"
-#include "tools/audit/remote_log.h"
-#include "tools/audit/state.h"
 
 namespace memoria::audit {
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using client::TrustedCheckpoint;
+using client::TrustedState;
 
 // ---- Progress bar ----------------------------------------------------------------
 
@@ -257,8 +260,8 @@ int UsageError(const absl::Status& status) {
 }
 
 // Advances the trusted state after a clean, consistent run.
-void MaybeSaveState(const std::string& path, VerifyOutcome& outcome) {
-  if (path.empty()) return;
+void MaybeSaveState(TrustedState& state, VerifyOutcome& outcome) {
+  if (state.path().empty()) return;
   if (!outcome.report.ok() || !outcome.checkpoint.has_value()) {
     outcome.state_note = "trusted state not advanced: the log did not verify";
     return;
@@ -271,7 +274,7 @@ void MaybeSaveState(const std::string& path, VerifyOutcome& outcome) {
     outcome.state_saved = false;
     return;
   }
-  absl::Status saved = SaveTrustedState(path, {*outcome.checkpoint, outcome.checkpoint_note});
+  absl::Status saved = state.Advance({*outcome.checkpoint, outcome.checkpoint_note});
   if (!saved.ok()) {
     outcome.state_note = absl::StrCat("cannot save the trusted state: ", std::string(saved.message()));
     return;
@@ -281,13 +284,30 @@ void MaybeSaveState(const std::string& path, VerifyOutcome& outcome) {
 
 // ---- Sources ------------------------------------------------------------------------
 
+// A client for unchecked reads: the auditor verifies everything it is sent.
+absl::StatusOr<std::unique_ptr<client::LedgerClient>> Connect(
+    const client::ConnectionOptions& connection) {
+  client::ClientOptions options;
+  options.connection = connection;
+  options.timeout = absl::Seconds(30);
+  return client::LedgerClient::Create(std::move(options));
+}
+
+// The server's consistency proof from `first` to `second` leaves, unchecked.
+absl::StatusOr<std::vector<Hash>> ConsistencyProof(client::LedgerClient& remote, uint64_t first,
+                                                   uint64_t second) {
+  ASSIGN_OR_RETURN(v1::ConsistencyProof proof, remote.FetchConsistencyProof(first, second));
+  return client::ProofHashes(proof.hashes());
+}
+
 // Live server: latest checkpoint, consistency proof from the trusted one, all
 // records streamed through GetRecords. Returns an error for I/O failures.
 absl::Status VerifyServer(const VerifyOptions& options, LogAuditor& auditor, TrustCheck& trust,
                           VerifyOutcome& outcome, Progress& progress) {
-  ASSIGN_OR_RETURN(std::unique_ptr<RemoteLog> remote, RemoteLog::Connect(options.connection));
+  ASSIGN_OR_RETURN(std::unique_ptr<client::LedgerClient> remote, Connect(options.connection));
+  client::LedgerBundleSource source(*remote);
   outcome.source = absl::StrCat("server ", options.connection.target);
-  ASSIGN_OR_RETURN(outcome.checkpoint_note, remote->LatestCheckpoint());
+  ASSIGN_OR_RETURN(outcome.checkpoint_note, source.LatestCheckpoint());
   absl::StatusOr<Checkpoint> checkpoint = OpenCheckpoint(outcome.checkpoint_note, auditor.log_key());
   if (!checkpoint.ok()) {
     // Nothing to compare the records with: the finding says it all.
@@ -301,10 +321,10 @@ absl::Status VerifyServer(const VerifyOptions& options, LogAuditor& auditor, Tru
   if (trust.trusted().has_value() && checkpoint->size > trust.trusted()->checkpoint.size &&
       trust.trusted()->checkpoint.size > 0) {
     trust.Proof(auditor, *checkpoint,
-                remote->ConsistencyProof(trust.trusted()->checkpoint.size, checkpoint->size));
+                ConsistencyProof(*remote, trust.trusted()->checkpoint.size, checkpoint->size));
   }
   const uint64_t total = checkpoint->size;
-  RETURN_IF_ERROR(remote->ScanRecords(0, total, [&](uint64_t index, std::string leaf) {
+  RETURN_IF_ERROR(source.ScanRecords(0, total, [&](uint64_t index, std::string leaf) {
     auditor.Add(index, std::move(leaf));
     trust.After(auditor);
     progress.Update(auditor.size(), total);
@@ -502,15 +522,12 @@ int RunVerify(const VerifyOptions& options) {
     return UsageError(absl::InvalidArgumentError(
         absl::StrCat("--log-key: ", std::string(log_key.status().message()))));
   }
-  std::optional<TrustedCheckpoint> trusted;
-  if (!options.state_path.empty()) {
-    absl::StatusOr<std::optional<TrustedCheckpoint>> loaded = LoadTrustedState(options.state_path, *log_key);
-    if (!loaded.ok()) return UsageError(loaded.status());
-    trusted = *std::move(loaded);
-  }
+  // An empty path: nothing trusted, nothing saved.
+  absl::StatusOr<TrustedState> state = TrustedState::Load(options.state_path, *log_key);
+  if (!state.ok()) return UsageError(state.status());
   VerifyOutcome outcome;
-  outcome.trusted = trusted;
-  TrustCheck trust(trusted);
+  outcome.trusted = state->current();
+  TrustCheck trust(state->current());
   Progress progress(options.progress);
   absl::Status status;
   if (options.source == SourceKind::kBundle) {
@@ -525,7 +542,7 @@ int RunVerify(const VerifyOptions& options) {
   progress.Done();
   if (!status.ok()) return UsageError(status);
   outcome.consistent = trust.consistent();
-  MaybeSaveState(options.state_path, outcome);
+  MaybeSaveState(*state, outcome);
   PrintOutcome(outcome, options.json);
   if (!outcome.report.ok()) return kExitIntegrity;
   return kExitOk;
@@ -539,11 +556,11 @@ int RunMonitor(const MonitorOptions& options) {
     return UsageError(absl::InvalidArgumentError(
         absl::StrCat("--log-key: ", std::string(log_key.status().message()))));
   }
-  absl::StatusOr<std::optional<TrustedCheckpoint>> loaded = LoadTrustedState(options.state_path, *log_key);
-  if (!loaded.ok()) return UsageError(loaded.status());
-  std::optional<TrustedCheckpoint> trusted = *std::move(loaded);
-  absl::StatusOr<std::unique_ptr<RemoteLog>> remote = RemoteLog::Connect(options.connection);
+  absl::StatusOr<TrustedState> state = TrustedState::Load(options.state_path, *log_key);
+  if (!state.ok()) return UsageError(state.status());
+  absl::StatusOr<std::unique_ptr<client::LedgerClient>> remote = Connect(options.connection);
   if (!remote.ok()) return UsageError(remote.status());
+  client::LedgerBundleSource source(**remote);
 
   const Clock::time_point start = Clock::now();
   auto deadline_passed = [&]() {
@@ -564,7 +581,7 @@ int RunMonitor(const MonitorOptions& options) {
                          std::string(checkpoint.status().message())));
       return std::nullopt;
     }
-    if (trusted.has_value()) {
+    if (const std::optional<TrustedCheckpoint>& trusted = state->current(); trusted.has_value()) {
       const Checkpoint& old = trusted->checkpoint;
       if (checkpoint->size < old.size) {
         alert(absl::StrCat("rollback: the log's checkpoint signs ", checkpoint->size,
@@ -576,7 +593,7 @@ int RunMonitor(const MonitorOptions& options) {
         return std::nullopt;
       }
       if (checkpoint->size > old.size && old.size > 0) {
-        absl::StatusOr<std::vector<Hash>> proof = (*remote)->ConsistencyProof(old.size, checkpoint->size);
+        absl::StatusOr<std::vector<Hash>> proof = ConsistencyProof(**remote, old.size, checkpoint->size);
         absl::Status consistent =
             proof.ok() ? VerifyConsistency(old.size, checkpoint->size, old.root, checkpoint->root, *proof)
                        : proof.status();
@@ -596,7 +613,7 @@ int RunMonitor(const MonitorOptions& options) {
   };
 
   // The first checkpoint.
-  absl::StatusOr<std::string> note = (*remote)->LatestCheckpoint();
+  absl::StatusOr<std::string> note = source.LatestCheckpoint();
   if (!note.ok()) return UsageError(note.status());
   std::optional<Checkpoint> target = check_new_checkpoint(*note);
   if (!target.has_value()) return kExitIntegrity;
@@ -609,9 +626,8 @@ int RunMonitor(const MonitorOptions& options) {
       return false;
     }
     if (auditor.FindingCount() > 0) return false;
-    if (trusted.has_value() && trusted->checkpoint.size > target->size) return true;
-    trusted = TrustedCheckpoint{*target, target_note};
-    if (absl::Status saved = SaveTrustedState(options.state_path, *trusted); !saved.ok()) {
+    if (state->size() > target->size) return true;
+    if (absl::Status saved = state->Advance({*target, target_note}); !saved.ok()) {
       std::fprintf(stderr, "memoria-audit monitor: cannot save state: %s\n",
                    std::string(saved.message()).c_str());
       return false;
@@ -624,48 +640,46 @@ int RunMonitor(const MonitorOptions& options) {
     return true;
   };
 
-  const uint64_t trusted_size_at_start = trusted.has_value() ? trusted->checkpoint.size : 0;
+  const uint64_t trusted_size_at_start = state->size();
   std::optional<Hash> trusted_root_at_start;
-  if (trusted.has_value()) trusted_root_at_start = trusted->checkpoint.root;
+  if (state->current().has_value()) trusted_root_at_start = state->current()->checkpoint.root;
 
   if (target->size == 0 && options.once) {
     if (!reach_target()) report_findings();
     return alerted ? kExitIntegrity : kExitOk;
   }
   bool stopped = false;  // by --once or --max-seconds
-  grpc::Status status;
+  absl::Status status;
   for (;;) {
     // One Watch stream, from the first record not yet verified.
-    grpc::ClientContext context;
+    absl::Time deadline = absl::InfiniteFuture();
     if (options.max_seconds > 0) {
       const double left = options.max_seconds -
                           std::chrono::duration<double>(Clock::now() - start).count();
-      context.set_deadline(std::chrono::system_clock::now() +
-                           std::chrono::milliseconds(static_cast<int64_t>(std::max(0.0, left) * 1000)));
+      deadline = absl::Now() + absl::Seconds(std::max(0.0, left));
     }
-    v1::WatchRequest request;
-    request.set_start(auditor.size());
-    std::unique_ptr<grpc::ClientReader<v1::RecordResponse>> reader =
-        (*remote)->stub().Watch(&context, request);
-    v1::RecordResponse response;
-    while (!alerted && !stopped && reader->Read(&response)) {
-      auditor.Add(response.index(), std::move(*response.mutable_leaf()));
+    absl::Status interrupted;  // why the stream was left early, if not an alert
+    status = (*remote)->WatchLeaves(auditor.size(), deadline, [&](uint64_t index, std::string leaf) {
+      auditor.Add(index, std::move(leaf));
       if (auditor.size() == trusted_size_at_start && trusted_root_at_start.has_value() &&
           auditor.Root() != *trusted_root_at_start) {
         alert(absl::StrCat("fork: the root of the first ", auditor.size(),
                            " records differs from the trusted checkpoint's (history rewritten)"));
-        break;
+        return false;
       }
       if (auditor.size() > target->size) {
         // Records beyond the checkpoint we hold: fetch the newer one.
-        absl::StatusOr<std::string> newer = (*remote)->LatestCheckpoint();
-        if (!newer.ok()) break;
+        absl::StatusOr<std::string> newer = source.LatestCheckpoint();
+        if (!newer.ok()) {
+          interrupted = newer.status();
+          return false;
+        }
         std::optional<Checkpoint> checked = check_new_checkpoint(*newer);
-        if (!checked.has_value()) break;
+        if (!checked.has_value()) return false;
         if (checked->size < auditor.size()) {
           alert(absl::StrCat("the server streamed record ", auditor.size() - 1,
                              " beyond its latest checkpoint ", checked->size));
-          break;
+          return false;
         }
         target = checked;
         target_note = *newer;
@@ -673,16 +687,16 @@ int RunMonitor(const MonitorOptions& options) {
       if (auditor.size() == target->size) {
         if (!reach_target()) {
           if (!alerted) report_findings();
-          break;
+          interrupted = absl::AbortedError("the trusted state could not advance");
+          return false;
         }
         if (options.once) stopped = true;
       }
       if (deadline_passed()) stopped = true;
-    }
-    context.TryCancel();
-    status = reader->Finish();
-    if (alerted || stopped || deadline_passed() ||
-        status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+      return !alerted && !stopped;
+    });
+    if (!interrupted.ok()) status = interrupted;
+    if (alerted || stopped || deadline_passed() || absl::IsDeadlineExceeded(status)) {
       stopped = !alerted;
       break;
     }
@@ -690,13 +704,13 @@ int RunMonitor(const MonitorOptions& options) {
     // The stream ended (server restarted or gone): reconnect after the
     // interval, and check whatever checkpoint it serves then.
     std::fprintf(stderr, "memoria-audit monitor: stream ended (%s); retrying in %.1fs\n",
-                 std::string(FromGrpc(status, "Watch").message()).c_str(), options.interval_seconds);
+                 std::string(status.message()).c_str(), options.interval_seconds);
     std::this_thread::sleep_for(std::chrono::duration<double>(options.interval_seconds));
     if (deadline_passed()) {
       stopped = true;
       break;
     }
-    absl::StatusOr<std::string> latest = (*remote)->LatestCheckpoint();
+    absl::StatusOr<std::string> latest = source.LatestCheckpoint();
     if (!latest.ok()) continue;
     std::optional<Checkpoint> checked = check_new_checkpoint(*latest);
     if (!checked.has_value()) break;
@@ -717,8 +731,7 @@ int RunMonitor(const MonitorOptions& options) {
   }
   if (alerted) return kExitIntegrity;
   if (stopped) return kExitOk;
-  std::fprintf(stderr, "memoria-audit monitor: %s\n",
-               std::string(FromGrpc(status, "Watch").message()).c_str());
+  std::fprintf(stderr, "memoria-audit monitor: %s\n", std::string(status.message()).c_str());
   return kExitUsage;
 }
 
@@ -730,11 +743,9 @@ int RunReceipt(const ReceiptOptions& options) {
     return UsageError(absl::InvalidArgumentError(
         absl::StrCat("--log-key: ", std::string(log_key.status().message()))));
   }
-  std::ifstream in(options.path, std::ios::binary);
-  if (!in) return UsageError(absl::NotFoundError(absl::StrCat("cannot read ", options.path)));
-  std::stringstream text;
-  text << in.rdbuf();
-  absl::StatusOr<Receipt> receipt = ParseReceiptJson(text.str());
+  absl::StatusOr<std::string> text = client::ReadFile(options.path);
+  if (!text.ok()) return UsageError(text.status());
+  absl::StatusOr<Receipt> receipt = ParseReceiptJson(*text);
   if (!receipt.ok()) {
     return UsageError(absl::InvalidArgumentError(
         absl::StrCat(options.path, ": ", std::string(receipt.status().message()))));

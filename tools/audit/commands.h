@@ -29,7 +29,9 @@ struct VerifyOptions {
   std::string bundle_path;               // kBundle
   std::string data_dir;                  // kData: the server's data dir or its db/ directory
   std::string log_vkey;                  // the pinned log key
-  std::string state_path;                // optional trusted state file
+  // Optional trusted state file (client::TrustedState: the signed note of
+  // the last checkpoint verified, the format of the memoria CLI's --state).
+  std::string state_path;
   bool json = false;
   bool progress = true;  // only drawn when stderr is a terminal
   AuditOptions audit;
@@ -39,7 +41,7 @@ int RunVerify(const VerifyOptions& options);
 struct MonitorOptions {
   client::ConnectionOptions connection;
   std::string log_vkey;
-  std::string state_path;
+  std::string state_path;  // as VerifyOptions::state_path
   double interval_seconds = 5;  // checkpoint polling when idle
   bool once = false;            // stop once caught up with the latest checkpoint
   double max_seconds = 0;       // stop (exit 0 if all verified) after this long; 0: never
