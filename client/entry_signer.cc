@@ -10,6 +10,18 @@
 #include "ledger/status.h"
 
 namespace memoria::client {
+namespace {
+
+// The canonical form of a writer's vkey; INVALID_ARGUMENT if it does not parse.
+absl::StatusOr<std::string> WriterVkey(const std::string& vkey) {
+  absl::StatusOr<Verifier> writer = Verifier::Parse(vkey);
+  if (!writer.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("writer vkey: ", writer.status().message()));
+  }
+  return writer->ToString();
+}
+
+}  // namespace
 
 std::string RandomRequestId() {
   // std::random_device reads the kernel CSPRNG (getrandom) on Linux.
@@ -64,13 +76,10 @@ absl::StatusOr<v1::SignedEntry> EntrySigner::Generic(
 absl::StatusOr<v1::SignedEntry> EntrySigner::RegisterWriter(const std::string& vkey,
                                                             const std::string& description,
                                                             const std::string& request_id) const {
-  absl::StatusOr<Verifier> writer = Verifier::Parse(vkey);
-  if (!writer.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("writer vkey: ", writer.status().message()));
-  }
+  ASSIGN_OR_RETURN(std::string writer, WriterVkey(vkey));
   v1::Entry entry;
   entry.set_request_id(request_id);
-  entry.mutable_writer_registered()->set_vkey(writer->ToString());
+  entry.mutable_writer_registered()->set_vkey(std::move(writer));
   entry.mutable_writer_registered()->set_description(description);
   return Sign(std::move(entry));
 }
@@ -78,13 +87,10 @@ absl::StatusOr<v1::SignedEntry> EntrySigner::RegisterWriter(const std::string& v
 absl::StatusOr<v1::SignedEntry> EntrySigner::RevokeWriter(const std::string& vkey,
                                                           const std::string& reason,
                                                           const std::string& request_id) const {
-  absl::StatusOr<Verifier> writer = Verifier::Parse(vkey);
-  if (!writer.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("writer vkey: ", writer.status().message()));
-  }
+  ASSIGN_OR_RETURN(std::string writer, WriterVkey(vkey));
   v1::Entry entry;
   entry.set_request_id(request_id);
-  entry.mutable_writer_revoked()->set_vkey(writer->ToString());
+  entry.mutable_writer_revoked()->set_vkey(std::move(writer));
   entry.mutable_writer_revoked()->set_reason(reason);
   return Sign(std::move(entry));
 }
