@@ -110,8 +110,8 @@ int main(int argc, char** argv) {
       for (uint64_t n = 10'000; n <= server_max_records; n *= 10) server.points.push_back(n);
       if (server.points.empty()) server.points.push_back(server_max_records);
       if (quick) {
-        server.phase_seconds = 1.5;
-        server.open_loop_seconds = 3;
+        server.phase_seconds = 1.0;
+        server.open_loop_seconds = 2;
         server.read_samples = 2'000;
       }
       bench::RunServerBench(server, report);

@@ -69,7 +69,7 @@ void Report::Print() const {
       if (f.limit2_value && *f.limit2_value > 0) {
         std::printf("; %5.2fx of %s", f.value / *f.limit2_value, f.limit2_name->c_str());
       }
-      if (f.target) std::printf("  [target %s: %s]", f.target->c_str(), *f.target_met ? "met" : "MISSED");
+      if (f.target) std::printf("  [target %s: %s]", f.target->c_str(), f.target_met.value_or(false) ? "met" : "MISSED");
       std::printf("\n");
     }
   }
