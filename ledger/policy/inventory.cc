@@ -72,7 +72,33 @@ absl::StatusOr<std::vector<v1::AccountState>> InventoryAt(const StateReader& sta
         high = middle;
       }
     }
-    if (found.has_value()) out.push_back(*std::move(found));
+    if (!found.has_value()) continue;
+    // The latest active day up to at_index.
+    absl::StatusOr<std::string> days_bytes = state.Get(ActivityCountKey(key));
+    uint64_t days = 0;
+    if (days_bytes.ok()) {
+      for (char c : *days_bytes) days = (days << 8) | static_cast<unsigned char>(c);
+    } else if (!absl::IsNotFound(days_bytes.status())) {
+      return days_bytes.status();
+    }
+    low = 0;
+    high = days;
+    while (low < high) {
+      const uint64_t middle = low + (high - low) / 2;
+      ASSIGN_OR_RETURN(std::string bytes, state.Get(ActivityKey(key, middle)));
+      v1::ActivityFact fact;
+      if (!fact.ParseFromString(bytes)) {
+        return absl::DataLossError(absl::StrCat("activity of account ", key, " does not parse"));
+      }
+      if (fact.index() <= at_index) {
+        low = middle + 1;
+        found->set_last_activity_index(fact.index());
+        found->set_last_activity_micros(fact.micros());
+      } else {
+        high = middle;
+      }
+    }
+    out.push_back(*std::move(found));
   }
   return out;
 }

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "ledger/encoding.h"
 #include "ledger/policy/rules/rules.h"
+#include "ledger/policy/rules/time_util.h"
 #include "ledger/policy/state_keys.h"
 #include "ledger/status.h"
 
@@ -99,10 +100,7 @@ bool Apply(const v1::PolicyEvent& event, uint64_t index, int64_t time, v1::Accou
       account.set_last_rotation_micros(time);
       return true;
     default:
-      if (!IsActivity(event.kind_case())) return false;
-      account.set_last_activity_index(index);
-      account.set_last_activity_micros(time);
-      return true;
+      return false;
   }
 }
 
@@ -150,6 +148,40 @@ void PolicyViews::OnDurable(uint64_t last_index) {
   }
 }
 
+absl::StatusOr<PolicyViews::CachedAccount*> PolicyViews::Account(const std::string& account_key) {
+  auto [it, inserted] = accounts_.try_emplace(account_key);
+  CachedAccount& cached = it->second;
+  if (!inserted) return &cached;
+  absl::Status status = [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(std::optional<std::string> count, Read(AccountCountKey(account_key)));
+    if (count.has_value()) cached.versions = DecodeCount(*count);
+    if (cached.versions > 0) {
+      ASSIGN_OR_RETURN(cached.latest, ReadMessage<v1::AccountState>(
+                                          AccountVersionKey(account_key, cached.versions - 1)));
+      if (!cached.latest.has_value()) {
+        return absl::DataLossError(absl::StrCat("account ", account_key, " lost a version"));
+      }
+    }
+    ASSIGN_OR_RETURN(std::optional<std::string> days, Read(ActivityCountKey(account_key)));
+    if (days.has_value()) cached.active_days = DecodeCount(*days);
+    if (cached.active_days > 0) {
+      ASSIGN_OR_RETURN(std::optional<v1::ActivityFact> last,
+                       ReadMessage<v1::ActivityFact>(ActivityKey(account_key, cached.active_days - 1)));
+      if (!last.has_value()) {
+        return absl::DataLossError(absl::StrCat("account ", account_key, " lost an activity day"));
+      }
+      const int64_t t = last->micros();
+      cached.last_active_day = t >= 0 ? t / kMicrosPerDay : -1 - (-t - 1) / kMicrosPerDay;
+    }
+    return absl::OkStatus();
+  }();
+  if (!status.ok()) {
+    accounts_.erase(it);
+    return status;
+  }
+  return &cached;
+}
+
 absl::Status PolicyViews::OnRecord(uint64_t index, int64_t time, const v1::Entry& entry,
                                    std::vector<StatePut>& puts) {
   if (!entry.has_policy()) return absl::OkStatus();
@@ -161,19 +193,13 @@ absl::Status PolicyViews::OnRecord(uint64_t index, int64_t time, const v1::Entry
                                                          : std::nullopt;
 
   // The account as of just before this record.
-  uint64_t versions = 0;
-  std::optional<v1::AccountState> before;
+  CachedAccount* cached = nullptr;
   if (has_account) {
-    ASSIGN_OR_RETURN(std::optional<std::string> count, Read(AccountCountKey(account_key)));
-    if (count.has_value()) versions = DecodeCount(*count);
-    if (versions > 0) {
-      ASSIGN_OR_RETURN(before,
-                       ReadMessage<v1::AccountState>(AccountVersionKey(account_key, versions - 1)));
-      if (!before.has_value()) {
-        return absl::DataLossError(absl::StrCat("account ", account_key, " lost a version"));
-      }
-    }
+    ASSIGN_OR_RETURN(cached, Account(account_key));
   }
+  const uint64_t versions = cached != nullptr ? cached->versions : 0;
+  const std::optional<v1::AccountState> empty;
+  const std::optional<v1::AccountState>& before = cached != nullptr ? cached->latest : empty;
 
   // Facts of the record referred to.
   std::optional<v1::AlternateAuthorizationFact> alternate_authorization;
@@ -262,8 +288,17 @@ absl::Status PolicyViews::OnRecord(uint64_t index, int64_t time, const v1::Entry
   if (has_account && event.kind_case() != v1::PolicyEvent::kEmploymentEnded &&
       event.kind_case() != v1::PolicyEvent::kPersonalDataErased &&
       event.kind_case() != v1::PolicyEvent::kAlternateAccountAuthorized) {
+    const v1::PolicyEvent::KindCase kind = event.kind_case();
+    const bool changes = !before.has_value() || kind == v1::PolicyEvent::kAccountCreated ||
+                         kind == v1::PolicyEvent::kAccountClosed ||
+                         kind == v1::PolicyEvent::kAccountReopened ||
+                         kind == v1::PolicyEvent::kAdminRoleGranted ||
+                         kind == v1::PolicyEvent::kAdminRoleRevoked ||
+                         kind == v1::PolicyEvent::kCredentialsRotated;
     v1::AccountState account;
-    if (before.has_value()) {
+    if (!changes) {
+      // Posts, replies and the like leave the account as it was.
+    } else if (before.has_value()) {
       account = *before;
     } else {
       // First seen in an event other than its creation: inventoried as found.
@@ -272,11 +307,24 @@ absl::Status PolicyViews::OnRecord(uint64_t index, int64_t time, const v1::Entry
       account.set_created_index(index);
       account.set_created_micros(time);
     }
-    if (Apply(event, index, time, account) || !before.has_value()) {
+    if (changes && (Apply(event, index, time, account) || !before.has_value())) {
       account.set_updated_index(index);
       account.set_updated_micros(time);
       Put(AccountVersionKey(account_key, versions), SerializeState(account), index, puts);
       Put(AccountCountKey(account_key), EncodeBigEndian64(versions + 1), index, puts);
+      cached->versions = versions + 1;
+      cached->latest = std::move(account);
+    }
+    // Activity, one entry per active day.
+    const int64_t day = time >= 0 ? time / kMicrosPerDay : -1 - (-time - 1) / kMicrosPerDay;
+    if (IsActivity(event.kind_case()) && day != cached->last_active_day) {
+      v1::ActivityFact fact;
+      fact.set_index(index);
+      fact.set_micros(time);
+      Put(ActivityKey(account_key, cached->active_days), SerializeState(fact), index, puts);
+      Put(ActivityCountKey(account_key), EncodeBigEndian64(cached->active_days + 1), index, puts);
+      ++cached->active_days;
+      cached->last_active_day = day;
     }
   }
   return absl::OkStatus();

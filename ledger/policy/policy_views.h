@@ -36,7 +36,10 @@ class PolicyViews final : public BatchObserver {
   absl::Status OnRecord(uint64_t index, int64_t integration_time_micros, const v1::Entry& entry,
                         std::vector<StatePut>& puts) override;
   void OnDurable(uint64_t last_index) override;
-  void OnAbandoned() override { pending_.clear(); }
+  void OnAbandoned() override {
+    pending_.clear();
+    accounts_.clear();
+  }
 
   // Puts not yet known durable (for rebuilds and tests).
   size_t pending_keys() const { return pending_.size(); }
@@ -48,7 +51,18 @@ class PolicyViews final : public BatchObserver {
   template <typename Message>
   absl::StatusOr<std::optional<Message>> ReadMessage(const std::string& key) const;
 
+  // The latest state of an account as the views hold it (durable or pending),
+  // so that the common records (posts, replies) cost no read and no put.
+  struct CachedAccount {
+    uint64_t versions = 0;
+    std::optional<v1::AccountState> latest;
+    uint64_t active_days = 0;
+    int64_t last_active_day = -1;
+  };
+  absl::StatusOr<CachedAccount*> Account(const std::string& account_key);
+
   const StateReader& durable_;
+  std::map<std::string, CachedAccount> accounts_;
   // key -> (value, index of the record that put it), for puts whose batch is
   // not yet known to be durable.
   std::map<std::string, std::pair<std::string, uint64_t>> pending_;

@@ -77,6 +77,17 @@ std::string AccountVersionKey(std::string_view account_key, uint64_t version) {
   return key;
 }
 
+std::string ActivityCountKey(std::string_view account_key) {
+  return std::string(kActivityCountPrefix).append(account_key);
+}
+
+std::string ActivityKey(std::string_view account_key, uint64_t n) {
+  std::string key = std::string(kActivityPrefix).append(account_key);
+  key.push_back('\0');
+  key.append(EncodeBigEndian64(n));
+  return key;
+}
+
 std::string IndexedKey(std::string_view prefix, uint64_t index) {
   return std::string(prefix).append(EncodeBigEndian64(index));
 }

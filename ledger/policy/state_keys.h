@@ -4,6 +4,8 @@
 //
 //   p/an/<account>                 number of versions of the account (be64)
 //   p/av/<account>\0<version be64> AccountState after the record updated_index
+//   p/acn/<account>                number of days with activity (be64)
+//   p/ac/<account>\0<n be64>       ActivityFact: first activity of the n-th active day
 //   p/alt/<index>                  AlternateAuthorizationFact
 //   p/lsa/<index>                  StreamAuthorizationFact
 //   p/g/<index>                    RoleGrantFact
@@ -26,6 +28,8 @@ namespace memoria::policy {
 inline constexpr std::string_view kViewsPrefix = "p/";
 inline constexpr std::string_view kAccountCountPrefix = "p/an/";
 inline constexpr std::string_view kAccountVersionPrefix = "p/av/";
+inline constexpr std::string_view kActivityCountPrefix = "p/acn/";
+inline constexpr std::string_view kActivityPrefix = "p/ac/";
 inline constexpr std::string_view kAlternateAuthorizationPrefix = "p/alt/";
 inline constexpr std::string_view kStreamAuthorizationPrefix = "p/lsa/";
 inline constexpr std::string_view kRoleGrantPrefix = "p/g/";
@@ -45,6 +49,8 @@ bool IsComunicacionSocial(std::string_view dependency);
 
 std::string AccountCountKey(std::string_view account_key);
 std::string AccountVersionKey(std::string_view account_key, uint64_t version);
+std::string ActivityCountKey(std::string_view account_key);
+std::string ActivityKey(std::string_view account_key, uint64_t n);
 std::string IndexedKey(std::string_view prefix, uint64_t index);
 std::string EmploymentEndedKey(std::string_view email, uint64_t index);
 std::string RecordFindingKey(uint64_t index, std::string_view rule);

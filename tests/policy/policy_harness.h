@@ -46,7 +46,8 @@ class PolicyLedger {
   PolicyLedger();
   // Appends the events as one batch at the time of the first; returns the
   // index of the first. Aborts the test on error.
-  uint64_t AppendBatch(const std::vector<Timed>& events);
+  // With `views` false the views are not maintained (benchmark baseline).
+  uint64_t AppendBatch(const std::vector<Timed>& events, bool views = true);
   uint64_t Append(const v1::PolicyEvent& event, int64_t time_micros, int64_t event_time = 0) {
     return AppendBatch({{event, time_micros, event_time}});
   }
