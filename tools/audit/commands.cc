@@ -69,6 +69,48 @@ class Progress {
 
 // ---- Trusted state -----------------------------------------------------------------
 
+// Why the log cannot be the continuation of the trusted checkpoint.
+struct Inconsistency {
+  FindingKind kind;  // kRollback or kFork
+  std::string reason;
+};
+
+// A checkpoint smaller than the trusted one is a rollback; the same size with
+// another root, a fork. A larger one is judged later (by proof or by
+// recomputing the trusted root from the records).
+std::optional<Inconsistency> CompareWithTrusted(const Checkpoint& trusted, const Checkpoint& latest) {
+  if (latest.size < trusted.size) {
+    return Inconsistency{FindingKind::kRollback,
+                         absl::StrCat("rollback: the log's checkpoint signs ", latest.size,
+                                      " records, fewer than the trusted checkpoint's ", trusted.size)};
+  }
+  if (latest.size == trusted.size && latest.root != trusted.root) {
+    return Inconsistency{FindingKind::kFork,
+                         absl::StrCat("fork: checkpoint ", latest.size,
+                                      " has a different root than the trusted checkpoint of the same size")};
+  }
+  return std::nullopt;
+}
+
+// `proof`, the server's consistency proof from the trusted size to the larger
+// `latest`, must take the trusted root to latest's; anything else is a fork.
+std::optional<Inconsistency> CheckConsistencyProof(const Checkpoint& trusted, const Checkpoint& latest,
+                                                   const absl::StatusOr<std::vector<Hash>>& proof) {
+  if (!proof.ok()) {
+    return Inconsistency{FindingKind::kFork,
+                         absl::StrCat("fork or rewritten history: no consistency proof from trusted ",
+                                      trusted.size, " to ", latest.size, ": ",
+                                      std::string(proof.status().message()))};
+  }
+  if (absl::Status status = VerifyConsistency(trusted.size, latest.size, trusted.root, latest.root, *proof);
+      !status.ok()) {
+    return Inconsistency{FindingKind::kFork,
+                         absl::StrCat("fork: checkpoint ", latest.size, " is not consistent with trusted ",
+                                      trusted.size, ": ", std::string(status.message()))};
+  }
+  return std::nullopt;
+}
+
 // Consistency of the log with the auditor's trusted checkpoint, checked by
 // recomputation: the root of the first trusted.size records the auditor reads
 // must be the trusted root.
@@ -81,38 +123,18 @@ class TrustCheck {
   // Compares the log's checkpoint with the trusted one before reading records.
   void Before(LogAuditor& auditor, const Checkpoint& latest) {
     if (!trusted_.has_value()) return;
-    const Checkpoint& old = trusted_->checkpoint;
-    if (latest.size < old.size) {
-      Fail(auditor, latest.size, FindingKind::kRollback,
-           absl::StrCat("rollback: the log's checkpoint signs ", latest.size,
-                        " records, fewer than the trusted checkpoint's ", old.size));
-    } else if (latest.size == old.size) {
-      if (latest.root != old.root) {
-        Fail(auditor, latest.size, FindingKind::kFork,
-             absl::StrCat("fork: checkpoint ", latest.size,
-                          " has a different root than the trusted checkpoint of the same size"));
-      } else {
-        checked_ = true;
-      }
+    if (std::optional<Inconsistency> broken = CompareWithTrusted(trusted_->checkpoint, latest)) {
+      Fail(auditor, latest.size, broken->kind, std::move(broken->reason));
+    } else if (latest.size == trusted_->checkpoint.size) {
+      checked_ = true;
     }
   }
 
   // A consistency proof from the trusted size to `latest` (server mode).
   void Proof(LogAuditor& auditor, const Checkpoint& latest, const absl::StatusOr<std::vector<Hash>>& proof) {
     if (!trusted_.has_value() || latest.size <= trusted_->checkpoint.size) return;
-    if (!proof.ok()) {
-      Fail(auditor, latest.size, FindingKind::kFork,
-           absl::StrCat("fork or rewritten history: no consistency proof from trusted ",
-                        trusted_->checkpoint.size, " to ", latest.size, ": ",
-                        std::string(proof.status().message())));
-      return;
-    }
-    if (absl::Status status = VerifyConsistency(trusted_->checkpoint.size, latest.size,
-                                                trusted_->checkpoint.root, latest.root, *proof);
-        !status.ok()) {
-      Fail(auditor, latest.size, FindingKind::kFork,
-           absl::StrCat("fork: checkpoint ", latest.size, " is not consistent with trusted ",
-                        trusted_->checkpoint.size, ": ", std::string(status.message())));
+    if (std::optional<Inconsistency> broken = CheckConsistencyProof(trusted_->checkpoint, latest, proof)) {
+      Fail(auditor, latest.size, broken->kind, std::move(broken->reason));
     }
   }
 
@@ -252,6 +274,16 @@ void PrintOutcome(const VerifyOutcome& outcome, bool json) {
   }
   std::printf("%s\n", Summary(outcome).c_str());
   if (!outcome.state_note.empty()) std::fprintf(stderr, "%s\n", outcome.state_note.c_str());
+}
+
+// The --log-key flag; INVALID_ARGUMENT naming the flag if it does not parse.
+absl::StatusOr<Verifier> PinnedLogKey(const std::string& vkey) {
+  absl::StatusOr<Verifier> log_key = Verifier::Parse(vkey);
+  if (!log_key.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--log-key: ", std::string(log_key.status().message())));
+  }
+  return log_key;
 }
 
 int UsageError(const absl::Status& status) {
@@ -517,11 +549,8 @@ absl::Status VerifyData(const VerifyOptions& options, LogAuditor& auditor, Trust
 }  // namespace
 
 int RunVerify(const VerifyOptions& options) {
-  absl::StatusOr<Verifier> log_key = Verifier::Parse(options.log_vkey);
-  if (!log_key.ok()) {
-    return UsageError(absl::InvalidArgumentError(
-        absl::StrCat("--log-key: ", std::string(log_key.status().message()))));
-  }
+  absl::StatusOr<Verifier> log_key = PinnedLogKey(options.log_vkey);
+  if (!log_key.ok()) return UsageError(log_key.status());
   // An empty path: nothing trusted, nothing saved.
   absl::StatusOr<TrustedState> state = TrustedState::Load(options.state_path, *log_key);
   if (!state.ok()) return UsageError(state.status());
@@ -551,11 +580,8 @@ int RunVerify(const VerifyOptions& options) {
 // ---- monitor -------------------------------------------------------------------------
 
 int RunMonitor(const MonitorOptions& options) {
-  absl::StatusOr<Verifier> log_key = Verifier::Parse(options.log_vkey);
-  if (!log_key.ok()) {
-    return UsageError(absl::InvalidArgumentError(
-        absl::StrCat("--log-key: ", std::string(log_key.status().message()))));
-  }
+  absl::StatusOr<Verifier> log_key = PinnedLogKey(options.log_vkey);
+  if (!log_key.ok()) return UsageError(log_key.status());
   absl::StatusOr<TrustedState> state = TrustedState::Load(options.state_path, *log_key);
   if (!state.ok()) return UsageError(state.status());
   absl::StatusOr<std::unique_ptr<client::LedgerClient>> remote = Connect(options.connection);
@@ -583,25 +609,14 @@ int RunMonitor(const MonitorOptions& options) {
     }
     if (const std::optional<TrustedCheckpoint>& trusted = state->current(); trusted.has_value()) {
       const Checkpoint& old = trusted->checkpoint;
-      if (checkpoint->size < old.size) {
-        alert(absl::StrCat("rollback: the log's checkpoint signs ", checkpoint->size,
-                           " records, fewer than the trusted ", old.size));
-        return std::nullopt;
+      std::optional<Inconsistency> broken = CompareWithTrusted(old, *checkpoint);
+      if (!broken.has_value() && checkpoint->size > old.size && old.size > 0) {
+        broken = CheckConsistencyProof(old, *checkpoint,
+                                       ConsistencyProof(**remote, old.size, checkpoint->size));
       }
-      if (checkpoint->size == old.size && checkpoint->root != old.root) {
-        alert(absl::StrCat("fork: checkpoint ", old.size, " has another root than the trusted one"));
+      if (broken.has_value()) {
+        alert(broken->reason);
         return std::nullopt;
-      }
-      if (checkpoint->size > old.size && old.size > 0) {
-        absl::StatusOr<std::vector<Hash>> proof = ConsistencyProof(**remote, old.size, checkpoint->size);
-        absl::Status consistent =
-            proof.ok() ? VerifyConsistency(old.size, checkpoint->size, old.root, checkpoint->root, *proof)
-                       : proof.status();
-        if (!consistent.ok()) {
-          alert(absl::StrCat("fork: checkpoint ", checkpoint->size, " is not consistent with trusted ",
-                             old.size, ": ", std::string(consistent.message())));
-          return std::nullopt;
-        }
       }
     }
     return *checkpoint;
@@ -738,11 +753,8 @@ int RunMonitor(const MonitorOptions& options) {
 // ---- receipt ----------------------------------------------------------------------
 
 int RunReceipt(const ReceiptOptions& options) {
-  absl::StatusOr<Verifier> log_key = Verifier::Parse(options.log_vkey);
-  if (!log_key.ok()) {
-    return UsageError(absl::InvalidArgumentError(
-        absl::StrCat("--log-key: ", std::string(log_key.status().message()))));
-  }
+  absl::StatusOr<Verifier> log_key = PinnedLogKey(options.log_vkey);
+  if (!log_key.ok()) return UsageError(log_key.status());
   absl::StatusOr<std::string> text = client::ReadFile(options.path);
   if (!text.ok()) return UsageError(text.status());
   absl::StatusOr<Receipt> receipt = ParseReceiptJson(*text);
