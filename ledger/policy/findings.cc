@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "ledger/policy/rules/time_util.h"
 #include "ledger/policy/state_keys.h"
 #include "ledger/status.h"
 
@@ -22,10 +23,9 @@ absl::StatusOr<FindingsResult> EvaluateFindings(const StateReader& state, uint64
   }
 
   absl::Status status;
-  RETURN_IF_ERROR(state.Scan(kRecordFindingPrefix, [&](std::string_view key, std::string_view value) {
+  RETURN_IF_ERROR(ScanIndexRange(state, kRecordFindingPrefix, since_index, *result.at_index,
+                                 [&](std::string_view key, std::string_view value) {
     const uint64_t index = RecordFindingIndex(key);
-    if (index > *result.at_index) return false;
-    if (index < since_index) return true;
     v1::Finding& finding = result.findings.emplace_back();
     if (!finding.ParseFromString(std::string(value))) {
       status = absl::DataLossError(absl::StrCat("finding at ", index, " does not parse"));
@@ -42,6 +42,16 @@ absl::StatusOr<FindingsResult> EvaluateFindings(const StateReader& state, uint64
   context.at_micros = at_micros;
   context.since_micros = since_micros;
   context.since_index = since_index;
+  // A PQRD whose deadline fell at or after since_micros was received at most
+  // this long before it (N business days span at most N + 2 * (N / 5 + 1)
+  // calendar days, plus the day itself and the time zone).
+  if (since_micros > 0) {
+    const int64_t days = options.pqrd_referral_business_days +
+                         2 * (options.pqrd_referral_business_days / 5 + 1) + 2;
+    ASSIGN_OR_RETURN(std::optional<uint64_t> before,
+                     IndexAtTime(size, time_of, since_micros - days * kMicrosPerDay - 1));
+    context.pqrd_since_index = before.has_value() ? *before + 1 : 0;
+  }
   context.options = &options;
   context.accounts = &accounts;
   for (QueryRule rule : kQueryRules) RETURN_IF_ERROR(rule(context, result.findings));

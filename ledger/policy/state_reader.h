@@ -24,6 +24,13 @@ class StateReader {
   virtual absl::Status Scan(std::string_view prefix, const StateVisitor& visit) const = 0;
 };
 
+// Visits the keys prefix || be64(index) || ... with index in [begin, end],
+// in order, while `visit` returns true, seeking block by block (2^16 indexes
+// per block) instead of scanning the whole prefix: the cost grows with the
+// range, not with everything under `prefix`.
+absl::Status ScanIndexRange(const StateReader& state, std::string_view prefix, uint64_t begin,
+                            uint64_t end, const StateVisitor& visit);
+
 // Reads the log's state column. `log` must outlive the reader. Thread-safe.
 class LogStateReader final : public StateReader {
  public:

@@ -44,23 +44,24 @@ v1::PolicyEvent RandomEvent(std::mt19937_64& rng, uint64_t index) {
     e.mutable_account_created()->set_dependency("Secretaría");
   } else if (roll < 15) {
     auto* g = e.mutable_admin_role_granted();
-    g->mutable_person()->set_email(absl::StrCat("admin", rng() % 200, "@pasto.gov.co"));
+    g->mutable_person()->set_email(absl::StrCat("admin", account, "-", rng() % 4, "@pasto.gov.co"));
     g->set_responsible(rng() % 2 == 0);
   } else if (roll < 20) {
-    e.mutable_admin_role_revoked()->set_person_email(absl::StrCat("admin", rng() % 200, "@pasto.gov.co"));
+    e.mutable_admin_role_revoked()->set_person_email(
+        absl::StrCat("admin", account, "-", rng() % 4, "@pasto.gov.co"));
   } else if (roll < 22) {
     e.mutable_credentials_rotated();
-  } else if (roll < 40) {
+  } else if (roll < 42) {
     e.mutable_pqrd_received()->set_platform_message_id("m");
     for (const char* f : {"citizen_name", "citizen_handle", "pqrd_text"}) {
       auto* c = e.add_personal_data();
       c->set_field(f);
       c->set_digest(digest);
     }
-  } else if (roll < 55 && index > 0) {
+  } else if (roll < 60 && index > 0) {
     e.mutable_pqrd_referred()->set_filing_number("r");
     e.set_refers_to(index - 1 - rng() % std::min<uint64_t>(index, 1000));
-  } else if (roll < 57) {
+  } else if (roll < 61) {
     e.mutable_user_blocked();
     auto* c = e.add_personal_data();
     c->set_field("citizen_handle");

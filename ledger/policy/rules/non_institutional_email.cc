@@ -26,10 +26,9 @@ bool Allowed(std::string_view email, const std::vector<std::string>& domains) {
 
 absl::Status NonInstitutionalEmail(const QueryContext& q, std::vector<v1::Finding>& out) {
   absl::Status status;
-  RETURN_IF_ERROR(q.state->Scan(kRoleGrantPrefix, [&](std::string_view key, std::string_view value) {
+  RETURN_IF_ERROR(ScanIndexRange(*q.state, kRoleGrantPrefix, q.since_index, q.at_index,
+                                 [&](std::string_view key, std::string_view value) {
     const uint64_t index = TrailingIndex(key);
-    if (index > q.at_index) return false;
-    if (index < q.since_index) return true;
     v1::RoleGrantFact fact;
     if (!fact.ParseFromString(std::string(value))) {
       status = absl::DataLossError(absl::StrCat("role grant fact at ", index, " does not parse"));

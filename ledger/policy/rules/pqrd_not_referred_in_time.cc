@@ -10,9 +10,9 @@ namespace memoria::policy {
 absl::Status PqrdNotReferredInTime(const QueryContext& q, std::vector<v1::Finding>& out) {
   absl::Status status;
   const uint32_t days = q.options->pqrd_referral_business_days;
-  RETURN_IF_ERROR(q.state->Scan(kPqrdPrefix, [&](std::string_view key, std::string_view value) {
+  RETURN_IF_ERROR(ScanIndexRange(*q.state, kPqrdPrefix, q.pqrd_since_index, q.at_index,
+                                 [&](std::string_view key, std::string_view value) {
     const uint64_t index = TrailingIndex(key);
-    if (index > q.at_index) return false;
     v1::PqrdFact fact;
     if (!fact.ParseFromString(std::string(value))) {
       status = absl::DataLossError(absl::StrCat("PQRD fact at ", index, " does not parse"));

@@ -58,6 +58,8 @@ struct QueryContext {
   int64_t at_micros = 0;
   int64_t since_micros = 0;
   uint64_t since_index = 0;  // the first record at or after since_micros
+  // The first PQRD whose deadline may fall at or after since_micros.
+  uint64_t pqrd_since_index = 0;
   const FindingsOptions* options = nullptr;
   // The inventory as of at_index.
   const std::vector<v1::AccountState>* accounts = nullptr;
