@@ -129,9 +129,17 @@ std::future<absl::StatusOr<AppendResult>> Resolved(absl::Status status) {
 }
 }  // namespace
 
-std::future<absl::StatusOr<AppendResult>> Log::AppendAsync(std::span<const PendingEntry> entries,
-                                                           std::span<const StatePut> state_puts) {
+int64_t Log::NextIntegrationTime() const {
+  return std::max(clock_.NowMicros(), last_time_micros_);
+}
+
+std::future<absl::StatusOr<AppendResult>> Log::AppendAsync(
+    std::span<const PendingEntry> entries, std::span<const StatePut> state_puts,
+    std::optional<int64_t> integration_time_micros) {
   if (entries.empty()) return Resolved(absl::InvalidArgumentError("empty batch"));
+  if (integration_time_micros && *integration_time_micros < last_time_micros_) {
+    return Resolved(absl::InvalidArgumentError("integration time would go backwards"));
+  }
   auto flight = std::make_unique<Flight>();
   std::set<std::string_view> dedup_in_batch;
   for (const PendingEntry& entry : entries) {
@@ -167,7 +175,7 @@ std::future<absl::StatusOr<AppendResult>> Log::AppendAsync(std::span<const Pendi
 
   // Build the batch on copies of the right edge, so that an error leaves the
   // log as it was.
-  const int64_t time = std::max(clock_.NowMicros(), last_time_micros_);
+  const int64_t time = integration_time_micros.value_or(NextIntegrationTime());
   CompactRange frontier = frontier_;
   Hash prev = last_leaf_hash_;
   size_t reserve = 1024;

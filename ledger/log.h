@@ -131,13 +131,22 @@ class Log {
   // and leave the log unchanged. If a write fails, that batch and every batch
   // queued after it fail with its error, and every later append fails with
   // FAILED_PRECONDITION: the log must be reopened.
-  std::future<absl::StatusOr<AppendResult>> AppendAsync(std::span<const PendingEntry> entries,
-                                                        std::span<const StatePut> state_puts = {});
+  //
+  // `integration_time_micros`, when given, is the batch's integration time
+  // (from NextIntegrationTime(), so that derived state computed before the
+  // call agrees with the records); INVALID_ARGUMENT if it is earlier than the
+  // last batch's.
+  std::future<absl::StatusOr<AppendResult>> AppendAsync(
+      std::span<const PendingEntry> entries, std::span<const StatePut> state_puts = {},
+      std::optional<int64_t> integration_time_micros = std::nullopt);
   static constexpr size_t kMaxBatchesInFlight = 2;
 
   // The index the next appended entry will get: Size() plus the entries of
   // batches in flight. For the sequencer thread.
   uint64_t NextIndex() const { return frontier_.size(); }
+  // The integration time the next batch would get now: the clock, but never
+  // earlier than the last batch's. For the sequencer thread.
+  int64_t NextIntegrationTime() const;
 
   // A value of Column::kState; NOT_FOUND if absent.
   absl::StatusOr<std::string> GetState(std::string_view key) const;

@@ -81,6 +81,9 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   db_options.max_background_jobs = 2;
   db_options.max_open_files = 512;
   db_options.max_total_wal_size = 128 << 20;
+  // Bound memtable memory across all column families: server memory must not
+  // grow with the log.
+  db_options.db_write_buffer_size = 64 << 20;
 
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
@@ -89,7 +92,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   table.pin_l0_filter_and_index_blocks_in_cache = true;
   rocksdb::ColumnFamilyOptions cf_options;
   cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
-  cf_options.write_buffer_size = 32 << 20;
+  cf_options.write_buffer_size = 16 << 20;
   cf_options.compression = rocksdb::kNoCompression;  // hashes, signatures and entries barely compress
 
   // Keys of records, tree and checkpoints arrive in increasing order within a

@@ -62,8 +62,9 @@ void Submission::Finish(absl::StatusOr<BatchOutcome> result) {
 
 // ---- Sequencer ------------------------------------------------------------------
 
-Sequencer::Sequencer(Log& log, WriterRegistry& registry, const BatchLimits& limits)
-    : log_(log), registry_(registry), limits_(limits) {
+Sequencer::Sequencer(Log& log, WriterRegistry& registry, const BatchLimits& limits,
+                     BatchObserver* observer)
+    : log_(log), registry_(registry), limits_(limits), observer_(observer) {
   {
     absl::MutexLock lock(&growth_mu_);
     published_size_ = log_.Size();
@@ -391,10 +392,51 @@ void Sequencer::Process(std::vector<std::shared_ptr<Submission>>& batch) {
       for (const auto& [key, info] : plan.writers) writers_in_flight_[key] = info;
     }
     flight->writers = std::move(plan.writers);
-    flight->append = log_.AppendAsync(plan.entries, plan.state_puts);
+    const int64_t time = log_.NextIntegrationTime();
+    absl::Status observed = ObserveBatch(plan.base, time, plan.entries, plan.state_puts);
+    flight->append = observed.ok()
+                         ? log_.AppendAsync(plan.entries, plan.state_puts, time)
+                         : Failed(std::move(observed));
   }
   absl::MutexLock lock(&flight_mu_);
   flights_.push_back(std::move(flight));
+}
+
+absl::Status Sequencer::ObserveBatch(uint64_t base, int64_t time,
+                                     const std::vector<PendingEntry>& entries,
+                                     std::vector<StatePut>& puts) {
+  if (observer_ == nullptr) return absl::OkStatus();
+  absl::Status status;
+  {
+    absl::MutexLock lock(&observer_mu_);
+    v1::Entry entry;
+    for (size_t i = 0; i < entries.size() && status.ok(); ++i) {
+      status = entry.ParseFromString(entries[i].entry)
+                   ? observer_->OnRecord(base + i, time, entry, puts)
+                   : absl::InternalError("a validated entry no longer parses");
+      if (!status.ok()) {
+        status = absl::Status(status.code(), absl::StrCat("deriving views for record ", base + i,
+                                                          ": ", status.message()));
+      }
+    }
+  }
+  if (status.ok()) return status;
+  // Let the batches in flight complete (OnDurable), then forget this one's
+  // partial derivations: OnAbandoned covers everything since the last OnDurable.
+  {
+    absl::MutexLock lock(&flight_mu_);
+    auto drained = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(flight_mu_) { return flights_.empty(); };
+    flight_mu_.Await(absl::Condition(&drained));
+  }
+  absl::MutexLock lock(&observer_mu_);
+  observer_->OnAbandoned();
+  return status;
+}
+
+std::future<absl::StatusOr<AppendResult>> Sequencer::Failed(absl::Status status) {
+  std::promise<absl::StatusOr<AppendResult>> promise;
+  promise.set_value(std::move(status));
+  return promise.get_future();
 }
 
 void Sequencer::Complete() {
@@ -419,6 +461,14 @@ void Sequencer::Answer(Flight& flight) {
   BatchOutcome head;
   if (flight.append.has_value()) {
     appended = flight.append->get();
+    if (observer_ != nullptr) {
+      absl::MutexLock lock(&observer_mu_);
+      if (appended.ok()) {
+        observer_->OnDurable(appended->tree_size - 1);
+      } else {
+        observer_->OnAbandoned();
+      }
+    }
     if (appended.ok()) {
       assert(appended->records.size() == flight.new_entries);
       head.tree_size = appended->tree_size;

@@ -61,6 +61,7 @@
 #include "absl/time/time.h"
 #include "ledger/hash.h"
 #include "ledger/log.h"
+#include "ledger/views.h"
 #include "server/config.h"
 #include "server/entry_validation.h"
 #include "server/writer_registry.h"
@@ -124,9 +125,12 @@ struct SequencerStats {
 
 class Sequencer {
  public:
-  // Starts the sequencing thread. `log` and `registry` must outlive the
-  // sequencer; nobody else may call log.Append meanwhile.
-  Sequencer(Log& log, WriterRegistry& registry, const BatchLimits& limits);
+  // Starts the sequencing thread. `log`, `registry` and `observer` (if not
+  // null) must outlive the sequencer; nobody else may call log.Append
+  // meanwhile. `observer` derives views from each new record; its state puts
+  // land in the record's batch (ledger/views.h).
+  Sequencer(Log& log, WriterRegistry& registry, const BatchLimits& limits,
+            BatchObserver* observer = nullptr);
   // Stop()s.
   ~Sequencer();
   Sequencer(const Sequencer&) = delete;
@@ -161,10 +165,18 @@ class Sequencer {
   // answers its submissions.
   void Complete();
   void Answer(Flight& flight);
+  // Runs the observer over a planned batch, appending its state puts.
+  absl::Status ObserveBatch(uint64_t base, int64_t time, const std::vector<PendingEntry>& entries,
+                            std::vector<StatePut>& puts);
+  static std::future<absl::StatusOr<AppendResult>> Failed(absl::Status status);
 
   Log& log_;
   WriterRegistry& registry_;
   const BatchLimits limits_;
+  // Called by the sequencer (OnRecord) and completion (OnDurable,
+  // OnAbandoned) threads, one at a time.
+  absl::Mutex observer_mu_;
+  BatchObserver* const observer_ ABSL_PT_GUARDED_BY(observer_mu_);
 
   // State of batches in flight (planned, not yet durable), so that the next
   // batch sees them: dedup key -> (index, SHA-256 of the entry), and writer

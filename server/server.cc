@@ -189,7 +189,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
   server->views_ = std::make_unique<policy::PolicyViews>(*server->views_reader_);
   // The sequencer calls views_ (a BatchObserver, ledger/views.h) for each
   // record of each batch and writes its puts in the same batch.
-  server->sequencer_ = std::make_unique<Sequencer>(*server->log_, *server->registry_, config.batch);
+  server->sequencer_ = std::make_unique<Sequencer>(*server->log_, *server->registry_, config.batch,
+                                                   server->views_.get());
   LedgerServiceOptions service_options;
   service_options.validation.max_entry_bytes = config.max_entry_bytes;
   service_options.max_batch_entries = config.max_batch_entries;
