@@ -160,8 +160,14 @@ std::vector<std::shared_ptr<Submission>> Sequencer::NextBatch() {
       queue_.pop_front();
     }
     if (count >= limits_.max_entries || bytes >= limits_.max_bytes || stopping_) break;
-    if (!mu_.AwaitWithDeadline(absl::Condition(&has_work), deadline)) break;
-    if (queue_.empty()) break;  // woken by stopping
+    // Group commit: gather more only while a write is in progress; an idle
+    // log writes at once, so a lone caller never waits for max_wait.
+    if (writes_in_progress_.load() == 0) break;
+    auto more_or_idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return !queue_.empty() || stopping_ || writes_in_progress_.load() == 0;
+    };
+    if (!mu_.AwaitWithDeadline(absl::Condition(&more_or_idle), deadline)) break;
+    if (queue_.empty()) break;  // woken by stopping, or the log went idle
   }
   return batch;
 }
@@ -398,6 +404,7 @@ void Sequencer::Process(std::vector<std::shared_ptr<Submission>>& batch) {
                          ? log_.AppendAsync(plan.entries, plan.state_puts, time)
                          : Failed(std::move(observed));
   }
+  if (flight->append.has_value()) ++writes_in_progress_;
   absl::MutexLock lock(&flight_mu_);
   flights_.push_back(std::move(flight));
 }
@@ -453,6 +460,9 @@ void Sequencer::Complete() {
       flights_.pop_front();
     }
     Answer(*flight);
+    if (flight->append.has_value() && --writes_in_progress_ == 0) {
+      absl::MutexLock lock(&mu_);  // lets NextBatch re-check that the log is idle
+    }
   }
 }
 

@@ -15,9 +15,9 @@
 //
 // A batch holds whole submissions, never part of one: the entries of one
 // AppendBatch call land in the same Log batch or not at all. A batch is
-// written when it reaches BatchLimits::max_entries or max_bytes, or when the
-// oldest queued submission has waited max_wait (no extra wait when the queue
-// filled during the previous write).
+// written when it reaches BatchLimits::max_entries or max_bytes, when the log
+// is idle (no write in progress: a lone caller does not wait), or when the
+// oldest queued submission has waited max_wait.
 //
 // Before appending, for each submission in order, the sequencer decides what
 // may have changed since validation:
@@ -187,6 +187,8 @@ class Sequencer {
       ABSL_GUARDED_BY(flight_mu_);
   std::map<std::string, v1::WriterInfo> writers_in_flight_ ABSL_GUARDED_BY(flight_mu_);
   std::deque<std::unique_ptr<Flight>> flights_ ABSL_GUARDED_BY(flight_mu_);
+  // Flights with a write not yet answered.
+  std::atomic<size_t> writes_in_progress_{0};
   bool planning_done_ ABSL_GUARDED_BY(flight_mu_) = false;
 
   mutable absl::Mutex mu_;
