@@ -31,27 +31,6 @@ class CryptoEnvironment : public ::testing::Environment {
 
 }  // namespace
 
-ScopedTempDir::ScopedTempDir() {
-  std::string templ = "/tmp/memoria-ledger-test-XXXXXX";
-  std::vector<char> buffer(templ.begin(), templ.end());
-  buffer.push_back('\0');
-  if (mkdtemp(buffer.data()) == nullptr) {
-    ADD_FAILURE() << "mkdtemp: " << std::strerror(errno);
-    return;
-  }
-  path_ = buffer.data();
-}
-
-ScopedTempDir::~ScopedTempDir() {
-  if (path_.empty()) return;
-  std::error_code error;
-  std::filesystem::remove_all(path_, error);
-}
-
-std::string ScopedTempDir::File(std::string_view name) const {
-  return path_ + "/" + std::string(name);
-}
-
 std::string TestDataDir() { return MEMORIA_TESTDATA; }
 
 std::string ReadFileOrDie(const std::string& path) {

@@ -7,25 +7,12 @@
 #include <string_view>
 
 #include "ledger/hash.h"
+#include "tests/support/temp_dir.h"
 
 namespace memoria::testing {
 
-// A fresh directory under /tmp (mkdtemp), removed with its contents when the
-// object is destroyed.
-class ScopedTempDir {
- public:
-  ScopedTempDir();
-  ~ScopedTempDir();
-  ScopedTempDir(const ScopedTempDir&) = delete;
-  ScopedTempDir& operator=(const ScopedTempDir&) = delete;
-
-  const std::string& path() const { return path_; }
-  // path() + "/" + name.
-  std::string File(std::string_view name) const;
-
- private:
-  std::string path_;
-};
+// A fresh directory per test, removed afterwards.
+using ScopedTempDir = TempDir;
 
 // The root of the shared test vectors (MEMORIA_TESTDATA).
 std::string TestDataDir();

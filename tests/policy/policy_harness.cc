@@ -11,20 +11,6 @@
 
 namespace memoria::policy::testing {
 
-TempDir::TempDir() {
-  const char* base = getenv("TMPDIR");
-  std::string pattern = absl::StrCat(base != nullptr ? base : "/tmp", "/memoria-policy-test-XXXXXX");
-  std::vector<char> buffer(pattern.begin(), pattern.end());
-  buffer.push_back('\0');
-  if (mkdtemp(buffer.data()) == nullptr) abort();
-  path_ = buffer.data();
-}
-
-TempDir::~TempDir() {
-  std::error_code error;
-  std::filesystem::remove_all(path_, error);
-}
-
 namespace {
 
 std::unique_ptr<Log> OpenLog(const std::string& path, const Clock& clock) {

@@ -4,6 +4,8 @@
 // below.
 #pragma once
 
+#include "tests/support/temp_dir.h"
+
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -25,15 +27,7 @@ class FakeClock final : public Clock {
 };
 
 // A temporary directory removed with its contents.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using TempDir = ::memoria::testing::TempDir;
 
 struct Timed {
   v1::PolicyEvent event;

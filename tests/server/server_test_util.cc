@@ -13,20 +13,6 @@
 
 namespace memoria::server::testing {
 
-TempDir::TempDir() {
-  const char* base = getenv("TMPDIR");
-  std::string pattern = absl::StrCat(base != nullptr ? base : "/tmp", "/memoria-server-test-XXXXXX");
-  std::vector<char> buffer(pattern.begin(), pattern.end());
-  buffer.push_back('\0');
-  if (mkdtemp(buffer.data()) == nullptr) abort();
-  path_ = buffer.data();
-}
-
-TempDir::~TempDir() {
-  std::error_code error;
-  std::filesystem::remove_all(path_, error);
-}
-
 v1::SignedEntry SignEntry(const Signer& key, const v1::Entry& entry) {
   v1::SignedEntry signed_entry;
   signed_entry.set_entry(entry.SerializeAsString());

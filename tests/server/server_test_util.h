@@ -2,6 +2,8 @@
 // sign entries, receipt verification as a client would do it.
 #pragma once
 
+#include "tests/support/temp_dir.h"
+
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -19,17 +21,7 @@
 namespace memoria::server::testing {
 
 // A fresh directory under $TMPDIR (or /tmp), removed with everything in it.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using TempDir = ::memoria::testing::TempDir;
 
 // Serializes `entry` and signs it with `key` as a writer does.
 v1::SignedEntry SignEntry(const Signer& key, const v1::Entry& entry);
