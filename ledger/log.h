@@ -66,7 +66,7 @@ struct LogOptions {
   // Integration times come from here; nullptr means SystemClock().
   const Clock* clock = nullptr;
   // RocksDB block cache size.
-  size_t block_cache_bytes = 64 << 20;
+  size_t block_cache_bytes = 128 << 20;
   // Testing only: called by Append after the batch is built and signed and
   // before it is written (crash tests kill the process here).
   std::function<void()> before_write_for_testing;

@@ -97,7 +97,15 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
 
   // Keys of records, tree and checkpoints arrive in increasing order within a
   // 1-byte prefix: let memtable inserts start from the previous position.
+  // Their lookups always hit (a proof reads only nodes that exist), so Bloom
+  // filters would only cost: each MultiGet would load every touched file's
+  // whole filter block (megabytes at 10^6 records) into the cache and evict it
+  // again. Filters stay for leaves and dedup, whose lookups mostly miss.
+  rocksdb::BlockBasedTableOptions unfiltered = table;
+  unfiltered.filter_policy.reset();
+
   rocksdb::ColumnFamilyOptions sequential = cf_options;
+  sequential.table_factory.reset(rocksdb::NewBlockBasedTableFactory(unfiltered));
   sequential.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(1));
 
   std::vector<rocksdb::ColumnFamilyDescriptor> columns;

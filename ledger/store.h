@@ -53,8 +53,8 @@ struct StoreOptions {
   std::string path;
   // Create the directory and column families if missing.
   bool create_if_missing = true;
-  // Size of the shared RocksDB block cache.
-  size_t block_cache_bytes = 64 << 20;
+  // Size of the RocksDB block cache shared by all column families.
+  size_t block_cache_bytes = 128 << 20;
 };
 
 class Store {

@@ -63,7 +63,13 @@ int main(int argc, char** argv) {
   app.add_flag("--audit", audit_only, "Only the raw limits and the verifier (memoria-audit) figures");
   bool server_only = false;
   app.add_flag("--server-only", server_only, "Only the raw limits and the server figures");
+  bool ledger_only = false;
+  app.add_flag("--ledger-only", ledger_only, "Only the raw limits and the ledger library figures");
   CLI11_PARSE(app, argc, argv);
+  if (ledger_only + audit_only + server_only > 1) {
+    std::fprintf(stderr, "--ledger-only, --audit and --server-only exclude each other\n");
+    return 2;
+  }
   if (quick) {
     records = std::min<uint64_t>(records, 100'000);
     server_max_records = std::min<uint64_t>(server_max_records, 10'000);
@@ -97,7 +103,7 @@ int main(int argc, char** argv) {
                                                             std::min<uint64_t>(records, 200'000)),
               .unit = "records/s"});
 
-  if (!audit_only) {
+  if (!audit_only && !ledger_only) {
     if (server_binary.empty()) {
       std::fprintf(stderr, "memoria-server not found (build it, or give --server-binary): "
                            "the server figures are left out\n");
@@ -123,7 +129,7 @@ int main(int argc, char** argv) {
                           report);
   }
   std::filesystem::remove_all(dir);
-  if (!server_only) {
+  if (!server_only && !ledger_only) {
     bench::RunAuditBench({.records = records, .entry_bytes = entry_bytes, .threads = cores}, report);
   }
 
