@@ -8,6 +8,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librocksdb-dev libsodium-dev libgtest-dev libgmock-dev libabsl-dev
   libcli11-dev libspdlog-dev libfmt-dev
+  openssl  # the TLS tests make their certificates with it
 )
 
 missing=()

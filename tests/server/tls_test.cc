@@ -44,7 +44,7 @@ class TlsTest : public ::testing::Test {
         "openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=writer "
         "-keyout client.key -out client.csr && "
         "openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1 "
-        "-out client.pem) > openssl.log 2>&1");
+        "-out client.pem) > ", d, "/openssl.log 2>&1");
     if (system(("(" + script).c_str()) != 0) GTEST_SKIP() << "openssl unavailable";
     config_.data_dir = d + "/data";
     config_.listen = "127.0.0.1:0";
