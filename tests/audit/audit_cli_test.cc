@@ -65,10 +65,7 @@ void WriteFile(const std::string& path, const std::string& data) {
 class RunningServer {
  public:
   explicit RunningServer(const std::string& data_dir) {
-    server::ServerConfig config;
-    config.data_dir = data_dir;
-    config.listen = "127.0.0.1:0";
-    config.shutdown_grace = absl::Seconds(2);
+    server::ServerConfig config = server::testing::TestServerConfig(data_dir);
     absl::StatusOr<std::unique_ptr<server::Server>> started = server::Server::Start(config);
     if (!started.ok()) {
       ADD_FAILURE() << "server did not start: " << started.status();

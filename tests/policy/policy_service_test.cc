@@ -41,9 +41,7 @@ class PolicyServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
     spdlog::set_level(spdlog::level::warn);
-    config_.data_dir = dir_.path() + "/data";
-    config_.listen = "127.0.0.1:0";
-    config_.shutdown_grace = absl::Seconds(2);
+    config_ = server::testing::TestServerConfig(dir_.path() + "/data");
     config_.reader_token_file = dir_.path() + "/reader.token";
     {
       std::ofstream out(config_.reader_token_file);

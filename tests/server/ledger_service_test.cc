@@ -46,9 +46,7 @@ class LedgerServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
     spdlog::set_level(spdlog::level::warn);
-    config_.data_dir = dir_.path() + "/data";
-    config_.listen = "127.0.0.1:0";
-    config_.shutdown_grace = absl::Seconds(2);
+    config_ = server::testing::TestServerConfig(dir_.path() + "/data");
     StartServer();
   }
 

@@ -17,11 +17,22 @@
 #include "ledger/keys.h"
 #include "memoria/v1/entry.pb.h"
 #include "memoria/v1/ledger.grpc.pb.h"
+#include "server/config.h"
 
 namespace memoria::server::testing {
 
 // A fresh directory under $TMPDIR (or /tmp), removed with everything in it.
 using TempDir = ::memoria::testing::TempDir;
+
+// The configuration of an in-process test server: its log under `data_dir`,
+// any free loopback port, a short shutdown grace.
+inline ServerConfig TestServerConfig(const std::string& data_dir) {
+  ServerConfig config;
+  config.data_dir = data_dir;
+  config.listen = "127.0.0.1:0";
+  config.shutdown_grace = absl::Seconds(2);
+  return config;
+}
 
 // Serializes `entry` and signs it with `key` as a writer does.
 v1::SignedEntry SignEntry(const Signer& key, const v1::Entry& entry);
