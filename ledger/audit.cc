@@ -36,6 +36,7 @@ std::string_view FindingKindName(FindingKind kind) {
     case FindingKind::kRollback: return "rollback";
     case FindingKind::kFork: return "fork";
     case FindingKind::kTruncated: return "truncated";
+    case FindingKind::kPersonalData: return "personal_data";
   }
   return "unknown";
 }

@@ -77,6 +77,7 @@ enum class FindingKind {
   kRollback,    // the log is smaller than the trusted checkpoint
   kFork,        // the log is inconsistent with the trusted checkpoint
   kTruncated,   // records promised by a checkpoint are missing
+  kPersonalData,  // a personal-data opening (export bundle) does not open its commitment
 };
 std::string_view FindingKindName(FindingKind kind);
 

@@ -5,13 +5,18 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 #include <set>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "ledger/checkpoint.h"
 #include "ledger/encoding.h"
+#include "ledger/policy/commitment.h"
+#include "ledger/record.h"
 #include "ledger/status.h"
+#include "memoria/v1/entry.pb.h"
+#include "memoria/v1/record.pb.h"
 
 namespace memoria {
 
@@ -102,6 +107,21 @@ absl::StatusOr<std::vector<std::string>> JsonObject::StringList(std::string_view
   return list;
 }
 
+absl::StatusOr<std::vector<JsonObject>> JsonObject::ObjectList(std::string_view field) const {
+  ASSIGN_OR_RETURN(const google::protobuf::Value* value,
+                   Field(*object_, field, google::protobuf::Value::kListValue, "a list"));
+  std::vector<JsonObject> list;
+  for (const google::protobuf::Value& item : value->list_value().values()) {
+    if (item.kind_case() != google::protobuf::Value::kStructValue) {
+      return absl::InvalidArgumentError(absl::StrCat("\"", std::string(field), "\" holds a non-object"));
+    }
+    JsonObject object;
+    *object.object_ = item.struct_value();
+    list.push_back(std::move(object));
+  }
+  return list;
+}
+
 std::string JsonQuote(std::string_view text) {
   std::string out;
   out.reserve(text.size() + 2);
@@ -140,6 +160,25 @@ std::string ProofJson(std::span<const Hash> proof) {
   return out;
 }
 
+std::string OpeningsJson(std::span<const v1::PersonalDataOpening> openings) {
+  std::string out = "[";
+  for (size_t i = 0; i < openings.size(); ++i) {
+    absl::StrAppend(&out, i > 0 ? "," : "", "{\"field\":", JsonQuote(openings[i].field()),
+                    ",\"salt\":\"", Base64Encode(openings[i].salt()),
+                    "\",\"value\":", JsonQuote(openings[i].value()), "}");
+  }
+  out.push_back(']');
+  return out;
+}
+
+// True if `index` is one of `indexes` (increasing), looked up from `*cursor`
+// on; the cursor advances past the indexes below `index` (callers look up
+// increasing indexes).
+bool ContainsFrom(const std::vector<uint64_t>& indexes, size_t* cursor, uint64_t index) {
+  while (*cursor < indexes.size() && indexes[*cursor] < index) ++*cursor;
+  return *cursor < indexes.size() && indexes[*cursor] == index;
+}
+
 }  // namespace
 
 // ---- Writer ---------------------------------------------------------------------
@@ -158,14 +197,23 @@ absl::Status BundleWriter::WriteHeader(const BundleHeader& header) {
                                                    ") is not within the tree of ",
                                                    header.tree_size));
   }
+  if (header.filtered && !header.proofs) {
+    return absl::InvalidArgumentError("a filtered bundle must carry inclusion proofs");
+  }
   header_ = header;
   next_index_ = header.from;
-  return Put(absl::StrCat(
+  std::string line = absl::StrCat(
       "{\"format\":", JsonQuote(kBundleFormat), ",\"origin\":", JsonQuote(header.origin),
       ",\"log_vkey\":", JsonQuote(header.log_vkey), ",\"admin_vkey\":", JsonQuote(header.admin_vkey),
       ",\"checkpoint\":", JsonQuote(header.checkpoint), ",\"tree_size\":", header.tree_size,
       ",\"from\":", header.from, ",\"to\":", header.to,
-      ",\"proofs\":", header.proofs ? "true" : "false", "}"));
+      ",\"proofs\":", header.proofs ? "true" : "false");
+  // Absent unless set: bundles without them are byte for byte as before.
+  if (header.filtered) absl::StrAppend(&line, ",\"filtered\":true");
+  if (!header.query.empty()) absl::StrAppend(&line, ",\"query\":", JsonQuote(header.query));
+  if (header.disclosed) absl::StrAppend(&line, ",\"disclosed\":true");
+  line.push_back('}');
+  return Put(line);
 }
 
 absl::Status BundleWriter::WriteWriter(const BundleWriterLine& writer) {
@@ -183,25 +231,56 @@ absl::Status BundleWriter::WriteRecord(const BundleRecordLine& record) {
   if (!header_.has_value() || finished_) {
     return absl::FailedPreconditionError("record line outside header..end");
   }
-  if (!record.trust) {
-    if (record.index != next_index_ || record.index >= header_->to) {
+  const BundleHeader& header = *header_;
+  if (record.trust) {
+    if (records_started_) return absl::FailedPreconditionError("trust line after record lines");
+    if (record.index >= (header.filtered ? header.to : header.from) ||
+        (last_trust_.has_value() && record.index <= *last_trust_)) {
       return absl::FailedPreconditionError(
-          absl::StrCat("record ", record.index, " written where ", next_index_, " belongs"));
+          absl::StrCat("trust line ", record.index, " is out of order or beyond the range"));
     }
-    ++next_index_;
+    if (!record.proof.has_value()) return absl::FailedPreconditionError("trust line without its proof");
+    if (!record.personal_data.empty()) {
+      return absl::FailedPreconditionError("trust line with personal-data openings");
+    }
+    last_trust_ = record.index;
+    if (header.filtered) trust_indexes_.push_back(record.index);
+  } else {
+    const bool in_sequence = header.filtered ? record.index >= next_index_ : record.index == next_index_;
+    if (!in_sequence || record.index >= header.to) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "record ", record.index, " written where ", next_index_,
+          header.filtered ? " or a later record of the range belongs" : " belongs"));
+    }
+    if (header.filtered && ContainsFrom(trust_indexes_, &trust_cursor_, record.index)) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("record ", record.index, " was written as a trust line"));
+    }
+    if (header.proofs && !record.proof.has_value()) {
+      return absl::FailedPreconditionError(absl::StrCat("record ", record.index, " without its proof"));
+    }
+    if (!header.disclosed && !record.personal_data.empty()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("record ", record.index, ": openings in a bundle that is not disclosed"));
+    }
+    records_started_ = true;
+    next_index_ = record.index + 1;
     ++records_;
   }
   std::string line = absl::StrCat("{\"type\":", record.trust ? "\"trust\"" : "\"record\"",
                                   ",\"index\":", record.index, ",\"leaf\":\"",
                                   Base64Encode(record.leaf), "\"");
   if (record.proof.has_value()) absl::StrAppend(&line, ",\"proof\":", ProofJson(*record.proof));
+  if (!record.personal_data.empty()) {
+    absl::StrAppend(&line, ",\"personal_data\":", OpeningsJson(record.personal_data));
+  }
   line.push_back('}');
   return Put(line);
 }
 
 absl::Status BundleWriter::Finish() {
   if (!header_.has_value() || finished_) return absl::FailedPreconditionError("bundle not open");
-  if (next_index_ != header_->to) {
+  if (!header_->filtered && next_index_ != header_->to) {
     return absl::FailedPreconditionError(
         absl::StrCat("bundle ends at record ", next_index_, ", header promises ", header_->to));
   }
@@ -265,9 +344,15 @@ absl::StatusOr<BundleHeader> BundleReader::ReadHeader() {
   MEMORIA_BUNDLE_FIELD(header.from, object->Uint("from"));
   MEMORIA_BUNDLE_FIELD(header.to, object->Uint("to"));
   if (object->Has("proofs")) MEMORIA_BUNDLE_FIELD(header.proofs, object->Bool("proofs"));
+  if (object->Has("filtered")) MEMORIA_BUNDLE_FIELD(header.filtered, object->Bool("filtered"));
+  if (object->Has("query")) MEMORIA_BUNDLE_FIELD(header.query, object->String("query"));
+  if (object->Has("disclosed")) MEMORIA_BUNDLE_FIELD(header.disclosed, object->Bool("disclosed"));
   if (header.from > header.to || header.to > header.tree_size) {
     return Error(absl::StrCat("range [", header.from, ", ", header.to,
                               ") is not within the tree of ", header.tree_size));
+  }
+  if (header.filtered && !header.proofs) {
+    return Error("a filtered bundle must carry inclusion proofs");
   }
   if ((header.from > 0 || header.to < header.tree_size) && !header.proofs) {
     return Error("a partial bundle must carry inclusion proofs");
@@ -283,9 +368,12 @@ absl::StatusOr<BundleReader::Line> BundleReader::Next() {
   absl::StatusOr<std::string> text = ReadLine();
   if (!text.ok()) {
     if (absl::IsOutOfRange(text.status())) {
+      if (header_->filtered) {
+        return Error(absl::StrCat("truncated: the bundle ends without its end line (",
+                                  records_, " records read)"));
+      }
       return Error(absl::StrCat("truncated: the bundle ends without its end line (",
-                                next_index_ - header_->from, " of ", header_->to - header_->from,
-                                " records read)"));
+                                records_, " of ", header_->to - header_->from, " records read)"));
     }
     return text.status();
   }
@@ -316,27 +404,72 @@ absl::StatusOr<BundleReader::Line> BundleReader::Next() {
       if (!hashes.ok()) return Error(absl::StrCat("\"proof\": ", hashes.status().message()));
       line.record.proof = *std::move(hashes);
     }
+    if (object->Has("personal_data")) {
+      std::vector<JsonObject> openings;
+      MEMORIA_BUNDLE_FIELD(openings, object->ObjectList("personal_data"));
+      for (size_t i = 0; i < openings.size(); ++i) {
+        v1::PersonalDataOpening& opening = line.record.personal_data.emplace_back();
+        auto opening_error = [&](const absl::Status& status) {
+          return Error(absl::StrCat("\"personal_data\" ", i, ": ", status.message()));
+        };
+        absl::StatusOr<std::string> field = openings[i].String("field");
+        if (!field.ok()) return opening_error(field.status());
+        absl::StatusOr<std::string> salt = openings[i].Bytes("salt");
+        if (!salt.ok()) return opening_error(salt.status());
+        absl::StatusOr<std::string> value = openings[i].String("value");
+        if (!value.ok()) return opening_error(value.status());
+        opening.set_field(*std::move(field));
+        opening.set_salt(*std::move(salt));
+        opening.set_value(*std::move(value));
+      }
+    }
+    const uint64_t index = line.record.index;
     if (line.record.trust) {
       if (stage_ > 1) return Error("trust line after record lines");
       stage_ = 1;
-      if (line.record.index >= header_->from) return Error("trust line for a record of the range");
+      if (header_->filtered ? index >= header_->to : index >= header_->from) {
+        return Error(header_->filtered ? "trust line beyond the range"
+                                       : "trust line for a record of the range");
+      }
+      if (last_trust_.has_value() && index <= *last_trust_) {
+        return Error(absl::StrCat("trust line ", index, " after trust line ", *last_trust_,
+                                  " (not in increasing order)"));
+      }
       if (!line.record.proof.has_value()) return Error("trust line without its proof");
+      if (!line.record.personal_data.empty()) return Error("trust line with personal-data openings");
+      last_trust_ = index;
+      if (header_->filtered) trust_indexes_.push_back(index);
       return line;
     }
     stage_ = 2;
-    if (line.record.index != next_index_ || next_index_ >= header_->to) {
-      return Error(absl::StrCat("record ", line.record.index, " where record ", next_index_,
+    if (header_->filtered) {
+      if (index < next_index_ || index >= header_->to) {
+        return Error(absl::StrCat("record ", index,
+                                  index >= header_->to ? " is beyond the range"
+                                  : records_ > 0      ? " after a later record (not in increasing order)"
+                                                      : " is before the range"));
+      }
+      if (ContainsFrom(trust_indexes_, &trust_cursor_, index)) {
+        return Error(absl::StrCat("record ", index, " repeats a trust line"));
+      }
+    } else if (index != next_index_ || next_index_ >= header_->to) {
+      return Error(absl::StrCat("record ", index, " where record ", next_index_,
                                 next_index_ >= header_->to ? " is beyond the range" : " belongs"));
     }
     if (header_->proofs && !line.record.proof.has_value()) return Error("record line without its proof");
-    ++next_index_;
+    next_index_ = index + 1;
+    ++records_;
     return line;
   }
   if (type == "end") {
     uint64_t records = 0;
     MEMORIA_BUNDLE_FIELD(records, object->Uint("records"));
-    if (next_index_ != header_->to || records != header_->to - header_->from) {
-      return Error(absl::StrCat("end line after ", next_index_ - header_->from, " records; the header promises ",
+    if (header_->filtered) {
+      if (records != records_) {
+        return Error(absl::StrCat("end line counts ", records, " records after ", records_, " record lines"));
+      }
+    } else if (next_index_ != header_->to || records != header_->to - header_->from) {
+      return Error(absl::StrCat("end line after ", records_, " records; the header promises ",
                                 header_->to - header_->from));
     }
     stage_ = 3;
@@ -353,13 +486,54 @@ absl::StatusOr<BundleReader::Line> BundleReader::Next() {
 
 // ---- Verification ----------------------------------------------------------------
 
+namespace {
+
+// Checks the openings of record `index` (bytes `leaf`) against the
+// commitments of its entry; each problem is a kPersonalData finding. Returns
+// how many openings open their commitment.
+uint64_t CheckOpenings(uint64_t index, std::string_view leaf,
+                       std::span<const v1::PersonalDataOpening> openings, bool disclosed,
+                       LogAuditor& auditor) {
+  if (openings.empty()) return 0;
+  auto finding = [&](const v1::PersonalDataOpening& opening, const std::string& what) {
+    auditor.Report(index, FindingKind::kPersonalData,
+                   absl::StrCat("opening of \"", opening.field(), "\": ", what));
+  };
+  if (!disclosed) {
+    for (const v1::PersonalDataOpening& opening : openings) {
+      finding(opening, "in a bundle whose header does not say \"disclosed\"");
+    }
+    return 0;
+  }
+  absl::StatusOr<v1::Record> record = DecodeRecord(leaf);
+  v1::Entry entry;
+  if (!record.ok() || !entry.ParseFromString(record->entry())) return 0;  // the auditor reports it
+  uint64_t verified = 0;
+  for (const v1::PersonalDataOpening& opening : openings) {
+    absl::Status opened = absl::NotFoundError("the record has no commitment for this field");
+    for (const v1::PersonalDataCommitment& commitment : entry.policy().personal_data()) {
+      if (commitment.field() != opening.field()) continue;
+      opened = policy::CheckOpening(opening, commitment);
+      if (opened.ok()) break;
+    }
+    if (opened.ok()) {
+      ++verified;
+    } else {
+      finding(opening, std::string(opened.message()));
+    }
+  }
+  return verified;
+}
+
+}  // namespace
+
 absl::StatusOr<BundleAudit> VerifyBundle(std::istream& in, const Verifier& log_key,
                                          const AuditOptions& options, const BundleHooks& hooks) {
   BundleReader reader(in);
   BundleAudit result;
   ASSIGN_OR_RETURN(result.header, reader.ReadHeader());
   const BundleHeader& header = result.header;
-  result.full = header.from == 0 && header.to == header.tree_size;
+  result.full = header.full();
 
   LogAuditor auditor(log_key, options);
   if (header.log_vkey != log_key.ToString()) {
@@ -387,6 +561,19 @@ absl::StatusOr<BundleAudit> VerifyBundle(std::istream& in, const Verifier& log_k
   if (hooks.before_records) hooks.before_records(auditor, checkpoint);
 
   std::vector<BundleWriterLine> claimed;
+  // Trust records wait for the first record line after them in index order:
+  // the auditor applies registrations and revocations as of their index, and a
+  // registration may itself be a record line (filtered bundles).
+  std::deque<BundleRecordLine> trust;
+  auto feed_trust_before = [&](uint64_t limit) {
+    while (!trust.empty() && trust.front().index < limit) {
+      BundleRecordLine& line = trust.front();
+      if (checkpoint.has_value()) {
+        auditor.AddTrust(line.index, std::move(line.leaf), *line.proof, *checkpoint);
+      }
+      trust.pop_front();
+    }
+  };
   const uint64_t expected = header.to - header.from;
   uint64_t read = 0;
   for (;;) {
@@ -397,21 +584,25 @@ absl::StatusOr<BundleAudit> VerifyBundle(std::istream& in, const Verifier& log_k
       continue;
     }
     BundleRecordLine& record = line.record;
-    if (result.full && !record.trust) {
+    if (record.trust) {
+      trust.push_back(std::move(record));  // the reader checked: with its proof, in order
+      continue;
+    }
+    feed_trust_before(record.index);
+    result.openings_verified +=
+        CheckOpenings(record.index, record.leaf, record.personal_data, header.disclosed, auditor);
+    if (result.full) {
       auditor.Add(record.index, std::move(record.leaf));
     } else if (checkpoint.has_value()) {
       const std::vector<Hash> proof = record.proof.value_or(std::vector<Hash>{});
-      if (record.trust) {
-        auditor.AddTrust(record.index, std::move(record.leaf), proof, *checkpoint);
-      } else {
-        auditor.AddProven(record.index, std::move(record.leaf), proof, *checkpoint);
-      }
+      auditor.AddProven(record.index, std::move(record.leaf), proof, *checkpoint);
     }
-    if (record.trust) continue;
     if (hooks.after_record) hooks.after_record(auditor);
-    if (hooks.progress && (++read % 4096 == 0)) hooks.progress(read, expected);
+    ++read;
+    if (hooks.progress && read % 4096 == 0) hooks.progress(read, expected);
   }
-  if (hooks.progress) hooks.progress(expected, expected);
+  feed_trust_before(header.to);
+  if (hooks.progress) hooks.progress(read, read);
   if (result.full) (void)auditor.CheckCheckpoint(header.checkpoint);
   result.report = auditor.Finish();
 
@@ -430,7 +621,9 @@ absl::StatusOr<BundleAudit> VerifyBundle(std::istream& in, const Verifier& log_k
                                     " but no such registration is in the bundle")});
       }
     } else if (found->registered_at != writer.registered_at ||
-               (found->revoked_at.has_value() && found->revoked_at != writer.revoked_at)) {
+               (found->revoked_at.has_value() && found->revoked_at != writer.revoked_at) ||
+               (!found->revoked_at.has_value() && writer.revoked_at.has_value() &&
+                (result.full || *writer.revoked_at < header.to))) {
       result.report.findings.push_back(
           {.index = writer.registered_at, .kind = FindingKind::kTrust,
            .reason = absl::StrCat("writer line for ", writer.vkey,
@@ -450,55 +643,128 @@ absl::StatusOr<BundleAudit> VerifyBundle(std::istream& in, const Verifier& log_k
 
 // ---- Export ---------------------------------------------------------------------
 
-absl::Status ExportBundle(BundleSource& source, const Verifier& log_key,
-                          const ExportOptions& options, std::ostream& out) {
-  ASSIGN_OR_RETURN(std::string note, source.LatestCheckpoint());
-  ASSIGN_OR_RETURN(Checkpoint checkpoint, OpenCheckpoint(note, log_key));
-  const uint64_t to = options.to.value_or(checkpoint.size);
-  if (options.from > to || to > checkpoint.size) {
-    return absl::InvalidArgumentError(absl::StrCat("range [", options.from, ", ", to,
-                                                   ") is not within the checkpoint of ",
-                                                   checkpoint.size, " records"));
-  }
-  const bool partial = options.from > 0 || to < checkpoint.size;
-  const bool proofs = options.proofs || partial;
-  ASSIGN_OR_RETURN(std::string admin_vkey, source.AdminVkey());
-  ASSIGN_OR_RETURN(std::vector<v1::WriterInfo> writers, source.Writers());
+namespace {
 
-  BundleWriter writer(out);
-  RETURN_IF_ERROR(writer.WriteHeader({.origin = checkpoint.origin,
-                                      .log_vkey = log_key.ToString(),
-                                      .admin_vkey = admin_vkey,
-                                      .checkpoint = note,
-                                      .tree_size = checkpoint.size,
-                                      .from = options.from,
-                                      .to = to,
-                                      .proofs = proofs}));
-  std::set<uint64_t> trust;
-  if (options.from > 0) trust.insert(0);
+// The header and writer lines every export begins with.
+struct ExportStart {
+  Checkpoint checkpoint;
+  uint64_t to = 0;
+  bool proofs = false;
+  // The genesis and the writer registrations and revocations the checkpoint covers.
+  std::set<uint64_t> administration;
+};
+
+// `header` gives from, proofs (forced for a partial range) and the filter fields.
+absl::StatusOr<ExportStart> StartExport(BundleSource& source, const Verifier& log_key,
+                                        BundleHeader header, std::optional<uint64_t> to,
+                                        BundleWriter& writer) {
+  ExportStart start;
+  ASSIGN_OR_RETURN(header.checkpoint, source.LatestCheckpoint());
+  ASSIGN_OR_RETURN(start.checkpoint, OpenCheckpoint(header.checkpoint, log_key));
+  const uint64_t size = start.checkpoint.size;
+  start.to = to.value_or(size);
+  if (header.from > start.to || start.to > size) {
+    return absl::InvalidArgumentError(absl::StrCat("range [", header.from, ", ", start.to,
+                                                   ") is not within the checkpoint of ", size,
+                                                   " records"));
+  }
+  header.proofs = header.proofs || header.from > 0 || start.to < size;
+  start.proofs = header.proofs;
+  ASSIGN_OR_RETURN(header.admin_vkey, source.AdminVkey());
+  ASSIGN_OR_RETURN(std::vector<v1::WriterInfo> writers, source.Writers());
+  header.origin = start.checkpoint.origin;
+  header.log_vkey = log_key.ToString();
+  header.tree_size = size;
+  header.to = start.to;
+  RETURN_IF_ERROR(writer.WriteHeader(header));
+  if (size > 0) start.administration.insert(0);
   for (const v1::WriterInfo& info : writers) {
-    if (info.registered_at() >= checkpoint.size) continue;  // after the checkpoint
+    if (info.registered_at() >= size) continue;  // after the checkpoint
     BundleWriterLine line{.vkey = info.vkey(), .registered_at = info.registered_at(),
                           .description = info.description()};
-    if (info.revoked() && info.revoked_at() < checkpoint.size) line.revoked_at = info.revoked_at();
+    if (info.revoked() && info.revoked_at() < size) line.revoked_at = info.revoked_at();
     RETURN_IF_ERROR(writer.WriteWriter(line));
-    if (info.registered_at() < options.from) trust.insert(info.registered_at());
-    if (line.revoked_at.has_value() && *line.revoked_at < options.from) trust.insert(*line.revoked_at);
+    start.administration.insert(line.registered_at);
+    if (line.revoked_at.has_value()) start.administration.insert(*line.revoked_at);
   }
-  for (const uint64_t index : trust) {
-    RETURN_IF_ERROR(source.ScanRecords(index, index + 1, [&](uint64_t i, std::string leaf) {
-      ASSIGN_OR_RETURN(std::vector<Hash> proof, source.InclusionProof(i, checkpoint.size));
-      return writer.WriteRecord({.trust = true, .index = i, .leaf = std::move(leaf),
-                                 .proof = std::move(proof)});
-    }));
-  }
-  RETURN_IF_ERROR(source.ScanRecords(options.from, to, [&](uint64_t index, std::string leaf) {
-    BundleRecordLine line{.index = index, .leaf = std::move(leaf)};
-    if (proofs) {
-      ASSIGN_OR_RETURN(line.proof, source.InclusionProof(index, checkpoint.size));
+  return start;
+}
+
+// Writes record `index` of `source` as a trust or record line with its proof
+// in the tree of `tree_size`, and the openings `openings` gives, if any.
+absl::Status WriteSourceRecord(
+    BundleSource& source, BundleWriter& writer, uint64_t index, uint64_t tree_size, bool trust,
+    bool proof,
+    const std::function<absl::StatusOr<std::vector<v1::PersonalDataOpening>>(uint64_t)>& openings) {
+  bool found = false;
+  RETURN_IF_ERROR(source.ScanRecords(index, index + 1, [&](uint64_t i, std::string leaf) {
+    found = true;
+    BundleRecordLine line{.trust = trust, .index = i, .leaf = std::move(leaf)};
+    if (proof) {
+      ASSIGN_OR_RETURN(line.proof, source.InclusionProof(i, tree_size));
+    }
+    if (openings) {
+      ASSIGN_OR_RETURN(line.personal_data, openings(i));
     }
     return writer.WriteRecord(line);
   }));
+  if (!found) return absl::NotFoundError(absl::StrCat("the log has no record ", index));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ExportBundle(BundleSource& source, const Verifier& log_key,
+                          const ExportOptions& options, std::ostream& out) {
+  BundleWriter writer(out);
+  ASSIGN_OR_RETURN(ExportStart start,
+                   StartExport(source, log_key, {.from = options.from, .proofs = options.proofs},
+                               options.to, writer));
+  for (const uint64_t index : start.administration) {
+    if (index >= options.from) break;
+    RETURN_IF_ERROR(WriteSourceRecord(source, writer, index, start.checkpoint.size, /*trust=*/true,
+                                      /*proof=*/true, nullptr));
+  }
+  RETURN_IF_ERROR(source.ScanRecords(options.from, start.to, [&](uint64_t index, std::string leaf) {
+    BundleRecordLine line{.index = index, .leaf = std::move(leaf)};
+    if (start.proofs) {
+      ASSIGN_OR_RETURN(line.proof, source.InclusionProof(index, start.checkpoint.size));
+    }
+    return writer.WriteRecord(line);
+  }));
+  return writer.Finish();
+}
+
+absl::Status ExportSelection(BundleSource& source, const Verifier& log_key,
+                             const SelectionExportOptions& options, std::ostream& out) {
+  BundleWriter writer(out);
+  ASSIGN_OR_RETURN(ExportStart start,
+                   StartExport(source, log_key,
+                               {.from = options.from,
+                                .proofs = true,
+                                .filtered = true,
+                                .query = options.query,
+                                .disclosed = static_cast<bool>(options.openings)},
+                               options.to, writer));
+  const std::span<const uint64_t> selected = options.indexes;
+  for (size_t i = 0; i < selected.size(); ++i) {
+    if (selected[i] < options.from || selected[i] >= start.to ||
+        (i > 0 && selected[i] <= selected[i - 1])) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("selected record ", selected[i], " is out of order or not in [",
+                       options.from, ", ", start.to, ")"));
+    }
+  }
+  for (const uint64_t index : start.administration) {
+    if (index >= start.to) break;
+    if (std::binary_search(selected.begin(), selected.end(), index)) continue;  // a record line
+    RETURN_IF_ERROR(WriteSourceRecord(source, writer, index, start.checkpoint.size, /*trust=*/true,
+                                      /*proof=*/true, nullptr));
+  }
+  for (const uint64_t index : selected) {
+    RETURN_IF_ERROR(WriteSourceRecord(source, writer, index, start.checkpoint.size,
+                                      /*trust=*/false, /*proof=*/true, options.openings));
+  }
   return writer.Finish();
 }
 

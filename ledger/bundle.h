@@ -9,38 +9,60 @@
 //   line 1, the header:
 //     {"format":"memoria-bundle-v1","origin":"<log origin>","log_vkey":"<vkey>",
 //      "admin_vkey":"<vkey>","checkpoint":"<signed note text, with its \n>",
-//      "tree_size":N,"from":A,"to":B,"proofs":true|false}
+//      "tree_size":N,"from":A,"to":B,"proofs":true|false
+//      [,"filtered":true][,"query":"<text>"][,"disclosed":true|false]}
 //     The checkpoint signs the first N records; the bundle holds records
 //     [A, B), B <= N. "admin_vkey" and "log_vkey" are informative: the
 //     verifier pins its own log key and takes the administrator from the
-//     genesis record.
+//     genesis record. The last three fields are optional (absent: false, no
+//     query, false):
+//       "filtered": the record lines are a selection of the records in [A, B)
+//         (a query's result): strictly increasing indexes, gaps allowed. A
+//         filtered bundle requires "proofs":true.
+//       "query": informative, what the selection is (not verified).
+//       "disclosed": record lines may carry personal-data openings.
 //   writer lines (informative; what the log's registrations say), any number:
 //     {"type":"writer","vkey":"<vkey>","registered_at":I,"revoked_at":R,"description":"..."}
 //     ("revoked_at" only if revoked).
-//   trust lines (partial bundles, A > 0): the records before A that the trust
-//   chain needs (record 0, the genesis, and every WriterRegistered /
-//   WriterRevoked record before A), in index order, each with its inclusion
-//   proof to the checkpoint:
+//   trust lines: the records the trust chain needs that are not record lines,
+//   in increasing index order, each with its inclusion proof to the checkpoint:
 //     {"type":"trust","index":I,"leaf":"<base64 record bytes>","proof":["<b64>",...]}
-//   record lines, one per record A, A+1, ..., B-1 in order:
-//     {"type":"record","index":I,"leaf":"<base64 record bytes>","proof":["<b64>",...]}
+//     A partial bundle (A > 0) holds record 0, the genesis, and every
+//     WriterRegistered / WriterRevoked record before A. A filtered bundle holds
+//     every genesis / WriterRegistered / WriterRevoked record before B that is
+//     not one of its record lines (so some may come after record lines' indexes).
+//   record lines, one per record A, A+1, ..., B-1 in order (filtered: one per
+//   selected record, in increasing index order):
+//     {"type":"record","index":I,"leaf":"<base64 record bytes>","proof":["<b64>",...],
+//      "personal_data":[{"field":"<name>","salt":"<base64 16 bytes>","value":"<text>"},...]}
 //     "proof" (the RFC 9162 inclusion proof of record I in the tree of N
 //     leaves) is present when the header says "proofs":true, which a partial
-//     bundle (A > 0 or B < N) requires.
+//     bundle (A > 0 or B < N) requires. "personal_data" (only in a disclosed
+//     bundle; absent when empty) opens commitments of the record's
+//     Entry.policy.personal_data (ledger/policy/commitment.h); a commitment
+//     without its opening is data that was erased or is not disclosed.
 //   the last line:
-//     {"type":"end","records":B-A}
+//     {"type":"end","records":R}
+//     R, the number of record lines (B-A unless filtered).
 //
-// Verification (VerifyBundle): a full bundle (A = 0, B = N) recomputes the
-// Merkle root from every leaf and compares it with the checkpoint; a partial
-// one checks every record (and trust record) through its proof, and chain links
-// between consecutive records. Either way each record's writer signature is
-// checked under the key the log's own genesis and registration records give,
-// and the checkpoint under the pinned log key (see ledger/audit.h).
+// Verification (VerifyBundle): a full bundle (A = 0, B = N, not filtered)
+// recomputes the Merkle root from every leaf and compares it with the
+// checkpoint; any other checks every record (and trust record) through its
+// proof, and chain links between consecutive records present. Either way each
+// record's writer signature is checked under the key the log's own genesis and
+// registration records give (trust records are fed to the auditor in index
+// order among the record lines, so a registration applies from its own index
+// on), and the checkpoint under the pinned log key (see ledger/audit.h). Every
+// opening must open a commitment of its field in its record
+// (FindingKind::kPersonalData otherwise, as are openings in a bundle that is
+// not disclosed).
 //
 // Errors: a bundle that cannot be read as this format (I/O error, bad JSON,
-// missing field, bad base64, a line cut short, no end line, lines out of order)
-// is INVALID_ARGUMENT (or the I/O error) naming the line number; content that
-// reads fine but does not verify is a finding in the AuditReport.
+// missing field, bad base64, a line cut short, no end line, lines out of order,
+// a record line of a non-filtered bundle out of sequence, a record line that
+// repeats a trust line, a filtered bundle without proofs) is INVALID_ARGUMENT
+// (or the I/O error) naming the line number; content that reads fine but does
+// not verify is a finding in the AuditReport.
 #pragma once
 
 #include <cstdint>
@@ -60,6 +82,7 @@
 #include "ledger/hash.h"
 #include "ledger/keys.h"
 #include "memoria/v1/ledger.pb.h"
+#include "memoria/v1/policy.pb.h"
 
 namespace google::protobuf {
 class Struct;
@@ -90,6 +113,8 @@ class JsonObject {
   // A base64 string, decoded.
   absl::StatusOr<std::string> Bytes(std::string_view field) const;
   absl::StatusOr<std::vector<std::string>> StringList(std::string_view field) const;
+  // A list of JSON objects.
+  absl::StatusOr<std::vector<JsonObject>> ObjectList(std::string_view field) const;
 
  private:
   JsonObject();
@@ -110,6 +135,12 @@ struct BundleHeader {
   uint64_t from = 0;
   uint64_t to = 0;
   bool proofs = false;
+  bool filtered = false;  // record lines are a selection of [from, to)
+  std::string query;      // informative; "" is written as absent
+  bool disclosed = false;  // record lines may carry personal-data openings
+
+  // The whole log, verified through the recomputed root.
+  bool full() const { return !filtered && from == 0 && to == tree_size; }
 };
 
 struct BundleWriterLine {
@@ -124,12 +155,18 @@ struct BundleRecordLine {
   uint64_t index = 0;
   std::string leaf;  // record bytes
   std::optional<std::vector<Hash>> proof;
+  // Openings of the record's personal-data commitments (disclosed bundles;
+  // never on trust lines).
+  std::vector<v1::PersonalDataOpening> personal_data;
 };
 
 // Writes a bundle line by line to `out` (borrowed; must outlive the writer).
-// Memory stays bounded: each line is written as it comes. Callers write the
-// header, then writer lines, then trust lines, then records, then Finish();
-// the writer checks that order and the record indexes (FAILED_PRECONDITION).
+// Memory stays bounded: each line is written as it comes (a filtered bundle
+// keeps the indexes of its trust lines). Callers write the header, then writer
+// lines, then trust lines, then records, then Finish(); the writer checks that
+// order, the indexes of trust and record lines as the format requires, and
+// that openings are only written in a disclosed bundle (FAILED_PRECONDITION);
+// a header the format forbids is INVALID_ARGUMENT.
 class BundleWriter {
  public:
   explicit BundleWriter(std::ostream& out) : out_(out) {}
@@ -143,8 +180,12 @@ class BundleWriter {
   absl::Status Put(const std::string& line);
   std::ostream& out_;
   std::optional<BundleHeader> header_;
-  uint64_t next_index_ = 0;
+  uint64_t next_index_ = 0;  // the smallest index the next record line may have
+  std::optional<uint64_t> last_trust_;
+  std::vector<uint64_t> trust_indexes_;  // filtered bundles: record lines must avoid them
+  size_t trust_cursor_ = 0;
   uint64_t records_ = 0;
+  bool records_started_ = false;
   bool finished_ = false;
 };
 
@@ -175,7 +216,11 @@ class BundleReader {
   std::istream& in_;
   std::optional<BundleHeader> header_;
   uint64_t line_number_ = 0;
-  uint64_t next_index_ = 0;
+  uint64_t next_index_ = 0;  // the smallest index the next record line may have
+  uint64_t records_ = 0;     // record lines read
+  std::optional<uint64_t> last_trust_;
+  std::vector<uint64_t> trust_indexes_;  // filtered bundles: record lines must avoid them
+  size_t trust_cursor_ = 0;
   int stage_ = 0;  // 0 writers, 1 trust, 2 records, 3 ended
 };
 
@@ -185,11 +230,15 @@ struct BundleAudit {
   BundleHeader header;
   AuditReport report;
   bool full = false;  // the whole log: verified through the recomputed root
+  // Personal-data openings that open their record's commitment.
+  uint64_t openings_verified = 0;
 };
 
 // Callbacks into a bundle verification, all optional.
 struct BundleHooks {
-  // Called now and then with (records read, records the header promises).
+  // Called now and then with (records read, records the header promises; for
+  // a filtered bundle, the size of its range: an upper bound), and once at the
+  // end with (records read, records read).
   std::function<void(uint64_t, uint64_t)> progress;
   // After the header: the auditor and the bundle's checkpoint, if it opens.
   std::function<void(LogAuditor&, const std::optional<Checkpoint>&)> before_records;
@@ -199,6 +248,9 @@ struct BundleHooks {
 
 // Reads and verifies a whole bundle under the pinned `log_key` (see above).
 // Errors are the reader's (the bundle cannot be read); findings are in the report.
+// Memory stays bounded except for the trust lines, held until the record line
+// that follows them in index order (they are the log's genesis and writer
+// administration records, few).
 absl::StatusOr<BundleAudit> VerifyBundle(std::istream& in, const Verifier& log_key,
                                          const AuditOptions& options = {},
                                          const BundleHooks& hooks = {});
@@ -234,5 +286,29 @@ struct ExportOptions {
 // range beyond the checkpoint; the source's and the stream's errors otherwise.
 absl::Status ExportBundle(BundleSource& source, const Verifier& log_key,
                           const ExportOptions& options, std::ostream& out);
+
+struct SelectionExportOptions {
+  uint64_t from = 0;
+  // Exclusive end; nullopt: the latest checkpoint's size.
+  std::optional<uint64_t> to;
+  // The selected records (a query's result): strictly increasing indexes in
+  // [from, to). Borrowed for the call.
+  std::span<const uint64_t> indexes;
+  // Informative description of the selection, written in the header.
+  std::string query;
+  // Set: the bundle is disclosed, and each record line carries the openings
+  // this returns for it (an empty list for a record with none, or whose data
+  // was erased). Unset: no personal data leaves the log.
+  std::function<absl::StatusOr<std::vector<v1::PersonalDataOpening>>(uint64_t index)> openings;
+};
+
+// Writes a filtered bundle of the records `options.indexes` of the log behind
+// `source`, covered by its latest checkpoint (checked under `log_key` first),
+// with proofs, and as trust lines the genesis and every writer registration
+// and revocation before `to` that is not selected. INVALID_ARGUMENT for a
+// range beyond the checkpoint or indexes not increasing within it; the
+// source's, the callback's and the stream's errors otherwise.
+absl::Status ExportSelection(BundleSource& source, const Verifier& log_key,
+                             const SelectionExportOptions& options, std::ostream& out);
 
 }  // namespace memoria
