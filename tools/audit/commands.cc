@@ -174,7 +174,11 @@ struct VerifyOutcome {
   std::string checkpoint_note;
   std::optional<TrustedCheckpoint> trusted;
   bool consistent = false;
-  std::string scope;  // "", or "records [A, B) of N" for a partial bundle
+  // "", or what a bundle holds: "records [A, B) of N, ..." or "filtered selection of ..."
+  std::string scope;
+  std::string query;  // a filtered bundle's (informative) query
+  // Personal-data openings verified (a disclosed bundle only).
+  std::optional<uint64_t> openings_verified;
   bool state_saved = false;
   std::string state_note;
 };
@@ -218,6 +222,10 @@ std::string Summary(const VerifyOutcome& outcome) {
       absl::StrAppend(&text, " verified");
     }
   }
+  if (outcome.openings_verified.has_value()) {
+    absl::StrAppend(&text, ", ", *outcome.openings_verified,
+                    " personal-data openings verified against their commitments");
+  }
   if (!report.ok()) {
     absl::StrAppend(&text, "; ", report.findings.size() + report.findings_omitted, " problem(s)");
   }
@@ -233,6 +241,10 @@ void PrintOutcome(const VerifyOutcome& outcome, bool json) {
                                    ",\"valid_records\":", report.records - std::min(report.records, report.invalid_records),
                                    ",\"first_index\":", report.first_index);
     if (!outcome.scope.empty()) absl::StrAppend(&out, ",\"scope\":", JsonQuote(outcome.scope));
+    if (!outcome.query.empty()) absl::StrAppend(&out, ",\"query\":", JsonQuote(outcome.query));
+    if (outcome.openings_verified.has_value()) {
+      absl::StrAppend(&out, ",\"openings_verified\":", *outcome.openings_verified);
+    }
     if (report.root.has_value()) {
       absl::StrAppend(&out, ",\"root\":", JsonQuote(Base64Encode(AsBytes(*report.root))));
     }
@@ -386,7 +398,7 @@ absl::Status VerifyBundleFile(const VerifyOptions& options, TrustCheck& trust,
     std::ifstream peek(options.bundle_path, std::ios::binary);
     BundleReader reader(peek);
     ASSIGN_OR_RETURN(BundleHeader header, reader.ReadHeader());
-    full = header.from == 0 && header.to == header.tree_size;
+    full = header.full();
   }
   ASSIGN_OR_RETURN(BundleAudit audit, VerifyBundle(in, log_key, options.audit, hooks));
   outcome.report = std::move(audit.report);
@@ -395,10 +407,16 @@ absl::Status VerifyBundleFile(const VerifyOptions& options, TrustCheck& trust,
       checkpoint.ok()) {
     outcome.checkpoint = *checkpoint;
   }
-  if (!audit.full) {
+  if (audit.header.filtered) {
+    outcome.scope = absl::StrCat("filtered selection of ", outcome.report.records,
+                                 " records of [", audit.header.from, ", ", audit.header.to,
+                                 ") of ", audit.header.tree_size, ", through inclusion proofs");
+    outcome.query = audit.header.query;
+  } else if (!audit.full) {
     outcome.scope = absl::StrCat("records [", audit.header.from, ", ", audit.header.to, ") of ",
                                  audit.header.tree_size, ", through inclusion proofs");
   }
+  if (audit.header.disclosed) outcome.openings_verified = audit.openings_verified;
   return absl::OkStatus();
 }
 
