@@ -30,11 +30,13 @@
 //   - the Merkle root (RFC 6962, accumulated with CompactRange), compared by
 //     CheckCheckpoint with a checkpoint opened under the pinned log key.
 //
-// A partial range (an export bundle of records [A, B)) is fed with AddProven
-// instead: each record is checked against its inclusion proof to a signed
-// checkpoint, chain links are checked between consecutive records present, and
-// the trust chain comes from AddTrust records (genesis and the writer
-// registrations before A, each with its own proof).
+// A partial range (an export bundle of records [A, B), or a selection of them)
+// is fed with AddProven instead: each record is checked against its inclusion
+// proof to a signed checkpoint, chain links are checked between consecutive
+// records present (gaps are allowed), and the trust chain comes from AddTrust
+// records (genesis and the writer registrations and revocations not fed as
+// records, each with its own proof), fed in index order among the AddProven
+// records: a key counts from its registration's index on, whenever that was fed.
 //
 // Memory is bounded: at most a few chunks of records wait for their
 // signatures; findings are capped at AuditOptions::max_findings (the rest are
@@ -142,9 +144,11 @@ class LogAuditor {
   // (already opened under the log key). Records come in increasing order.
   void AddProven(uint64_t index, std::string leaf, std::span<const Hash> proof,
                  const Checkpoint& checkpoint);
-  // Partial mode: a record before the range that establishes trust (genesis,
-  // writer registered or revoked), with its inclusion proof. Not counted as an
-  // audited record; any problem is a finding. Call before AddProven.
+  // Partial mode: a record that establishes trust (genesis, writer registered
+  // or revoked) and is not fed with AddProven, with its inclusion proof. Not
+  // counted as an audited record; any problem is a finding. Call it before the
+  // AddProven of any record after it (so a registration is known when a record
+  // signed by its key is checked; registrations need the genesis first).
   void AddTrust(uint64_t index, std::string leaf, std::span<const Hash> proof,
                 const Checkpoint& checkpoint);
 
