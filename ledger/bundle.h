@@ -189,7 +189,9 @@ class BundleWriter {
   bool finished_ = false;
 };
 
-// Reads a bundle line by line from `in` (borrowed). Memory stays bounded.
+// Reads a bundle line by line from `in` (borrowed). Memory stays bounded (a
+// filtered bundle keeps the indexes of its trust lines, to refuse a record
+// line that repeats one).
 class BundleReader {
  public:
   explicit BundleReader(std::istream& in) : in_(in) {}
