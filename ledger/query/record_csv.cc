@@ -175,9 +175,9 @@ absl::StatusOr<std::string> PersonalData(uint64_t index, const v1::PolicyEvent& 
 
 const std::vector<std::string>& CsvColumns() {
   static const std::vector<std::string> columns = {
-      "index",       "integrated_at", "event_time", "writer",           "event_type",
-      "generic_type", "platform",     "account",    "actor_email",      "actor_name",
-      "actor_dependency", "refers_to", "details",   "personal_data",    "leaf_hash"};
+      "index",        "integrated_at", "event_time",  "writer",     "event_type",
+      "generic_type", "platform",      "account",     "actor_email", "actor_name",
+      "actor_dependency", "refers_to", "details",     "personal_data", "leaf_hash"};
   return columns;
 }
 
