@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cassert>
 #include <set>
+#include <tuple>
 
 #include "ledger/encoding.h"
 #include "ledger/record.h"
@@ -326,6 +327,31 @@ absl::StatusOr<std::string> Log::GetRecord(uint64_t index) const {
   return bytes;
 }
 
+absl::StatusOr<std::vector<std::string>> Log::GetRecords(std::span<const uint64_t> indexes) const {
+  const uint64_t size = Size();
+  std::vector<std::string> keys;
+  keys.reserve(indexes.size());
+  for (uint64_t index : indexes) {
+    if (index >= size) {
+      return absl::OutOfRangeError("record " + std::to_string(index) +
+                                   " is beyond the log's size " + std::to_string(size));
+    }
+    keys.push_back(RecordKey(index));
+  }
+  ASSIGN_OR_RETURN(std::vector<std::optional<std::string>> values,
+                   store_->MultiGet(Column::kRecords, keys));
+  std::vector<std::string> records;
+  records.reserve(values.size());
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (!values[i].has_value()) {
+      return absl::DataLossError("record " + std::to_string(indexes[i]) +
+                                 " is missing from the store");
+    }
+    records.push_back(std::move(*values[i]));
+  }
+  return records;
+}
+
 absl::Status Log::ScanRecords(uint64_t begin, uint64_t end,
                               const std::function<bool(uint64_t, std::string_view)>& visit) const {
   end = std::min(end, Size());
@@ -385,6 +411,8 @@ absl::Status Log::ScanState(std::string_view prefix,
   });
 }
 
+Store::Cursor Log::NewStateCursor() const { return store_->NewCursor(Column::kState); }
+
 absl::StatusOr<Hash> Log::RootAt(uint64_t tree_size) const {
   RETURN_IF_ERROR(CheckTreeSize(tree_size));
   return ComputeRoot(tree_size, Nodes());
@@ -393,6 +421,41 @@ absl::StatusOr<Hash> Log::RootAt(uint64_t tree_size) const {
 absl::StatusOr<std::vector<Hash>> Log::InclusionProof(uint64_t index, uint64_t tree_size) const {
   RETURN_IF_ERROR(CheckTreeSize(tree_size));
   return ComputeInclusionProof(index, tree_size, Nodes());
+}
+
+absl::StatusOr<std::vector<std::vector<Hash>>> Log::InclusionProofs(
+    std::span<const uint64_t> indexes, uint64_t tree_size) const {
+  RETURN_IF_ERROR(CheckTreeSize(tree_size));
+  // First pass: which nodes the proofs need (answered with placeholders).
+  std::vector<NodeId> wanted;
+  const NodeSource record = [&](std::span<const NodeId> ids) -> absl::StatusOr<std::vector<Hash>> {
+    wanted.insert(wanted.end(), ids.begin(), ids.end());
+    return std::vector<Hash>(ids.size());
+  };
+  for (uint64_t index : indexes) RETURN_IF_ERROR(ComputeInclusionProof(index, tree_size, record).status());
+  const auto by_position = [](const NodeId& a, const NodeId& b) {
+    return std::tie(a.level, a.index) < std::tie(b.level, b.index);
+  };
+  std::sort(wanted.begin(), wanted.end(), by_position);
+  wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
+  ASSIGN_OR_RETURN(std::vector<Hash> hashes, store_->GetNodes(wanted));
+  // Second pass: the proofs, from what was read.
+  const NodeSource read = [&](std::span<const NodeId> ids) -> absl::StatusOr<std::vector<Hash>> {
+    std::vector<Hash> found;
+    found.reserve(ids.size());
+    for (const NodeId& id : ids) {
+      const auto it = std::lower_bound(wanted.begin(), wanted.end(), id, by_position);
+      found.push_back(hashes[static_cast<size_t>(it - wanted.begin())]);
+    }
+    return found;
+  };
+  std::vector<std::vector<Hash>> proofs;
+  proofs.reserve(indexes.size());
+  for (uint64_t index : indexes) {
+    ASSIGN_OR_RETURN(std::vector<Hash> proof, ComputeInclusionProof(index, tree_size, read));
+    proofs.push_back(std::move(proof));
+  }
+  return proofs;
 }
 
 absl::StatusOr<std::vector<Hash>> Log::ConsistencyProof(uint64_t size1, uint64_t size2) const {

@@ -155,6 +155,9 @@ class Log {
   absl::Status ScanState(std::string_view prefix,
                          const std::function<bool(std::string_view, std::string_view)>& visit) const;
 
+  // A cursor over the state column (see Store::Cursor).
+  Store::Cursor NewStateCursor() const;
+
   const std::string& origin() const { return log_key_.name(); }
   const Verifier& verifier() const { return log_key_.verifier(); }
 
@@ -173,6 +176,8 @@ class Log {
   // order while it returns true.
   absl::Status ScanRecords(uint64_t begin, uint64_t end,
                            const std::function<bool(uint64_t, std::string_view)>& visit) const;
+  // The records at `indexes` (each < Size()), in order, read in one MultiGet.
+  absl::StatusOr<std::vector<std::string>> GetRecords(std::span<const uint64_t> indexes) const;
   absl::StatusOr<Hash> LeafHashAt(uint64_t index) const;
   // The index of the record with this leaf hash; NOT_FOUND if none.
   absl::StatusOr<uint64_t> FindLeaf(const Hash& leaf_hash) const;
@@ -185,6 +190,10 @@ class Log {
   absl::StatusOr<Hash> RootAt(uint64_t tree_size) const;
   absl::StatusOr<std::vector<Hash>> InclusionProof(uint64_t index, uint64_t tree_size) const;
   absl::StatusOr<std::vector<Hash>> ConsistencyProof(uint64_t size1, uint64_t size2) const;
+  // The inclusion proofs of several leaves in one tree: one MultiGet of the
+  // distinct nodes they need (neighbouring leaves share most of theirs).
+  absl::StatusOr<std::vector<std::vector<Hash>>> InclusionProofs(std::span<const uint64_t> indexes,
+                                                                 uint64_t tree_size) const;
 
   // Approximate bytes on disk (live SST files; the WAL is not counted).
   uint64_t ApproximateDiskBytes() const { return store_->ApproximateDiskBytes(); }

@@ -215,6 +215,40 @@ absl::Status Store::Scan(Column column, std::string_view begin, std::string_view
   return FromRocksDB(it->status(), std::string("scanning ") + kColumnNames[static_cast<int>(column)]);
 }
 
+Store::Cursor::Cursor(std::unique_ptr<rocksdb::Iterator> it, Column column)
+    : it_(std::move(it)), column_(column) {}
+Store::Cursor::~Cursor() = default;
+Store::Cursor::Cursor(Cursor&&) noexcept = default;
+Store::Cursor& Store::Cursor::operator=(Cursor&&) noexcept = default;
+
+void Store::Cursor::SeekAtOrAfter(std::string_view key) {
+  it_->Seek(rocksdb::Slice(key.data(), key.size()));
+}
+void Store::Cursor::SeekAtOrBefore(std::string_view key) {
+  it_->SeekForPrev(rocksdb::Slice(key.data(), key.size()));
+}
+void Store::Cursor::Next() { it_->Next(); }
+void Store::Cursor::Prev() { it_->Prev(); }
+bool Store::Cursor::Valid() const { return it_->Valid(); }
+std::string_view Store::Cursor::key() const {
+  const rocksdb::Slice k = it_->key();
+  return {k.data(), k.size()};
+}
+std::string_view Store::Cursor::value() const {
+  const rocksdb::Slice v = it_->value();
+  return {v.data(), v.size()};
+}
+absl::Status Store::Cursor::status() const {
+  return FromRocksDB(it_->status(),
+                     std::string("reading ") + kColumnNames[static_cast<int>(column_)]);
+}
+
+Store::Cursor Store::NewCursor(Column column) const {
+  return Cursor(std::unique_ptr<rocksdb::Iterator>(
+                    db_->NewIterator(rocksdb::ReadOptions(), Handle(column))),
+                column);
+}
+
 absl::StatusOr<std::vector<Hash>> Store::GetNodes(std::span<const NodeId> nodes) const {
   std::vector<std::string> keys;
   keys.reserve(nodes.size());

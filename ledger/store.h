@@ -33,6 +33,7 @@
 namespace rocksdb {
 class ColumnFamilyHandle;
 class DB;
+class Iterator;
 class Status;
 class WriteBatch;
 }  // namespace rocksdb
@@ -95,6 +96,34 @@ class Store {
   // Calls `visit(key, value)` for keys in [begin, end) in order, while it returns true.
   absl::Status Scan(Column column, std::string_view begin, std::string_view end,
                     const std::function<bool(std::string_view, std::string_view)>& visit) const;
+
+  // A position in one column, moved by seeks: for walking sorted keys (the
+  // query indexes) without a scan per step. Sees writes made after it was
+  // created or not, as RocksDB decides; callers bound what they read by key.
+  // Not thread-safe; must not outlive the store.
+  class Cursor {
+   public:
+    ~Cursor();
+    Cursor(Cursor&&) noexcept;
+    Cursor& operator=(Cursor&&) noexcept;
+    // To the first key >= `key` / the last key <= `key`.
+    void SeekAtOrAfter(std::string_view key);
+    void SeekAtOrBefore(std::string_view key);
+    void Next();
+    void Prev();
+    // False past either end, or after a read error (then status() says which).
+    bool Valid() const;
+    std::string_view key() const;    // requires Valid()
+    std::string_view value() const;  // requires Valid()
+    absl::Status status() const;
+
+   private:
+    friend class Store;
+    Cursor(std::unique_ptr<rocksdb::Iterator> it, Column column);
+    std::unique_ptr<rocksdb::Iterator> it_;
+    Column column_;
+  };
+  Cursor NewCursor(Column column) const;
 
   // The tree hashes of `nodes`, in order; DATA_LOSS naming the node if one is
   // missing or not 32 bytes.

@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -46,6 +47,32 @@ class BatchObserver {
   // The batches passed to OnRecord since the last OnDurable were not written
   // (and will not be): forget what was derived from them.
   virtual void OnAbandoned() {}
+};
+
+// Several observers as one, called in the order given: a later observer sees
+// the puts of the earlier ones for the same record in `puts`. The observers
+// are borrowed and must outlive the list.
+class ObserverList final : public BatchObserver {
+ public:
+  explicit ObserverList(std::vector<BatchObserver*> observers) : observers_(std::move(observers)) {}
+
+  absl::Status OnRecord(uint64_t index, int64_t integration_time_micros, const v1::Entry& entry,
+                        std::vector<StatePut>& puts) override {
+    for (BatchObserver* observer : observers_) {
+      absl::Status status = observer->OnRecord(index, integration_time_micros, entry, puts);
+      if (!status.ok()) return status;
+    }
+    return absl::OkStatus();
+  }
+  void OnDurable(uint64_t last_index) override {
+    for (BatchObserver* observer : observers_) observer->OnDurable(last_index);
+  }
+  void OnAbandoned() override {
+    for (BatchObserver* observer : observers_) observer->OnAbandoned();
+  }
+
+ private:
+  const std::vector<BatchObserver*> observers_;
 };
 
 }  // namespace memoria

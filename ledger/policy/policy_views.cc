@@ -227,6 +227,7 @@ absl::Status PolicyViews::OnRecord(uint64_t index, int64_t time, const v1::Entry
   for (RecordRule rule : kRecordRules) {
     if (std::optional<v1::Finding> finding = rule(context)) {
       Put(RecordFindingKey(index, finding->rule()), SerializeState(*finding), index, puts);
+      Put(RecordFindingByRulePrefix(finding->rule()) + EncodeBigEndian64(index), "", index, puts);
     }
   }
 

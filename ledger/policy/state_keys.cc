@@ -103,6 +103,12 @@ std::string RecordFindingKey(uint64_t index, std::string_view rule) {
   return std::string(kRecordFindingPrefix).append(EncodeBigEndian64(index)).append("/").append(rule);
 }
 
+std::string RecordFindingByRulePrefix(std::string_view rule) {
+  std::string prefix = std::string(kRecordFindingByRulePrefix).append(rule);
+  prefix.push_back('\0');
+  return prefix;
+}
+
 uint64_t TrailingIndex(std::string_view key) {
   assert(key.size() >= 8);
   return DecodeBigEndian(key.substr(key.size() - 8));

@@ -12,6 +12,7 @@
 //   p/emp/<email>\0<index>         "" : the person's employment link ended
 //   p/pq/<index>                   PqrdFact (updated when referred)
 //   p/f/<index>/<rule>             Finding decided when the record was sequenced
+//   p/fr/<rule>\0<index>           "" : the same finding, by rule (for queries)
 //
 // <account> is AccountKey(): two-digit platform number, ':', lower-cased
 // handle without a leading '@'.
@@ -36,6 +37,7 @@ inline constexpr std::string_view kRoleGrantPrefix = "p/g/";
 inline constexpr std::string_view kEmploymentEndedPrefix = "p/emp/";
 inline constexpr std::string_view kPqrdPrefix = "p/pq/";
 inline constexpr std::string_view kRecordFindingPrefix = "p/f/";
+inline constexpr std::string_view kRecordFindingByRulePrefix = "p/fr/";
 
 std::string AccountKey(const v1::AccountRef& account);
 // Lower-cases ASCII letters (emails, handles).
@@ -54,6 +56,8 @@ std::string ActivityKey(std::string_view account_key, uint64_t n);
 std::string IndexedKey(std::string_view prefix, uint64_t index);
 std::string EmploymentEndedKey(std::string_view email, uint64_t index);
 std::string RecordFindingKey(uint64_t index, std::string_view rule);
+// p/fr/<rule>\0, then the index: the records with a finding of `rule`, in order.
+std::string RecordFindingByRulePrefix(std::string_view rule);
 // The index at the end of an IndexedKey / EmploymentEndedKey /
 // AccountVersionKey (its last 8 bytes), or of a RecordFindingKey.
 uint64_t TrailingIndex(std::string_view key);

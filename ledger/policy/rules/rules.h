@@ -81,6 +81,11 @@ using RecordRule = std::optional<v1::Finding> (*)(const RecordContext&);
 inline constexpr RecordRule kRecordRules[] = {
     AlternateWithoutAuthorization, AlternateOnDisallowedPlatform, LiveStreamWithoutAuthorization,
     UserBlocked,                   PostDeleted,                   CommentRemovedForOtherReason};
+// The rule names their findings carry, in the same order (queries filter by them).
+inline constexpr std::string_view kRecordRuleNames[] = {
+    "alternate_without_authorization", "alternate_on_disallowed_platform",
+    "live_stream_without_authorization", "user_blocked", "post_deleted",
+    "comment_removed_for_other_reason"};
 
 // Query rules (append their findings).
 absl::Status NonInstitutionalEmail(const QueryContext& q, std::vector<v1::Finding>& out);

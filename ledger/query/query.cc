@@ -1,0 +1,422 @@
+#include "ledger/query/query.h"
+
+#include <algorithm>
+#include <limits>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "absl/strings/str_join.h"
+#include "ledger/encoding.h"
+#include "ledger/hash.h"
+#include "ledger/policy/inventory.h"
+#include "ledger/policy/rules/rules.h"
+#include "ledger/policy/state_keys.h"
+#include "ledger/query/event_type.h"
+#include "ledger/query/index_keys.h"
+#include "ledger/status.h"
+
+namespace memoria::query {
+
+// A sorted list of record indexes, read by jumps. Answers are remembered, so
+// that a list asked again for an index it already jumped over costs nothing.
+class PostingList {
+ public:
+  virtual ~PostingList() = default;
+  // The first index >= `i` / the last index <= `i` in the list; nullopt if none.
+  virtual absl::StatusOr<std::optional<uint64_t>> AtOrAfter(uint64_t i) = 0;
+  virtual absl::StatusOr<std::optional<uint64_t>> AtOrBefore(uint64_t i) = 0;
+};
+
+namespace {
+
+using Answer = std::optional<uint64_t>;
+
+// The keys prefix || be64(index) of the state column; with `exact`, only
+// those whose value (an event time) lies in [exact->first, exact->second).
+class PrefixList final : public PostingList {
+ public:
+  PrefixList(Store::Cursor& cursor, std::string prefix,
+             std::optional<std::pair<int64_t, int64_t>> exact = std::nullopt)
+      : cursor_(cursor), prefix_(std::move(prefix)), exact_(exact) {}
+
+  absl::StatusOr<Answer> AtOrAfter(uint64_t i) override {
+    if (after_ && after_->first <= i && (!after_->second || i <= *after_->second)) {
+      return after_->second;
+    }
+    cursor_.SeekAtOrAfter(PostingKey(prefix_, i));
+    while (Here() && !InRange()) cursor_.Next();
+    RETURN_IF_ERROR(cursor_.status());
+    const Answer answer = Here() ? Answer(PostingIndex(cursor_.key())) : std::nullopt;
+    after_.emplace(i, answer);
+    return answer;
+  }
+
+  absl::StatusOr<Answer> AtOrBefore(uint64_t i) override {
+    if (before_ && i <= before_->first && (!before_->second || i >= *before_->second)) {
+      return before_->second;
+    }
+    cursor_.SeekAtOrBefore(PostingKey(prefix_, i));
+    while (Here() && !InRange()) cursor_.Prev();
+    RETURN_IF_ERROR(cursor_.status());
+    const Answer answer = Here() ? Answer(PostingIndex(cursor_.key())) : std::nullopt;
+    before_.emplace(i, answer);
+    return answer;
+  }
+
+ private:
+  bool Here() const {
+    return cursor_.Valid() && cursor_.key().size() == prefix_.size() + 8 &&
+           cursor_.key().starts_with(prefix_);
+  }
+  bool InRange() const {
+    if (!exact_) return true;
+    if (cursor_.value().size() != 8) return false;
+    const int64_t time = DecodeEventTime(cursor_.value());
+    return time >= exact_->first && time < exact_->second;
+  }
+
+  Store::Cursor& cursor_;
+  const std::string prefix_;
+  const std::optional<std::pair<int64_t, int64_t>> exact_;
+  // (asked, answer) of the last jump each way.
+  std::optional<std::pair<uint64_t, Answer>> after_;
+  std::optional<std::pair<uint64_t, Answer>> before_;
+};
+
+// Any of several lists.
+class UnionList final : public PostingList {
+ public:
+  explicit UnionList(std::vector<std::unique_ptr<PostingList>> lists) : lists_(std::move(lists)) {}
+
+  absl::StatusOr<Answer> AtOrAfter(uint64_t i) override {
+    Answer best;
+    for (const std::unique_ptr<PostingList>& list : lists_) {
+      ASSIGN_OR_RETURN(Answer answer, list->AtOrAfter(i));
+      if (answer && (!best || *answer < *best)) best = answer;
+    }
+    return best;
+  }
+  absl::StatusOr<Answer> AtOrBefore(uint64_t i) override {
+    Answer best;
+    for (const std::unique_ptr<PostingList>& list : lists_) {
+      ASSIGN_OR_RETURN(Answer answer, list->AtOrBefore(i));
+      if (answer && (!best || *answer > *best)) best = answer;
+    }
+    return best;
+  }
+
+ private:
+  const std::vector<std::unique_ptr<PostingList>> lists_;
+};
+
+std::unique_ptr<PostingList> AnyOf(std::vector<std::unique_ptr<PostingList>> lists) {
+  if (lists.size() == 1) return std::move(lists.front());
+  return std::make_unique<UnionList>(std::move(lists));
+}
+
+template <typename Values, typename ToPrefix>
+std::unique_ptr<PostingList> AnyValue(Store::Cursor& cursor, const Values& values,
+                                      ToPrefix to_prefix) {
+  std::vector<std::unique_ptr<PostingList>> lists;
+  for (const auto& value : values) {
+    lists.push_back(std::make_unique<PrefixList>(cursor, to_prefix(value)));
+  }
+  return AnyOf(std::move(lists));
+}
+
+// The first (or last) event-time bucket of `level` in the index, if any.
+absl::StatusOr<std::optional<int64_t>> EdgeBucket(Store::Cursor& cursor, int level, bool last) {
+  const std::string level_prefix = EventTimePrefix(level, 0).substr(0, kQueryIndexPrefix.size() + 3);
+  if (last) {
+    cursor.SeekAtOrBefore(level_prefix + std::string(16, '\xff'));
+  } else {
+    cursor.SeekAtOrAfter(level_prefix);
+  }
+  RETURN_IF_ERROR(cursor.status());
+  if (!cursor.Valid() || !cursor.key().starts_with(level_prefix) ||
+      cursor.key().size() != level_prefix.size() + 16) {
+    return std::nullopt;
+  }
+  return static_cast<int64_t>(DecodeBigEndian64(cursor.key().substr(level_prefix.size(), 8)) ^
+                              (uint64_t{1} << 63));
+}
+
+// The records whose event time lies in [from, to): whole 32-day buckets where
+// they fit, days elsewhere, the partial days checked against exact times.
+absl::StatusOr<std::unique_ptr<PostingList>> EventTimeList(Store::Cursor& cursor,
+                                                           const v1::TimeRange& range) {
+  // Open bounds: clamp to the buckets the index holds.
+  ASSIGN_OR_RETURN(std::optional<int64_t> first, EdgeBucket(cursor, 1, /*last=*/false));
+  ASSIGN_OR_RETURN(std::optional<int64_t> last, EdgeBucket(cursor, 1, /*last=*/true));
+  std::vector<std::unique_ptr<PostingList>> lists;
+  if (!first || !last) return std::make_unique<UnionList>(std::move(lists));  // empty
+  const int64_t big = EventTimeBucketMicros(1);
+  const int64_t lowest = *first * big;
+  const int64_t highest = *last >= std::numeric_limits<int64_t>::max() / big - 1
+                              ? std::numeric_limits<int64_t>::max()
+                              : (*last + 1) * big;
+  const int64_t from = std::max(range.has_from_micros() ? range.from_micros() : lowest, lowest);
+  const int64_t to = std::min(range.has_to_micros() ? range.to_micros() : highest, highest);
+  if (from >= to) return std::make_unique<UnionList>(std::move(lists));
+  const std::pair<int64_t, int64_t> exact(from, to);
+  const int64_t last_day = EventTimeBucket(0, to - 1);
+  for (int64_t day = EventTimeBucket(0, from); day <= last_day;) {
+    const int64_t day_start = day * kMicrosPerDay;
+    const int64_t run = EventTimeBucket(1, day_start);
+    const int64_t run_start = run * big;
+    if (run_start == day_start && run_start >= from && run_start <= to - big) {
+      lists.push_back(std::make_unique<PrefixList>(cursor, EventTimePrefix(1, run)));
+      day += 32;
+      continue;
+    }
+    const bool partial = day_start < from || day_start > to - kMicrosPerDay;
+    lists.push_back(std::make_unique<PrefixList>(
+        cursor, EventTimePrefix(0, day),
+        partial ? std::optional<std::pair<int64_t, int64_t>>(exact) : std::nullopt));
+    ++day;
+  }
+  return AnyOf(std::move(lists));
+}
+
+absl::Status CheckRange(const v1::TimeRange& range, const char* what) {
+  if (range.has_from_micros() && range.has_to_micros() &&
+      range.from_micros() >= range.to_micros()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, " range is empty or inverted: from ", range.from_micros(),
+                     " is not before to ", range.to_micros(), " (microseconds; to is exclusive)"));
+  }
+  return absl::OkStatus();
+}
+
+template <typename Values>
+absl::Status CheckValues(const Values& values, const char* what) {
+  if (values.size() > kMaxFilterValues) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("too many ", what, " (", values.size(), "; at most ", kMaxFilterValues, ")"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckStrings(const google::protobuf::RepeatedPtrField<std::string>& values,
+                          const char* what) {
+  RETURN_IF_ERROR(CheckValues(values, what));
+  for (const std::string& value : values) {
+    if (value.empty()) return absl::InvalidArgumentError(absl::StrCat("empty value in ", what));
+  }
+  return absl::OkStatus();
+}
+
+// The first index whose record was integrated at or after `time` (`size` if none).
+absl::StatusOr<uint64_t> FirstIntegratedAtOrAfter(uint64_t size, const policy::RecordTimeFn& times,
+                                                 int64_t time) {
+  if (time == std::numeric_limits<int64_t>::min()) return 0;
+  ASSIGN_OR_RETURN(std::optional<uint64_t> before, policy::IndexAtTime(size, times, time - 1));
+  return before ? *before + 1 : 0;
+}
+
+std::string FilterDigest(const v1::QueryFilter& filter, v1::QueryOrder order) {
+  std::string bytes;
+  google::protobuf::io::StringOutputStream stream(&bytes);
+  {
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    filter.SerializeToCodedStream(&coded);
+  }
+  bytes.push_back(static_cast<char>(order));
+  const Hash digest = Sha256(bytes);
+  return std::string(reinterpret_cast<const char*>(digest.data()), 8);
+}
+
+std::string RecordRuleList() {
+  std::string list;
+  for (std::string_view rule : policy::kRecordRuleNames) {
+    if (!list.empty()) list.append(", ");
+    list.append(rule);
+  }
+  return list;
+}
+
+constexpr char kPageTokenVersion = 1;
+constexpr size_t kPageTokenBytes = 1 + 8 + 8 + 8;
+
+}  // namespace
+
+absl::Status ValidateFilter(const v1::QueryFilter& filter) {
+  RETURN_IF_ERROR(CheckRange(filter.event_time(), "event time"));
+  RETURN_IF_ERROR(CheckRange(filter.integrated(), "integration time"));
+  RETURN_IF_ERROR(CheckStrings(filter.event_types(), "event types"));
+  for (const std::string& type : filter.event_types()) {
+    if (!IsEventTypeName(type)) {
+      return absl::InvalidArgumentError(absl::StrCat("unknown event type \"", type,
+                                                     "\"; known types: ",
+                                                     absl::StrJoin(EventTypeNames(), ", ")));
+    }
+  }
+  RETURN_IF_ERROR(CheckStrings(filter.generic_types(), "generic types"));
+  RETURN_IF_ERROR(CheckValues(filter.accounts(), "accounts"));
+  for (const v1::AccountRef& account : filter.accounts()) {
+    if (account.platform() == v1::PLATFORM_UNSPECIFIED || !v1::Platform_IsValid(account.platform())) {
+      return absl::InvalidArgumentError("an account filter needs its platform");
+    }
+    if (account.handle().empty() || account.handle() == "@") {
+      return absl::InvalidArgumentError("an account filter needs its handle");
+    }
+  }
+  RETURN_IF_ERROR(CheckValues(filter.platforms(), "platforms"));
+  for (int platform : filter.platforms()) {
+    if (platform == v1::PLATFORM_UNSPECIFIED || !v1::Platform_IsValid(platform)) {
+      return absl::InvalidArgumentError(absl::StrCat("unknown platform ", platform));
+    }
+  }
+  RETURN_IF_ERROR(CheckStrings(filter.actors(), "actors"));
+  RETURN_IF_ERROR(CheckStrings(filter.writers(), "writers"));
+  RETURN_IF_ERROR(CheckStrings(filter.findings(), "findings"));
+  for (const std::string& rule : filter.findings()) {
+    if (std::find(std::begin(policy::kRecordRuleNames), std::end(policy::kRecordRuleNames),
+                  rule) == std::end(policy::kRecordRuleNames)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "unknown finding rule \"", rule, "\" for a query; records can be filtered by the rules "
+          "decided when they are sequenced: ", RecordRuleList(),
+          " (the others are evaluated as of a time: ask for findings instead)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+RecordQuery::RecordQuery(uint64_t tree_size, v1::QueryOrder order,
+                         std::unique_ptr<Store::Cursor> cursor)
+    : tree_size_(tree_size), order_(order), cursor_(std::move(cursor)) {}
+RecordQuery::RecordQuery(RecordQuery&&) noexcept = default;
+RecordQuery& RecordQuery::operator=(RecordQuery&&) noexcept = default;
+RecordQuery::~RecordQuery() = default;
+
+absl::StatusOr<RecordQuery> RecordQuery::Prepare(const Log& log, const v1::QueryFilter& filter,
+                                                 uint64_t tree_size, v1::QueryOrder order) {
+  if (tree_size > log.Size()) {
+    return absl::OutOfRangeError(absl::StrCat("tree size ", tree_size, " is beyond the log's size ",
+                                              log.Size()));
+  }
+  RecordQuery query(tree_size, order, std::make_unique<Store::Cursor>(log.NewStateCursor()));
+  Store::Cursor& cursor = *query.cursor_;
+
+  query.end_ = tree_size;
+  const v1::TimeRange& integrated = filter.integrated();
+  if (integrated.has_from_micros() || integrated.has_to_micros()) {
+    const policy::RecordTimeFn times = policy::LogRecordTimes(log);
+    if (integrated.has_from_micros()) {
+      ASSIGN_OR_RETURN(query.begin_,
+                       FirstIntegratedAtOrAfter(tree_size, times, integrated.from_micros()));
+    }
+    if (integrated.has_to_micros()) {
+      ASSIGN_OR_RETURN(query.end_,
+                       FirstIntegratedAtOrAfter(tree_size, times, integrated.to_micros()));
+    }
+  }
+
+  std::vector<std::unique_ptr<PostingList>>& lists = query.lists_;
+  const auto add = [&](std::unique_ptr<PostingList> list) { lists.push_back(std::move(list)); };
+  if (!filter.findings().empty()) {
+    add(AnyValue(cursor, filter.findings(), policy::RecordFindingByRulePrefix));
+  }
+  if (!filter.accounts().empty()) {
+    add(AnyValue(cursor, filter.accounts(), [](const v1::AccountRef& account) {
+      return PostingPrefix(Dimension::kAccount, policy::AccountKey(account));
+    }));
+  }
+  if (!filter.actors().empty()) {
+    add(AnyValue(cursor, filter.actors(), [](const std::string& email) {
+      return PostingPrefix(Dimension::kActor, ActorValue(email));
+    }));
+  }
+  if (!filter.generic_types().empty()) {
+    add(AnyValue(cursor, filter.generic_types(), [](const std::string& type) {
+      return PostingPrefix(Dimension::kGenericType, type);
+    }));
+  }
+  if (!filter.event_types().empty()) {
+    add(AnyValue(cursor, filter.event_types(), [](const std::string& type) {
+      return PostingPrefix(Dimension::kEventType, type);
+    }));
+  }
+  if (!filter.writers().empty()) {
+    add(AnyValue(cursor, filter.writers(), [](const std::string& writer) {
+      return PostingPrefix(Dimension::kWriter, writer);
+    }));
+  }
+  if (!filter.platforms().empty()) {
+    add(AnyValue(cursor, filter.platforms(), [](int platform) {
+      return PostingPrefix(Dimension::kPlatform, PlatformValue(static_cast<v1::Platform>(platform)));
+    }));
+  }
+  if (filter.event_time().has_from_micros() || filter.event_time().has_to_micros()) {
+    ASSIGN_OR_RETURN(std::unique_ptr<PostingList> list, EventTimeList(cursor, filter.event_time()));
+    add(std::move(list));
+  }
+  return query;
+}
+
+absl::StatusOr<QueryPage> RecordQuery::Find(std::optional<uint64_t> start, size_t limit) {
+  QueryPage page;
+  if (begin_ >= end_) return page;
+  const bool ascending = order_ != v1::NEWEST_FIRST;
+  // The candidate: every list is asked to jump to it; one that lands
+  // elsewhere moves it; when none does, it is a match.
+  uint64_t candidate = ascending ? std::max(start.value_or(begin_), begin_)
+                                 : std::min(start.value_or(end_ - 1), end_ - 1);
+  while (ascending ? candidate < end_ : candidate >= begin_) {
+    bool agreed = true;
+    for (const std::unique_ptr<PostingList>& list : lists_) {
+      ASSIGN_OR_RETURN(Answer at, ascending ? list->AtOrAfter(candidate)
+                                            : list->AtOrBefore(candidate));
+      if (!at || (ascending ? *at >= end_ : *at < begin_)) return page;
+      if (*at != candidate) {
+        candidate = *at;
+        agreed = false;
+        break;
+      }
+    }
+    if (!agreed) continue;
+    if (page.indexes.size() == limit) {
+      page.next = candidate;
+      return page;
+    }
+    page.indexes.push_back(candidate);
+    if (ascending) {
+      ++candidate;
+    } else {
+      if (candidate == begin_) break;
+      --candidate;
+    }
+  }
+  return page;
+}
+
+std::string EncodePageToken(const v1::QueryFilter& filter, v1::QueryOrder order,
+                            const PageToken& token) {
+  std::string bytes(1, kPageTokenVersion);
+  bytes.append(EncodeBigEndian64(token.tree_size));
+  bytes.append(EncodeBigEndian64(token.next));
+  bytes.append(FilterDigest(filter, order));
+  return Base64Encode(bytes);
+}
+
+absl::StatusOr<PageToken> DecodePageToken(std::string_view text, const v1::QueryFilter& filter,
+                                          v1::QueryOrder order) {
+  absl::StatusOr<std::string> bytes = Base64Decode(text);
+  if (!bytes.ok() || bytes->size() != kPageTokenBytes || (*bytes)[0] != kPageTokenVersion) {
+    return absl::InvalidArgumentError("malformed page token");
+  }
+  if (std::string_view(*bytes).substr(17) != FilterDigest(filter, order)) {
+    return absl::InvalidArgumentError(
+        "the page token belongs to another query: repeat the filter and order of its first page");
+  }
+  PageToken token;
+  token.tree_size = DecodeBigEndian64(std::string_view(*bytes).substr(1, 8));
+  token.next = DecodeBigEndian64(std::string_view(*bytes).substr(9, 8));
+  if (token.next >= token.tree_size) return absl::InvalidArgumentError("malformed page token");
+  return token;
+}
+
+}  // namespace memoria::query

@@ -1,0 +1,94 @@
+// RecordQuery: the records of a log that match a v1::QueryFilter, a page at a
+// time, found from the query indexes (index_keys.h) without scanning records.
+//
+//   RETURN_IF_ERROR(ValidateFilter(filter));
+//   ASSIGN_OR_RETURN(RecordQuery query,
+//                    RecordQuery::Prepare(log, filter, tree_size, v1::OLDEST_FIRST));
+//   ASSIGN_OR_RETURN(QueryPage page, query.Find(/*start=*/std::nullopt, /*limit=*/100));
+//   // page.indexes; page.next: where the next page starts (nullopt: no more)
+//
+// How: each condition is a list of record indexes in log order — one posting
+// list per value, the union of several values, the union of the event-time
+// buckets covering a range — and the lists are walked in step (a leapfrog
+// intersection: each list jumps to the first index >= the candidate, by a
+// seek). The cost grows with the number of lists and with the jumps the
+// rarest condition forces, not with the log. An integration-time range is an
+// index range, found by binary search over record times.
+//
+// A query sees the records [0, tree_size) only, so its pages do not move
+// while records are appended. (A finding is posted with its record, so the
+// same holds for finding filters.)
+//
+// Not thread-safe; `log` must outlive the query.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "ledger/log.h"
+#include "memoria/v1/query.pb.h"
+
+namespace memoria::query {
+
+inline constexpr uint32_t kDefaultPageSize = 100;
+inline constexpr uint32_t kMaxPageSize = 1000;
+// At most this many values in one repeated field of a filter.
+inline constexpr int kMaxFilterValues = 100;
+
+// OK, or INVALID_ARGUMENT naming the first bad condition: an unknown event
+// type or finding rule, an empty value, an unspecified platform, a time range
+// whose start is not before its end, too many values.
+absl::Status ValidateFilter(const v1::QueryFilter& filter);
+
+struct QueryPage {
+  std::vector<uint64_t> indexes;  // in the query's order
+  std::optional<uint64_t> next;   // the first match after these, if any
+};
+
+class PostingList;
+
+class RecordQuery {
+ public:
+  // `filter` must be valid (ValidateFilter); tree_size <= log.Size().
+  static absl::StatusOr<RecordQuery> Prepare(const Log& log, const v1::QueryFilter& filter,
+                                             uint64_t tree_size, v1::QueryOrder order);
+  RecordQuery(RecordQuery&&) noexcept;
+  RecordQuery& operator=(RecordQuery&&) noexcept;
+  ~RecordQuery();
+
+  // Up to `limit` matches, in order, from `start` on (inclusive; nullopt: from
+  // the first record in this order).
+  absl::StatusOr<QueryPage> Find(std::optional<uint64_t> start, size_t limit);
+
+  uint64_t tree_size() const { return tree_size_; }
+
+ private:
+  RecordQuery(uint64_t tree_size, v1::QueryOrder order, std::unique_ptr<Store::Cursor> cursor);
+
+  uint64_t tree_size_;
+  v1::QueryOrder order_;
+  // Matches lie in [begin_, end_) (integration-time range within the tree).
+  uint64_t begin_ = 0;
+  uint64_t end_ = 0;
+  std::unique_ptr<Store::Cursor> cursor_;  // shared by the lists
+  std::vector<std::unique_ptr<PostingList>> lists_;
+};
+
+// Page tokens: opaque text that pins a query's tree size and where its next
+// page starts, bound to the filter and order it was issued for.
+struct PageToken {
+  uint64_t tree_size = 0;
+  uint64_t next = 0;
+};
+std::string EncodePageToken(const v1::QueryFilter& filter, v1::QueryOrder order,
+                            const PageToken& token);
+// INVALID_ARGUMENT if `text` is not a token of this filter and order.
+absl::StatusOr<PageToken> DecodePageToken(std::string_view text, const v1::QueryFilter& filter,
+                                          v1::QueryOrder order);
+
+}  // namespace memoria::query
