@@ -275,6 +275,35 @@ absl::Status LedgerClient::WatchLeaves(uint64_t start, absl::Time deadline,
   return FromGrpcStatus(reader->Finish(), "Watch");
 }
 
+// ---- Transparency-law requests ------------------------------------------------------
+
+absl::StatusOr<v1::QueryResponse> LedgerClient::Query(const v1::QueryRequest& request) {
+  v1::QueryResponse response;
+  RETURN_IF_ERROR(Call("Query", [&](grpc::ClientContext& context) {
+    response.Clear();
+    return stub_->Query(&context, request, &response);
+  }));
+  return response;
+}
+
+absl::Status LedgerClient::Export(const v1::ExportRequest& request, std::string_view reader_token,
+                                  const std::function<absl::Status(v1::ExportItem&)>& visit) {
+  grpc::ClientContext context;
+  if (!reader_token.empty()) {
+    context.AddMetadata("authorization", absl::StrCat("Bearer ", std::string(reader_token)));
+  }
+  std::unique_ptr<grpc::ClientReader<v1::ExportItem>> reader = stub_->Export(&context, request);
+  v1::ExportItem item;
+  while (reader->Read(&item)) {
+    if (absl::Status status = visit(item); !status.ok()) {
+      context.TryCancel();
+      reader->Finish();
+      return status;
+    }
+  }
+  return FromGrpcStatus(reader->Finish(), "Export");
+}
+
 // ---- The trusted checkpoint -------------------------------------------------------
 
 std::optional<TrustedCheckpoint> LedgerClient::Trusted() const {

@@ -146,6 +146,18 @@ class LedgerClient {
   absl::Status WatchLeaves(uint64_t start, absl::Time deadline,
                            const std::function<bool(uint64_t, std::string)>& visit);
 
+  // ---- Transparency-law requests (query.proto) --------------------------------------
+  // One page of a query, as the server sends it (records unchecked).
+  absl::StatusOr<v1::QueryResponse> Query(const v1::QueryRequest& request);
+  // Runs an export stream, calling `visit` with each message in order; stops
+  // at (and returns) the first error `visit` returns, cancelling the stream.
+  // Unchecked: the caller verifies the checkpoint and proofs (RequestWriter,
+  // client/request_report.h, does). `reader_token`, if not empty, is sent as
+  // the reader credential (disclosure needs it). No deadline and no retry: an
+  // export of millions of records takes minutes.
+  absl::Status Export(const v1::ExportRequest& request, std::string_view reader_token,
+                      const std::function<absl::Status(v1::ExportItem&)>& visit);
+
   // ---- Verified reads ------------------------------------------------------------
   // Fetches the latest checkpoint, verifies it (see the trust model above) and
   // advances the trusted state. Returns the new trusted checkpoint.

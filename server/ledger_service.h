@@ -23,6 +23,10 @@
 // again) before its PersonalDataErased entry is sequenced; if that append
 // fails, retrying the same erasure entry finishes it.
 //
+// Queries and exports (query_service.cc) are public and read from the query
+// indexes (ledger/query/); an export that discloses personal data needs the
+// reader credential.
+//
 // Reads are public. Watch streams records from its start index, then follows
 // the log live; it ends when the client cancels or the server shuts down
 // (UNAVAILABLE).
@@ -110,6 +114,11 @@ class LedgerService final : public v1::Ledger::Service {
                                v1::PersonalData* response) override;
   grpc::Status ErasePersonalData(grpc::ServerContext* context, const v1::AppendRequest* request,
                                  v1::Receipt* response) override;
+  // query_service.cc
+  grpc::Status Query(grpc::ServerContext* context, const v1::QueryRequest* request,
+                     v1::QueryResponse* response) override;
+  grpc::Status Export(grpc::ServerContext* context, const v1::ExportRequest* request,
+                      grpc::ServerWriter<v1::ExportItem>* writer) override;
 
   // Append calls rejected so far (validation, sequencing, cancellation).
   uint64_t rejected() const { return rejected_.load(std::memory_order_relaxed); }
@@ -121,6 +130,9 @@ class LedgerService final : public v1::Ledger::Service {
   // Personal data, before the entries are sequenced: erases what erasure
   // entries name, then stores the openings of the others (both synced).
   absl::Status FilePersonalData(const std::vector<ValidatedEntry>& entries);
+  // The personal-data openings the erasable store holds for a record's entry
+  // (none if it has no commitments or they were erased).
+  absl::StatusOr<std::vector<v1::PersonalDataOpening>> OpeningsOf(std::string_view leaf) const;
   // The SHA-256 of the entry bytes of record `index`.
   absl::StatusOr<Hash> EntryHashAt(uint64_t index) const;
   // Counts and logs (at debug level) a rejected append.

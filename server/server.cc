@@ -187,10 +187,14 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
                    PersonalStore::Open((fs::path(config.data_dir) / "personal").string()));
   server->views_reader_ = std::make_unique<policy::LogStateReader>(*server->log_);
   server->views_ = std::make_unique<policy::PolicyViews>(*server->views_reader_);
-  // The sequencer calls views_ (a BatchObserver, ledger/views.h) for each
-  // record of each batch and writes its puts in the same batch.
+  server->query_index_ = std::make_unique<query::QueryIndex>();
+  server->observers_ = std::make_unique<ObserverList>(
+      std::vector<BatchObserver*>{server->views_.get(), server->query_index_.get()});
+  // The sequencer calls the policy views and the query index (BatchObservers,
+  // ledger/views.h) for each record of each batch and writes their puts in
+  // the same batch.
   server->sequencer_ = std::make_unique<Sequencer>(*server->log_, *server->registry_, config.batch,
-                                                   server->views_.get());
+                                                   server->observers_.get());
   LedgerServiceOptions service_options;
   service_options.validation.max_entry_bytes = config.max_entry_bytes;
   service_options.max_batch_entries = config.max_batch_entries;

@@ -36,6 +36,8 @@
 #include "ledger/personal_store.h"
 #include "ledger/policy/policy_views.h"
 #include "ledger/policy/state_reader.h"
+#include "ledger/query/query_index.h"
+#include "ledger/views.h"
 #include "server/config.h"
 
 namespace memoria::server {
@@ -98,6 +100,9 @@ class Server {
   std::unique_ptr<policy::LogStateReader> views_reader_;
   // The BatchObserver that maintains the policy views; the sequencer calls it.
   std::unique_ptr<policy::PolicyViews> views_;
+  std::unique_ptr<query::QueryIndex> query_index_;
+  // views_ then query_index_: what the sequencer calls for each record.
+  std::unique_ptr<ObserverList> observers_;
   std::unique_ptr<WriterRegistry> registry_;
   std::unique_ptr<Sequencer> sequencer_;
   std::unique_ptr<LedgerService> service_;

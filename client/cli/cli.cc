@@ -3,7 +3,10 @@
 #include <cstdio>
 #include <iostream>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "client/trusted_state.h"
 #include "client/cli/json.h"
 #include "client/errors.h"
 #include "ledger/encoding.h"
@@ -17,6 +20,31 @@ CLI::App* AddCommand(CLI::App& parent, const std::string& name, const std::strin
   command->fallthrough();
   command->footer(kExitCodesHelp);
   return command;
+}
+
+absl::StatusOr<int64_t> ParseTimeFlag(const std::string& flag, const std::string& text) {
+  int64_t micros = 0;
+  if (absl::SimpleAtoi(text, &micros)) return micros;
+  absl::Time time;
+  std::string error;
+  if (!absl::ParseTime(absl::RFC3339_full, text, &time, &error)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        flag, " \"", text, "\" is neither RFC 3339 (2024-03-04T10:00:00-05:00) nor microseconds: ",
+        error));
+  }
+  return absl::ToUnixMicros(time);
+}
+
+std::string FormatMicros(int64_t micros) {
+  return absl::FormatTime(absl::RFC3339_sec, absl::FromUnixMicros(micros), absl::UTCTimeZone());
+}
+
+absl::StatusOr<std::string> ReadReaderToken(const std::string& path) {
+  ASSIGN_OR_RETURN(std::string token, ReadFile(path));
+  while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' ')) {
+    token.pop_back();
+  }
+  return token;
 }
 
 absl::StatusOr<std::unique_ptr<LedgerClient>> OpenClient(const GlobalOptions& globals,

@@ -62,6 +62,16 @@ void AddProofCommands(Cli& cli);    // proof inclusion|consistency, receipt show
 void AddExportCommand(Cli& cli);    // export
 void AddPolicyCommands(Cli& cli);   // append-policy, inventory, findings, personal, erase
 
+void AddQueryCommands(Cli& cli);    // query, request
+
+// RFC 3339 ("2024-03-04T10:00:00-05:00") or microseconds since the epoch;
+// INVALID_ARGUMENT naming `flag` otherwise.
+absl::StatusOr<int64_t> ParseTimeFlag(const std::string& flag, const std::string& text);
+// RFC 3339 in UTC, to the second.
+std::string FormatMicros(int64_t micros);
+// The reader credential's token from its file, trailing whitespace removed.
+absl::StatusOr<std::string> ReadReaderToken(const std::string& path);
+
 // A new subcommand of `parent` that accepts the global options after its name.
 CLI::App* AddCommand(CLI::App& parent, const std::string& name, const std::string& description);
 

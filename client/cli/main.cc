@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
   AddProofCommands(cli);
   AddExportCommand(cli);
   AddPolicyCommands(cli);
+  AddQueryCommands(cli);
 
   try {
     app.parse(argc, argv);

@@ -37,24 +37,6 @@
 namespace memoria::client::cli {
 namespace {
 
-// RFC 3339 ("2024-03-04T10:00:00-05:00") or microseconds since the epoch.
-absl::StatusOr<int64_t> ParseTimeFlag(const std::string& flag, const std::string& text) {
-  int64_t micros = 0;
-  if (absl::SimpleAtoi(text, &micros)) return micros;
-  absl::Time time;
-  std::string error;
-  if (!absl::ParseTime(absl::RFC3339_full, text, &time, &error)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        flag, " \"", text, "\" is neither RFC 3339 (2024-03-04T10:00:00-05:00) nor microseconds: ",
-        error));
-  }
-  return absl::ToUnixMicros(time);
-}
-
-std::string FormatMicros(int64_t micros) {
-  return absl::FormatTime(absl::RFC3339_sec, absl::FromUnixMicros(micros), absl::UTCTimeZone());
-}
-
 struct Stub {
   std::unique_ptr<v1::Ledger::Stub> stub;
   absl::Duration timeout;
@@ -349,10 +331,7 @@ struct PersonalFlags {
 };
 
 absl::Status Personal(const GlobalOptions& globals, const PersonalFlags& flags) {
-  ASSIGN_OR_RETURN(std::string token, ReadFile(flags.token_file));
-  while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' ')) {
-    token.pop_back();
-  }
+  ASSIGN_OR_RETURN(std::string token, ReadReaderToken(flags.token_file));
   ASSIGN_OR_RETURN(Stub stub, OpenStub(globals));
   grpc::ClientContext context;
   stub.Prepare(context);

@@ -1,0 +1,220 @@
+#include "client/request_report.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "client/errors.h"
+#include "google/protobuf/util/json_util.h"
+#include "ledger/bundle.h"
+#include "ledger/checkpoint.h"
+#include "ledger/encoding.h"
+#include "ledger/hash.h"
+#include "ledger/merkle.h"
+#include "ledger/query/record_csv.h"
+#include "ledger/status.h"
+
+namespace memoria::client {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr char kCsvName[] = "records.csv";
+constexpr char kBundleName[] = "records.jsonl";
+constexpr char kReadmeName[] = "README.txt";
+
+std::string FilterText(const v1::QueryFilter& filter) {
+  std::string json;
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  if (!google::protobuf::util::MessageToJsonString(filter, &json, options).ok()) return "";
+  return json;
+}
+
+std::string Readme(const RequestOptions& options, const v1::ExportRequest& request,
+                   const v1::ExportHeader& header, const RequestSummary& summary) {
+  const std::string filter = FilterText(request.filter());
+  const std::string disclosure =
+      request.disclose_personal_data()
+          ? "Personal data IS DISCLOSED in these files (values and salts, each checked against its\n"
+            "commitment in the signed record). Handle them under Colombia's data-protection law\n"
+            "(Ley 1581 de 2012).\n"
+          : "Personal data of citizens is NOT included: it appears only as commitments\n"
+            "(sha256:<hex>), salted hashes that reveal nothing and prove the data existed.\n";
+  return absl::StrCat(
+      "RESPUESTA A UNA SOLICITUD DE INFORMACION PUBLICA / ANSWER TO A PUBLIC INFORMATION REQUEST\n"
+      "=========================================================================================\n\n",
+      "Request: ", options.description.empty() ? "(no description given)" : options.description,
+      "\nFilter (memoria.v1.QueryFilter): ", filter.empty() ? "{}" : filter,
+      "\nRecords: ", summary.records, "\n\n",
+      "Files\n-----\n",
+      kCsvName, "     one row per record, for people (UTF-8, RFC 4180; open it in a spreadsheet\n"
+      "                 as UTF-8). Its last column, leaf_hash, ties each row to the log.\n",
+      kBundleName, "   the same records for machines (memoria-bundle-v1, JSON Lines): each record's\n"
+      "                 exact bytes and its inclusion proof to the signed checkpoint below,\n"
+      "                 plus the records that register the writer keys (trust lines).\n",
+      kReadmeName, "      this file.\n\n",
+      disclosure, "\n",
+      "Los registros provienen del libro de auditoria memoria de la institucion. Cualquier persona\n"
+      "puede comprobar, sin confiar en la institucion, que cada registro esta en el libro firmado\n"
+      "y no fue alterado, con la clave publica del libro (abajo).\n\n",
+      "How to verify\n-------------\n"
+      "1. Obtain the log's public key from the institution's published channels (not only from\n"
+      "   this file) and compare it with the key below:\n\n   ",
+      header.log_vkey(), "\n\n"
+      "2. With memoria's auditor (https://github.com/ - memoria-audit):\n\n"
+      "   memoria-audit verify --bundle ", kBundleName, " --log-key '<the key above>'\n\n"
+      "   It checks the checkpoint's Ed25519 signature, every record's RFC 6962 inclusion proof,\n"
+      "   every writer signature under the keys the log itself registered",
+      request.disclose_personal_data() ? ", and every disclosed value against its commitment" : "",
+      ".\n\n"
+      "3. Or with any RFC 6962 / RFC 9162 and C2SP signed-note implementation: the checkpoint\n"
+      "   (a C2SP signed note, in the bundle's first line) signs tree size ", header.tree_size(),
+      " and its root;\n"
+      "   each record line's leaf hash is SHA-256(0x00 || record bytes) and its \"proof\" is the\n"
+      "   inclusion proof of that leaf at \"index\" in that tree.\n\n",
+      "Checkpoint proven against\n-------------------------\n", header.checkpoint());
+}
+
+// Opens the file `path`.partial for writing.
+absl::StatusOr<std::ofstream> OpenPartial(const fs::path& path) {
+  std::ofstream out(path.string() + ".partial", std::ios::binary | std::ios::trunc);
+  if (!out) return absl::PermissionDeniedError(absl::StrCat("cannot create ", path.string(), ".partial"));
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<RequestSummary> WriteRequest(LedgerClient& client, const v1::ExportRequest& request,
+                                            std::string_view reader_token,
+                                            const RequestOptions& options) {
+  if (!client.options().log_key.has_value()) {
+    return absl::FailedPreconditionError("a request needs the pinned log key (--log-key)");
+  }
+  const Verifier& log_key = *client.options().log_key;
+  const fs::path dir(options.dir);
+  std::error_code error;
+  fs::create_directories(dir, error);
+  if (error) return absl::PermissionDeniedError(absl::StrCat("cannot create ", options.dir, ": ", error.message()));
+  const fs::path csv_path = dir / kCsvName, bundle_path = dir / kBundleName,
+                 readme_path = dir / kReadmeName;
+  if (fs::exists(bundle_path)) {
+    return absl::AlreadyExistsError(absl::StrCat(bundle_path.string(), " exists: choose another --out"));
+  }
+  ASSIGN_OR_RETURN(std::ofstream csv, OpenPartial(csv_path));
+  ASSIGN_OR_RETURN(std::ofstream bundle_file, OpenPartial(bundle_path));
+  BundleWriter bundle(bundle_file);
+  csv << query::CsvHeaderRow();
+
+  RequestSummary summary;
+  std::optional<v1::ExportHeader> header;
+  std::optional<Checkpoint> checkpoint;
+  RequestProgress progress;
+  const auto on_item = [&](v1::ExportItem& item) -> absl::Status {
+    if (item.has_header()) {
+      if (header.has_value()) return absl::DataLossError("the server sent a second export header");
+      header = item.header();
+      absl::StatusOr<Checkpoint> opened = OpenCheckpoint(header->checkpoint(), log_key);
+      if (!opened.ok()) {
+        return VerificationFailure("the export's checkpoint does not verify under the pinned log key",
+                                   opened.status());
+      }
+      if (opened->size != header->tree_size()) {
+        return VerificationFailure(absl::StatusCode::kDataLoss,
+                                   "the export's checkpoint is not of the size it claims");
+      }
+      // Consistent with what this client trusted before (fork, rollback).
+      ASSIGN_OR_RETURN(TrustedCheckpoint trusted, client.CheckpointAt(opened->size));
+      if (trusted.checkpoint.root != opened->root) {
+        return VerificationFailure(absl::StatusCode::kDataLoss,
+                                   "the export's checkpoint differs from the log's signed "
+                                   "checkpoint of the same size: fork");
+      }
+      checkpoint = *std::move(opened);
+      summary.tree_size = checkpoint->size;
+      summary.checkpoint = header->checkpoint();
+      progress.tree_size = checkpoint->size;
+      BundleHeader line;
+      line.origin = checkpoint->origin;
+      line.log_vkey = header->log_vkey();
+      line.admin_vkey = header->admin_vkey();
+      line.checkpoint = header->checkpoint();
+      line.tree_size = checkpoint->size;
+      line.from = 0;
+      line.to = checkpoint->size;
+      line.proofs = true;
+      line.filtered = true;
+      line.query = FilterText(request.filter());
+      line.disclosed = request.disclose_personal_data();
+      RETURN_IF_ERROR(bundle.WriteHeader(line));
+    }
+    if (!checkpoint.has_value()) return absl::DataLossError("the export stream has no header");
+    for (v1::ExportedRecord& record : *item.mutable_records()) {
+      std::vector<Hash> proof;
+      proof.reserve(static_cast<size_t>(record.inclusion_proof_size()));
+      for (const std::string& bytes : record.inclusion_proof()) {
+        ASSIGN_OR_RETURN(Hash hash, HashFromBytes(bytes));
+        proof.push_back(hash);
+      }
+      if (absl::Status included = VerifyInclusion(record.index(), checkpoint->size,
+                                                  LeafHash(record.leaf()), proof, checkpoint->root);
+          !included.ok()) {
+        return VerificationFailure(
+            absl::StrCat("record ", record.index(), " is not included in checkpoint ", checkpoint->size),
+            included);
+      }
+      BundleRecordLine line;
+      line.trust = record.trust();
+      line.index = record.index();
+      line.proof = std::move(proof);
+      if (record.trust()) {
+        ++summary.trust_records;
+      } else {
+        line.personal_data.assign(record.personal_data().begin(), record.personal_data().end());
+        ASSIGN_OR_RETURN(std::string row,
+                         query::CsvRow(record.index(), record.leaf(),
+                                       request.disclose_personal_data() ? &line.personal_data : nullptr));
+        csv << row;
+        ++summary.records;
+        progress.records = summary.records;
+        progress.position = record.index();
+        if (options.progress && summary.records % 1000 == 0) options.progress(progress);
+      }
+      line.leaf = std::move(*record.mutable_leaf());
+      RETURN_IF_ERROR(bundle.WriteRecord(line));
+    }
+    return absl::OkStatus();
+  };
+
+  absl::Status status = client.Export(request, reader_token, on_item);
+  if (status.ok() && !header.has_value()) status = absl::DataLossError("the export stream was empty");
+  if (status.ok()) status = bundle.Finish();
+  csv.close();
+  bundle_file.close();
+  if (status.ok() && (!csv || !bundle_file)) status = absl::DataLossError("cannot write the request files");
+  if (status.ok()) {
+    std::ofstream readme(readme_path.string() + ".partial", std::ios::binary | std::ios::trunc);
+    readme << Readme(options, request, *header, summary);
+    readme.close();
+    if (!readme) status = absl::DataLossError(absl::StrCat("cannot write ", readme_path.string()));
+  }
+  for (const fs::path& path : {csv_path, bundle_path, readme_path}) {
+    const std::string partial = path.string() + ".partial";
+    if (status.ok()) {
+      fs::rename(partial, path, error);
+      if (error) status = absl::PermissionDeniedError(absl::StrCat("cannot rename ", partial));
+      summary.files.push_back(path.string());
+    } else {
+      fs::remove(partial, error);
+    }
+  }
+  if (!status.ok()) return status;
+  progress.done = true;
+  if (options.progress) options.progress(progress);
+  return summary;
+}
+
+}  // namespace memoria::client

@@ -1,0 +1,65 @@
+// WriteRequest: the answer to a transparency-law request, as files ready to
+// send, from the server's Export stream (query.proto):
+//
+//   DIR/records.csv     one row per record, for people (ledger/query/record_csv.h)
+//   DIR/records.jsonl   a filtered memoria-bundle-v1 (ledger/bundle.h): each
+//                       record's bytes and inclusion proof, the signed
+//                       checkpoint, the trust records; `memoria-audit verify
+//                       --bundle` (or any RFC 6962 + C2SP verifier) checks it
+//   DIR/README.txt      what the files are and how to verify them
+//
+//   RequestOptions options;
+//   options.dir = "respuesta-2026-118";
+//   ASSIGN_OR_RETURN(RequestSummary summary, WriteRequest(client, export_request, token, options));
+//
+// Nothing unverified is written: the checkpoint must open under the client's
+// pinned log key and be consistent with its trusted checkpoint
+// (LedgerClient::CheckpointAt), and every record's inclusion proof must lead
+// to its root; otherwise a verification failure (client/errors.h) naming the
+// record, and no files are left. Disclosed openings are checked against their
+// commitments (record_csv.h). Memory stays bounded: the stream is written as it
+// comes. Files are written as *.partial and renamed when complete.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "client/ledger_client.h"
+#include "memoria/v1/query.pb.h"
+
+namespace memoria::client {
+
+struct RequestProgress {
+  uint64_t records = 0;    // result records written so far
+  uint64_t position = 0;   // index of the last record written
+  uint64_t tree_size = 0;  // size of the checkpoint proven against
+  bool done = false;
+};
+
+struct RequestOptions {
+  // The directory to write (created if missing; ALREADY_EXISTS if it holds
+  // records.jsonl).
+  std::string dir;
+  // What was asked, in the requester's words or a filing number (README.txt).
+  std::string description;
+  // Called now and then (every 1,000 records) and once with done = true.
+  std::function<void(const RequestProgress&)> progress;
+};
+
+struct RequestSummary {
+  uint64_t records = 0;        // result records (CSV rows, bundle record lines)
+  uint64_t trust_records = 0;  // bundle trust lines
+  uint64_t tree_size = 0;
+  std::string checkpoint;          // the signed note proven against
+  std::vector<std::string> files;  // paths written
+};
+
+absl::StatusOr<RequestSummary> WriteRequest(LedgerClient& client, const v1::ExportRequest& request,
+                                            std::string_view reader_token,
+                                            const RequestOptions& options);
+
+}  // namespace memoria::client

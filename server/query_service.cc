@@ -1,0 +1,177 @@
+// The LedgerService's transparency-law RPCs (ledger_service.h): Query, a page
+// of records matching a filter, and Export, every match with its inclusion
+// proof (and, for a reader, its personal data), from the query indexes.
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "ledger/query/query.h"
+#include "ledger/record.h"
+#include "ledger/status.h"
+#include "server/grpc_status.h"
+#include "server/ledger_service.h"
+
+namespace memoria::server {
+namespace {
+
+// Records per Export message (and per MultiGet of records and proof nodes).
+constexpr size_t kExportChunk = 256;
+
+// Every record of `query` in order, `chunk` at a time.
+absl::Status ForEachChunk(query::RecordQuery& query, size_t chunk,
+                          const std::function<absl::Status(const std::vector<uint64_t>&)>& visit) {
+  std::optional<uint64_t> start;
+  do {
+    ASSIGN_OR_RETURN(query::QueryPage page, query.Find(start, chunk));
+    if (!page.indexes.empty()) RETURN_IF_ERROR(visit(page.indexes));
+    start = page.next;
+  } while (start.has_value());
+  return absl::OkStatus();
+}
+
+// Whether record `index` is one of `query`'s matches.
+absl::StatusOr<bool> IsMatch(query::RecordQuery& query, uint64_t index) {
+  ASSIGN_OR_RETURN(query::QueryPage page, query.Find(index, 1));
+  return !page.indexes.empty() && page.indexes.front() == index;
+}
+
+}  // namespace
+
+grpc::Status LedgerService::Query(grpc::ServerContext*, const v1::QueryRequest* request,
+                                  v1::QueryResponse* response) {
+  const absl::Status status = [&]() -> absl::Status {
+    RETURN_IF_ERROR(query::ValidateFilter(request->filter()));
+    const uint32_t page_size =
+        request->page_size() == 0 ? query::kDefaultPageSize : request->page_size();
+    if (page_size > query::kMaxPageSize) {
+      return absl::InvalidArgumentError(absl::StrCat("page_size ", page_size, " is above the ",
+                                                     query::kMaxPageSize, " records a page holds"));
+    }
+    const uint64_t size = log_.Size();
+    query::PageToken position{size, 0};
+    std::optional<uint64_t> start;
+    if (!request->page_token().empty()) {
+      ASSIGN_OR_RETURN(position,
+                       query::DecodePageToken(request->page_token(), request->filter(), request->order()));
+      if (position.tree_size > size) {
+        return absl::InvalidArgumentError("the page token is not from this log");
+      }
+      start = position.next;
+    }
+    ASSIGN_OR_RETURN(query::RecordQuery query, query::RecordQuery::Prepare(
+                                                   log_, request->filter(), position.tree_size,
+                                                   request->order()));
+    ASSIGN_OR_RETURN(query::QueryPage page, query.Find(start, page_size));
+    ASSIGN_OR_RETURN(std::vector<std::string> leaves, log_.GetRecords(page.indexes));
+    for (size_t i = 0; i < page.indexes.size(); ++i) {
+      v1::QueryRecord* record = response->add_records();
+      record->set_index(page.indexes[i]);
+      record->set_leaf(std::move(leaves[i]));
+    }
+    response->set_tree_size(position.tree_size);
+    if (page.next) {
+      response->set_next_page_token(query::EncodePageToken(
+          request->filter(), request->order(), {position.tree_size, *page.next}));
+    }
+    return absl::OkStatus();
+  }();
+  return ToGrpcStatus(status);
+}
+
+absl::StatusOr<std::vector<v1::PersonalDataOpening>> LedgerService::OpeningsOf(
+    std::string_view leaf) const {
+  ASSIGN_OR_RETURN(v1::Record record, DecodeRecord(leaf));
+  v1::Entry entry;
+  if (!entry.ParseFromString(record.entry())) {
+    return absl::DataLossError("a stored record's entry does not parse");
+  }
+  std::vector<v1::PersonalDataOpening> openings;
+  if (entry.policy().personal_data().empty()) return openings;
+  absl::StatusOr<PersonalDataItem> item =
+      options_.policy.personal_store->Get(Sha256(record.entry()));
+  if (absl::IsNotFound(item.status())) return openings;
+  RETURN_IF_ERROR(item.status());
+  for (v1::PersonalDataOpening& opening : item->openings) openings.push_back(std::move(opening));
+  return openings;
+}
+
+grpc::Status LedgerService::Export(grpc::ServerContext* context, const v1::ExportRequest* request,
+                                   grpc::ServerWriter<v1::ExportItem>* writer) {
+  const absl::Status status = [&]() -> absl::Status {
+    RETURN_IF_ERROR(query::ValidateFilter(request->filter()));
+    if (request->disclose_personal_data()) {
+      if (!options_.policy.reader.has_value() || options_.policy.personal_store == nullptr) {
+        return absl::FailedPreconditionError(
+            "this server has no reader credential configured (--reader-token-file)");
+      }
+      RETURN_IF_ERROR(options_.policy.reader->Check(*context));
+    }
+    const uint64_t tree_size = request->tree_size() == 0 ? log_.Size() : request->tree_size();
+    if (tree_size > log_.Size()) {
+      return absl::OutOfRangeError(absl::StrCat("tree size ", tree_size,
+                                                " is beyond the log's size ", log_.Size()));
+    }
+    v1::ExportItem first;
+    v1::ExportHeader& header = *first.mutable_header();
+    ASSIGN_OR_RETURN(*header.mutable_checkpoint(), log_.CheckpointAt(tree_size));
+    header.set_tree_size(tree_size);
+    header.set_log_vkey(log_.verifier().ToString());
+    header.set_admin_vkey(admin_.ToString());
+    if (!writer->Write(first)) return absl::CancelledError("the client went away");
+
+    ASSIGN_OR_RETURN(query::RecordQuery results,
+                     query::RecordQuery::Prepare(log_, request->filter(), tree_size, v1::OLDEST_FIRST));
+    // Sends records (trust ones or results) with their proofs, in one message.
+    const auto send = [&](const std::vector<uint64_t>& indexes, bool trust) -> absl::Status {
+      if (context->IsCancelled()) return absl::CancelledError("the client went away");
+      ASSIGN_OR_RETURN(std::vector<std::string> leaves, log_.GetRecords(indexes));
+      ASSIGN_OR_RETURN(std::vector<std::vector<Hash>> proofs, log_.InclusionProofs(indexes, tree_size));
+      v1::ExportItem item;
+      for (size_t i = 0; i < indexes.size(); ++i) {
+        v1::ExportedRecord& record = *item.add_records();
+        record.set_index(indexes[i]);
+        record.set_trust(trust);
+        for (const Hash& hash : proofs[i]) record.add_inclusion_proof(hash.data(), hash.size());
+        if (request->disclose_personal_data() && !trust) {
+          ASSIGN_OR_RETURN(std::vector<v1::PersonalDataOpening> openings, OpeningsOf(leaves[i]));
+          for (v1::PersonalDataOpening& opening : openings) {
+            *record.add_personal_data() = std::move(opening);
+          }
+        }
+        record.set_leaf(std::move(leaves[i]));
+      }
+      if (!writer->Write(item)) return absl::CancelledError("the client went away");
+      return absl::OkStatus();
+    };
+
+    // The trust chain: the administration records that are not results.
+    v1::QueryFilter administration;
+    for (const char* type : {"genesis", "writer_registered", "writer_revoked"}) {
+      administration.add_event_types(type);
+    }
+    ASSIGN_OR_RETURN(query::RecordQuery trust_query,
+                     query::RecordQuery::Prepare(log_, administration, tree_size, v1::OLDEST_FIRST));
+    std::vector<uint64_t> trust;
+    RETURN_IF_ERROR(ForEachChunk(trust_query, kExportChunk, [&](const std::vector<uint64_t>& indexes) {
+      for (uint64_t index : indexes) {
+        ASSIGN_OR_RETURN(bool result, IsMatch(results, index));
+        if (!result) trust.push_back(index);
+      }
+      return absl::OkStatus();
+    }));
+    for (size_t begin = 0; begin < trust.size(); begin += kExportChunk) {
+      const size_t end = std::min(trust.size(), begin + kExportChunk);
+      RETURN_IF_ERROR(send({trust.begin() + static_cast<ptrdiff_t>(begin),
+                            trust.begin() + static_cast<ptrdiff_t>(end)},
+                           /*trust=*/true));
+    }
+    // The results.
+    return ForEachChunk(results, kExportChunk, [&](const std::vector<uint64_t>& indexes) {
+      return send(indexes, /*trust=*/false);
+    });
+  }();
+  return ToGrpcStatus(status);
+}
+
+}  // namespace memoria::server
