@@ -7,6 +7,7 @@
 //   std::vector<StatePut> puts;
 //   for (each new record, in index order)
 //     RETURN_IF_ERROR(observer.OnRecord(index, integration_time_micros, entry, puts));
+//   RETURN_IF_ERROR(observer.OnBatchEnd(puts));
 //   log.Append(entries, puts);            // puts land in the same WriteBatch
 //   observer.OnDurable(last_index);       // after the synced write succeeded
 //   // or, if the write failed:
@@ -39,6 +40,13 @@ class BatchObserver {
   virtual absl::Status OnRecord(uint64_t index, int64_t integration_time_micros,
                                 const v1::Entry& entry, std::vector<StatePut>& puts) = 0;
 
+  // Called after the last OnRecord of a batch, before the batch is written:
+  // appends the puts the observer gathers per batch rather than per record.
+  virtual absl::Status OnBatchEnd(std::vector<StatePut>& puts) {
+    (void)puts;
+    return absl::OkStatus();
+  }
+
   // Every record up to `last_index` is durable (its batch was written). Lets
   // the observer drop what it cached of not-yet-durable puts. Optional: an
   // observer that is never told stays correct, only its cache grows.
@@ -60,6 +68,13 @@ class ObserverList final : public BatchObserver {
                         std::vector<StatePut>& puts) override {
     for (BatchObserver* observer : observers_) {
       absl::Status status = observer->OnRecord(index, integration_time_micros, entry, puts);
+      if (!status.ok()) return status;
+    }
+    return absl::OkStatus();
+  }
+  absl::Status OnBatchEnd(std::vector<StatePut>& puts) override {
+    for (BatchObserver* observer : observers_) {
+      absl::Status status = observer->OnBatchEnd(puts);
       if (!status.ok()) return status;
     }
     return absl::OkStatus();

@@ -426,6 +426,7 @@ absl::Status Sequencer::ObserveBatch(uint64_t base, int64_t time,
                                                           ": ", status.message()));
       }
     }
+    if (status.ok()) status = observer_->OnBatchEnd(puts);
   }
   if (status.ok()) return status;
   // Let the batches in flight complete (OnDurable), then forget this one's
