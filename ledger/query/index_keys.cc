@@ -16,9 +16,31 @@ int64_t FloorDiv(int64_t a, int64_t b) {
   return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
-void Post(Dimension dimension, std::string_view value, uint64_t index,
-          std::vector<StatePut>& puts) {
-  puts.push_back({PostingKey(PostingPrefix(dimension, value), index), ""});
+void PutVarint(uint64_t value, std::string& out) {
+  while (value >= 0x80) {
+    out.push_back(static_cast<char>((value & 0x7f) | 0x80));
+    value >>= 7;
+  }
+  out.push_back(static_cast<char>(value));
+}
+
+bool GetVarint(std::string_view& in, uint64_t& value) {
+  value = 0;
+  for (int shift = 0; shift < 64 && !in.empty(); shift += 7) {
+    const uint8_t byte = static_cast<uint8_t>(in.front());
+    in.remove_prefix(1);
+    value |= static_cast<uint64_t>(byte & 0x7f) << shift;
+    if ((byte & 0x80) == 0) return true;
+  }
+  return false;
+}
+
+std::string EncodeEventTime(int64_t time_micros) {
+  return EncodeBigEndian64(static_cast<uint64_t>(time_micros) ^ kSignOffset);
+}
+
+int64_t DecodeEventTime(std::string_view eight_bytes) {
+  return static_cast<int64_t>(DecodeBigEndian64(eight_bytes) ^ kSignOffset);
 }
 
 }  // namespace
@@ -53,42 +75,80 @@ std::string EventTimePrefix(int level, int64_t bucket) {
   return prefix;
 }
 
-std::string PostingKey(std::string_view prefix, uint64_t index) {
-  return std::string(prefix).append(EncodeBigEndian64(index));
+bool IsEventTimePrefix(std::string_view prefix) {
+  return prefix.size() > kQueryIndexPrefix.size() + 2 &&
+         prefix.substr(kQueryIndexPrefix.size(), 2) == "e/";
 }
 
-uint64_t PostingIndex(std::string_view key) {
+std::string BlockKey(std::string_view prefix, uint64_t first) {
+  return std::string(prefix).append(EncodeBigEndian64(first));
+}
+
+uint64_t BlockFirstIndex(std::string_view key) {
   assert(key.size() >= 8);
   return DecodeBigEndian64(key.substr(key.size() - 8));
 }
 
-std::string EncodeEventTime(int64_t time_micros) {
-  return EncodeBigEndian64(static_cast<uint64_t>(time_micros) ^ kSignOffset);
+absl::StatusOr<std::vector<Posting>> DecodeBlock(uint64_t first, std::string_view value,
+                                                 bool with_times) {
+  std::vector<Posting> postings;
+  Posting posting{first, 0};
+  while (true) {
+    if (with_times) {
+      if (value.size() < 8) return absl::DataLossError("a query index block is cut short");
+      posting.time_micros = DecodeEventTime(value.substr(0, 8));
+      value.remove_prefix(8);
+    }
+    postings.push_back(posting);
+    if (value.empty()) return postings;
+    uint64_t delta = 0;
+    if (!GetVarint(value, delta) || delta == 0 || posting.index + delta < posting.index) {
+      return absl::DataLossError("a query index block is malformed");
+    }
+    posting.index += delta;
+  }
 }
 
-int64_t DecodeEventTime(std::string_view value) {
-  return static_cast<int64_t>(DecodeBigEndian64(value) ^ kSignOffset);
+void PostingBlocks::Post(std::string prefix, uint64_t index, const int64_t* time_micros) {
+  auto [it, added] = blocks_.try_emplace(std::move(prefix));
+  Block& block = it->second;
+  if (added) {
+    block.first = index;
+  } else {
+    PutVarint(index - block.last, block.value);
+  }
+  block.last = index;
+  if (time_micros != nullptr) block.value.append(EncodeEventTime(*time_micros));
 }
 
-void AppendPostings(uint64_t index, const v1::Entry& entry, std::vector<StatePut>& puts) {
-  Post(Dimension::kEventType, EventTypeName(entry), index, puts);
-  Post(Dimension::kWriter, entry.writer(), index, puts);
-  if (entry.has_generic()) Post(Dimension::kGenericType, entry.generic().type(), index, puts);
+void PostingBlocks::Add(uint64_t index, const v1::Entry& entry) {
+  Post(PostingPrefix(Dimension::kEventType, EventTypeName(entry)), index, nullptr);
+  Post(PostingPrefix(Dimension::kWriter, entry.writer()), index, nullptr);
+  if (entry.has_generic()) {
+    Post(PostingPrefix(Dimension::kGenericType, entry.generic().type()), index, nullptr);
+  }
   if (entry.has_policy()) {
     const v1::PolicyEvent& event = entry.policy();
     if (event.has_account()) {
-      Post(Dimension::kAccount, policy::AccountKey(event.account()), index, puts);
-      Post(Dimension::kPlatform, PlatformValue(event.account().platform()), index, puts);
+      Post(PostingPrefix(Dimension::kAccount, policy::AccountKey(event.account())), index, nullptr);
+      Post(PostingPrefix(Dimension::kPlatform, PlatformValue(event.account().platform())), index,
+           nullptr);
     }
     if (!event.actor().email().empty()) {
-      Post(Dimension::kActor, ActorValue(event.actor().email()), index, puts);
+      Post(PostingPrefix(Dimension::kActor, ActorValue(event.actor().email())), index, nullptr);
     }
   }
-  const std::string time = EncodeEventTime(entry.event_time_micros());
+  const int64_t time = entry.event_time_micros();
   for (int level = 0; level < kEventTimeLevels; ++level) {
-    puts.push_back({PostingKey(EventTimePrefix(level, EventTimeBucket(level, entry.event_time_micros())), index),
-                    time});
+    Post(EventTimePrefix(level, EventTimeBucket(level, time)), index, &time);
   }
+}
+
+void PostingBlocks::Flush(std::vector<StatePut>& puts) {
+  for (auto& [prefix, block] : blocks_) {
+    puts.push_back({BlockKey(prefix, block.first), std::move(block.value)});
+  }
+  blocks_.clear();
 }
 
 }  // namespace memoria::query

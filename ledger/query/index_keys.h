@@ -1,26 +1,38 @@
 // The layout of the query indexes in the log's `state` column. Every key
-// starts with "q/"; indexes are 8 bytes big-endian so that each posting list
-// sorts in log order, and a query walks several lists in step (query.h).
+// starts with "q/". Postings are kept in blocks, one per posting list and
+// batch: a batch of 1,000 records costs one put per distinct value it holds,
+// not one per record and dimension.
 //
-//   q/<dim>/<len be16><value><index be64>              -> ""
-//       an equality posting: record <index> has <value> in dimension <dim>
-//   q/e/<level><bucket be64><index be64>               -> event time (be64, offset 2^63)
-//       an event-time posting: record <index> happened in time bucket
-//       <bucket> of <level> (0: UTC days, 1: runs of 32 days), with its exact
-//       event time as value. Every record has one posting per level, so a
-//       time range is covered by whole level-1 buckets plus at most 31 + 31
-//       level-0 buckets (plus the two partial days at its edges, checked
-//       against the value).
+//   q/<dim>/<len be16><value><first be64>          -> block
+//       equality postings: the records holding <value> in dimension <dim>
+//   q/e/<level><bucket be64><first be64>           -> block with times
+//       event-time postings: the records whose event happened in time bucket
+//       <bucket> of <level> (0: UTC days, 1: runs of 32 days). Every record
+//       has one posting per level, so a time range is covered by whole
+//       level-1 buckets plus at most 31 + 31 level-0 buckets; each posting
+//       carries the exact event time for the partial days at the range's edges.
+//
+// A block holds the postings of one batch in increasing index order; its key
+// ends with the first one's index (<first>), so the blocks of a list sort in
+// log order and never overlap. Its value, for each posting after the first:
+// varint(index - previous index); in blocks with times, every posting's
+// delta (none for the first) is followed by its event time (8 bytes,
+// big-endian, offset by 2^63).
 //
 // Integration time needs no index: it never decreases along the log, so a
 // range of it is a range of indexes (policy::IndexAtTime). Record-rule
-// findings are posted by the policy views (policy::RecordFindingByRuleKey).
+// findings are posted by the policy views (policy::RecordFindingByRulePrefix).
+// A rebuild that batches records differently yields other blocks holding the
+// same postings.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <map>
 #include <vector>
+
+#include "absl/status/statusor.h"
 
 #include "ledger/log.h"
 #include "memoria/v1/entry.pb.h"
@@ -53,13 +65,38 @@ std::string ActorValue(std::string_view email);
 // Keys.
 std::string PostingPrefix(Dimension dimension, std::string_view value);
 std::string EventTimePrefix(int level, int64_t bucket);
-std::string PostingKey(std::string_view prefix, uint64_t index);
-// The index at the end of a posting key (its last 8 bytes).
-uint64_t PostingIndex(std::string_view key);
-std::string EncodeEventTime(int64_t time_micros);
-int64_t DecodeEventTime(std::string_view value);  // 8 bytes
+bool IsEventTimePrefix(std::string_view prefix);
+// A block's key: its list's prefix and the index of its first posting.
+std::string BlockKey(std::string_view prefix, uint64_t first);
+// The first index of a block, from its key (the last 8 bytes).
+uint64_t BlockFirstIndex(std::string_view key);
 
-// Appends the postings of record `index` to `puts`.
-void AppendPostings(uint64_t index, const v1::Entry& entry, std::vector<StatePut>& puts);
+struct Posting {
+  uint64_t index = 0;
+  int64_t time_micros = 0;  // blocks with times only
+};
+
+// The postings of one block; DATA_LOSS if `value` is malformed.
+absl::StatusOr<std::vector<Posting>> DecodeBlock(uint64_t first, std::string_view value,
+                                                 bool with_times);
+
+// Gathers the postings of a batch's records and turns them into blocks.
+class PostingBlocks {
+ public:
+  // Adds the postings of record `index` (indexes increase from call to call).
+  void Add(uint64_t index, const v1::Entry& entry);
+  // Appends one put per block gathered, then starts afresh.
+  void Flush(std::vector<StatePut>& puts);
+  void Clear() { blocks_.clear(); }
+
+ private:
+  struct Block {
+    uint64_t first = 0;
+    uint64_t last = 0;
+    std::string value;
+  };
+  void Post(std::string prefix, uint64_t index, const int64_t* time_micros);
+  std::map<std::string, Block> blocks_;
+};
 
 }  // namespace memoria::query

@@ -33,22 +33,23 @@ namespace {
 
 using Answer = std::optional<uint64_t>;
 
-// The keys prefix || be64(index) of the state column; with `exact`, only
-// those whose value (an event time) lies in [exact->first, exact->second).
+// The posting blocks prefix || be64(first) of the state column (index_keys.h);
+// with `exact`, only the postings whose event time lies in
+// [exact->first, exact->second). The block last read is kept decoded.
 class PrefixList final : public PostingList {
  public:
   PrefixList(Store::Cursor& cursor, std::string prefix,
              std::optional<std::pair<int64_t, int64_t>> exact = std::nullopt)
-      : cursor_(cursor), prefix_(std::move(prefix)), exact_(exact) {}
+      : cursor_(cursor),
+        prefix_(std::move(prefix)),
+        with_times_(IsEventTimePrefix(prefix_)),
+        exact_(exact) {}
 
   absl::StatusOr<Answer> AtOrAfter(uint64_t i) override {
     if (after_ && after_->first <= i && (!after_->second || i <= *after_->second)) {
       return after_->second;
     }
-    cursor_.SeekAtOrAfter(PostingKey(prefix_, i));
-    while (Here() && !InRange()) cursor_.Next();
-    RETURN_IF_ERROR(cursor_.status());
-    const Answer answer = Here() ? Answer(PostingIndex(cursor_.key())) : std::nullopt;
+    ASSIGN_OR_RETURN(Answer answer, FindAtOrAfter(i));
     after_.emplace(i, answer);
     return answer;
   }
@@ -57,10 +58,7 @@ class PrefixList final : public PostingList {
     if (before_ && i <= before_->first && (!before_->second || i >= *before_->second)) {
       return before_->second;
     }
-    cursor_.SeekAtOrBefore(PostingKey(prefix_, i));
-    while (Here() && !InRange()) cursor_.Prev();
-    RETURN_IF_ERROR(cursor_.status());
-    const Answer answer = Here() ? Answer(PostingIndex(cursor_.key())) : std::nullopt;
+    ASSIGN_OR_RETURN(Answer answer, FindAtOrBefore(i));
     before_.emplace(i, answer);
     return answer;
   }
@@ -70,16 +68,77 @@ class PrefixList final : public PostingList {
     return cursor_.Valid() && cursor_.key().size() == prefix_.size() + 8 &&
            cursor_.key().starts_with(prefix_);
   }
-  bool InRange() const {
-    if (!exact_) return true;
-    if (cursor_.value().size() != 8) return false;
-    const int64_t time = DecodeEventTime(cursor_.value());
-    return time >= exact_->first && time < exact_->second;
+  bool Wanted(const Posting& posting) const {
+    return !exact_ || (posting.time_micros >= exact_->first && posting.time_micros < exact_->second);
+  }
+  // Decodes the block under the cursor into block_.
+  absl::Status Load() {
+    ASSIGN_OR_RETURN(block_, DecodeBlock(BlockFirstIndex(cursor_.key()), cursor_.value(), with_times_));
+    return absl::OkStatus();
+  }
+  // The first wanted posting >= i in block_.
+  Answer FirstInBlock(uint64_t i) const {
+    auto it = std::lower_bound(block_.begin(), block_.end(), i,
+                               [](const Posting& p, uint64_t v) { return p.index < v; });
+    for (; it != block_.end(); ++it) {
+      if (Wanted(*it)) return it->index;
+    }
+    return std::nullopt;
+  }
+  // The last wanted posting <= i in block_.
+  Answer LastInBlock(uint64_t i) const {
+    auto it = std::upper_bound(block_.begin(), block_.end(), i,
+                               [](uint64_t v, const Posting& p) { return v < p.index; });
+    while (it != block_.begin()) {
+      --it;
+      if (Wanted(*it)) return it->index;
+    }
+    return std::nullopt;
+  }
+  bool BlockCovers(uint64_t i) const {
+    return !block_.empty() && block_.front().index <= i && i <= block_.back().index;
+  }
+
+  absl::StatusOr<Answer> FindAtOrAfter(uint64_t i) {
+    if (BlockCovers(i)) {
+      if (Answer answer = FirstInBlock(i)) return answer;
+      // Not here: go on from the block after this one.
+      cursor_.SeekAtOrAfter(BlockKey(prefix_, block_.front().index));
+      if (Here()) cursor_.Next();
+    } else {
+      // The block that may hold i starts at or before it.
+      cursor_.SeekAtOrBefore(BlockKey(prefix_, i));
+      if (!Here()) cursor_.SeekAtOrAfter(BlockKey(prefix_, i));
+    }
+    for (; Here(); cursor_.Next()) {
+      RETURN_IF_ERROR(Load());
+      if (Answer answer = FirstInBlock(i)) return answer;
+    }
+    RETURN_IF_ERROR(cursor_.status());
+    return std::nullopt;
+  }
+
+  absl::StatusOr<Answer> FindAtOrBefore(uint64_t i) {
+    if (BlockCovers(i)) {
+      if (Answer answer = LastInBlock(i)) return answer;
+      cursor_.SeekAtOrBefore(BlockKey(prefix_, block_.front().index));
+      if (Here()) cursor_.Prev();
+    } else {
+      cursor_.SeekAtOrBefore(BlockKey(prefix_, i));
+    }
+    for (; Here(); cursor_.Prev()) {
+      RETURN_IF_ERROR(Load());
+      if (Answer answer = LastInBlock(i)) return answer;
+    }
+    RETURN_IF_ERROR(cursor_.status());
+    return std::nullopt;
   }
 
   Store::Cursor& cursor_;
   const std::string prefix_;
+  const bool with_times_;
   const std::optional<std::pair<int64_t, int64_t>> exact_;
+  std::vector<Posting> block_;
   // (asked, answer) of the last jump each way.
   std::optional<std::pair<uint64_t, Answer>> after_;
   std::optional<std::pair<uint64_t, Answer>> before_;

@@ -5,9 +5,9 @@
 //   query::QueryIndex index;
 //   ObserverList observers({&policy_views, &index});  // the sequencer calls it
 //
-// Stateless: each record's postings depend on that record alone, so a replay
-// of the log reproduces them byte for byte. Costs about eight small puts per
-// record (measured in memoria-bench's ledger section).
+// Each record's postings depend on that record alone; they are gathered per
+// batch and written as one block per posting list (index_keys.h) in
+// OnBatchEnd. Not thread-safe (one sequencer).
 #pragma once
 
 #include "ledger/query/index_keys.h"
@@ -20,9 +20,18 @@ class QueryIndex final : public BatchObserver {
   absl::Status OnRecord(uint64_t index, int64_t integration_time_micros, const v1::Entry& entry,
                         std::vector<StatePut>& puts) override {
     (void)integration_time_micros;
-    AppendPostings(index, entry, puts);
+    (void)puts;
+    blocks_.Add(index, entry);
     return absl::OkStatus();
   }
+  absl::Status OnBatchEnd(std::vector<StatePut>& puts) override {
+    blocks_.Flush(puts);
+    return absl::OkStatus();
+  }
+  void OnAbandoned() override { blocks_.Clear(); }
+
+ private:
+  PostingBlocks blocks_;
 };
 
 }  // namespace memoria::query

@@ -99,6 +99,7 @@ class QueryLog {
       p.writer_signature = std::string(64, 's');
       p.dedup_key = entries[i].request_id();
     }
+    ASSERT_TRUE(observers_->OnBatchEnd(puts).ok());
     absl::StatusOr<AppendResult> result = log_->Append(pending, puts);
     ASSERT_TRUE(result.ok()) << result.status();
     observers_->OnDurable(log_->Size() - 1);
