@@ -21,6 +21,7 @@
 #include "tools/bench/audit_bench.h"
 #include "tools/bench/ledger_bench.h"
 #include "tools/bench/limits.h"
+#include "tools/bench/query_bench.h"
 #include "tools/bench/report.h"
 #include "tools/bench/server_bench.h"
 #include "tools/bench/server_process.h"
@@ -47,6 +48,7 @@ int main(int argc, char** argv) {
   std::string json;
   std::string server_binary = memoria::bench::FindSiblingBinary("memoria-server");
   std::string audit_binary = memoria::bench::FindSiblingBinary("memoria-audit");
+  std::string memoria_binary = memoria::bench::FindSiblingBinary("memoria");
   app.add_flag("--quick", quick,
                "Under 2 minutes: ledger at 100,000 records, server at 10^4, short phases");
   app.add_option("--records", records, "Log length for the ledger figures")->capture_default_str();
@@ -65,9 +67,14 @@ int main(int argc, char** argv) {
   app.add_flag("--server-only", server_only, "Only the raw limits and the server figures");
   bool ledger_only = false;
   app.add_flag("--ledger-only", ledger_only, "Only the raw limits and the ledger library figures");
+  bool query_only = false;
+  app.add_flag("--query", query_only,
+               "Only the raw limits and the transparency-law request figures (query index cost, "
+               "Query and export at --records; with --quick at 10^5)");
+  app.add_option("--memoria-binary", memoria_binary, "memoria (CLI) executable")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
-  if (ledger_only + audit_only + server_only > 1) {
-    std::fprintf(stderr, "--ledger-only, --audit and --server-only exclude each other\n");
+  if (ledger_only + audit_only + server_only + query_only > 1) {
+    std::fprintf(stderr, "--ledger-only, --audit, --server-only and --query exclude each other\n");
     return 2;
   }
   if (quick) {
@@ -103,7 +110,7 @@ int main(int argc, char** argv) {
                                                             std::min<uint64_t>(records, 200'000)),
               .unit = "records/s"});
 
-  if (!audit_only && !ledger_only) {
+  if (!audit_only && !ledger_only && !query_only) {
     if (server_binary.empty()) {
       std::fprintf(stderr, "memoria-server not found (build it, or give --server-binary): "
                            "the server figures are left out\n");
@@ -123,13 +130,29 @@ int main(int argc, char** argv) {
       bench::RunServerBench(server, report);
     }
   }
-  if (!audit_only && !server_only) {
+  // The query section runs in a full run and with --query (not in --quick
+  // alone: it needs a log of --records policy events, built through the
+  // server's own code path).
+  if (query_only || (!quick && !audit_only && !server_only && !ledger_only)) {
+    if (server_binary.empty()) {
+      std::fprintf(stderr, "memoria-server not found: the query figures are left out\n");
+    } else {
+      bench::RunQueryBench({.server_binary = server_binary,
+                            .memoria_binary = memoria_binary,
+                            .dir = dir + "/query-bench",
+                            .records = records,
+                            .cost_records = quick ? uint64_t{50'000} : uint64_t{200'000},
+                            .million_export = !quick && !memoria_binary.empty()},
+                           report);
+    }
+  }
+  if (!audit_only && !server_only && !query_only) {
     bench::RunLedgerBench({.dir = dir + "/ledger", .records = records, .batch = batch,
                            .entry_bytes = entry_bytes},
                           report);
   }
   std::filesystem::remove_all(dir);
-  if (!server_only && !ledger_only) {
+  if (!server_only && !ledger_only && !query_only) {
     bench::RunAuditBench({.records = records, .entry_bytes = entry_bytes, .threads = cores}, report);
   }
 
