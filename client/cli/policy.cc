@@ -31,6 +31,7 @@
 #include "ledger/keys.h"
 #include "ledger/policy/commitment.h"
 #include "ledger/policy/erasure.h"
+#include "ledger/query/record_csv.h"
 #include "ledger/status.h"
 #include "memoria/v1/ledger.grpc.pb.h"
 
@@ -64,16 +65,6 @@ struct InventoryFlags {
   int64_t at_index = -1;
   bool csv = false;
 };
-
-std::string CsvField(const std::string& text) {
-  if (text.find_first_of(",\"\n") == std::string::npos) return text;
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  return out + "\"";
-}
 
 std::string AdminJson(const v1::AdminState& admin) {
   JsonWriter json;
@@ -138,14 +129,14 @@ absl::Status Inventory(const GlobalOptions& globals, const InventoryFlags& flags
   }
   for (const v1::AccountState& a : inventory.accounts()) {
     const std::string account = absl::StrCat(
-        v1::Platform_Name(a.account().platform()), ",", CsvField(a.account().handle()), ",",
-        v1::AccountKind_Name(a.kind()), ",", CsvField(a.dependency()), ",",
+        v1::Platform_Name(a.account().platform()), ",", query::CsvField(a.account().handle()), ",",
+        v1::AccountKind_Name(a.kind()), ",", query::CsvField(a.dependency()), ",",
         v1::AccountStatus_Name(a.status()), ",", a.created_index());
     if (flags.csv) {
       if (a.admins().empty()) absl::StrAppend(&out, account, ",,,,,,\n");
       for (const v1::AdminState& admin : a.admins()) {
-        absl::StrAppend(&out, account, ",", CsvField(admin.email()), ",", CsvField(admin.name()),
-                        ",", CsvField(admin.dependency()), ",", admin.responsible() ? "yes" : "no",
+        absl::StrAppend(&out, account, ",", query::CsvField(admin.email()), ",", query::CsvField(admin.name()),
+                        ",", query::CsvField(admin.dependency()), ",", admin.responsible() ? "yes" : "no",
                         ",", admin.since_index(), ",", FormatMicros(admin.since_micros()), "\n");
       }
       continue;
