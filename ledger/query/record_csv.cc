@@ -194,6 +194,13 @@ std::string CsvField(std::string_view text) {
   return out;
 }
 
+std::string SpreadsheetText(std::string_view text) {
+  if (text.empty() || std::string_view("=+-@\t\r").find(text.front()) == std::string_view::npos) {
+    return std::string(text);
+  }
+  return absl::StrCat("'", std::string(text));
+}
+
 std::string FormatMicrosUtc(int64_t micros) {
   using std::chrono::days;
   using std::chrono::microseconds;
@@ -261,7 +268,7 @@ absl::StatusOr<std::string> CsvRow(uint64_t index, std::string_view leaf,
   std::string row;
   for (size_t i = 0; i < std::size(fields); ++i) {
     if (i > 0) row.push_back(',');
-    row.append(CsvField(fields[i]));
+    row.append(CsvField(SpreadsheetText(fields[i])));
   }
   row.append("\r\n");
   return row;

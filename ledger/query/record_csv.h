@@ -40,6 +40,9 @@
 //                     "field=sha256:<hex digest> (erased)" for one they do not.
 //   leaf_hash         lower-case hex of the RFC 6962 leaf hash of the record
 //                     bytes, by which anyone checks the row against the log
+// A cell whose text starts with '=', '+', '-', '@', tab or CR gets a leading
+// apostrophe (SpreadsheetText), so that a spreadsheet shows a writer's text
+// instead of running it as a formula; the exact bytes are in the bundle.
 // Times are ISO 8601 UTC with microseconds: 2026-03-01T12:00:00.000123Z
 // (FormatMicrosUtc).
 #pragma once
@@ -71,6 +74,10 @@ absl::StatusOr<std::string> CsvRow(uint64_t index, std::string_view leaf,
 // `text` as one CSV field: as is, or quoted as RFC 4180 says when it holds a
 // comma, a double quote, CR or LF.
 std::string CsvField(std::string_view text);
+
+// `text`, with a leading apostrophe if a spreadsheet would take it for a
+// formula (it starts with '=', '+', '-', '@', tab or CR).
+std::string SpreadsheetText(std::string_view text);
 
 // `micros` since the Unix epoch (negative: before it) as ISO 8601 UTC with
 // six fractional digits, e.g. "1969-12-31T23:59:59.999999Z" for -1.

@@ -153,6 +153,25 @@ TEST(CsvTest, FieldsThatNeedQuotingRoundTrip) {
   EXPECT_EQ(fields["platform"], "");
 }
 
+TEST(CsvTest, TextASpreadsheetWouldRunAsAFormulaIsDefused) {
+  v1::Entry entry = PolicyEntry();
+  entry.mutable_policy()->mutable_account()->set_handle("=HYPERLINK(\"http://x\")");
+  entry.mutable_policy()->mutable_actor()->set_name("+1-2");
+  entry.mutable_policy()->mutable_actor()->set_dependency("@SUM(A1)");
+  entry.mutable_policy()->mutable_post_published()->set_text("-3");
+  absl::StatusOr<std::string> row = CsvRow(9, Leaf(entry, 9), nullptr);
+  ASSERT_TRUE(row.ok()) << row.status();
+  std::map<std::string, std::string> fields = RowMap(*row);
+  EXPECT_EQ(fields["account"], "'=HYPERLINK(\"http://x\")");
+  EXPECT_EQ(fields["actor_name"], "'+1-2");
+  EXPECT_EQ(fields["actor_dependency"], "'@SUM(A1)");
+  EXPECT_EQ(fields["details"], "text=-3");  // not at the start of its cell
+  EXPECT_EQ(fields["actor_email"], "jperez@pasto.gov.co");
+  EXPECT_EQ(SpreadsheetText("\tx"), "'\tx");
+  EXPECT_EQ(SpreadsheetText("Pasto"), "Pasto");
+  EXPECT_EQ(SpreadsheetText(""), "");
+}
+
 TEST(CsvTest, EveryBuiltInEventTypeGivesOneRowOfEveryColumn) {
   const google::protobuf::Descriptor* policy = v1::PolicyEvent::descriptor();
   const google::protobuf::OneofDescriptor* kinds = policy->FindOneofByName("kind");
