@@ -72,7 +72,16 @@ int main(int argc, char** argv) {
                "Only the raw limits and the transparency-law request figures (query index cost, "
                "Query and export at --records; with --quick at 10^5)");
   app.add_option("--memoria-binary", memoria_binary, "memoria (CLI) executable")->capture_default_str();
+  bool appends_only = false;
+  app.add_flag("--appends-only", appends_only,
+               "Only the raw limits and the server's append phases (implies --server-only)");
+  std::vector<std::string> phases;
+  app.add_option("--phases", phases,
+                 "With --appends-only, only these phases: 1 16 64 (clients, single-entry Append), "
+                 "b10 b100 b1000 (AppendBatch, 16 clients), o1000 o5000 (offered load/s)")
+      ->delimiter(',');
   CLI11_PARSE(app, argc, argv);
+  if (appends_only && !ledger_only && !audit_only) server_only = true;
   if (ledger_only + audit_only + server_only + query_only > 1) {
     std::fprintf(stderr, "--ledger-only, --audit, --server-only and --query exclude each other\n");
     return 2;
@@ -118,7 +127,9 @@ int main(int argc, char** argv) {
       bench::ServerBenchOptions server{.server_binary = server_binary,
                                        .audit_binary = audit_binary,
                                        .dir = dir + "/server-bench",
-                                       .entry_bytes = entry_bytes};
+                                       .entry_bytes = entry_bytes,
+                                       .appends_only = appends_only,
+                                       .phases = phases};
       server.points.clear();
       for (uint64_t n = 10'000; n <= server_max_records; n *= 10) server.points.push_back(n);
       if (server.points.empty()) server.points.push_back(server_max_records);

@@ -1,6 +1,7 @@
 #include "tools/bench/server_bench.h"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -267,9 +268,29 @@ LoadResult EmptyUnary(Fixture& fixture, int clients, double seconds) {
   return result;
 }
 
+// CPU time (user + system, every thread) this process used so far, seconds.
+double OwnCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+// A closed-loop append phase and what the server spent on it.
+struct AppendPhase {
+  LoadResult load;
+  // Server CPU time (every thread, user + system) per record appended, us.
+  double cpu_us_per_record = 0;
+  // The same for the clients (this process), us.
+  double client_cpu_us_per_record = 0;
+  // Records per sequenced batch: records / distinct receipt tree sizes (each
+  // batch signs one checkpoint).
+  double records_per_batch = 0;
+};
+
 // Durable appends from `clients` threads: single-entry Append when batch is
 // 1, else AppendBatch of `batch` entries; all signed beforehand.
-LoadResult Appends(Fixture& fixture, int clients, size_t batch, double seconds) {
+AppendPhase Appends(Fixture& fixture, int clients, size_t batch, double seconds) {
   uint64_t budget = fixture.Budget(seconds);
   // A single-entry call takes at least ~100 us on loopback: sign no more than that allows.
   if (batch == 1) budget = std::min<uint64_t>(budget, static_cast<uint64_t>(clients * seconds * 10'000));
@@ -291,21 +312,50 @@ LoadResult Appends(Fixture& fixture, int clients, size_t batch, double seconds) 
     }
   }
   entries.clear();
-  LoadResult result = RunClosedLoop(
+  // The tree size of each answered call's checkpoint, per client.
+  std::vector<std::vector<uint64_t>> tree_sizes(static_cast<size_t>(clients));
+  for (auto& sizes : tree_sizes) sizes.reserve(calls_per_client);
+  const double cpu_before = fixture.server().CpuSeconds();
+  const double client_cpu_before = OwnCpuSeconds();
+  AppendPhase phase;
+  std::fprintf(stderr, "  appends: %d clients, %zu per call, running\n", clients, batch);
+  phase.load = RunClosedLoop(
       {.clients = clients, .seconds = seconds, .items_per_call = batch},
       [&](int c, uint64_t i) -> std::optional<grpc::Status> {
         if (i >= calls_per_client) return std::nullopt;
         grpc::ClientContext context;
         SetDeadline(context);
+        std::vector<uint64_t>& sizes = tree_sizes[static_cast<size_t>(c)];
         if (batch == 1) {
           v1::Receipt receipt;
-          return fixture.stub(c).Append(&context, single[static_cast<size_t>(c)][i], &receipt);
+          grpc::Status status =
+              fixture.stub(c).Append(&context, single[static_cast<size_t>(c)][i], &receipt);
+          if (status.ok()) sizes.push_back(receipt.tree_size());
+          return status;
         }
         v1::AppendBatchResponse response;
-        return fixture.stub(c).AppendBatch(&context, batches[static_cast<size_t>(c)][i], &response);
+        grpc::Status status =
+            fixture.stub(c).AppendBatch(&context, batches[static_cast<size_t>(c)][i], &response);
+        if (status.ok() && response.receipts_size() > 0) {
+          sizes.push_back(response.receipts(0).tree_size());
+        }
+        return status;
       });
-  Warn("appends", result);
-  return result;
+  const double cpu = fixture.server().CpuSeconds() - cpu_before;
+  const double client_cpu = OwnCpuSeconds() - client_cpu_before;
+  std::vector<uint64_t> all;
+  for (const auto& sizes : tree_sizes) all.insert(all.end(), sizes.begin(), sizes.end());
+  std::sort(all.begin(), all.end());
+  const size_t distinct = static_cast<size_t>(std::unique(all.begin(), all.end()) - all.begin());
+  if (phase.load.items > 0) {
+    phase.cpu_us_per_record = cpu * 1e6 / static_cast<double>(phase.load.items);
+    phase.client_cpu_us_per_record = client_cpu * 1e6 / static_cast<double>(phase.load.items);
+  }
+  if (distinct > 0) {
+    phase.records_per_batch = static_cast<double>(phase.load.items) / static_cast<double>(distinct);
+  }
+  Warn("appends", phase.load);
+  return phase;
 }
 
 // Single-entry Appends sent at `rate` per second whatever the answers, spread
@@ -444,8 +494,22 @@ void Headline(Fixture& fixture, const ServerBenchOptions& options, const Bounds&
   uint64_t size = 0;
 
   // Durable appends, closed loop.
+  auto add_cost = [&](const std::string& name, const AppendPhase& phase) {
+    report.Add({.section = "server", .name = name + ", server CPU per record",
+                .value = phase.cpu_us_per_record, .unit = "us"});
+    report.Add({.section = "server", .name = name + ", client CPU per record",
+                .value = phase.client_cpu_us_per_record, .unit = "us"});
+    report.Add({.section = "server", .name = name + ", records per sequenced batch",
+                .value = phase.records_per_batch, .unit = "records"});
+  };
+  auto wanted = [&](const std::string& phase) {
+    return options.phases.empty() ||
+           std::find(options.phases.begin(), options.phases.end(), phase) != options.phases.end();
+  };
   for (int clients : {1, 16, 64}) {
-    LoadResult r = Appends(fixture, clients, 1, options.phase_seconds);
+    if (!wanted(std::to_string(clients))) continue;
+    AppendPhase phase = Appends(fixture, clients, 1, options.phase_seconds);
+    LoadResult& r = phase.load;
     const std::string name = "Append (single entry), " + Clients(clients);
     const double rate = r.ItemsPerSecond();
     Figure figure{.section = "server", .name = name + ", " + entry, .value = rate, .unit = "records/s",
@@ -461,10 +525,13 @@ void Headline(Fixture& fixture, const ServerBenchOptions& options, const Bounds&
     report.Add({.section = "server", .name = name + ", p50", .value = r.latency.Percentile(0.5), .unit = "us"});
     report.Add({.section = "server", .name = name + ", p99", .value = r.latency.Percentile(0.99), .unit = "us"});
     report.Add({.section = "server", .name = name + ", p999", .value = r.latency.Percentile(0.999), .unit = "us"});
+    add_cost(name, phase);
   }
   for (size_t batch : {10, 100, 1000}) {
     const int clients = 16;
-    LoadResult r = Appends(fixture, clients, batch, options.phase_seconds);
+    if (!wanted("b" + std::to_string(batch))) continue;
+    AppendPhase phase = Appends(fixture, clients, batch, options.phase_seconds);
+    LoadResult& r = phase.load;
     const std::string name = "AppendBatch of " + std::to_string(batch) + ", " + Clients(clients);
     const double rate = r.ItemsPerSecond();
     Figure figure{.section = "server", .name = name + ", " + entry, .value = rate, .unit = "records/s",
@@ -477,11 +544,15 @@ void Headline(Fixture& fixture, const ServerBenchOptions& options, const Bounds&
     report.Add({.section = "server", .name = name + ", call p50", .value = r.latency.Percentile(0.5), .unit = "us"});
     report.Add({.section = "server", .name = name + ", call p99", .value = r.latency.Percentile(0.99), .unit = "us"});
     report.Add({.section = "server", .name = name + ", call p999", .value = r.latency.Percentile(0.999), .unit = "us"});
+    add_cost(name, phase);
   }
 
   // Fixed offered load, open loop.
   for (double rate : options.offered_rates) {
+    if (!wanted("o" + std::to_string(static_cast<int>(rate)))) continue;
+    const double cpu_before = fixture.server().CpuSeconds();
     LoadResult r = OfferedLoad(fixture, rate, options.open_loop_seconds);
+    const double cpu = fixture.server().CpuSeconds() - cpu_before;
     const std::string name = "Append at " + std::to_string(static_cast<int>(rate)) + "/s offered";
     const double p99 = r.latency.Percentile(0.99) / 1000;
     report.Add({.section = "server", .name = name + ", achieved", .value = r.ItemsPerSecond(), .unit = "records/s"});
@@ -492,7 +563,13 @@ void Headline(Fixture& fixture, const ServerBenchOptions& options, const Bounds&
       figure.target_met = p99 <= 25 && r.failed == 0;
     }
     report.Add(figure);
+    if (r.items > 0) {
+      report.Add({.section = "server", .name = name + ", server CPU per record",
+                  .value = cpu * 1e6 / static_cast<double>(r.items), .unit = "us"});
+    }
   }
+
+  if (options.appends_only) return;
 
   // Reads over gRPC, one client.
   size = fixture.TreeSize();
@@ -583,7 +660,7 @@ bool KeyFigures(Fixture& fixture, const ServerBenchOptions& options, const Bound
   report.Add({.section = "scaling", .name = "server RSS after start-up" + n,
               .value = static_cast<double>(fixture.server().ResidentBytes()) / (1 << 20), .unit = "MiB"});
 
-  LoadResult appends = Appends(fixture, 16, 100, options.phase_seconds);
+  LoadResult appends = Appends(fixture, 16, 100, options.phase_seconds).load;
   const double rate = appends.ItemsPerSecond();
   report.Add({.section = "scaling", .name = "AppendBatch of 100, 16 clients" + n, .value = rate,
               .unit = "records/s", .limit_name = bounds.batch_name, .limit_value = bounds.batch,
@@ -625,6 +702,12 @@ void RunServerBench(const ServerBenchOptions& options, Report& report) {
 
   // The empty unary call rate on loopback, the bound of single-entry calls.
   for (int clients : {1, 16, 64}) {
+    // Only the single-entry phases are judged against it.
+    if (options.appends_only && !options.phases.empty() &&
+        std::find(options.phases.begin(), options.phases.end(), std::to_string(clients)) ==
+            options.phases.end()) {
+      continue;
+    }
     LoadResult r = EmptyUnary(fixture, clients, options.phase_seconds);
     bounds.unary[clients] = r.ItemsPerSecond();
     report.Add({.section = "limits",
@@ -633,8 +716,11 @@ void RunServerBench(const ServerBenchOptions& options, Report& report) {
                 .unit = "calls/s"});
   }
 
-  for (size_t i = 0; i < options.points.size(); ++i) {
-    if (!KeyFigures(fixture, options, bounds, options.points[i], report)) return;
+  if (options.appends_only) Headline(fixture, options, bounds, report);
+  const std::vector<uint64_t> points =
+      options.appends_only ? std::vector<uint64_t>{} : options.points;
+  for (size_t i = 0; i < points.size(); ++i) {
+    if (!KeyFigures(fixture, options, bounds, points[i], report)) return;
     if (i == 0) Headline(fixture, options, bounds, report);
   }
   if (absl::Status stopped = fixture.Stop(); !stopped.ok()) {

@@ -37,6 +37,13 @@ struct ServerBenchOptions {
   int read_samples = 20'000;        // per read kind
   int channels = 16;                // at most this many gRPC channels (connections)
   int fill_clients = 3;             // AppendBatch(1000) clients filling the log
+  // Only the append phases (closed and open loop) on a fresh log: no reads,
+  // memoria-audit or scaling points. For quick before/after comparisons.
+  bool appends_only = false;
+  // With appends_only: the phases to run, by name (empty: all): "1", "16",
+  // "64" (single-entry Append, that many clients), "b10", "b100", "b1000"
+  // (AppendBatch), "o1000", "o5000" (offered load per second).
+  std::vector<std::string> phases;
 };
 
 // Runs it all and adds the figures to `report`, bounded by the limits already

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <thread>
 
@@ -151,6 +152,24 @@ absl::Status ServerProcess::Stop(double timeout_seconds) {
 
 uint64_t ServerProcess::ResidentBytes() const { return pid_ > 0 ? StatusField(pid_, "VmRSS") : 0; }
 uint64_t ServerProcess::PeakResidentBytes() const { return pid_ > 0 ? StatusField(pid_, "VmHWM") : 0; }
+
+double ServerProcess::CpuSeconds() const {
+  if (pid_ <= 0) return 0;
+  std::ifstream in("/proc/" + std::to_string(pid_) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // Fields after the command name (which may hold spaces): state is field 3,
+  // utime and stime are fields 14 and 15.
+  const size_t paren = stat.rfind(')');
+  if (paren == std::string::npos) return 0;
+  std::istringstream fields(stat.substr(paren + 2));
+  std::string field;
+  unsigned long long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i == 14) utime = std::stoull(field);
+    if (i == 15) stime = std::stoull(field);
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
 
 std::string FindSiblingBinary(const std::string& name) {
   std::error_code ec;

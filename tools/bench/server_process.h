@@ -65,6 +65,9 @@ class ServerProcess {
   // (0 if unreadable).
   uint64_t ResidentBytes() const;
   uint64_t PeakResidentBytes() const;
+  // CPU time (user + system, every thread) the server used so far, seconds,
+  // from /proc/<pid>/stat (0 if unreadable).
+  double CpuSeconds() const;
 
  private:
   explicit ServerProcess(ServerProcessOptions options) : options_(std::move(options)) {}
