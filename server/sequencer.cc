@@ -142,6 +142,10 @@ std::vector<std::shared_ptr<Submission>> Sequencer::NextBatch() {
   if (queue_.empty()) return batch;
 
   const absl::Time deadline = queue_.front()->enqueued_ + limits_.max_wait;
+  // Concurrent callers: the previous batch answered more than one call, or
+  // more than one is queued. Their batches gather until max_wait (or full)
+  // even when the log is idle; a lone caller is written at once.
+  const bool concurrent = last_batch_calls_ > 1 || queue_.size() > 1;
   size_t count = 0;
   size_t bytes = 0;
   while (true) {
@@ -150,6 +154,7 @@ std::vector<std::shared_ptr<Submission>> Sequencer::NextBatch() {
       const size_t n = next->entries_.size();
       if (!batch.empty() &&
           (count + n > limits_.max_entries || bytes + next->bytes_ > limits_.max_bytes)) {
+        last_batch_calls_ = batch.size();
         return batch;  // full: the next submission opens the next batch
       }
       if (next->Take()) {
@@ -160,15 +165,17 @@ std::vector<std::shared_ptr<Submission>> Sequencer::NextBatch() {
       queue_.pop_front();
     }
     if (count >= limits_.max_entries || bytes >= limits_.max_bytes || stopping_) break;
-    // Group commit: gather more only while a write is in progress; an idle
-    // log writes at once, so a lone caller never waits for max_wait.
-    if (writes_in_progress_.load() == 0) break;
-    auto more_or_idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return !queue_.empty() || stopping_ || writes_in_progress_.load() == 0;
+    // Group commit: gather more while a write is in progress, or while
+    // callers are concurrent; an idle log with a lone caller writes at once,
+    // so that caller never waits for max_wait.
+    if (!concurrent && writes_in_progress_.load() == 0) break;
+    auto more_or_idle = [this, concurrent]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return !queue_.empty() || stopping_ || (!concurrent && writes_in_progress_.load() == 0);
     };
     if (!mu_.AwaitWithDeadline(absl::Condition(&more_or_idle), deadline)) break;
     if (queue_.empty()) break;  // woken by stopping, or the log went idle
   }
+  last_batch_calls_ = batch.size();
   return batch;
 }
 

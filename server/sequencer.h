@@ -15,9 +15,11 @@
 //
 // A batch holds whole submissions, never part of one: the entries of one
 // AppendBatch call land in the same Log batch or not at all. A batch is
-// written when it reaches BatchLimits::max_entries or max_bytes, when the log
-// is idle (no write in progress: a lone caller does not wait), or when the
-// oldest queued submission has waited max_wait.
+// written when it reaches BatchLimits::max_entries or max_bytes, when the
+// oldest queued submission has waited max_wait, or at once when the log is
+// idle (no write in progress) and the caller is alone: the previous batch
+// held a single call and no other is queued. Concurrent callers thus share
+// batches even when the log is idle, and a lone caller never waits.
 //
 // Before appending, for each submission in order, the sequencer decides what
 // may have changed since validation:
@@ -194,6 +196,8 @@ class Sequencer {
   mutable absl::Mutex mu_;
   std::deque<std::shared_ptr<Submission>> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  // Submissions in the last batch taken (for NextBatch's group commit).
+  size_t last_batch_calls_ ABSL_GUARDED_BY(mu_) = 0;
 
   // Growth notifications for WaitForGrowth (Watch streams).
   mutable absl::Mutex growth_mu_;
