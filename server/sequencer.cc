@@ -212,7 +212,8 @@ struct Sequencer::Flight {
   std::vector<std::vector<Slot>> slots;  // per submission
   std::vector<absl::Status> failures;    // per submission
   std::map<std::string, v1::WriterInfo> writers;  // state key -> new state
-  std::vector<std::string> dedup_keys;            // of the new entries
+  // The new entries (dedup_in_flight_ points at their bytes until answered).
+  std::vector<PendingEntry> entries;
   size_t new_entries = 0;
   // The batch's write; absent when the batch appends nothing.
   std::optional<std::future<absl::StatusOr<AppendResult>>> append;
@@ -224,23 +225,37 @@ void Sequencer::Process(std::vector<std::shared_ptr<Submission>>& batch) {
   std::vector<std::vector<Slot>> slots(batch.size());
   std::vector<absl::Status> failures(batch.size());
 
+  // Writer state as of the batches before this one (in flight, then the
+  // durable registry), looked up once per writer and batch: only this thread
+  // plans, so it cannot change while the batch is planned.
+  std::unordered_map<std::string, std::optional<v1::WriterInfo>> earlier_writers;
   // The writer state as of the plan so far (`group` first, then the batch,
-  // then the durable registry).
+  // then the batches before it).
   auto writer_state = [&](const std::map<std::string, v1::WriterInfo>& group, uint32_t key_id,
                           const std::string& name) -> std::optional<v1::WriterInfo> {
     const std::string key = WriterStateKey(key_id, name);
     if (auto it = group.find(key); it != group.end()) return it->second;
     if (auto it = plan.writers.find(key); it != plan.writers.end()) return it->second;
-    {
-      absl::MutexLock lock(&flight_mu_);
-      if (auto it = writers_in_flight_.find(key); it != writers_in_flight_.end()) return it->second;
+    auto [it, added] = earlier_writers.try_emplace(key);
+    if (added) {
+      {
+        absl::MutexLock lock(&flight_mu_);
+        if (auto jt = writers_in_flight_.find(key); jt != writers_in_flight_.end()) {
+          it->second = jt->second;
+        }
+      }
+      if (!it->second.has_value()) it->second = registry_.Find(key_id, name);
     }
-    return registry_.Find(key_id, name);
+    return it->second;
   };
-  // The index and entry hash of an entry in a batch still in flight.
-  auto in_flight = [&](const std::string& key) -> std::optional<std::pair<uint64_t, Hash>> {
+  // The index of an entry in a batch still in flight, and whether `entry`
+  // has the same bytes.
+  auto in_flight = [&](const std::string& key,
+                       const std::string& entry) -> std::optional<std::pair<uint64_t, bool>> {
     absl::MutexLock lock(&flight_mu_);
-    if (auto it = dedup_in_flight_.find(key); it != dedup_in_flight_.end()) return it->second;
+    if (auto it = dedup_in_flight_.find(key); it != dedup_in_flight_.end()) {
+      return std::make_pair(it->second.first, *it->second.second == entry);
+    }
     return std::nullopt;
   };
 
@@ -285,8 +300,8 @@ void Sequencer::Process(std::vector<std::shared_ptr<Submission>>& batch) {
         group_slots.push_back({Slot::Kind::kDuplicateInBatch, earlier_position, 0});
         continue;
       }
-      if (std::optional<std::pair<uint64_t, Hash>> flying = in_flight(key)) {
-        if (flying->second != Sha256(e.pending.entry)) {
+      if (std::optional<std::pair<uint64_t, bool>> flying = in_flight(key, e.pending.entry)) {
+        if (!flying->second) {
           fail(reused(flying->first));
           break;
         }
@@ -396,20 +411,21 @@ void Sequencer::Process(std::vector<std::shared_ptr<Submission>>& batch) {
     for (const auto& [key, info] : plan.writers) {
       plan.state_puts.push_back({key, info.SerializeAsString()});
     }
-    for (const PendingEntry& entry : plan.entries) flight->dedup_keys.push_back(entry.dedup_key);
-    {
-      absl::MutexLock lock(&flight_mu_);
-      for (const auto& [key, position] : plan.dedup) {
-        dedup_in_flight_[key] = {plan.base + position, Sha256(plan.entries[position].entry)};
-      }
-      for (const auto& [key, info] : plan.writers) writers_in_flight_[key] = info;
-    }
-    flight->writers = std::move(plan.writers);
     const int64_t time = log_.NextIntegrationTime();
     absl::Status observed = ObserveBatch(plan.base, time, plan.entries, plan.state_puts);
     flight->append = observed.ok()
                          ? log_.AppendAsync(plan.entries, plan.state_puts, time)
                          : Failed(std::move(observed));
+    // The next batches see this one's entries and writer changes until it is
+    // answered (the flight, and so the entry bytes, live until then).
+    flight->entries = std::move(plan.entries);
+    absl::MutexLock lock(&flight_mu_);
+    for (size_t i = 0; i < flight->entries.size(); ++i) {
+      const PendingEntry& entry = flight->entries[i];
+      dedup_in_flight_[entry.dedup_key] = {plan.base + i, &entry.entry};
+    }
+    for (const auto& [key, info] : plan.writers) writers_in_flight_[key] = info;
+    flight->writers = std::move(plan.writers);
   }
   if (flight->append.has_value()) ++writes_in_progress_;
   absl::MutexLock lock(&flight_mu_);
@@ -497,7 +513,7 @@ void Sequencer::Answer(Flight& flight) {
                     appended.status().ToString());
     }
     absl::MutexLock lock(&flight_mu_);
-    for (const std::string& key : flight.dedup_keys) dedup_in_flight_.erase(key);
+    for (const PendingEntry& entry : flight.entries) dedup_in_flight_.erase(entry.dedup_key);
     for (const auto& [key, info] : flight.writers) {
       // A later batch in flight may have changed the same writer again.
       auto it = writers_in_flight_.find(key);

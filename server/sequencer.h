@@ -55,6 +55,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -180,12 +181,12 @@ class Sequencer {
   absl::Mutex observer_mu_;
   BatchObserver* const observer_ ABSL_PT_GUARDED_BY(observer_mu_);
 
-  // State of batches in flight (planned, not yet durable), so that the next
-  // batch sees them: dedup key -> (index, SHA-256 of the entry), and writer
-  // state key -> new state.
+  // State of batches in flight (planned, not yet answered), so that the next
+  // batch sees them: dedup key -> (index, the entry's bytes, owned by its
+  // Flight), and writer state key -> new state.
   // Written by the sequencer thread, cleared by the completion thread.
   mutable absl::Mutex flight_mu_;
-  std::map<std::string, std::pair<uint64_t, Hash>, std::less<>> dedup_in_flight_
+  std::unordered_map<std::string, std::pair<uint64_t, const std::string*>> dedup_in_flight_
       ABSL_GUARDED_BY(flight_mu_);
   std::map<std::string, v1::WriterInfo> writers_in_flight_ ABSL_GUARDED_BY(flight_mu_);
   std::deque<std::unique_ptr<Flight>> flights_ ABSL_GUARDED_BY(flight_mu_);
