@@ -112,6 +112,7 @@ absl::StatusOr<RequestSummary> WriteRequest(LedgerClient& client, const v1::Expo
   RequestSummary summary;
   std::optional<v1::ExportHeader> header;
   std::optional<Checkpoint> checkpoint;
+  std::optional<InclusionVerifier> proofs;
   RequestProgress progress;
   const auto on_item = [&](v1::ExportItem& item) -> absl::Status {
     if (item.has_header()) {
@@ -134,6 +135,7 @@ absl::StatusOr<RequestSummary> WriteRequest(LedgerClient& client, const v1::Expo
                                    "checkpoint of the same size: fork");
       }
       checkpoint = *std::move(opened);
+      proofs.emplace(checkpoint->size, checkpoint->root);
       summary.tree_size = checkpoint->size;
       summary.checkpoint = header->checkpoint();
       progress.tree_size = checkpoint->size;
@@ -159,8 +161,7 @@ absl::StatusOr<RequestSummary> WriteRequest(LedgerClient& client, const v1::Expo
         ASSIGN_OR_RETURN(Hash hash, HashFromBytes(bytes));
         proof.push_back(hash);
       }
-      if (absl::Status included = VerifyInclusion(record.index(), checkpoint->size,
-                                                  LeafHash(record.leaf()), proof, checkpoint->root);
+      if (absl::Status included = proofs->Verify(record.index(), LeafHash(record.leaf()), proof);
           !included.ok()) {
         return VerificationFailure(
             absl::StrCat("record ", record.index(), " is not included in checkpoint ", checkpoint->size),

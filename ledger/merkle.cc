@@ -4,6 +4,8 @@
 #include <cassert>
 #include <string>
 
+#include "ledger/status.h"
+
 namespace memoria {
 namespace {
 
@@ -101,33 +103,50 @@ void ConsistencyRanges(uint64_t m, Range range, bool whole_old_tree, std::vector
 
 }  // namespace
 
-absl::StatusOr<Hash> RootFromInclusionProof(uint64_t index, uint64_t tree_size,
-                                            const Hash& leaf_hash,
-                                            std::span<const Hash> proof) {
+namespace {
+
+// One step of RFC 9162 2.1.3.2's verification from position (fn, sn): whether
+// the proof hash goes on the left of the running hash; moves (fn, sn) up.
+bool Climb(uint64_t& fn, uint64_t& sn) {
+  const bool left = (fn & 1) != 0 || fn == sn;
+  if (left && (fn & 1) == 0) {
+    while ((fn & 1) == 0 && fn != 0) {
+      fn >>= 1;
+      sn >>= 1;
+    }
+  }
+  fn >>= 1;
+  sn >>= 1;
+  return left;
+}
+
+// INVALID_ARGUMENT unless a proof of `proof_size` hashes has the shape RFC
+// 9162 requires for leaf `index` of a tree of `tree_size` leaves.
+absl::Status CheckInclusionShape(uint64_t index, uint64_t tree_size, size_t proof_size) {
   if (index >= tree_size) {
     return Malformed("leaf index " + std::to_string(index) + " is not below tree size " +
                      std::to_string(tree_size));
   }
   uint64_t fn = index;
   uint64_t sn = tree_size - 1;
-  Hash r = leaf_hash;
-  for (const Hash& p : proof) {
+  for (size_t i = 0; i < proof_size; ++i) {
     if (sn == 0) return Malformed("inclusion proof is too long");
-    if ((fn & 1) != 0 || fn == sn) {
-      r = NodeHash(p, r);
-      if ((fn & 1) == 0) {
-        while ((fn & 1) == 0 && fn != 0) {
-          fn >>= 1;
-          sn >>= 1;
-        }
-      }
-    } else {
-      r = NodeHash(r, p);
-    }
-    fn >>= 1;
-    sn >>= 1;
+    Climb(fn, sn);
   }
   if (sn != 0) return Malformed("inclusion proof is too short");
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<Hash> RootFromInclusionProof(uint64_t index, uint64_t tree_size,
+                                            const Hash& leaf_hash,
+                                            std::span<const Hash> proof) {
+  RETURN_IF_ERROR(CheckInclusionShape(index, tree_size, proof.size()));
+  uint64_t fn = index;
+  uint64_t sn = tree_size - 1;
+  Hash r = leaf_hash;
+  for (const Hash& p : proof) r = Climb(fn, sn) ? NodeHash(p, r) : NodeHash(r, p);
   return r;
 }
 
@@ -140,6 +159,42 @@ absl::Status VerifyInclusion(uint64_t index, uint64_t tree_size, const Hash& lea
                                " does not lead to the root of tree size " +
                                std::to_string(tree_size));
   }
+  return absl::OkStatus();
+}
+
+absl::Status InclusionVerifier::Verify(uint64_t index, const Hash& leaf_hash,
+                                       std::span<const Hash> proof) {
+  RETURN_IF_ERROR(CheckInclusionShape(index, tree_size_, proof.size()));
+  const auto mismatch = [&]() {
+    return absl::DataLossError("inclusion proof of leaf " + std::to_string(index) +
+                               " does not lead to the root of tree size " +
+                               std::to_string(tree_size_));
+  };
+  // Up the path: where a position was verified before, its hash and the
+  // proof's hash beside it must be the ones verified there (no hashing);
+  // elsewhere, hash.
+  std::vector<std::pair<Position, Known>> learned;
+  uint64_t fn = index;
+  uint64_t sn = tree_size_ - 1;
+  Hash r = leaf_hash;
+  for (const Hash& p : proof) {
+    const Position here{fn, sn};
+    const auto known = verified_.find(here);
+    if (known == verified_.end()) learned.emplace_back(here, Known{r, p});
+    else if (known->second.node != r || known->second.sibling != p) return mismatch();
+    const bool left = Climb(fn, sn);
+    const auto next = known == verified_.end() ? verified_.end() : verified_.find({fn, sn});
+    if (next != verified_.end()) {
+      r = next->second.node;
+    } else if (known != verified_.end() && sn == 0) {
+      r = root_;
+    } else {
+      r = left ? NodeHash(p, r) : NodeHash(r, p);
+    }
+  }
+  if (r != root_) return mismatch();
+  if (verified_.size() + learned.size() > kMaxVerified) verified_.clear();
+  for (auto& [position, value] : learned) verified_.emplace(position, value);
   return absl::OkStatus();
 }
 

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <functional>
 #include <span>
+#include <unordered_map>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -47,6 +48,39 @@ absl::Status VerifyInclusion(uint64_t index, uint64_t tree_size, const Hash& lea
 absl::StatusOr<Hash> RootFromInclusionProof(uint64_t index, uint64_t tree_size,
                                             const Hash& leaf_hash,
                                             std::span<const Hash> proof);
+
+// Verifies many inclusion proofs into one tree, hashing each node position at
+// most once. Every proof is checked in full, with the results of
+// VerifyInclusion: where a position was verified by an earlier proof, the
+// running hash and the proof's hash beside it must equal the ones verified
+// there (compared, not rehashed), and the path goes on from the verified hash
+// above. For the records of an export, proofs share their upper levels, so
+// most hashing is skipped. Not thread-safe.
+class InclusionVerifier {
+ public:
+  InclusionVerifier(uint64_t tree_size, const Hash& root) : tree_size_(tree_size), root_(root) {}
+  absl::Status Verify(uint64_t index, const Hash& leaf_hash, std::span<const Hash> proof);
+
+ private:
+  struct Position {
+    uint64_t fn = 0;  // RFC 9162's fn and sn after a step: with sn > 0 they
+    uint64_t sn = 0;  // name one node of the tree
+    friend bool operator==(const Position&, const Position&) = default;
+  };
+  struct Known {
+    Hash node;     // the verified hash at the position
+    Hash sibling;  // the proof hash beside it, verified with it
+  };
+  struct PositionHash {
+    size_t operator()(const Position& p) const { return p.fn * 0x9e3779b97f4a7c15ULL ^ p.sn; }
+  };
+  // Bounds the memory: forgotten (and relearned) past this many positions.
+  static constexpr size_t kMaxVerified = 1 << 20;
+
+  const uint64_t tree_size_;
+  const Hash root_;
+  std::unordered_map<Position, Known, PositionHash> verified_;
+};
 
 // RFC 9162 2.1.4.2: `proof` shows that the tree of `size1` leaves with root
 // `root1` is a prefix of the tree of `size2` leaves with root `root2`.

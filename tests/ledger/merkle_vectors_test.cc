@@ -4,6 +4,7 @@
 #include "ledger/merkle.h"
 
 #include <algorithm>
+#include <random>
 #include <bit>
 #include <cctype>
 #include <charconv>
@@ -204,6 +205,18 @@ TEST_P(InclusionVectorTest, VerifiesOrRejectsAsTheVectorSays) {
   SCOPED_TRACE(file + ": " + Field(json, "desc").string_value());
 
   const absl::Status status = VerifyInclusion(index, tree_size, leaf, proof.hashes, root);
+  // The batch verifier agrees, cold and after the valid proof warmed it.
+  for (int round = 0; round < 2; ++round) {
+    InclusionVerifier verifier(tree_size, root);
+    if (round == 1 && index < tree_size) {
+      (void)verifier.Verify(index, leaf, proof.hashes);
+    }
+    const absl::Status batch = verifier.Verify(index, leaf, proof.hashes);
+    EXPECT_EQ(batch.ok(), status.ok()) << "round " << round << ": " << batch;
+    if (!status.ok()) {
+      EXPECT_EQ(batch.code(), status.code()) << batch;
+    }
+  }
   if (!want_err) {
     EXPECT_TRUE(representable);
     EXPECT_TRUE(status.ok()) << status;
@@ -497,6 +510,51 @@ TEST(MerkleTreeTest, InclusionProofsMatchReferenceAndVerify) {
       ASSERT_TRUE(implied.ok()) << implied.status();
       EXPECT_EQ(*implied, root);
     }
+  }
+}
+
+// One InclusionVerifier over every leaf of a tree, in order and shuffled,
+// accepts every true proof and rejects every tampered one, however warm its
+// memory of verified nodes.
+TEST(MerkleTreeTest, InclusionVerifierAcceptsTrueProofsAndRejectsTamperedOnes) {
+  BuiltTree tree(kMaxLeaves);
+  std::mt19937_64 rng(11);
+  for (uint64_t size : {uint64_t{1}, uint64_t{2}, uint64_t{7}, uint64_t{33}, uint64_t{63}, kMaxLeaves}) {
+    const Hash root = tree.reference->Mth(0, size);
+    InclusionVerifier verifier(size, root);
+    std::vector<uint64_t> order(size);
+    for (uint64_t i = 0; i < size; ++i) order[i] = i;
+    for (int pass = 0; pass < 2; ++pass) {
+      if (pass == 1) std::shuffle(order.begin(), order.end(), rng);
+      for (uint64_t index : order) {
+        SCOPED_TRACE("index " + std::to_string(index) + " size " + std::to_string(size));
+        const std::vector<Hash> proof = tree.reference->Path(index, size);
+        const Hash leaf = LeafHash(tree.leaves[index]);
+        EXPECT_TRUE(verifier.Verify(index, leaf, proof).ok());
+        // Another leaf's hash, at this index.
+        const Hash wrong = LeafHash(tree.leaves[(index + 1) % tree.leaves.size()]);
+        if (wrong != leaf) {
+          EXPECT_EQ(verifier.Verify(index, wrong, proof).code(), absl::StatusCode::kDataLoss);
+        }
+        // Each proof hash flipped in turn.
+        for (size_t k = 0; k < proof.size(); ++k) {
+          std::vector<Hash> tampered = proof;
+          tampered[k][k % kHashSize] ^= 1;
+          EXPECT_EQ(verifier.Verify(index, leaf, tampered).code(), absl::StatusCode::kDataLoss)
+              << "hash " << k;
+        }
+        // Cut short and extended.
+        if (!proof.empty()) {
+          EXPECT_EQ(verifier.Verify(index, leaf, std::span(proof).first(proof.size() - 1)).code(),
+                    absl::StatusCode::kInvalidArgument);
+        }
+        std::vector<Hash> longer = proof;
+        longer.push_back(leaf);
+        EXPECT_EQ(verifier.Verify(index, leaf, longer).code(), absl::StatusCode::kInvalidArgument);
+      }
+    }
+    EXPECT_EQ(verifier.Verify(size, LeafHash(tree.leaves[0]), {}).code(),
+              absl::StatusCode::kInvalidArgument);
   }
 }
 
