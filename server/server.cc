@@ -152,7 +152,13 @@ absl::StatusOr<Verifier> EstablishAdministrator(const ServerConfig& config, cons
   genesis.entry = entry.SerializeAsString();
   genesis.writer_signature = log_key.Sign(EntrySignedMessage(genesis.entry));
   genesis.dedup_key = DedupKey(log_key.key_id(), log_key.name(), kGenesisRequestId);
-  ASSIGN_OR_RETURN(AppendResult appended, log.Append({&genesis, 1}));
+  // Indexed like every record (the sequencer's observers start later; the
+  // policy views have nothing to derive from a genesis).
+  std::vector<StatePut> puts;
+  query::QueryIndex index;
+  RETURN_IF_ERROR(index.OnRecord(0, log.NextIntegrationTime(), entry, puts));
+  RETURN_IF_ERROR(index.OnBatchEnd(puts));
+  ASSIGN_OR_RETURN(AppendResult appended, log.Append({&genesis, 1}, puts));
   spdlog::info("wrote the genesis record naming the administrator key {}",
                configured->ToString());
   return *configured;
