@@ -259,7 +259,7 @@ void LogAuditor::AddProven(uint64_t index, std::string leaf, std::span<const Has
   }
   ++fed_;
   const Hash leaf_hash = LeafHash(leaf);
-  if (absl::Status status = VerifyInclusion(index, checkpoint.size, leaf_hash, proof, checkpoint.root);
+  if (absl::Status status = ProofsInto(checkpoint).Verify(index, leaf_hash, proof);
       !status.ok()) {
     RecordFinding(index, FindingKind::kInclusion,
                   absl::StrCat("not included in checkpoint ", checkpoint.size, ": ",
@@ -273,10 +273,18 @@ void LogAuditor::AddProven(uint64_t index, std::string leaf, std::span<const Has
   last_leaf_hash_ = leaf_hash;
 }
 
+InclusionVerifier& LogAuditor::ProofsInto(const Checkpoint& checkpoint) {
+  if (!proofs_ || proofs_checkpoint_ != std::make_pair(checkpoint.size, checkpoint.root)) {
+    proofs_.emplace(checkpoint.size, checkpoint.root);
+    proofs_checkpoint_ = {checkpoint.size, checkpoint.root};
+  }
+  return *proofs_;
+}
+
 void LogAuditor::AddTrust(uint64_t index, std::string leaf, std::span<const Hash> proof,
                           const Checkpoint& checkpoint) {
   const Hash leaf_hash = LeafHash(leaf);
-  if (absl::Status status = VerifyInclusion(index, checkpoint.size, leaf_hash, proof, checkpoint.root);
+  if (absl::Status status = ProofsInto(checkpoint).Verify(index, leaf_hash, proof);
       !status.ok()) {
     RecordFinding(index, FindingKind::kInclusion,
                   absl::StrCat("trust record not included in checkpoint ", checkpoint.size, ": ",

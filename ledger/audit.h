@@ -52,6 +52,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -186,6 +187,9 @@ class LogAuditor {
                       const std::string& key_text, bool already_bad, bool counted);
   // Hands the current chunk to the pool (or verifies it here without one).
   void Flush();
+  // The verifier of inclusion proofs into `checkpoint` (partial mode), kept
+  // while the checkpoint stays the same so that shared paths are hashed once.
+  InclusionVerifier& ProofsInto(const Checkpoint& checkpoint);
   void AddFinding(uint64_t index, FindingKind kind, std::string reason);
   void RecordFinding(uint64_t index, FindingKind kind, std::string reason, bool counted);
   void SignatureFailed(const SignatureTask& task);
@@ -198,6 +202,8 @@ class LogAuditor {
   // Feeding state (the caller's thread only).
   CompactRange tree_;
   std::function<void(const NodeId&, const Hash&)> node_observer_;
+  std::optional<InclusionVerifier> proofs_;
+  std::pair<uint64_t, Hash> proofs_checkpoint_;
   bool partial_ = false;
   bool finished_ = false;
   uint64_t fed_ = 0;
