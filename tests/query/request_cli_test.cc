@@ -23,6 +23,7 @@
 #include "absl/strings/str_split.h"
 #include "ledger/bundle.h"
 #include "ledger/encoding.h"
+#include "ledger/policy/erasure.h"
 #include "tests/query/e2e_log.h"
 
 #ifndef MEMORIA_CLI_BINARY
@@ -518,6 +519,57 @@ TEST_F(RequestCliTest, AWriterRevokedMidwayLeavesAFilteredExportThatVerifies) {
   EXPECT_TRUE(*report.Bool("ok"));
   EXPECT_EQ(*report.Uint("openings_verified"), bundle.records.size());
   EXPECT_THAT(Slurp(all + "/records.csv"), HasSubstr("citizen_handle=@temporal.2"));
+}
+
+TEST_F(RequestCliTest, ErasedDataIsAbsentFromADisclosedRequestWhichStillVerifies) {
+  const std::vector<uint64_t> blocks = log_.Where([](const Known& k) { return k.type == "user_blocked"; });
+  ASSERT_GE(blocks.size(), 3u);
+  const Known erased = log_.at(blocks[1]);
+  ASSERT_EQ(erased.openings.size(), 1u);
+  // The habeas data request, approved by the administrator.
+  v1::PolicyEvent event;
+  event.mutable_actor()->set_email(kActorA);
+  event.set_refers_to(erased.index);
+  event.mutable_personal_data_erased()->set_request_reference("habeas-2026-7");
+  event.mutable_personal_data_erased()->set_admin_signature(
+      log_.admin().Sign(policy::ErasureApprovalMessage(erased.index, "habeas-2026-7")));
+  v1::Entry entry;
+  entry.set_writer(log_.writer(0).name());
+  entry.set_request_id("erase");
+  entry.set_event_time_micros(kBaseEventTime + 200 * kEventStep);
+  *entry.mutable_policy() = event;
+  {
+    grpc::ClientContext context;
+    v1::AppendRequest request;
+    *request.mutable_entry() = server::testing::SignEntry(log_.writer(0), entry);
+    v1::Receipt receipt;
+    grpc::Status status = log_.stub().ErasePersonalData(&context, request, &receipt);
+    ASSERT_TRUE(status.ok()) << server::testing::StatusText(status);
+  }
+
+  const std::string out = dir_.path() + "/tras-borrado";
+  Ran run = Request(out, {"--type", "user_blocked", "--disclose", "--reader-token-file",
+                          log_.config().reader_token_file});
+  ASSERT_EQ(run.code, 0) << run.err;
+  const std::string csv = Slurp(out + "/records.csv");
+  const std::string jsonl = Slurp(out + "/records.jsonl");
+  for (const std::string& file : {csv, jsonl, Slurp(out + "/README.txt")}) {
+    EXPECT_EQ(file.find(erased.openings[0].value()), std::string::npos);
+    EXPECT_EQ(file.find(Base64Encode(erased.openings[0].salt())), std::string::npos);
+  }
+  EXPECT_THAT(csv, HasSubstr("(erased)"));
+  for (uint64_t index : blocks) {
+    if (index == erased.index) continue;
+    EXPECT_THAT(csv, HasSubstr("citizen_handle=" + log_.at(index).openings[0].value()));
+  }
+  const Bundle bundle = ReadBundle(out + "/records.jsonl");
+  EXPECT_THAT(bundle.record_indexes(), ElementsAreArray(blocks));
+  for (const BundleRecordLine& line : bundle.records) {
+    EXPECT_EQ(line.personal_data.size(), line.index == erased.index ? 0u : 1u) << line.index;
+  }
+  Ran audit = Audit(out + "/records.jsonl");
+  ASSERT_EQ(audit.code, 0) << audit.out << audit.err;
+  EXPECT_EQ(*MustParse(audit.out).Uint("openings_verified"), blocks.size() - 1);
 }
 
 }  // namespace
