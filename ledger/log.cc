@@ -411,6 +411,12 @@ absl::Status Log::ScanState(std::string_view prefix,
   });
 }
 
+absl::Status Log::WriteState(std::span<const StatePut> puts) {
+  Store::Batch batch = store_->NewBatch();
+  for (const StatePut& put : puts) batch.Put(Column::kState, put.key, put.value);
+  return store_->Write(batch);
+}
+
 Store::Cursor Log::NewStateCursor() const { return store_->NewCursor(Column::kState); }
 
 absl::StatusOr<Hash> Log::RootAt(uint64_t tree_size) const {

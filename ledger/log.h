@@ -155,6 +155,9 @@ class Log {
   absl::Status ScanState(std::string_view prefix,
                          const std::function<bool(std::string_view, std::string_view)>& visit) const;
 
+  // Writes state puts alone, synced. Only while nothing appends (at start-up,
+  // to derive state for records written before its observer existed).
+  absl::Status WriteState(std::span<const StatePut> puts);
   // A cursor over the state column (see Store::Cursor).
   Store::Cursor NewStateCursor() const;
 

@@ -188,6 +188,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
 
   std::unique_ptr<Server> server(new Server(config, std::move(admin)));
   server->log_ = std::move(log);
+  ASSIGN_OR_RETURN(uint64_t indexed, query::CatchUpQueryIndex(*server->log_));
+  if (indexed > 0) spdlog::info("indexed {} records written before the query index", indexed);
   ASSIGN_OR_RETURN(server->registry_, WriterRegistry::Load(*server->log_));
   ASSIGN_OR_RETURN(server->personal_store_,
                    PersonalStore::Open((fs::path(config.data_dir) / "personal").string()));

@@ -41,6 +41,8 @@
 namespace memoria::query {
 
 inline constexpr std::string_view kQueryIndexPrefix = "q/";
+// q/next -> be64: the first record not yet indexed (every batch updates it).
+inline constexpr std::string_view kIndexedUpToKey = "q/next";
 
 enum class Dimension : char {
   kEventType = 't',    // query::EventTypeName

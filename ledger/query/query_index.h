@@ -2,6 +2,7 @@
 // (layout in index_keys.h) in the log's `state` column, in the same synced
 // batch as the records they index.
 //
+//   RETURN_IF_ERROR(query::CatchUpQueryIndex(log).status());  // at start-up
 //   query::QueryIndex index;
 //   ObserverList observers({&policy_views, &index});  // the sequencer calls it
 //
@@ -10,6 +11,7 @@
 // OnBatchEnd. Not thread-safe (one sequencer).
 #pragma once
 
+#include "ledger/encoding.h"
 #include "ledger/query/index_keys.h"
 #include "ledger/views.h"
 
@@ -22,16 +24,25 @@ class QueryIndex final : public BatchObserver {
     (void)integration_time_micros;
     (void)puts;
     blocks_.Add(index, entry);
+    next_ = index + 1;
     return absl::OkStatus();
   }
   absl::Status OnBatchEnd(std::vector<StatePut>& puts) override {
     blocks_.Flush(puts);
+    puts.push_back({std::string(kIndexedUpToKey), EncodeBigEndian64(next_)});
     return absl::OkStatus();
   }
   void OnAbandoned() override { blocks_.Clear(); }
 
  private:
   PostingBlocks blocks_;
+  uint64_t next_ = 0;
 };
+
+// Indexes the records the query index does not cover yet (kIndexedUpToKey up
+// to log.Size(): none, unless the log was written by a version without the
+// index or its observer), 1,000 per synced write. Returns how many it
+// indexed. Only while nothing appends. DATA_LOSS if a record does not parse.
+absl::StatusOr<uint64_t> CatchUpQueryIndex(Log& log);
 
 }  // namespace memoria::query

@@ -86,23 +86,25 @@ class QueryLog {
     observers_ = std::make_unique<ObserverList>(std::vector<BatchObserver*>{views_.get(), &index_});
   }
 
-  void AppendBatch(std::vector<v1::Entry> entries) {
+  // With `indexed` false, as a version without the query index wrote them.
+  void AppendBatch(std::vector<v1::Entry> entries, bool indexed = true) {
+    BatchObserver& observers = indexed ? static_cast<BatchObserver&>(*observers_) : *views_;
     std::vector<PendingEntry> pending;
     std::vector<StatePut> puts;
     const uint64_t first = log_->Size();
     for (size_t i = 0; i < entries.size(); ++i) {
       entries[i].set_request_id(absl::StrCat("r", first + i));
-      ASSERT_TRUE(observers_->OnRecord(first + i, clock_.now, entries[i], puts).ok());
+      ASSERT_TRUE(observers.OnRecord(first + i, clock_.now, entries[i], puts).ok());
       PendingEntry& p = pending.emplace_back();
       p.writer_key_id = 1;
       p.entry = entries[i].SerializeAsString();
       p.writer_signature = std::string(64, 's');
       p.dedup_key = entries[i].request_id();
     }
-    ASSERT_TRUE(observers_->OnBatchEnd(puts).ok());
+    ASSERT_TRUE(observers.OnBatchEnd(puts).ok());
     absl::StatusOr<AppendResult> result = log_->Append(pending, puts);
     ASSERT_TRUE(result.ok()) << result.status();
-    observers_->OnDurable(log_->Size() - 1);
+    observers.OnDurable(log_->Size() - 1);
   }
 
   Log& log() { return *log_; }
@@ -513,6 +515,34 @@ TEST(QueryPagination, StableWhileAppendsContinue) {
       start = page->next;
     }
     EXPECT_EQ(walked, expected);
+  }
+}
+
+// A log written without the query index (an older version's) is indexed by
+// CatchUpQueryIndex at start-up, and then answers as if indexed all along.
+TEST(QueryCatchUp, IndexesRecordsWrittenBeforeTheIndex) {
+  QueryLog ledger;
+  std::mt19937_64 rng(5);
+  const auto append = [&](bool indexed) {
+    std::vector<v1::Entry> batch;
+    for (int i = 0; i < 100; ++i) batch.push_back(RandomEntry(rng, ledger.clock().now));
+    ledger.AppendBatch(std::move(batch), indexed);
+    ledger.clock().now += 60'000'000;
+  };
+  for (int b = 0; b < 20; ++b) append(/*indexed=*/false);
+  v1::QueryFilter filter;
+  filter.add_event_types("post_published");
+  EXPECT_TRUE(AllPages(ledger.log(), filter, v1::OLDEST_FIRST, 1000).empty());
+
+  absl::StatusOr<uint64_t> indexed = CatchUpQueryIndex(ledger.log());
+  ASSERT_TRUE(indexed.ok()) << indexed.status();
+  EXPECT_EQ(*indexed, 2000u);
+  EXPECT_EQ(CatchUpQueryIndex(ledger.log()).value_or(99), 0u);
+  for (int b = 0; b < 10; ++b) append(/*indexed=*/true);
+  EXPECT_EQ(CatchUpQueryIndex(ledger.log()).value_or(99), 0u);
+  for (v1::QueryOrder order : {v1::OLDEST_FIRST, v1::NEWEST_FIRST}) {
+    EXPECT_EQ(AllPages(ledger.log(), filter, order, 1000),
+              Reference(ledger.ScanAll(), ledger.log().Size(), filter, order));
   }
 }
 
