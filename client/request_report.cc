@@ -65,7 +65,8 @@ std::string Readme(const RequestOptions& options, const v1::ExportRequest& reque
       "1. Obtain the log's public key from the institution's published channels (not only from\n"
       "   this file) and compare it with the key below:\n\n   ",
       header.log_vkey(), "\n\n"
-      "2. With memoria's auditor (https://github.com/ - memoria-audit):\n\n"
+      "2. With memoria-audit, the auditor that comes with memoria (free software; build it\n"
+      "   from the institution's published memoria sources):\n\n"
       "   memoria-audit verify --bundle ", kBundleName, " --log-key '<the key above>'\n\n"
       "   It checks the checkpoint's Ed25519 signature, every record's RFC 6962 inclusion proof,\n"
       "   every writer signature under the keys the log itself registered",
@@ -97,6 +98,7 @@ absl::StatusOr<RequestSummary> WriteRequest(LedgerClient& client, const v1::Expo
   const Verifier& log_key = *client.options().log_key;
   const fs::path dir(options.dir);
   std::error_code error;
+  const bool created = !fs::exists(dir);
   fs::create_directories(dir, error);
   if (error) return absl::PermissionDeniedError(absl::StrCat("cannot create ", options.dir, ": ", error.message()));
   const fs::path csv_path = dir / kCsvName, bundle_path = dir / kBundleName,
@@ -212,7 +214,10 @@ absl::StatusOr<RequestSummary> WriteRequest(LedgerClient& client, const v1::Expo
       fs::remove(partial, error);
     }
   }
-  if (!status.ok()) return status;
+  if (!status.ok()) {
+    if (created) fs::remove(dir, error);  // only if it is still empty
+    return status;
+  }
   progress.done = true;
   if (options.progress) options.progress(progress);
   return summary;
