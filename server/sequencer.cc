@@ -81,6 +81,8 @@ absl::StatusOr<std::shared_ptr<Submission>> Sequencer::Submit(
   auto submission = std::make_shared<Submission>(std::move(entries));
   absl::MutexLock lock(&mu_);
   if (stopping_) return absl::UnavailableError("the server is shutting down");
+  queued_entries_ += submission->entries_.size();
+  queued_bytes_ += submission->bytes_;
   queue_.push_back(submission);
   return submission;
 }
@@ -148,6 +150,7 @@ std::vector<std::shared_ptr<Submission>> Sequencer::NextBatch() {
   const bool concurrent = last_batch_calls_ > 1 || queue_.size() > 1;
   size_t count = 0;
   size_t bytes = 0;
+  bool waited_enough = false;
   while (true) {
     while (!queue_.empty()) {
       const std::shared_ptr<Submission>& next = queue_.front();
@@ -162,6 +165,8 @@ std::vector<std::shared_ptr<Submission>> Sequencer::NextBatch() {
         bytes += next->bytes_;
         batch.push_back(next);
       }
+      queued_entries_ -= n;
+      queued_bytes_ -= next->bytes_;
       queue_.pop_front();
     }
     if (count >= limits_.max_entries || bytes >= limits_.max_bytes || stopping_) break;
@@ -169,11 +174,16 @@ std::vector<std::shared_ptr<Submission>> Sequencer::NextBatch() {
     // callers are concurrent; an idle log with a lone caller writes at once,
     // so that caller never waits for max_wait.
     if (!concurrent && writes_in_progress_.load() == 0) break;
-    auto more_or_idle = [this, concurrent]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return !queue_.empty() || stopping_ || (!concurrent && writes_in_progress_.load() == 0);
+    if (waited_enough) break;
+    // Sleep until the batch would be full, the deadline, stopping, or (lone
+    // caller) the log going idle; not once per arriving call: the calls
+    // queued meanwhile are taken on waking.
+    auto ready = [this, concurrent, &count, &bytes]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return stopping_ || count + queued_entries_ >= limits_.max_entries ||
+             bytes + queued_bytes_ >= limits_.max_bytes ||
+             (!concurrent && writes_in_progress_.load() == 0);
     };
-    if (!mu_.AwaitWithDeadline(absl::Condition(&more_or_idle), deadline)) break;
-    if (queue_.empty()) break;  // woken by stopping, or the log went idle
+    waited_enough = !mu_.AwaitWithDeadline(absl::Condition(&ready), deadline);
   }
   last_batch_calls_ = batch.size();
   return batch;

@@ -197,6 +197,9 @@ class Sequencer {
   mutable absl::Mutex mu_;
   std::deque<std::shared_ptr<Submission>> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  // Entries and bytes in queue_ (withdrawn submissions included).
+  size_t queued_entries_ ABSL_GUARDED_BY(mu_) = 0;
+  size_t queued_bytes_ ABSL_GUARDED_BY(mu_) = 0;
   // Submissions in the last batch taken (for NextBatch's group commit).
   size_t last_batch_calls_ ABSL_GUARDED_BY(mu_) = 0;
 
