@@ -75,7 +75,7 @@ class InclusionVerifier {
     size_t operator()(const Position& p) const { return p.fn * 0x9e3779b97f4a7c15ULL ^ p.sn; }
   };
   // Bounds the memory: forgotten (and relearned) past this many positions.
-  static constexpr size_t kMaxVerified = 1 << 20;
+  static constexpr size_t kMaxVerified = 1 << 14;
 
   const uint64_t tree_size_;
   const Hash root_;

@@ -216,6 +216,33 @@ double ProcessCpuSeconds() {
          static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
 }
 
+// /proc/<pid>/comm, without its newline ("" if unreadable).
+std::string ProcessName(pid_t pid) {
+  FILE* comm = std::fopen(absl::StrCat("/proc/", pid, "/comm").c_str(), "r");
+  if (comm == nullptr) return "";
+  char name[64] = {};
+  const bool read = std::fgets(name, sizeof(name), comm) != nullptr;
+  std::fclose(comm);
+  std::string text = read ? name : "";
+  if (!text.empty() && text.back() == '\n') text.pop_back();
+  return text;
+}
+
+// VmHWM of process `pid` in KiB (0 if unreadable).
+uint64_t PeakKiBOf(pid_t pid) {
+  FILE* status = std::fopen(absl::StrCat("/proc/", pid, "/status").c_str(), "r");
+  if (status == nullptr) return 0;
+  char line[256];
+  unsigned long long kib = 0;
+  while (std::fgets(line, sizeof(line), status) != nullptr) {
+    if (std::sscanf(line, "VmHWM: %llu kB", &kib) == 1) break;
+  }
+  std::fclose(status);
+  return kib;
+}
+
+// Runs `argv` and returns its peak resident memory, read from /proc while it
+// runs (not getrusage: a forked child's maxrss starts from the parent's).
 absl::StatusOr<uint64_t> PeakKiBOfChild(const std::vector<std::string>& argv, double* seconds) {
   const Clock::time_point start = Clock::now();
   const pid_t pid = fork();
@@ -229,14 +256,23 @@ absl::StatusOr<uint64_t> PeakKiBOfChild(const std::vector<std::string>& argv, do
     execv(args[0], args.data());
     _exit(127);
   }
+  uint64_t peak = 0;
   int status = 0;
-  struct rusage usage {};
-  if (wait4(pid, &status, 0, &usage) != pid) return absl::InternalError("wait4 failed");
+  const std::string name = std::filesystem::path(argv[0]).filename().string().substr(0, 15);
+  while (true) {
+    // VmHWM only grows; once the child has exited it cannot be read. Before
+    // its exec, the child's is the parent's: read it only after.
+    if (ProcessName(pid) == name) peak = std::max(peak, PeakKiBOf(pid));
+    const pid_t done = waitpid(pid, &status, WNOHANG);
+    if (done == pid) break;
+    if (done < 0) return absl::InternalError("waitpid failed");
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
   *seconds = Seconds(start);
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     return absl::InternalError(absl::StrCat(argv[0], " exited with ", WEXITSTATUS(status)));
   }
-  return static_cast<uint64_t>(usage.ru_maxrss);
+  return peak;
 }
 
 }  // namespace
