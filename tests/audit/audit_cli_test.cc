@@ -28,6 +28,7 @@
 #include "server/server.h"
 #include "spdlog/spdlog.h"
 #include "tests/server/server_test_util.h"
+#include "tests/support/run_binary.h"
 
 namespace memoria {
 namespace {
@@ -43,11 +44,7 @@ using ::testing::HasSubstr;
 
 constexpr int kRecords = 1200;
 
-struct AuditRun {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
+using AuditRun = ::memoria::testing::ProcessRun;
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -141,18 +138,7 @@ class AuditCliTest : public ::testing::Test {
   }
 
   static AuditRun RunAudit(const std::vector<std::string>& args) {
-    static int counter = 0;
-    const std::string out = absl::StrCat(root_->path(), "/out.", ++counter);
-    const std::string err = absl::StrCat(root_->path(), "/err.", counter);
-    std::string command = MEMORIA_AUDIT_BINARY;
-    for (const std::string& arg : args) absl::StrAppend(&command, " '", arg, "'");
-    absl::StrAppend(&command, " >", out, " 2>", err);
-    const int status = std::system(command.c_str());
-    AuditRun run;
-    run.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    run.out = ReadFile(out);
-    run.err = ReadFile(err);
-    return run;
+    return ::memoria::testing::RunBinary(MEMORIA_AUDIT_BINARY, args, root_->path());
   }
   static AuditRun VerifyData(const std::string& dir, const std::string& state = "") {
     std::vector<std::string> args = {"verify", "--data", dir, "--log-key", *log_vkey_, "--no-progress"};
@@ -204,24 +190,24 @@ constexpr uint64_t kSize = kRecords + 2;
 TEST_F(AuditCliTest, CleanLogVerifiesFromDataServerAndJson) {
   const std::string dir = Copy("clean");
   AuditRun data = VerifyData(dir);
-  EXPECT_EQ(data.code, 0) << data.out << data.err;
+  EXPECT_EQ(data.exit_code, 0) << data.out << data.err;
   EXPECT_THAT(data.out, HasSubstr(absl::StrCat(kSize, "/", kSize, " records valid, chain intact, checkpoint ", kSize)));
 
   RunningServer server(dir);
   ASSERT_TRUE(server.ok());
   AuditRun live = VerifyServer(server.target());
-  EXPECT_EQ(live.code, 0) << live.out << live.err;
+  EXPECT_EQ(live.exit_code, 0) << live.out << live.err;
   AuditRun json = RunAudit({"verify", "--server", server.target(), "--log-key", *log_vkey_, "--json"});
-  EXPECT_EQ(json.code, 0) << json.err;
+  EXPECT_EQ(json.exit_code, 0) << json.err;
   absl::StatusOr<JsonObject> report = JsonObject::Parse(json.out);
   ASSERT_TRUE(report.ok()) << json.out;
   EXPECT_TRUE(*report->Bool("ok"));
   EXPECT_EQ(*report->Uint("records"), kSize);
 
   // Usage errors are exit 2.
-  EXPECT_EQ(RunAudit({"verify", "--log-key", *log_vkey_}).code, 2);
-  EXPECT_EQ(RunAudit({"verify", "--data", dir, "--log-key", "garbage"}).code, 2);
-  EXPECT_EQ(RunAudit({"verify", "--data", root_->path() + "/nowhere", "--log-key", *log_vkey_}).code, 2);
+  EXPECT_EQ(RunAudit({"verify", "--log-key", *log_vkey_}).exit_code, 2);
+  EXPECT_EQ(RunAudit({"verify", "--data", dir, "--log-key", "garbage"}).exit_code, 2);
+  EXPECT_EQ(RunAudit({"verify", "--data", root_->path() + "/nowhere", "--log-key", *log_vkey_}).exit_code, 2);
 }
 
 TEST_F(AuditCliTest, AlteredRecordByteIsReportedWithItsIndex) {
@@ -241,7 +227,7 @@ TEST_F(AuditCliTest, AlteredRecordByteIsReportedWithItsIndex) {
     store.reset();
 
     AuditRun run = VerifyData(dir);
-    EXPECT_EQ(run.code, 1) << "record " << index << " offset " << offset << "\n" << run.out << run.err;
+    EXPECT_EQ(run.exit_code, 1) << "record " << index << " offset " << offset << "\n" << run.out << run.err;
     const bool named = run.out.find(absl::StrCat("\nrecord ", index, ": ")) != std::string::npos ||
                        run.out.rfind(absl::StrCat("record ", index, ": "), 0) == 0;
     const bool leaf_node = run.out.find(absl::StrCat("(level 0, index ", index, ")")) != std::string::npos;
@@ -257,7 +243,7 @@ TEST_F(AuditCliTest, AlteredRecordByteIsReportedWithItsIndex) {
       RunningServer server(dir);
       ASSERT_TRUE(server.ok());
       AuditRun live = VerifyServer(server.target());
-      EXPECT_EQ(live.code, 1) << live.out;
+      EXPECT_EQ(live.exit_code, 1) << live.out;
       EXPECT_TRUE(live.out.find(absl::StrCat("record ", index, ": ")) != std::string::npos ||
                   live.out.find(absl::StrCat("leaf hash of record ", index)) != std::string::npos)
           << "record " << index << "\n" << live.out;
@@ -271,7 +257,7 @@ TEST_F(AuditCliTest, AlteredRecordByteIsReportedWithItsIndex) {
   EXPECT_GE(checked, 30);
   std::cout << "reasons seen:\n" << reasons;
   AuditRun clean = VerifyData(dir);
-  EXPECT_EQ(clean.code, 0) << clean.out;
+  EXPECT_EQ(clean.exit_code, 0) << clean.out;
 }
 
 TEST_F(AuditCliTest, AlteredTreeHashIsReportedWithItsNode) {
@@ -289,7 +275,7 @@ TEST_F(AuditCliTest, AlteredTreeHashIsReportedWithItsNode) {
     store.reset();
 
     AuditRun run = VerifyData(dir);
-    EXPECT_EQ(run.code, 1) << run.out;
+    EXPECT_EQ(run.exit_code, 1) << run.out;
     EXPECT_THAT(run.out, HasSubstr(absl::StrCat("tree ", node.index << node.level, ": tree: stored tree hash of node (level ",
                                                 int(node.level), ", index ", node.index, ")")));
     store = OpenStore(dir);
@@ -325,7 +311,7 @@ TEST_F(AuditCliTest, AlteredCheckpointIsReportedWithItsSize) {
     store.reset();
 
     AuditRun run = VerifyData(dir);
-    EXPECT_EQ(run.code, 1) << run.out;
+    EXPECT_EQ(run.exit_code, 1) << run.out;
     EXPECT_THAT(run.out, HasSubstr(absl::StrCat("size ", size, ": checkpoint: stored checkpoint ", size)))
         << "offset " << offset;
     store = OpenStore(dir);
@@ -339,13 +325,13 @@ TEST_F(AuditCliTest, RollbackToAnOldCopyIsCaughtByVerifyAndMonitor) {
   const std::string live = Copy("rollback-live");
   const std::string state = root_->path() + "/rollback.state";
   AuditRun first = VerifyData(old_copy, state);
-  ASSERT_EQ(first.code, 0) << first.out << first.err;
+  ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
   {
     RunningServer server(live);
     ASSERT_TRUE(server.ok());
     server.AppendMany(*writer_, 100, "more-");
     AuditRun advance = VerifyServer(server.target(), state);
-    ASSERT_EQ(advance.code, 0) << advance.out << advance.err;
+    ASSERT_EQ(advance.exit_code, 0) << advance.out << advance.err;
     EXPECT_THAT(advance.out, HasSubstr(absl::StrCat("consistent with trusted ", kSize)));
   }
   const std::string trusted = ReadFile(state);
@@ -355,16 +341,16 @@ TEST_F(AuditCliTest, RollbackToAnOldCopyIsCaughtByVerifyAndMonitor) {
     RunningServer server(old_copy);
     ASSERT_TRUE(server.ok());
     AuditRun rolled = VerifyServer(server.target(), state);
-    EXPECT_EQ(rolled.code, 1) << rolled.out;
+    EXPECT_EQ(rolled.exit_code, 1) << rolled.out;
     EXPECT_THAT(rolled.out, HasSubstr("rollback"));
     AuditRun monitor = RunAudit({"monitor", "--server", server.target(), "--log-key", *log_vkey_,
                                  "--state", state, "--once"});
-    EXPECT_EQ(monitor.code, 1) << monitor.out << monitor.err;
+    EXPECT_EQ(monitor.exit_code, 1) << monitor.out << monitor.err;
     EXPECT_THAT(monitor.err, HasSubstr("rollback"));
   }
   // The old copy read directly (server stopped).
   AuditRun data = VerifyData(old_copy, state);
-  EXPECT_EQ(data.code, 1);
+  EXPECT_EQ(data.exit_code, 1);
   EXPECT_THAT(data.out, HasSubstr("rollback"));
   EXPECT_EQ(ReadFile(state), trusted) << "the trusted state must not move on a failed run";
 
@@ -372,7 +358,7 @@ TEST_F(AuditCliTest, RollbackToAnOldCopyIsCaughtByVerifyAndMonitor) {
   const std::string garbled = root_->path() + "/garbled.state";
   WriteFile(garbled, trusted.substr(0, trusted.size() / 2));
   AuditRun refused = VerifyData(old_copy, garbled);
-  EXPECT_EQ(refused.code, 2) << refused.out << refused.err;
+  EXPECT_EQ(refused.exit_code, 2) << refused.out << refused.err;
   EXPECT_THAT(refused.err, HasSubstr("state file " + garbled));
   EXPECT_EQ(ReadFile(garbled), trusted.substr(0, trusted.size() / 2));
 }
@@ -380,7 +366,7 @@ TEST_F(AuditCliTest, RollbackToAnOldCopyIsCaughtByVerifyAndMonitor) {
 TEST_F(AuditCliTest, ForkUnderTheSameKeyIsCaughtByVerifyAndMonitor) {
   const std::string state = root_->path() + "/fork.state";
   AuditRun trust = VerifyData(Copy("fork-trusted"), state);
-  ASSERT_EQ(trust.code, 0) << trust.out << trust.err;
+  ASSERT_EQ(trust.exit_code, 0) << trust.out << trust.err;
 
   // A second log with the same log and administrator keys, diverging from record 0.
   const std::string fork = root_->path() + "/fork";
@@ -392,10 +378,10 @@ TEST_F(AuditCliTest, ForkUnderTheSameKeyIsCaughtByVerifyAndMonitor) {
   server.AppendMany(*writer_, kRecords + 50, "fork-");
 
   AuditRun verify = VerifyServer(server.target(), state);
-  EXPECT_EQ(verify.code, 1) << verify.out;
+  EXPECT_EQ(verify.exit_code, 1) << verify.out;
   EXPECT_THAT(verify.out, HasSubstr("fork"));
   AuditRun monitor = RunAudit({"monitor", "--server", server.target(), "--log-key", *log_vkey_, "--state", state, "--once"});
-  EXPECT_EQ(monitor.code, 1) << monitor.out << monitor.err;
+  EXPECT_EQ(monitor.exit_code, 1) << monitor.out << monitor.err;
   EXPECT_THAT(monitor.err, HasSubstr("fork"));
 }
 
@@ -405,7 +391,7 @@ TEST_F(AuditCliTest, MonitorFollowsNewRecordsAndAdvancesTheState) {
   RunningServer server(dir);
   ASSERT_TRUE(server.ok());
   AuditRun once = RunAudit({"monitor", "--server", server.target(), "--log-key", *log_vkey_, "--state", state, "--once"});
-  ASSERT_EQ(once.code, 0) << once.out << once.err;
+  ASSERT_EQ(once.exit_code, 0) << once.out << once.err;
   EXPECT_EQ(TrustedSize(state), kSize);
 
   AuditRun follow;
@@ -416,7 +402,7 @@ TEST_F(AuditCliTest, MonitorFollowsNewRecordsAndAdvancesTheState) {
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   server.AppendMany(*writer_, 250, "live-");
   monitor.join();
-  EXPECT_EQ(follow.code, 0) << follow.out << follow.err;
+  EXPECT_EQ(follow.exit_code, 0) << follow.out << follow.err;
   EXPECT_EQ(TrustedSize(state), kSize + 250);
 }
 
@@ -442,17 +428,17 @@ TEST_F(AuditCliTest, BundlesRoundTripAndDamagedOnesAreUsageErrors) {
   export_to(partial, {.from = 500, .to = 700});
 
   AuditRun run = RunAudit({"verify", "--bundle", full, "--log-key", *log_vkey_});
-  EXPECT_EQ(run.code, 0) << run.out << run.err;
+  EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
   EXPECT_THAT(run.out, HasSubstr(absl::StrCat(kSize, "/", kSize, " records valid")));
   run = RunAudit({"verify", "--bundle", partial, "--log-key", *log_vkey_});
-  EXPECT_EQ(run.code, 0) << run.out << run.err;
+  EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
   EXPECT_THAT(run.out, HasSubstr("200/200 records valid (records [500, 700)"));
 
   const std::string text = ReadFile(full);
   const std::string cut = root_->path() + "/cut.bundle";
   WriteFile(cut, text.substr(0, text.size() * 2 / 3));
   run = RunAudit({"verify", "--bundle", cut, "--log-key", *log_vkey_});
-  EXPECT_EQ(run.code, 2);
+  EXPECT_EQ(run.exit_code, 2);
   EXPECT_THAT(run.err, HasSubstr("truncated"));
   EXPECT_THAT(run.err, HasSubstr("bundle line "));
 
@@ -460,7 +446,7 @@ TEST_F(AuditCliTest, BundlesRoundTripAndDamagedOnesAreUsageErrors) {
   garbled[garbled.find("\"type\":\"record\"") + 3] = '#';
   WriteFile(cut, garbled);
   run = RunAudit({"verify", "--bundle", cut, "--log-key", *log_vkey_});
-  EXPECT_EQ(run.code, 2);
+  EXPECT_EQ(run.exit_code, 2);
   EXPECT_THAT(run.err, HasSubstr("bundle line "));
 
   // A leaf swapped for another valid one reads fine but does not verify.
@@ -471,7 +457,7 @@ TEST_F(AuditCliTest, BundlesRoundTripAndDamagedOnesAreUsageErrors) {
   swapped[leaf + 40] = swapped[leaf + 40] == 'A' ? 'B' : 'A';
   WriteFile(tampered, swapped);
   run = RunAudit({"verify", "--bundle", tampered, "--log-key", *log_vkey_});
-  EXPECT_EQ(run.code, 1) << run.out << run.err;
+  EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
   EXPECT_THAT(run.out, HasSubstr("record 500: "));
 }
 
@@ -490,12 +476,12 @@ TEST_F(AuditCliTest, SavedReceiptVerifiesOfflineUnderTheLogKeyOnly) {
                                receipt.tree_size(), ",\"hashes\":[", hashes,
                                "],\"checkpoint\":", JsonQuote(receipt.checkpoint()), "}\n"));
   AuditRun run = RunAudit({"receipt", "--log-key", *log_vkey_, "--file", path});
-  EXPECT_EQ(run.code, 0) << run.out << run.err;
+  EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
   const std::string other = NewWriterKey(Verifier::Parse(*log_vkey_)->name()).verifier().ToString();
   run = RunAudit({"receipt", "--log-key", other, "--file", path});
-  EXPECT_EQ(run.code, 1) << run.out << run.err;
+  EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
   WriteFile(path, "{\"index\":1}");
-  EXPECT_EQ(RunAudit({"receipt", "--log-key", *log_vkey_, "--file", path}).code, 2);
+  EXPECT_EQ(RunAudit({"receipt", "--log-key", *log_vkey_, "--file", path}).exit_code, 2);
 }
 
 }  // namespace

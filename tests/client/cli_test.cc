@@ -21,6 +21,7 @@
 #include "ledger/encoding.h"
 #include "ledger/merkle.h"
 #include "tests/client/client_test_util.h"
+#include "tests/support/run_binary.h"
 
 #ifndef MEMORIA_CLI_BINARY
 #error "MEMORIA_CLI_BINARY must name the memoria executable"
@@ -36,23 +37,7 @@ using ::memoria::client::testing::TestServerConfig;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
-struct CliRun {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string ShellQuote(const std::string& arg) {
-  std::string quoted = "'";
-  for (char c : arg) {
-    if (c == '\'') {
-      quoted += "'\\''";
-    } else {
-      quoted += c;
-    }
-  }
-  return quoted + "'";
-}
+using CliRun = ::memoria::testing::ProcessRun;
 
 class CliTest : public ::testing::Test {
  protected:
@@ -66,22 +51,7 @@ class CliTest : public ::testing::Test {
 
   // Runs memoria with `args` (no shell interpretation of them).
   CliRun Memoria(const std::vector<std::string>& args, const std::string& stdin_file = "") {
-    const std::string err_file = dir_.path() + "/stderr";
-    std::string command = ShellQuote(MEMORIA_CLI_BINARY);
-    for (const std::string& arg : args) absl::StrAppend(&command, " ", ShellQuote(arg));
-    absl::StrAppend(&command, " 2>", ShellQuote(err_file));
-    if (!stdin_file.empty()) absl::StrAppend(&command, " <", ShellQuote(stdin_file));
-    CliRun run;
-    FILE* pipe = popen(command.c_str(), "r");
-    if (pipe == nullptr) return run;
-    char buffer[4096];
-    size_t n;
-    while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) run.out.append(buffer, n);
-    const int status = pclose(pipe);
-    run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    absl::StatusOr<std::string> err = ReadFile(err_file);
-    if (err.ok()) run.err = *err;
-    return run;
+    return ::memoria::testing::RunBinary(MEMORIA_CLI_BINARY, args, dir_.path(), stdin_file);
   }
 
   // With --server and --log-key.

@@ -25,6 +25,7 @@
 #include "ledger/encoding.h"
 #include "ledger/policy/erasure.h"
 #include "tests/query/e2e_log.h"
+#include "tests/support/run_binary.h"
 
 #ifndef MEMORIA_CLI_BINARY
 #error "MEMORIA_CLI_BINARY must name the memoria executable"
@@ -52,23 +53,7 @@ using ::testing::Not;
 
 constexpr int kEvents = 30;
 
-struct Ran {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string ShellQuote(const std::string& arg) {
-  std::string quoted = "'";
-  for (char c : arg) {
-    if (c == '\'') {
-      quoted += "'\\''";
-    } else {
-      quoted += c;
-    }
-  }
-  return quoted + "'";
-}
+using Ran = ::memoria::testing::ProcessRun;
 
 std::string Slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -136,20 +121,7 @@ class RequestCliTest : public ::testing::Test {
   }
 
   Ran Execute(const std::string& binary, const std::vector<std::string>& args) {
-    const std::string err_file = dir_.path() + "/stderr";
-    std::string command = ShellQuote(binary);
-    for (const std::string& arg : args) absl::StrAppend(&command, " ", ShellQuote(arg));
-    absl::StrAppend(&command, " 2>", ShellQuote(err_file), " </dev/null");
-    Ran run;
-    FILE* pipe = popen(command.c_str(), "r");
-    if (pipe == nullptr) return run;
-    char buffer[4096];
-    size_t n;
-    while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) run.out.append(buffer, n);
-    const int status = pclose(pipe);
-    run.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    run.err = Slurp(err_file);
-    return run;
+    return ::memoria::testing::RunBinary(binary, args, dir_.path());
   }
 
   // memoria with --server and --log-key.
@@ -215,7 +187,7 @@ std::vector<uint64_t> EventsInRange(const E2eLog& log, int64_t from, int64_t to)
 TEST_F(RequestCliTest, RedactedRequestHoldsNoPersonalValueOrSaltAnywhereAndItsBundleVerifies) {
   const std::string out = dir_.path() + "/respuesta";
   Ran run = Request(out, {});
-  ASSERT_EQ(run.code, 0) << run.err;
+  ASSERT_EQ(run.exit_code, 0) << run.err;
   // Every event appended (and the genesis if the log was created in the
   // range: its event time is the server's clock).
   const std::vector<uint64_t> expected =
@@ -259,18 +231,18 @@ TEST_F(RequestCliTest, RedactedRequestHoldsNoPersonalValueOrSaltAnywhereAndItsBu
 
   // memoria-audit verifies it offline.
   Ran audit = Audit(out + "/records.jsonl");
-  EXPECT_EQ(audit.code, 0) << audit.out << audit.err;
+  EXPECT_EQ(audit.exit_code, 0) << audit.out << audit.err;
   JsonObject report = MustParse(audit.out);
   EXPECT_TRUE(*report.Bool("ok"));
   EXPECT_THAT(*report.String("scope"), HasSubstr("filtered selection"));
   EXPECT_FALSE(report.Has("openings_verified"));
   // Under another log key it does not.
   Ran forged = Audit(out + "/records.jsonl", server::testing::NewWriterKey("other-log").verifier().ToString());
-  EXPECT_EQ(forged.code, 1) << forged.out << forged.err;
+  EXPECT_EQ(forged.exit_code, 1) << forged.out << forged.err;
 
   // A second request into the same directory is refused; the first stays.
   Ran again = Request(out, {});
-  EXPECT_NE(again.code, 0);
+  EXPECT_NE(again.exit_code, 0);
   EXPECT_EQ(Slurp(out + "/records.jsonl"), jsonl);
 }
 
@@ -281,7 +253,7 @@ TEST_F(RequestCliTest, FiltersNarrowTheRequest) {
   Ran run = Request(out, {"--type", "user_blocked", "--type", "post_published", "--account",
                           "facebook:@alcaldiapasto", "--actor", kActorA},
                     from, to);
-  ASSERT_EQ(run.code, 0) << run.err;
+  ASSERT_EQ(run.exit_code, 0) << run.err;
   const std::vector<uint64_t> expected = log_.Where([&](const Known& k) {
     return k.event_time >= from && k.event_time < to &&
            (k.type == "user_blocked" || k.type == "post_published") && k.platform == v1::FACEBOOK &&
@@ -291,13 +263,13 @@ TEST_F(RequestCliTest, FiltersNarrowTheRequest) {
   EXPECT_THAT(CsvIndexes(Slurp(out + "/records.csv")), ElementsAreArray(expected));
   EXPECT_THAT(ReadBundle(out + "/records.jsonl").record_indexes(), ElementsAreArray(expected));
   Ran audit = Audit(out + "/records.jsonl");
-  EXPECT_EQ(audit.code, 0) << audit.out << audit.err;
+  EXPECT_EQ(audit.exit_code, 0) << audit.out << audit.err;
 }
 
 TEST_F(RequestCliTest, DisclosedRequestShowsValuesVerifiesThemAndNamesATamperedRecord) {
   const std::string out = dir_.path() + "/divulgado";
   Ran run = Request(out, {"--disclose", "--reader-token-file", log_.config().reader_token_file});
-  ASSERT_EQ(run.code, 0) << run.err;
+  ASSERT_EQ(run.exit_code, 0) << run.err;
   const std::string csv = Slurp(out + "/records.csv");
   const std::string jsonl = Slurp(out + "/records.jsonl");
   uint64_t openings = 0;
@@ -326,7 +298,7 @@ TEST_F(RequestCliTest, DisclosedRequestShowsValuesVerifiesThemAndNamesATamperedR
   EXPECT_THAT(Slurp(out + "/README.txt"), HasSubstr("IS DISCLOSED"));
 
   Ran audit = Audit(out + "/records.jsonl");
-  ASSERT_EQ(audit.code, 0) << audit.out << audit.err;
+  ASSERT_EQ(audit.exit_code, 0) << audit.out << audit.err;
   EXPECT_EQ(*MustParse(audit.out).Uint("openings_verified"), openings);
 
   // One character of one disclosed value changed; the JSON stays valid.
@@ -354,7 +326,7 @@ TEST_F(RequestCliTest, DisclosedRequestShowsValuesVerifiesThemAndNamesATamperedR
   const std::string forged_path = dir_.path() + "/forged.jsonl";
   Spill(forged_path, forged);
   Ran caught = Audit(forged_path);
-  EXPECT_EQ(caught.code, 1) << caught.out << caught.err;
+  EXPECT_EQ(caught.exit_code, 1) << caught.out << caught.err;
   JsonObject report = MustParse(caught.out);
   EXPECT_FALSE(*report.Bool("ok"));
   absl::StatusOr<std::vector<JsonObject>> findings = report.ObjectList("findings");
@@ -364,7 +336,7 @@ TEST_F(RequestCliTest, DisclosedRequestShowsValuesVerifiesThemAndNamesATamperedR
   // In text too, by its index.
   Ran text = Execute(MEMORIA_AUDIT_BINARY,
                      {"verify", "--bundle", forged_path, "--log-key", log_.log_key(), "--no-progress"});
-  EXPECT_EQ(text.code, 1);
+  EXPECT_EQ(text.exit_code, 1);
   EXPECT_THAT(text.out, HasSubstr(absl::StrCat("record ", tampered, ":")));
 }
 
@@ -373,12 +345,12 @@ TEST_F(RequestCliTest, DisclosureWithoutTheRightTokenFailsAndWritesNoFiles) {
   Spill(wrong, "this-is-not-the-reader-token-0123456789abcdef\n");
   const std::string out = dir_.path() + "/sin-permiso";
   Ran run = Request(out, {"--disclose", "--reader-token-file", wrong});
-  EXPECT_EQ(run.code, 3) << run.err;
+  EXPECT_EQ(run.exit_code, 3) << run.err;
   EXPECT_THAT(run.err, HasSubstr("reader credential is not valid"));
   EXPECT_THAT(FilesIn(out), IsEmpty());
 
   Ran no_file = Request(dir_.path() + "/sin-archivo", {"--disclose"});
-  EXPECT_EQ(no_file.code, 2) << no_file.err;
+  EXPECT_EQ(no_file.exit_code, 2) << no_file.err;
   EXPECT_THAT(no_file.err, HasSubstr("--reader-token-file"));
   EXPECT_THAT(FilesIn(dir_.path() + "/sin-archivo"), IsEmpty());
 }
@@ -386,23 +358,23 @@ TEST_F(RequestCliTest, DisclosureWithoutTheRightTokenFailsAndWritesNoFiles) {
 TEST_F(RequestCliTest, ServerRejectionsExitThreeWithTheMessageAndWriteNoFiles) {
   const std::string out = dir_.path() + "/tipo-desconocido";
   Ran run = Request(out, {"--type", "post_publishd"});
-  EXPECT_EQ(run.code, 3) << run.err;
+  EXPECT_EQ(run.exit_code, 3) << run.err;
   EXPECT_THAT(run.err, HasSubstr("unknown event type \"post_publishd\""));
   EXPECT_THAT(FilesIn(out), IsEmpty());
 
   const std::string inverted = dir_.path() + "/invertido";
   Ran backwards = Request(inverted, {}, kBaseEventTime + kEventStep, kBaseEventTime);
-  EXPECT_EQ(backwards.code, 3) << backwards.err;
+  EXPECT_EQ(backwards.exit_code, 3) << backwards.err;
   EXPECT_THAT(backwards.err, HasSubstr("event time range"));
   EXPECT_THAT(FilesIn(inverted), IsEmpty());
 
   Ran finding = Request(dir_.path() + "/regla", {"--finding", "insults"});
-  EXPECT_EQ(finding.code, 3) << finding.err;
+  EXPECT_EQ(finding.exit_code, 3) << finding.err;
   EXPECT_THAT(finding.err, HasSubstr("unknown finding rule"));
 
   // Local mistakes are usage errors (2).
   Ran platform = Request(dir_.path() + "/plataforma", {"--platform", "myspace"});
-  EXPECT_EQ(platform.code, 2) << platform.err;
+  EXPECT_EQ(platform.exit_code, 2) << platform.err;
   EXPECT_THAT(platform.err, HasSubstr("unknown platform"));
 }
 
@@ -410,7 +382,7 @@ TEST_F(RequestCliTest, QueryPrintsTheExpectedIndexes) {
   const std::vector<uint64_t> posts = log_.Where([](const Known& k) { return k.type == "post_published"; });
   ASSERT_GE(posts.size(), 3u);
   Ran run = Memoria({"query", "--type", "post_published", "--json"});
-  ASSERT_EQ(run.code, 0) << run.err;
+  ASSERT_EQ(run.exit_code, 0) << run.err;
   std::vector<uint64_t> got;
   for (absl::string_view line : absl::StrSplit(run.out, '\n', absl::SkipEmpty())) {
     JsonObject object = MustParse(std::string(line));
@@ -423,7 +395,7 @@ TEST_F(RequestCliTest, QueryPrintsTheExpectedIndexes) {
   // Newest first, two at a time, all pages.
   Ran newest = Memoria({"query", "--type", "post_published", "--json", "--newest-first", "--all",
                         "--page-size", "2"});
-  ASSERT_EQ(newest.code, 0) << newest.err;
+  ASSERT_EQ(newest.exit_code, 0) << newest.err;
   std::vector<uint64_t> reversed;
   for (absl::string_view line : absl::StrSplit(newest.out, '\n', absl::SkipEmpty())) {
     reversed.push_back(*MustParse(std::string(line)).Uint("index"));
@@ -432,14 +404,14 @@ TEST_F(RequestCliTest, QueryPrintsTheExpectedIndexes) {
 
   // --limit, then --page-token continues where it stopped.
   Ran first = Memoria({"query", "--type", "post_published", "--limit", "2"});
-  ASSERT_EQ(first.code, 0) << first.err;
+  ASSERT_EQ(first.exit_code, 0) << first.err;
   EXPECT_THAT(first.out, HasSubstr(absl::StrCat(posts[0], "  ")));
   const size_t flag = first.err.find("--page-token ");
   ASSERT_NE(flag, std::string::npos) << first.err;
   std::string token = first.err.substr(flag + 13);
   token = token.substr(0, token.find_first_of(" \n"));
   Ran rest = Memoria({"query", "--type", "post_published", "--json", "--all", "--page-token", token});
-  ASSERT_EQ(rest.code, 0) << rest.err;
+  ASSERT_EQ(rest.exit_code, 0) << rest.err;
   std::vector<uint64_t> continued;
   for (absl::string_view line : absl::StrSplit(rest.out, '\n', absl::SkipEmpty())) {
     continued.push_back(*MustParse(std::string(line)).Uint("index"));
@@ -448,7 +420,7 @@ TEST_F(RequestCliTest, QueryPrintsTheExpectedIndexes) {
 
   // A bad filter: the server's message, exit 3.
   Ran bad = Memoria({"query", "--type", "post_publishd"});
-  EXPECT_EQ(bad.code, 3);
+  EXPECT_EQ(bad.exit_code, 3);
   EXPECT_THAT(bad.err, HasSubstr("unknown event type"));
 }
 
@@ -493,7 +465,7 @@ TEST_F(RequestCliTest, AWriterRevokedMidwayLeavesAFilteredExportThatVerifies) {
   // registered, and verify; its registration and revocation are trust lines.
   const std::string out = dir_.path() + "/temporal";
   Ran run = Request(out, {"--writer", "temporal"});
-  ASSERT_EQ(run.code, 0) << run.err;
+  ASSERT_EQ(run.exit_code, 0) << run.err;
   Bundle bundle = ReadBundle(out + "/records.jsonl");
   EXPECT_EQ(bundle.record_indexes(), by_temporal);
   const std::vector<uint64_t> trust = bundle.trust_indexes();
@@ -502,19 +474,19 @@ TEST_F(RequestCliTest, AWriterRevokedMidwayLeavesAFilteredExportThatVerifies) {
   EXPECT_THAT(trust, ::testing::Contains(revoked_at));
   EXPECT_THAT(trust, ::testing::Contains(by_temporal.front() - 1));  // its registration
   Ran audit = Audit(out + "/records.jsonl");
-  EXPECT_EQ(audit.code, 0) << audit.out << audit.err;
+  EXPECT_EQ(audit.exit_code, 0) << audit.out << audit.err;
   EXPECT_EQ(*MustParse(audit.out).Uint("valid_records"), *MustParse(audit.out).Uint("records"));
 
   // Every block, before and after the revocation, disclosed.
   const std::string all = dir_.path() + "/bloqueos";
   Ran blocks = Request(all, {"--type", "user_blocked", "--disclose", "--reader-token-file",
                              log_.config().reader_token_file});
-  ASSERT_EQ(blocks.code, 0) << blocks.err;
+  ASSERT_EQ(blocks.exit_code, 0) << blocks.err;
   bundle = ReadBundle(all + "/records.jsonl");
   EXPECT_THAT(bundle.record_indexes(),
               ElementsAreArray(log_.Where([](const Known& k) { return k.type == "user_blocked"; })));
   Ran audit_all = Audit(all + "/records.jsonl");
-  EXPECT_EQ(audit_all.code, 0) << audit_all.out << audit_all.err;
+  EXPECT_EQ(audit_all.exit_code, 0) << audit_all.out << audit_all.err;
   JsonObject report = MustParse(audit_all.out);
   EXPECT_TRUE(*report.Bool("ok"));
   EXPECT_EQ(*report.Uint("openings_verified"), bundle.records.size());
@@ -550,7 +522,7 @@ TEST_F(RequestCliTest, ErasedDataIsAbsentFromADisclosedRequestWhichStillVerifies
   const std::string out = dir_.path() + "/tras-borrado";
   Ran run = Request(out, {"--type", "user_blocked", "--disclose", "--reader-token-file",
                           log_.config().reader_token_file});
-  ASSERT_EQ(run.code, 0) << run.err;
+  ASSERT_EQ(run.exit_code, 0) << run.err;
   const std::string csv = Slurp(out + "/records.csv");
   const std::string jsonl = Slurp(out + "/records.jsonl");
   for (const std::string& file : {csv, jsonl, Slurp(out + "/README.txt")}) {
@@ -568,7 +540,7 @@ TEST_F(RequestCliTest, ErasedDataIsAbsentFromADisclosedRequestWhichStillVerifies
     EXPECT_EQ(line.personal_data.size(), line.index == erased.index ? 0u : 1u) << line.index;
   }
   Ran audit = Audit(out + "/records.jsonl");
-  ASSERT_EQ(audit.code, 0) << audit.out << audit.err;
+  ASSERT_EQ(audit.exit_code, 0) << audit.out << audit.err;
   EXPECT_EQ(*MustParse(audit.out).Uint("openings_verified"), blocks.size() - 1);
 }
 
