@@ -26,17 +26,32 @@ using ::memoria::testing::BuiltLog;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-class BuiltLogSource final : public BundleSource {
+// A source that reads the writers from the log's own records.
+class ScannedSource final : public BundleSource {
  public:
-  explicit BuiltLogSource(BuiltLog& log) : log_(log) {}
+  explicit ScannedSource(BuiltLog& log) : log_(log) {}
   absl::StatusOr<std::string> LatestCheckpoint() override { return log_.Checkpoint(); }
   absl::StatusOr<std::string> AdminVkey() override { return log_.admin().verifier().ToString(); }
   absl::StatusOr<std::vector<v1::WriterInfo>> Writers() override {
-    v1::WriterInfo info;
-    info.set_vkey(log_.writer().verifier().ToString());
-    info.set_registered_at(1);
-    info.set_description("posts");
-    return std::vector<v1::WriterInfo>{info};
+    std::vector<v1::WriterInfo> writers;
+    for (uint64_t i = 0; i < log_.size(); ++i) {
+      absl::StatusOr<v1::Record> record = DecodeRecord(log_.leaves()[i]);
+      v1::Entry entry;
+      if (!record.ok() || !entry.ParseFromString(record->entry())) continue;
+      if (entry.has_writer_registered()) {
+        v1::WriterInfo& info = writers.emplace_back();
+        info.set_vkey(entry.writer_registered().vkey());
+        info.set_registered_at(i);
+        info.set_description(entry.writer_registered().description());
+      }
+      for (v1::WriterInfo& info : writers) {
+        if (entry.has_writer_revoked() && info.vkey() == entry.writer_revoked().vkey()) {
+          info.set_revoked(true);
+          info.set_revoked_at(i);
+        }
+      }
+    }
+    return writers;
   }
   absl::Status ScanRecords(uint64_t begin, uint64_t end,
                            const std::function<absl::Status(uint64_t, std::string)>& visit) override {
@@ -58,7 +73,7 @@ class BundleTest : public ::testing::Test {
   void SetUp() override { log_.AddGeneric(300); }
 
   std::string Export(const ExportOptions& options) {
-    BuiltLogSource source(log_);
+    ScannedSource source(log_);
     std::ostringstream out;
     absl::Status status = ExportBundle(source, log_.log_key().verifier(), options, out);
     EXPECT_TRUE(status.ok()) << status;
@@ -155,47 +170,6 @@ TEST_F(BundleTest, DataAfterTheEndLineIsRejected) {
 
 // ---- Filtered and disclosed bundles ------------------------------------------------
 
-// A source that reads the writers from the log's own records.
-class ScannedSource final : public BundleSource {
- public:
-  explicit ScannedSource(BuiltLog& log) : log_(log) {}
-  absl::StatusOr<std::string> LatestCheckpoint() override { return log_.Checkpoint(); }
-  absl::StatusOr<std::string> AdminVkey() override { return log_.admin().verifier().ToString(); }
-  absl::StatusOr<std::vector<v1::WriterInfo>> Writers() override {
-    std::vector<v1::WriterInfo> writers;
-    for (uint64_t i = 0; i < log_.size(); ++i) {
-      absl::StatusOr<v1::Record> record = DecodeRecord(log_.leaves()[i]);
-      v1::Entry entry;
-      if (!record.ok() || !entry.ParseFromString(record->entry())) continue;
-      if (entry.has_writer_registered()) {
-        v1::WriterInfo& info = writers.emplace_back();
-        info.set_vkey(entry.writer_registered().vkey());
-        info.set_registered_at(i);
-        info.set_description(entry.writer_registered().description());
-      }
-      for (v1::WriterInfo& info : writers) {
-        if (entry.has_writer_revoked() && info.vkey() == entry.writer_revoked().vkey()) {
-          info.set_revoked(true);
-          info.set_revoked_at(i);
-        }
-      }
-    }
-    return writers;
-  }
-  absl::Status ScanRecords(uint64_t begin, uint64_t end,
-                           const std::function<absl::Status(uint64_t, std::string)>& visit) override {
-    for (uint64_t i = begin; i < end && i < log_.size(); ++i) {
-      if (absl::Status status = visit(i, log_.leaves()[i]); !status.ok()) return status;
-    }
-    return absl::OkStatus();
-  }
-  absl::StatusOr<std::vector<Hash>> InclusionProof(uint64_t index, uint64_t) override {
-    return log_.Proof(index);
-  }
-
- private:
-  BuiltLog& log_;
-};
 
 // The log: 0 genesis, 1 svc-posts registered, 2..21 generic, 22 svc-policy
 // registered, 23..32 policy events by svc-policy with two personal-data
