@@ -3,6 +3,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "ledger/encoding.h"
 #include "ledger/policy/state_keys.h"
 #include "ledger/record.h"
 #include "ledger/status.h"
@@ -52,9 +53,8 @@ absl::StatusOr<std::vector<v1::AccountState>> InventoryAt(const StateReader& sta
                                                           uint64_t at_index) {
   std::vector<std::pair<std::string, uint64_t>> accounts;
   RETURN_IF_ERROR(state.Scan(kAccountCountPrefix, [&](std::string_view key, std::string_view value) {
-    uint64_t count = 0;
-    for (char c : value) count = (count << 8) | static_cast<unsigned char>(c);
-    accounts.emplace_back(std::string(key.substr(kAccountCountPrefix.size())), count);
+    accounts.emplace_back(std::string(key.substr(kAccountCountPrefix.size())),
+                          DecodeBigEndian64(value));
     return true;
   }));
   std::vector<v1::AccountState> out;
@@ -77,7 +77,7 @@ absl::StatusOr<std::vector<v1::AccountState>> InventoryAt(const StateReader& sta
     absl::StatusOr<std::string> days_bytes = state.Get(ActivityCountKey(key));
     uint64_t days = 0;
     if (days_bytes.ok()) {
-      for (char c : *days_bytes) days = (days << 8) | static_cast<unsigned char>(c);
+      days = DecodeBigEndian64(*days_bytes);
     } else if (!absl::IsNotFound(days_bytes.status())) {
       return days_bytes.status();
     }

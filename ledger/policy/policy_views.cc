@@ -15,11 +15,6 @@
 namespace memoria::policy {
 namespace {
 
-uint64_t DecodeCount(std::string_view bytes) {
-  uint64_t value = 0;
-  for (char c : bytes) value = (value << 8) | static_cast<unsigned char>(c);
-  return value;
-}
 
 bool IsActivity(v1::PolicyEvent::KindCase kind) {
   switch (kind) {
@@ -154,7 +149,7 @@ absl::StatusOr<PolicyViews::CachedAccount*> PolicyViews::Account(const std::stri
   if (!inserted) return &cached;
   absl::Status status = [&]() -> absl::Status {
     ASSIGN_OR_RETURN(std::optional<std::string> count, Read(AccountCountKey(account_key)));
-    if (count.has_value()) cached.versions = DecodeCount(*count);
+    if (count.has_value()) cached.versions = DecodeBigEndian64(*count);
     if (cached.versions > 0) {
       ASSIGN_OR_RETURN(cached.latest, ReadMessage<v1::AccountState>(
                                           AccountVersionKey(account_key, cached.versions - 1)));
@@ -163,7 +158,7 @@ absl::StatusOr<PolicyViews::CachedAccount*> PolicyViews::Account(const std::stri
       }
     }
     ASSIGN_OR_RETURN(std::optional<std::string> days, Read(ActivityCountKey(account_key)));
-    if (days.has_value()) cached.active_days = DecodeCount(*days);
+    if (days.has_value()) cached.active_days = DecodeBigEndian64(*days);
     if (cached.active_days > 0) {
       ASSIGN_OR_RETURN(std::optional<v1::ActivityFact> last,
                        ReadMessage<v1::ActivityFact>(ActivityKey(account_key, cached.active_days - 1)));

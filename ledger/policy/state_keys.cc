@@ -7,15 +7,6 @@
 #include "ledger/encoding.h"
 
 namespace memoria::policy {
-namespace {
-
-uint64_t DecodeBigEndian(std::string_view bytes) {
-  uint64_t value = 0;
-  for (char c : bytes) value = (value << 8) | static_cast<unsigned char>(c);
-  return value;
-}
-
-}  // namespace
 
 std::string LowerAscii(std::string_view text) {
   std::string out(text);
@@ -111,12 +102,12 @@ std::string RecordFindingByRulePrefix(std::string_view rule) {
 
 uint64_t TrailingIndex(std::string_view key) {
   assert(key.size() >= 8);
-  return DecodeBigEndian(key.substr(key.size() - 8));
+  return DecodeBigEndian64(key.substr(key.size() - 8));
 }
 
 uint64_t RecordFindingIndex(std::string_view key) {
   assert(key.size() >= kRecordFindingPrefix.size() + 8);
-  return DecodeBigEndian(key.substr(kRecordFindingPrefix.size(), 8));
+  return DecodeBigEndian64(key.substr(kRecordFindingPrefix.size(), 8));
 }
 
 }  // namespace memoria::policy

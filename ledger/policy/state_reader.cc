@@ -1,5 +1,7 @@
 #include "ledger/policy/state_reader.h"
 
+#include "ledger/encoding.h"
+
 namespace memoria::policy {
 
 absl::Status ScanIndexRange(const StateReader& state, std::string_view prefix, uint64_t begin,
@@ -13,10 +15,7 @@ absl::Status ScanIndexRange(const StateReader& state, std::string_view prefix, u
       block_prefix.push_back(static_cast<char>((first >> shift) & 0xff));
     }
     absl::Status status = state.Scan(block_prefix, [&](std::string_view key, std::string_view value) {
-      uint64_t index = 0;
-      for (size_t i = 0; i < 8; ++i) {
-        index = (index << 8) | static_cast<unsigned char>(key[prefix.size() + i]);
-      }
+      const uint64_t index = DecodeBigEndian64(key.substr(prefix.size(), 8));
       if (index < begin) return true;
       if (index > end || !visit(key, value)) {
         stop = true;
