@@ -152,13 +152,8 @@ absl::StatusOr<Verifier> EstablishAdministrator(const ServerConfig& config, cons
   genesis.entry = entry.SerializeAsString();
   genesis.writer_signature = log_key.Sign(EntrySignedMessage(genesis.entry));
   genesis.dedup_key = DedupKey(log_key.key_id(), log_key.name(), kGenesisRequestId);
-  // Indexed like every record (the sequencer's observers start later; the
-  // policy views have nothing to derive from a genesis).
-  std::vector<StatePut> puts;
-  query::QueryIndex index;
-  RETURN_IF_ERROR(index.OnRecord(0, log.NextIntegrationTime(), entry, puts));
-  RETURN_IF_ERROR(index.OnBatchEnd(puts));
-  ASSIGN_OR_RETURN(AppendResult appended, log.Append({&genesis, 1}, puts));
+  // Not indexed here: CatchUpQueryIndex, next in Server::Start, indexes it.
+  ASSIGN_OR_RETURN(AppendResult appended, log.Append({&genesis, 1}));
   spdlog::info("wrote the genesis record naming the administrator key {}",
                configured->ToString());
   return *configured;
@@ -188,8 +183,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
 
   std::unique_ptr<Server> server(new Server(config, std::move(admin)));
   server->log_ = std::move(log);
+  // The query index covers every record the sequencer's observers did not
+  // see: the genesis just written, or a log of a version without the index.
   ASSIGN_OR_RETURN(uint64_t indexed, query::CatchUpQueryIndex(*server->log_));
-  if (indexed > 0) spdlog::info("indexed {} records written before the query index", indexed);
+  if (indexed > 1) spdlog::info("the query index caught up with {} records", indexed);
   ASSIGN_OR_RETURN(server->registry_, WriterRegistry::Load(*server->log_));
   ASSIGN_OR_RETURN(server->personal_store_,
                    PersonalStore::Open((fs::path(config.data_dir) / "personal").string()));
