@@ -15,6 +15,8 @@
 #include "ledger/policy/findings.h"
 #include "ledger/policy/inventory.h"
 #include "ledger/policy/rebuild.h"
+#include "ledger/policy/rules/rules.h"
+#include "ledger/policy/state_keys.h"
 #include "tests/policy/policy_harness.h"
 
 namespace memoria::policy {
@@ -234,6 +236,22 @@ TEST_F(ScenarioTest, FindingsAfterHundredDaysAreExactlyTheViolations) {
                   {"pqrd_not_referred_in_time", {29}},
                   {"pqrd_not_referred_in_time", {30, 31}},
               }));
+}
+
+// kRecordRuleNames (what queries accept as finding filters) names exactly the
+// rules whose findings are stored when records are sequenced; the scenario
+// trips every one of them.
+TEST_F(ScenarioTest, RecordRuleNamesAreTheStoredFindingsRules) {
+  std::set<std::string> stored;
+  ASSERT_TRUE(ledger_.state()
+                  .Scan(kRecordFindingPrefix,
+                        [&](std::string_view key, std::string_view) {
+                          stored.insert(std::string(key.substr(kRecordFindingPrefix.size() + 9)));
+                          return true;
+                        })
+                  .ok());
+  const std::set<std::string> named(std::begin(kRecordRuleNames), std::end(kRecordRuleNames));
+  EXPECT_EQ(stored, named);
 }
 
 TEST_F(ScenarioTest, FindingsNameThePolicyItem) {
