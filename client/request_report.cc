@@ -157,13 +157,9 @@ absl::StatusOr<RequestSummary> WriteRequest(LedgerClient& client, const v1::Expo
     }
     if (!checkpoint.has_value()) return absl::DataLossError("the export stream has no header");
     for (v1::ExportedRecord& record : *item.mutable_records()) {
-      std::vector<Hash> proof;
-      proof.reserve(static_cast<size_t>(record.inclusion_proof_size()));
-      for (const std::string& bytes : record.inclusion_proof()) {
-        ASSIGN_OR_RETURN(Hash hash, HashFromBytes(bytes));
-        proof.push_back(hash);
-      }
-      if (absl::Status included = proofs->Verify(record.index(), LeafHash(record.leaf()), proof);
+      ASSIGN_OR_RETURN(std::vector<Hash> proof, ProofHashes(record.inclusion_proof()));
+      const Hash leaf_hash = LeafHash(record.leaf());
+      if (absl::Status included = proofs->Verify(record.index(), leaf_hash, proof);
           !included.ok()) {
         return VerificationFailure(
             absl::StrCat("record ", record.index(), " is not included in checkpoint ", checkpoint->size),
@@ -179,7 +175,8 @@ absl::StatusOr<RequestSummary> WriteRequest(LedgerClient& client, const v1::Expo
         line.personal_data.assign(record.personal_data().begin(), record.personal_data().end());
         ASSIGN_OR_RETURN(std::string row,
                          query::CsvRow(record.index(), record.leaf(),
-                                       request.disclose_personal_data() ? &line.personal_data : nullptr));
+                                       request.disclose_personal_data() ? &line.personal_data : nullptr,
+                                       &leaf_hash));
         csv << row;
         ++summary.records;
         progress.records = summary.records;

@@ -221,7 +221,8 @@ std::string FormatMicrosUtc(int64_t micros) {
 }
 
 absl::StatusOr<std::string> CsvRow(uint64_t index, std::string_view leaf,
-                                   const std::vector<v1::PersonalDataOpening>* disclosed) {
+                                   const std::vector<v1::PersonalDataOpening>* disclosed,
+                                   const Hash* leaf_hash) {
   absl::StatusOr<v1::Record> record = DecodeRecord(leaf);
   if (!record.ok()) {
     return absl::DataLossError(absl::StrCat("record ", index, ": ", std::string(record.status().message())));
@@ -262,7 +263,7 @@ absl::StatusOr<std::string> CsvRow(uint64_t index, std::string_view leaf,
       refers_to,
       Details(entry),
       personal_data,
-      HexEncode(AsBytes(LeafHash(leaf))),
+      HexEncode(AsBytes(leaf_hash != nullptr ? *leaf_hash : LeafHash(leaf))),
   };
   assert(std::size(fields) == CsvColumns().size());
   std::string row;

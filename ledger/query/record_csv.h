@@ -53,6 +53,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "ledger/hash.h"
 #include "memoria/v1/policy.pb.h"
 
 namespace memoria::query {
@@ -67,9 +68,11 @@ std::string CsvHeaderRow();
 // `disclosed`: the openings of its personal data that may be shown (borrowed
 // for the call); nullptr redacts every personal-data value. DATA_LOSS naming
 // the index if `leaf` is not a Record holding an Entry, or if a disclosed
-// opening of a field does not open that field's commitment.
+// opening of a field does not open that field's commitment. `leaf_hash`: the
+// leaf's RFC 6962 hash if the caller has it (nullptr: computed here).
 absl::StatusOr<std::string> CsvRow(uint64_t index, std::string_view leaf,
-                                   const std::vector<v1::PersonalDataOpening>* disclosed);
+                                   const std::vector<v1::PersonalDataOpening>* disclosed,
+                                   const Hash* leaf_hash = nullptr);
 
 // `text` as one CSV field: as is, or quoted as RFC 4180 says when it holds a
 // comma, a double quote, CR or LF.
