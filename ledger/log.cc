@@ -185,6 +185,8 @@ std::future<absl::StatusOr<AppendResult>> Log::AppendAsync(
   Store::Batch& batch = flight->batch;
   AppendResult& result = flight->result;
   result.records.reserve(entries.size());
+  auto proof_nodes = std::make_shared<NodeSet>();
+  frontier.AddNodesTo(*proof_nodes);
   for (const PendingEntry& entry : entries) {
     const uint64_t index = frontier.size();
     const RecordPrefix::Leaf leaf =
@@ -194,8 +196,9 @@ std::future<absl::StatusOr<AppendResult>> Log::AppendAsync(
     batch.Put(Column::kRecords, RecordKey(index), leaf.bytes);
     batch.Put(Column::kLeaves, AsBytes(leaf.hash), EncodeBigEndian64(index));
     if (!entry.dedup_key.empty()) batch.Put(Column::kDedup, entry.dedup_key, EncodeBigEndian64(index));
-    frontier.Append(leaf.hash, [&batch](const NodeId& id, const Hash& hash) {
+    frontier.Append(leaf.hash, [&batch, &proof_nodes](const NodeId& id, const Hash& hash) {
       batch.Put(Column::kTree, TreeKey(id), AsBytes(hash));
+      proof_nodes->Add(id, hash);
     });
     result.records.push_back({index, leaf.hash});
     prev = leaf.hash;
@@ -211,6 +214,8 @@ std::future<absl::StatusOr<AppendResult>> Log::AppendAsync(
   batch.Put(Column::kCheckpoints, CheckpointKey(checkpoint.size), *note);
   result.tree_size = checkpoint.size;
   result.checkpoint = *note;
+  proof_nodes->Seal();
+  result.proof_nodes = std::move(proof_nodes);
   flight->head = SignedHead{std::move(checkpoint), *std::move(note)};
 
   // Hand it to the writer; from here on the batch's indexes are taken.
@@ -432,36 +437,7 @@ absl::StatusOr<std::vector<Hash>> Log::InclusionProof(uint64_t index, uint64_t t
 absl::StatusOr<std::vector<std::vector<Hash>>> Log::InclusionProofs(
     std::span<const uint64_t> indexes, uint64_t tree_size) const {
   RETURN_IF_ERROR(CheckTreeSize(tree_size));
-  // First pass: which nodes the proofs need (answered with placeholders).
-  std::vector<NodeId> wanted;
-  const NodeSource record = [&](std::span<const NodeId> ids) -> absl::StatusOr<std::vector<Hash>> {
-    wanted.insert(wanted.end(), ids.begin(), ids.end());
-    return std::vector<Hash>(ids.size());
-  };
-  for (uint64_t index : indexes) RETURN_IF_ERROR(ComputeInclusionProof(index, tree_size, record).status());
-  const auto by_position = [](const NodeId& a, const NodeId& b) {
-    return std::tie(a.level, a.index) < std::tie(b.level, b.index);
-  };
-  std::sort(wanted.begin(), wanted.end(), by_position);
-  wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
-  ASSIGN_OR_RETURN(std::vector<Hash> hashes, store_->GetNodes(wanted));
-  // Second pass: the proofs, from what was read.
-  const NodeSource read = [&](std::span<const NodeId> ids) -> absl::StatusOr<std::vector<Hash>> {
-    std::vector<Hash> found;
-    found.reserve(ids.size());
-    for (const NodeId& id : ids) {
-      const auto it = std::lower_bound(wanted.begin(), wanted.end(), id, by_position);
-      found.push_back(hashes[static_cast<size_t>(it - wanted.begin())]);
-    }
-    return found;
-  };
-  std::vector<std::vector<Hash>> proofs;
-  proofs.reserve(indexes.size());
-  for (uint64_t index : indexes) {
-    ASSIGN_OR_RETURN(std::vector<Hash> proof, ComputeInclusionProof(index, tree_size, read));
-    proofs.push_back(std::move(proof));
-  }
-  return proofs;
+  return ComputeInclusionProofs(indexes, tree_size, Nodes());
 }
 
 absl::StatusOr<std::vector<Hash>> Log::ConsistencyProof(uint64_t size1, uint64_t size2) const {

@@ -1,8 +1,11 @@
 #include "ledger/merkle.h"
 
+#include <algorithm>
 #include <bit>
 #include <cassert>
+#include <map>
 #include <string>
+#include <tuple>
 
 #include "ledger/status.h"
 
@@ -37,7 +40,12 @@ void AppendPerfectNodes(const Range& range, std::vector<NodeId>& out) {
   }
 }
 
-// Hashes of `ranges`, reading all their perfect subtrees in one call.
+bool ByPosition(const NodeId& a, const NodeId& b) {
+  return std::tie(a.level, a.index) < std::tie(b.level, b.index);
+}
+
+// Hashes of `ranges`, reading all their perfect subtrees in one call (each
+// distinct subtree once).
 absl::StatusOr<std::vector<Hash>> HashRanges(const std::vector<Range>& ranges,
                                              const NodeSource& source) {
   std::vector<NodeId> ids;
@@ -48,11 +56,18 @@ absl::StatusOr<std::vector<Hash>> HashRanges(const std::vector<Range>& ranges,
     counts.push_back(ids.size() - before);
   }
   if (ids.empty()) return std::vector<Hash>(ranges.size(), EmptyRoot());
-  absl::StatusOr<std::vector<Hash>> nodes = source(ids);
+  std::vector<NodeId> distinct = ids;
+  std::sort(distinct.begin(), distinct.end(), ByPosition);
+  distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+  absl::StatusOr<std::vector<Hash>> nodes = source(distinct);
   if (!nodes.ok()) return nodes.status();
-  if (nodes->size() != ids.size()) {
+  if (nodes->size() != distinct.size()) {
     return absl::InternalError("node source returned the wrong number of hashes");
   }
+  auto node = [&](const NodeId& id) -> const Hash& {
+    return (*nodes)[static_cast<size_t>(
+        std::lower_bound(distinct.begin(), distinct.end(), id, ByPosition) - distinct.begin())];
+  };
   std::vector<Hash> out;
   out.reserve(ranges.size());
   size_t next = 0;
@@ -62,8 +77,8 @@ absl::StatusOr<std::vector<Hash>> HashRanges(const std::vector<Range>& ranges,
       continue;
     }
     // Fold right to left: the RFC 6962 tree leans left.
-    Hash hash = (*nodes)[next + count - 1];
-    for (size_t i = count - 1; i-- > 0;) hash = NodeHash((*nodes)[next + i], hash);
+    Hash hash = node(ids[next + count - 1]);
+    for (size_t i = count - 1; i-- > 0;) hash = NodeHash(node(ids[next + i]), hash);
     out.push_back(hash);
     next += count;
   }
@@ -272,6 +287,38 @@ absl::StatusOr<std::vector<Hash>> ComputeInclusionProof(uint64_t index, uint64_t
   return HashRanges(ranges, nodes);
 }
 
+absl::StatusOr<std::vector<std::vector<Hash>>> ComputeInclusionProofs(
+    std::span<const uint64_t> indexes, uint64_t tree_size, const NodeSource& nodes) {
+  // Each proof as positions in a list of distinct ranges.
+  std::vector<Range> ranges;
+  std::vector<std::vector<size_t>> proof_ranges(indexes.size());
+  {
+    std::map<std::pair<uint64_t, uint64_t>, size_t> position;
+    std::vector<Range> path;
+    for (size_t i = 0; i < indexes.size(); ++i) {
+      if (indexes[i] >= tree_size) {
+        return Malformed("leaf index " + std::to_string(indexes[i]) +
+                         " is not below tree size " + std::to_string(tree_size));
+      }
+      path.clear();
+      InclusionRanges(indexes[i], {0, tree_size}, path);
+      proof_ranges[i].reserve(path.size());
+      for (const Range& range : path) {
+        auto [it, added] = position.try_emplace({range.begin, range.end}, ranges.size());
+        if (added) ranges.push_back(range);
+        proof_ranges[i].push_back(it->second);
+      }
+    }
+  }
+  ASSIGN_OR_RETURN(std::vector<Hash> hashes, HashRanges(ranges, nodes));
+  std::vector<std::vector<Hash>> proofs(indexes.size());
+  for (size_t i = 0; i < indexes.size(); ++i) {
+    proofs[i].reserve(proof_ranges[i].size());
+    for (size_t r : proof_ranges[i]) proofs[i].push_back(hashes[r]);
+  }
+  return proofs;
+}
+
 absl::StatusOr<std::vector<Hash>> ComputeConsistencyProof(uint64_t size1, uint64_t size2,
                                                           const NodeSource& nodes) {
   if (size1 > size2) {
@@ -282,6 +329,35 @@ absl::StatusOr<std::vector<Hash>> ComputeConsistencyProof(uint64_t size1, uint64
   std::vector<Range> ranges;
   ConsistencyRanges(size1, {0, size2}, true, ranges);
   return HashRanges(ranges, nodes);
+}
+
+void NodeSet::Seal() {
+  std::sort(nodes_.begin(), nodes_.end(),
+            [](const Node& a, const Node& b) { return ByPosition(a.id, b.id); });
+}
+
+NodeSource NodeSet::Source() const {
+  return [this](std::span<const NodeId> ids) -> absl::StatusOr<std::vector<Hash>> {
+    std::vector<Hash> hashes;
+    hashes.reserve(ids.size());
+    for (const NodeId& id : ids) {
+      const auto it = std::lower_bound(nodes_.begin(), nodes_.end(), id,
+                                       [](const Node& node, const NodeId& wanted) {
+                                         return ByPosition(node.id, wanted);
+                                       });
+      if (it == nodes_.end() || !(it->id == id)) {
+        return absl::NotFoundError("node at level " + std::to_string(id.level) + " index " +
+                                   std::to_string(id.index) + " is not in memory");
+      }
+      hashes.push_back(it->hash);
+    }
+    return hashes;
+  };
+}
+
+void CompactRange::AddNodesTo(NodeSet& set) const {
+  const std::vector<NodeId> ids = NodesFor(size_);
+  for (size_t i = 0; i < ids.size(); ++i) set.Add(ids[i], hashes_[i]);
 }
 
 std::vector<NodeId> CompactRange::NodesFor(uint64_t size) {

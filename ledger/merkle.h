@@ -105,10 +105,35 @@ absl::StatusOr<Hash> ComputeRoot(uint64_t tree_size, const NodeSource& nodes);
 absl::StatusOr<std::vector<Hash>> ComputeInclusionProof(uint64_t index, uint64_t tree_size,
                                                         const NodeSource& nodes);
 
+// The inclusion proofs of several leaves in one tree, in the order of
+// `indexes`: one call to `nodes` for the distinct perfect subtrees they need,
+// and each distinct range hashed once (neighbouring leaves share most of
+// their proofs). INVALID_ARGUMENT unless every index < tree_size.
+absl::StatusOr<std::vector<std::vector<Hash>>> ComputeInclusionProofs(
+    std::span<const uint64_t> indexes, uint64_t tree_size, const NodeSource& nodes);
+
 // Consistency proof from `size1` to `size2` leaves (empty if size1 is 0 or
 // equal to size2). INVALID_ARGUMENT unless size1 <= size2.
 absl::StatusOr<std::vector<Hash>> ComputeConsistencyProof(uint64_t size1, uint64_t size2,
                                                           const NodeSource& nodes);
+
+// Perfect-subtree hashes held in memory (for example the ones one append batch
+// created), served as a NodeSource without touching storage. Add in any order,
+// then Seal; a sealed set is immutable and safe to share between threads.
+class NodeSet {
+ public:
+  void Add(const NodeId& id, const Hash& hash) { nodes_.push_back({id, hash}); }
+  void Seal();
+  // NOT_FOUND naming the first node that the set does not hold. Only after Seal.
+  NodeSource Source() const;
+
+ private:
+  struct Node {
+    NodeId id;
+    Hash hash;
+  };
+  std::vector<Node> nodes_;  // sorted by (level, index) once sealed
+};
 
 // ---- The right edge of a growing tree -----------------------------------------
 
@@ -126,6 +151,8 @@ class CompactRange {
 
   uint64_t size() const { return size_; }
   Hash Root() const;
+  // Adds the perfect subtrees it is made of to `set`.
+  void AddNodesTo(NodeSet& set) const;
 
   // Appends one leaf; calls `on_new_node` for the leaf node and for every
   // perfect subtree the leaf completes, in increasing level order.

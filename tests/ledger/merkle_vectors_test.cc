@@ -513,6 +513,50 @@ TEST(MerkleTreeTest, InclusionProofsMatchReferenceAndVerify) {
   }
 }
 
+// ComputeInclusionProofs gives, for any set of leaves (repeats and any order
+// included), exactly the proofs ComputeInclusionProof gives one by one, reading
+// the nodes in one call that names no node twice.
+TEST(MerkleTreeTest, ManyInclusionProofsAtOnceMatchReference) {
+  BuiltTree tree(kMaxLeaves);
+  std::mt19937_64 rng(5);
+  for (uint64_t size = 1; size <= kMaxLeaves; ++size) {
+    std::vector<std::vector<uint64_t>> sets;
+    sets.emplace_back();
+    for (uint64_t i = 0; i < size; ++i) sets.back().push_back(i);
+    for (int k = 0; k < 4; ++k) {
+      std::vector<uint64_t>& set = sets.emplace_back();
+      const uint64_t count = 1 + rng() % (2 * size);
+      for (uint64_t i = 0; i < count; ++i) set.push_back(rng() % size);
+    }
+    for (const std::vector<uint64_t>& indexes : sets) {
+      SCOPED_TRACE("size " + std::to_string(size) + ", " + std::to_string(indexes.size()) +
+                   " leaves");
+      std::vector<std::pair<int, uint64_t>> asked;
+      const NodeSource inner = tree.nodes.SourceFor(size);
+      const NodeSource source = [&](std::span<const NodeId> ids) {
+        for (const NodeId& id : ids) asked.emplace_back(id.level, id.index);
+        return inner(ids);
+      };
+      tree.nodes.ResetCalls();
+      absl::StatusOr<std::vector<std::vector<Hash>>> proofs =
+          ComputeInclusionProofs(indexes, size, source);
+      ASSERT_TRUE(proofs.ok()) << proofs.status();
+      EXPECT_LE(tree.nodes.calls(), 1);
+      std::sort(asked.begin(), asked.end());
+      EXPECT_EQ(std::adjacent_find(asked.begin(), asked.end()), asked.end()) << "a node asked twice";
+      ASSERT_EQ(proofs->size(), indexes.size());
+      for (size_t i = 0; i < indexes.size(); ++i) {
+        EXPECT_THAT((*proofs)[i], ElementsAreArray(tree.reference->Path(indexes[i], size)))
+            << "leaf " << indexes[i];
+      }
+    }
+  }
+  const uint64_t beyond[] = {3, 8};
+  EXPECT_EQ(ComputeInclusionProofs(beyond, 8, tree.nodes.SourceFor(8)).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(ComputeInclusionProofs({}, 8, tree.nodes.SourceFor(8))->empty());
+}
+
 // One InclusionVerifier over every leaf of a tree, in order and shuffled,
 // accepts every true proof and rejects every tampered one, however warm its
 // memory of verified nodes.
