@@ -101,6 +101,10 @@ struct AppendResult {
   std::vector<Appended> records;  // in the order of the input
   uint64_t tree_size = 0;         // the size of the checkpoint below
   std::string checkpoint;         // signed note covering all the records
+  // Every node the inclusion proofs of these records in the tree of
+  // tree_size need (the right edge before the batch and the nodes the batch
+  // completed): receipts without reading the store. Sealed.
+  std::shared_ptr<const NodeSet> proof_nodes;
 };
 
 // The latest signed state, as one consistent snapshot.

@@ -82,18 +82,23 @@ absl::StatusOr<std::vector<v1::Receipt>> LedgerService::AppendEntries(
   const absl::StatusOr<BatchOutcome>& outcome = submission->result();
   RETURN_IF_ERROR(outcome.status());
 
-  // Proofs are computed here, in parallel, not in the sequencer.
-  // The proofs of one call share most of their nodes: read them together.
+  // Proofs are computed here, in parallel, not in the sequencer: from the
+  // batch's nodes in memory, or (for retries of entries appended earlier)
+  // from the store, all of a call's nodes read together.
   std::vector<uint64_t> indexes;
   indexes.reserve(outcome->entries.size());
   for (const EntryOutcome& entry : outcome->entries) indexes.push_back(entry.index);
-  ASSIGN_OR_RETURN(std::vector<std::vector<Hash>> proofs,
-                   log_.InclusionProofs(indexes, outcome->tree_size));
+  absl::StatusOr<std::vector<std::vector<Hash>>> proofs = absl::NotFoundError("no nodes in memory");
+  if (outcome->proof_nodes != nullptr) {
+    proofs = ComputeInclusionProofs(indexes, outcome->tree_size, outcome->proof_nodes->Source());
+  }
+  if (absl::IsNotFound(proofs.status())) proofs = log_.InclusionProofs(indexes, outcome->tree_size);
+  RETURN_IF_ERROR(proofs.status());
   std::vector<v1::Receipt> receipts;
   receipts.reserve(outcome->entries.size());
   for (size_t i = 0; i < outcome->entries.size(); ++i) {
     const EntryOutcome& entry = outcome->entries[i];
-    const std::vector<Hash>& proof = proofs[i];
+    const std::vector<Hash>& proof = (*proofs)[i];
     v1::Receipt& receipt = receipts.emplace_back();
     receipt.set_index(entry.index);
     receipt.set_leaf_hash(std::string(AsBytes(entry.leaf_hash)));

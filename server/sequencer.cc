@@ -517,6 +517,7 @@ void Sequencer::Answer(Flight& flight) {
       assert(appended->records.size() == flight.new_entries);
       head.tree_size = appended->tree_size;
       head.checkpoint = appended->checkpoint;
+      head.proof_nodes = appended->proof_nodes;
       for (const auto& [key, info] : flight.writers) registry_.Apply(info);
     } else {
       spdlog::error("append of a batch of {} entries failed: {}", flight.new_entries,
@@ -549,6 +550,7 @@ void Sequencer::Answer(Flight& flight) {
     BatchOutcome outcome;
     outcome.tree_size = head.tree_size;
     outcome.checkpoint = head.checkpoint;
+    outcome.proof_nodes = head.proof_nodes;
     absl::Status status;
     for (const Slot& slot : flight.slots[s]) {
       EntryOutcome entry;
@@ -583,6 +585,7 @@ void Sequencer::Answer(Flight& flight) {
         SignedHead latest = log_.Head();
         outcome.tree_size = latest.checkpoint.size;
         outcome.checkpoint = std::move(latest.note);
+        outcome.proof_nodes = nullptr;
       }
       submission.Finish(std::move(outcome));
     }

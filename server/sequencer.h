@@ -85,6 +85,9 @@ struct BatchOutcome {
   std::vector<EntryOutcome> entries;
   uint64_t tree_size = 0;
   std::string checkpoint;
+  // When set, holds the nodes of the proofs of the entries this batch
+  // appended (AppendResult::proof_nodes); retries found in the log need reads.
+  std::shared_ptr<const NodeSet> proof_nodes;
 };
 
 // One call's entries on their way through the sequencer.

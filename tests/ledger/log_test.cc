@@ -173,6 +173,46 @@ TEST(LogTest, PipelinedBatchesResolveInOrderAndAreAllDurable) {
   for (uint64_t size = 7; size <= 140; size += 7) EXPECT_TRUE(log->CheckpointAt(size).ok()) << size;
 }
 
+// A batch's proof_nodes prove each of its records in its checkpoint's tree
+// exactly as the store does, for batches of every size from every start
+// (perfect and ragged trees); a record of an earlier batch is NOT_FOUND there.
+TEST(LogTest, BatchProofNodesProveTheBatchLikeTheStore) {
+  ScopedTempDir dir;
+  auto log = *Log::Open({.path = dir.path()}, TestLogKey());
+  uint64_t next = 0;
+  for (size_t count : {1, 1, 2, 3, 5, 8, 13, 16, 1, 31, 64, 7, 100}) {
+    std::vector<PendingEntry> batch;
+    for (size_t i = 0; i < count; ++i) batch.push_back(MakeEntry(next++));
+    absl::StatusOr<AppendResult> result = log->Append(batch);
+    ASSERT_TRUE(result.ok()) << result.status();
+    ASSERT_NE(result->proof_nodes, nullptr);
+    std::vector<uint64_t> indexes;
+    for (const Appended& record : result->records) indexes.push_back(record.index);
+    SCOPED_TRACE("batch of " + std::to_string(count) + " up to " +
+                 std::to_string(result->tree_size));
+    absl::StatusOr<std::vector<std::vector<Hash>>> in_memory =
+        ComputeInclusionProofs(indexes, result->tree_size, result->proof_nodes->Source());
+    ASSERT_TRUE(in_memory.ok()) << in_memory.status();
+    absl::StatusOr<std::vector<std::vector<Hash>>> stored =
+        log->InclusionProofs(indexes, result->tree_size);
+    ASSERT_TRUE(stored.ok()) << stored.status();
+    EXPECT_EQ(*in_memory, *stored);
+    const Hash root = *log->RootAt(result->tree_size);
+    for (size_t i = 0; i < indexes.size(); ++i) {
+      EXPECT_TRUE(VerifyInclusion(indexes[i], result->tree_size, result->records[i].leaf_hash,
+                                  (*in_memory)[i], root)
+                      .ok());
+    }
+    if (result->tree_size > 2 * count) {
+      const uint64_t earlier[] = {0};
+      EXPECT_EQ(ComputeInclusionProofs(earlier, result->tree_size, result->proof_nodes->Source())
+                    .status()
+                    .code(),
+                absl::StatusCode::kNotFound);
+    }
+  }
+}
+
 TEST(LogTest, StatePutsLandWithTheBatch) {
   ScopedTempDir dir;
   auto log = *Log::Open({.path = dir.path()}, TestLogKey());
