@@ -378,6 +378,42 @@ TEST_F(LedgerServiceTest, SixteenConcurrentWritersGetGapFreeVerifiableReceipts) 
   EXPECT_EQ(report.writers.size(), static_cast<size_t>(kWriters));
 }
 
+// Group commit does not make concurrent callers wait out max_wait: a batch
+// closes once as many calls as the previous batch answered are back. With a
+// 1 s max_wait, 4 writers appending 25 entries each one after another would
+// take 25 s or more if every batch waited it; they need a few waits at most
+// (when a writer stops and fewer callers come back).
+TEST_F(LedgerServiceTest, ConcurrentCallersDoNotWaitOutMaxWait) {
+  config_.batch.max_wait = absl::Seconds(1);
+  RestartServer();
+  constexpr int kWriters = 4;
+  constexpr int kEntries = 25;
+  std::vector<Signer> writers;
+  for (int w = 0; w < kWriters; ++w) writers.push_back(Register(absl::StrCat("gather-", w)));
+  const uint64_t batches_before = server_->stats().batches;
+  std::atomic<int> failures{0};
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<std::thread> threads;
+  for (int w = 0; w < kWriters; ++w) {
+    threads.emplace_back([&, w] {
+      for (int i = 0; i < kEntries; ++i) {
+        v1::Receipt receipt;
+        if (!Append(GenericEntry(writers[w], absl::StrCat("g-", i)), &receipt).ok()) {
+          failures.fetch_add(1);
+        }
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(failures.load(), 0);
+  const uint64_t batches = server_->stats().batches - batches_before;
+  EXPECT_LT(seconds, 15.0) << batches << " batches";
+  // And they still share batches.
+  EXPECT_LT(batches, static_cast<uint64_t>(kWriters * kEntries));
+}
+
 TEST_F(LedgerServiceTest, RetriedRequestIdReturnsTheOriginalReceiptAndAppendsNothing) {
   Signer writer = Register("svc-retry");
   const v1::SignedEntry entry = GenericEntry(writer, "once");
