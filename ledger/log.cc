@@ -300,7 +300,11 @@ absl::Status Log::CheckTreeSize(uint64_t tree_size) const {
 }
 
 NodeSource Log::Nodes() const {
-  return [this](std::span<const NodeId> ids) { return store_->GetNodes(ids); };
+  return [this](std::span<const NodeId> ids) {
+    return upper_nodes_.Get(ids, [this](std::span<const NodeId> missing) {
+      return store_->GetNodes(missing);
+    });
+  };
 }
 
 absl::StatusOr<std::string> Log::CheckpointAt(uint64_t size) const {

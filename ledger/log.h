@@ -53,6 +53,7 @@
 #include "ledger/hash.h"
 #include "ledger/keys.h"
 #include "ledger/merkle.h"
+#include "ledger/node_cache.h"
 #include "ledger/record.h"
 #include "ledger/store.h"
 
@@ -226,6 +227,8 @@ class Log {
   const Signer log_key_;
   const std::function<void()> before_write_for_testing_;
   const std::unique_ptr<Store> store_;
+  // Upper tree levels read by proofs, kept (every node there is durable).
+  mutable UpperNodeCache upper_nodes_;
 
   // The right edge of the tree including batches in flight; touched only by
   // the sequencer thread (Append, AppendAsync) and Load.
