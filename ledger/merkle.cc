@@ -332,11 +332,13 @@ absl::StatusOr<std::vector<Hash>> ComputeConsistencyProof(uint64_t size1, uint64
 }
 
 void NodeSet::Seal() {
+  sealed_ = true;
   std::sort(nodes_.begin(), nodes_.end(),
             [](const Node& a, const Node& b) { return ByPosition(a.id, b.id); });
 }
 
 NodeSource NodeSet::Source() const {
+  assert(sealed_);
   return [this](std::span<const NodeId> ids) -> absl::StatusOr<std::vector<Hash>> {
     std::vector<Hash> hashes;
     hashes.reserve(ids.size());

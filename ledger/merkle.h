@@ -12,6 +12,7 @@
 // and rejects every malformed case.
 #pragma once
 
+#include <cassert>
 #include <cstdint>
 #include <functional>
 #include <span>
@@ -122,9 +123,13 @@ absl::StatusOr<std::vector<Hash>> ComputeConsistencyProof(uint64_t size1, uint64
 // then Seal; a sealed set is immutable and safe to share between threads.
 class NodeSet {
  public:
-  void Add(const NodeId& id, const Hash& hash) { nodes_.push_back({id, hash}); }
+  void Add(const NodeId& id, const Hash& hash) {
+    assert(!sealed_);
+    nodes_.push_back({id, hash});
+  }
   void Seal();
-  // NOT_FOUND naming the first node that the set does not hold. Only after Seal.
+  // NOT_FOUND naming the first node that the set does not hold. Only after
+  // Seal. The source refers to this set: keep the set alive while using it.
   NodeSource Source() const;
 
  private:
@@ -133,6 +138,7 @@ class NodeSet {
     Hash hash;
   };
   std::vector<Node> nodes_;  // sorted by (level, index) once sealed
+  bool sealed_ = false;
 };
 
 // ---- The right edge of a growing tree -----------------------------------------

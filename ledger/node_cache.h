@@ -1,8 +1,9 @@
 // The upper levels of the Merkle tree, kept in memory once read.
 //
 // A perfect subtree's hash never changes once it exists, and the subtrees at
-// level >= kMinLevel are few (n / 2^kMinLevel for n leaves: 4,000 at 10^6,
-// 40,000 at 10^7) yet make up more than half of every proof at those sizes.
+// level >= kMinLevel are few (about n / 2^(kMinLevel-1) for n leaves: 7,800
+// at 10^6, 78,000 at 10^7) yet make up more than half of every proof at those
+// sizes.
 // Serving them from memory halves the store reads of a proof. The cache fills
 // lazily, as proofs read nodes, so opening a log reads nothing more.
 #pragma once
@@ -24,7 +25,7 @@ class UpperNodeCache {
  public:
   // Levels below this are read from the store every time.
   static constexpr uint8_t kMinLevel = 8;
-  // Bounds the memory (about 64 MiB; reached at 2^28 leaves). Past it, nodes
+  // Bounds the memory (about 64 MiB; reached at 2^27 leaves). Past it, nodes
   // not yet cached are read from the store every time.
   static constexpr size_t kMaxNodes = size_t{1} << 20;
 

@@ -1,5 +1,6 @@
 #include "server/ledger_service.h"
 
+#include <algorithm>
 #include <chrono>
 #include <string>
 #include <utility>
@@ -88,11 +89,22 @@ absl::StatusOr<std::vector<v1::Receipt>> LedgerService::AppendEntries(
   std::vector<uint64_t> indexes;
   indexes.reserve(outcome->entries.size());
   for (const EntryOutcome& entry : outcome->entries) indexes.push_back(entry.index);
+  // The batch's nodes prove every entry it appended; only a retry of an entry
+  // appended earlier may need the store, so a miss without one is a bug and
+  // an error, not a silent slow path.
+  const bool has_retry = std::any_of(outcome->entries.begin(), outcome->entries.end(),
+                                     [](const EntryOutcome& entry) { return entry.duplicate; });
   absl::StatusOr<std::vector<std::vector<Hash>>> proofs = absl::NotFoundError("no nodes in memory");
   if (outcome->proof_nodes != nullptr) {
     proofs = ComputeInclusionProofs(indexes, outcome->tree_size, outcome->proof_nodes->Source());
   }
-  if (absl::IsNotFound(proofs.status())) proofs = log_.InclusionProofs(indexes, outcome->tree_size);
+  if (absl::IsNotFound(proofs.status())) {
+    if (outcome->proof_nodes != nullptr && !has_retry) {
+      return absl::InternalError(
+          absl::StrCat("receipt proofs: the batch's nodes lack one: ", proofs.status().message()));
+    }
+    proofs = log_.InclusionProofs(indexes, outcome->tree_size);
+  }
   RETURN_IF_ERROR(proofs.status());
   std::vector<v1::Receipt> receipts;
   receipts.reserve(outcome->entries.size());

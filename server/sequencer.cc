@@ -146,7 +146,7 @@ std::vector<std::shared_ptr<Submission>> Sequencer::NextBatch() {
   const absl::Time deadline = queue_.front()->enqueued_ + limits_.max_wait;
   // Concurrent callers: the previous batch answered more than one call, or
   // more than one is queued. Their batches gather until as many calls as the
-  // last batch answered are in, max_wait, or full, even when the log is idle;
+  // last batch took are in, max_wait, or full, even when the log is idle;
   // a lone caller is written at once.
   const bool concurrent = last_batch_calls_ > 1 || queue_.size() > 1;
   size_t count = 0;
@@ -175,8 +175,8 @@ std::vector<std::shared_ptr<Submission>> Sequencer::NextBatch() {
     // callers are concurrent; an idle log with a lone caller writes at once,
     // so that caller never waits for max_wait.
     if (!concurrent && writes_in_progress_.load() == 0) break;
-    // As many callers as the last batch answered are here: the ones that
-    // were waiting for it came back; more would only add latency.
+    // As many callers as the last batch took are here: the ones that were
+    // waiting for it came back; waiting for more would only add latency.
     if (concurrent && batch.size() >= last_batch_calls_) break;
     if (waited_enough) break;
     // Sleep until the batch would be full, the deadline, stopping, or (lone

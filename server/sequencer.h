@@ -18,8 +18,11 @@
 // written when it reaches BatchLimits::max_entries or max_bytes, when the
 // oldest queued submission has waited max_wait, or at once when the log is
 // idle (no write in progress) and the caller is alone: the previous batch
-// held a single call and no other is queued. Concurrent callers thus share
-// batches even when the log is idle, and a lone caller never waits.
+// held a single call and no other is queued. Concurrent callers share
+// batches even when the log is idle: their batch also closes once it holds as
+// many calls as the previous batch took (the callers that waited for that
+// batch are back), so closed-loop callers never wait out max_wait, and a
+// lone caller never waits.
 //
 // Before appending, for each submission in order, the sequencer decides what
 // may have changed since validation:

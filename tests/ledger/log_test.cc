@@ -211,6 +211,25 @@ TEST(LogTest, BatchProofNodesProveTheBatchLikeTheStore) {
                 absl::StatusCode::kNotFound);
     }
   }
+  // Pipelined: each batch is built on a right edge that includes batches
+  // still in flight.
+  std::vector<std::future<absl::StatusOr<AppendResult>>> futures;
+  for (size_t count : {3, 6, 1, 12, 5}) {
+    std::vector<PendingEntry> batch;
+    for (size_t i = 0; i < count; ++i) batch.push_back(MakeEntry(next++));
+    futures.push_back(log->AppendAsync(batch));
+  }
+  for (auto& future : futures) {
+    absl::StatusOr<AppendResult> result = future.get();
+    ASSERT_TRUE(result.ok()) << result.status();
+    std::vector<uint64_t> indexes;
+    for (const Appended& record : result->records) indexes.push_back(record.index);
+    absl::StatusOr<std::vector<std::vector<Hash>>> in_memory =
+        ComputeInclusionProofs(indexes, result->tree_size, result->proof_nodes->Source());
+    ASSERT_TRUE(in_memory.ok()) << in_memory.status();
+    EXPECT_EQ(*in_memory, *log->InclusionProofs(indexes, result->tree_size))
+        << "pipelined batch up to " << result->tree_size;
+  }
 }
 
 TEST(LogTest, StatePutsLandWithTheBatch) {

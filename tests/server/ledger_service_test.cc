@@ -438,6 +438,10 @@ TEST_F(LedgerServiceTest, RetriedRequestIdReturnsTheOriginalReceiptAndAppendsNot
   EXPECT_TRUE(response.receipts(2).duplicate());
   EXPECT_EQ(response.receipts(2).index(), original.index());
   EXPECT_EQ(Size(), size + 1);
+  // Every receipt of the mixed call proves its record in the call's checkpoint.
+  for (const v1::Receipt& receipt : response.receipts()) {
+    EXPECT_TRUE(VerifyReceipt(receipt, LogKey()).ok()) << receipt.index();
+  }
 
   // The same request id with different content is refused.
   ExpectRejected(GenericEntry(writer, "once", "post.deleted"), grpc::StatusCode::ALREADY_EXISTS,
