@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -135,6 +136,21 @@ class LedgerServiceTest : public ::testing::Test {
     EXPECT_EQ(status.error_code(), code) << StatusText(status);
     EXPECT_THAT(status.error_message(), HasSubstr(text));
     EXPECT_EQ(Size(), before);
+  }
+
+  // Calls `append(w, i)` for i in [0, entries) on one thread per writer w,
+  // all writers at once; returns the seconds it took.
+  static double AppendConcurrently(int writers, int entries,
+                                   const std::function<void(int, int)>& append) {
+    const auto start = std::chrono::steady_clock::now();
+    std::vector<std::thread> threads;
+    for (int w = 0; w < writers; ++w) {
+      threads.emplace_back([&, w] {
+        for (int i = 0; i < entries; ++i) append(w, i);
+      });
+    }
+    for (std::thread& t : threads) t.join();
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   }
 
   TempDir dir_;
@@ -295,24 +311,15 @@ TEST_F(LedgerServiceTest, SixteenConcurrentWritersGetGapFreeVerifiableReceipts) 
       signed_entries[w * kEntries + i] = GenericEntry(writers[w], absl::StrCat("e-", i));
     }
   }
-  const auto start = std::chrono::steady_clock::now();
-  std::vector<std::thread> threads;
-  for (int w = 0; w < kWriters; ++w) {
-    threads.emplace_back([&, w] {
-      for (int i = 0; i < kEntries; ++i) {
-        v1::Receipt receipt;
-        grpc::Status status = Append(signed_entries[w * kEntries + i], &receipt);
-        if (!status.ok()) {
-          failures.fetch_add(1);
-          continue;
-        }
-        receipts[w].push_back(std::move(receipt));
-      }
-    });
-  }
-  for (std::thread& t : threads) t.join();
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double seconds = AppendConcurrently(kWriters, kEntries, [&](int w, int i) {
+    v1::Receipt receipt;
+    grpc::Status status = Append(signed_entries[w * kEntries + i], &receipt);
+    if (!status.ok()) {
+      failures.fetch_add(1);
+      return;
+    }
+    receipts[w].push_back(std::move(receipt));
+  });
   std::cerr << kWriters * kEntries << " appends from " << kWriters << " clients in " << seconds
             << " s: " << kWriters * kEntries / seconds << "/s, "
             << server_->stats().batches << " batches\n";
@@ -392,21 +399,12 @@ TEST_F(LedgerServiceTest, ConcurrentCallersDoNotWaitOutMaxWait) {
   for (int w = 0; w < kWriters; ++w) writers.push_back(Register(absl::StrCat("gather-", w)));
   const uint64_t batches_before = server_->stats().batches;
   std::atomic<int> failures{0};
-  const auto start = std::chrono::steady_clock::now();
-  std::vector<std::thread> threads;
-  for (int w = 0; w < kWriters; ++w) {
-    threads.emplace_back([&, w] {
-      for (int i = 0; i < kEntries; ++i) {
-        v1::Receipt receipt;
-        if (!Append(GenericEntry(writers[w], absl::StrCat("g-", i)), &receipt).ok()) {
-          failures.fetch_add(1);
-        }
-      }
-    });
-  }
-  for (std::thread& t : threads) t.join();
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double seconds = AppendConcurrently(kWriters, kEntries, [&](int w, int i) {
+    v1::Receipt receipt;
+    if (!Append(GenericEntry(writers[w], absl::StrCat("g-", i)), &receipt).ok()) {
+      failures.fetch_add(1);
+    }
+  });
   EXPECT_EQ(failures.load(), 0);
   const uint64_t batches = server_->stats().batches - batches_before;
   EXPECT_LT(seconds, 15.0) << batches << " batches";
