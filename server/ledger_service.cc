@@ -219,24 +219,27 @@ grpc::Status LedgerService::Watch(grpc::ServerContext* context, const v1::WatchR
 grpc::Status LedgerService::GetCheckpoint(grpc::ServerContext*,
                                           const v1::GetCheckpointRequest* request,
                                           v1::CheckpointResponse* response) {
-  std::string note;
   if (request->tree_size() == 0) {
+    // The head in memory: signed by this process, or verified when the log
+    // was opened; not verified again on every call.
     absl::StatusOr<SignedHead> head = LatestHead(log_);
     if (!head.ok()) return ToGrpcStatus(head.status());
-    note = std::move(head->note);
-  } else {
-    absl::StatusOr<std::string> at = log_.CheckpointAt(request->tree_size());
-    if (!at.ok()) return ToGrpcStatus(at.status());
-    note = *std::move(at);
+    response->set_tree_size(head->checkpoint.size);
+    response->set_root_hash(std::string(AsBytes(head->checkpoint.root)));
+    response->set_note(std::move(head->note));
+    return grpc::Status::OK;
   }
-  absl::StatusOr<Checkpoint> checkpoint = OpenCheckpoint(note, log_.verifier());
+  // An older one comes from disk: serve it only if it still verifies.
+  absl::StatusOr<std::string> note = log_.CheckpointAt(request->tree_size());
+  if (!note.ok()) return ToGrpcStatus(note.status());
+  absl::StatusOr<Checkpoint> checkpoint = OpenCheckpoint(*note, log_.verifier());
   if (!checkpoint.ok()) {
     return ToGrpcStatus(absl::DataLossError(absl::StrCat(
         "stored checkpoint does not open under the log key: ", checkpoint.status().message())));
   }
   response->set_tree_size(checkpoint->size);
   response->set_root_hash(std::string(AsBytes(checkpoint->root)));
-  response->set_note(std::move(note));
+  response->set_note(*std::move(note));
   return grpc::Status::OK;
 }
 
