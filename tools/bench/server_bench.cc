@@ -237,33 +237,40 @@ void Warn(const std::string& what, const LoadResult& result) {
 // Empty unary calls (grpc.health.v1 Check, serialized by hand: the empty
 // HealthCheckRequest is zero bytes) from `clients` threads, each with its own
 // completion queue.
-LoadResult EmptyUnary(Fixture& fixture, int clients, double seconds) {
-  std::vector<grpc::CompletionQueue> queues(static_cast<size_t>(clients));
+// One grpc.health.v1 Check with an empty message, waited for on `queue`.
+grpc::Status EmptyCall(grpc::GenericStub& stub, grpc::CompletionQueue& queue,
+                       grpc::ClientContext& context) {
   grpc::Slice nothing("");
   const grpc::ByteBuffer empty(&nothing, 1);  // a zero-length message, not a missing one
+  grpc::ByteBuffer response;
+  grpc::Status status;
+  auto call = stub.PrepareUnaryCall(&context, kHealthCheck, empty, &queue);
+  call->StartCall();
+  call->Finish(&response, &status, &queue);
+  void* tag = nullptr;
+  bool ok = false;
+  if (!queue.Next(&tag, &ok) || !ok) return grpc::Status(grpc::StatusCode::INTERNAL, "queue");
+  return status;
+}
+
+void Drain(grpc::CompletionQueue& queue) {
+  queue.Shutdown();
+  void* tag = nullptr;
+  bool ok = false;
+  while (queue.Next(&tag, &ok)) {
+  }
+}
+
+LoadResult EmptyUnary(Fixture& fixture, int clients, double seconds) {
+  std::vector<grpc::CompletionQueue> queues(static_cast<size_t>(clients));
   LoadResult result = RunClosedLoop(
       {.clients = clients, .seconds = seconds},
       [&](int c, uint64_t) -> std::optional<grpc::Status> {
-        grpc::CompletionQueue& queue = queues[static_cast<size_t>(c)];
         grpc::ClientContext context;
         SetDeadline(context);
-        grpc::ByteBuffer response;
-        grpc::Status status;
-        auto call = fixture.generic_stub(c).PrepareUnaryCall(&context, kHealthCheck, empty, &queue);
-        call->StartCall();
-        call->Finish(&response, &status, &queue);
-        void* tag = nullptr;
-        bool ok = false;
-        if (!queue.Next(&tag, &ok) || !ok) return grpc::Status(grpc::StatusCode::INTERNAL, "queue");
-        return status;
+        return EmptyCall(fixture.generic_stub(c), queues[static_cast<size_t>(c)], context);
       });
-  for (grpc::CompletionQueue& queue : queues) {
-    queue.Shutdown();
-    void* tag = nullptr;
-    bool ok = false;
-    while (queue.Next(&tag, &ok)) {
-    }
-  }
+  for (grpc::CompletionQueue& queue : queues) Drain(queue);
   Warn("empty unary", result);
   return result;
 }
@@ -390,7 +397,8 @@ LoadResult OfferedLoad(Fixture& fixture, double rate, double seconds) {
 }
 
 struct ReadLatencies {
-  LatencySamples inclusion, consistency, record, checkpoint;
+  // `empty`: an empty call at the same moments, the floor of the others.
+  LatencySamples inclusion, consistency, record, checkpoint, empty;
   uint64_t failed = 0;
 };
 
@@ -399,6 +407,7 @@ ReadLatencies Reads(Fixture& fixture, uint64_t size, int samples, bool all_kinds
   ReadLatencies out;
   std::mt19937_64 rng(7);
   v1::Ledger::Stub& stub = fixture.stub(0);
+  grpc::CompletionQueue empty_queue;
   auto timed = [&](LatencySamples& into, auto call) {
     grpc::ClientContext context;
     SetDeadline(context);
@@ -437,7 +446,11 @@ ReadLatencies Reads(Fixture& fixture, uint64_t size, int samples, bool all_kinds
       v1::CheckpointResponse checkpoint;
       return stub.GetCheckpoint(&context, v1::GetCheckpointRequest(), &checkpoint);
     });
+    timed(out.empty, [&](grpc::ClientContext& context) {
+      return EmptyCall(fixture.generic_stub(0), empty_queue, context);
+    });
   }
+  Drain(empty_queue);
   return out;
 }
 
@@ -576,14 +589,21 @@ void Headline(Fixture& fixture, const ServerBenchOptions& options, const Bounds&
   {
     ReadLatencies reads = Reads(fixture, size, options.read_samples, true);
     const std::string n = " at " + std::to_string(size);
+    // Each p50 beside the empty call's p50 at the same moments: what the
+    // read itself adds to a gRPC round trip on this machine at this time.
+    const double floor_us = reads.empty.Percentile(0.5);
     auto add = [&](const std::string& name, LatencySamples& samples) {
-      report.Add({.section = "server", .name = name + n + ", p50", .value = samples.Percentile(0.5), .unit = "us"});
+      report.Add({.section = "server", .name = name + n + ", p50", .value = samples.Percentile(0.5), .unit = "us",
+                  .limit_name = "empty call p50", .limit_value = floor_us});
       report.Add({.section = "server", .name = name + n + ", p99", .value = samples.Percentile(0.99), .unit = "us"});
     };
     add("GetInclusionProof", reads.inclusion);
     add("GetConsistencyProof", reads.consistency);
     add("GetRecord", reads.record);
     add("GetCheckpoint (latest)", reads.checkpoint);
+    const std::string empty = "empty call (health Check) between them" + n;
+    report.Add({.section = "server", .name = empty + ", p50", .value = floor_us, .unit = "us"});
+    report.Add({.section = "server", .name = empty + ", p99", .value = reads.empty.Percentile(0.99), .unit = "us"});
   }
 
   // memoria-audit verify against the live server.
