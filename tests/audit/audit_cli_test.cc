@@ -9,11 +9,11 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "tests/support/file_bytes.h"
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -41,22 +41,12 @@ using ::memoria::server::testing::RegisterWriterEntry;
 using ::memoria::server::testing::StatusText;
 using ::memoria::server::testing::TempDir;
 using ::testing::HasSubstr;
+using ::memoria::testing::ReadFileBytes;
+using ::memoria::testing::WriteFileBytes;
 
 constexpr int kRecords = 1200;
 
 using AuditRun = ::memoria::testing::ProcessRun;
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-void WriteFile(const std::string& path, const std::string& data) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << data;
-}
 
 // A running in-process server over `data_dir` (keys under data_dir/keys).
 class RunningServer {
@@ -156,7 +146,7 @@ class AuditCliTest : public ::testing::Test {
   // CLI's state files have too).
   static uint64_t TrustedSize(const std::string& state) {
     absl::StatusOr<Checkpoint> checkpoint =
-        OpenCheckpoint(ReadFile(state), *Verifier::Parse(*log_vkey_));
+        OpenCheckpoint(ReadFileBytes(state), *Verifier::Parse(*log_vkey_));
     EXPECT_TRUE(checkpoint.ok()) << state << ": " << checkpoint.status();
     return checkpoint.ok() ? checkpoint->size : 0;
   }
@@ -334,7 +324,7 @@ TEST_F(AuditCliTest, RollbackToAnOldCopyIsCaughtByVerifyAndMonitor) {
     ASSERT_EQ(advance.exit_code, 0) << advance.out << advance.err;
     EXPECT_THAT(advance.out, HasSubstr(absl::StrCat("consistent with trusted ", kSize)));
   }
-  const std::string trusted = ReadFile(state);
+  const std::string trusted = ReadFileBytes(state);
   EXPECT_EQ(TrustedSize(state), kSize + 100);
 
   {
@@ -352,15 +342,15 @@ TEST_F(AuditCliTest, RollbackToAnOldCopyIsCaughtByVerifyAndMonitor) {
   AuditRun data = VerifyData(old_copy, state);
   EXPECT_EQ(data.exit_code, 1);
   EXPECT_THAT(data.out, HasSubstr("rollback"));
-  EXPECT_EQ(ReadFile(state), trusted) << "the trusted state must not move on a failed run";
+  EXPECT_EQ(ReadFileBytes(state), trusted) << "the trusted state must not move on a failed run";
 
   // A state file that is not a note signed by the log key is an error, not a fresh start.
   const std::string garbled = root_->path() + "/garbled.state";
-  WriteFile(garbled, trusted.substr(0, trusted.size() / 2));
+  WriteFileBytes(garbled, trusted.substr(0, trusted.size() / 2));
   AuditRun refused = VerifyData(old_copy, garbled);
   EXPECT_EQ(refused.exit_code, 2) << refused.out << refused.err;
   EXPECT_THAT(refused.err, HasSubstr("state file " + garbled));
-  EXPECT_EQ(ReadFile(garbled), trusted.substr(0, trusted.size() / 2));
+  EXPECT_EQ(ReadFileBytes(garbled), trusted.substr(0, trusted.size() / 2));
 }
 
 TEST_F(AuditCliTest, ForkUnderTheSameKeyIsCaughtByVerifyAndMonitor) {
@@ -434,9 +424,9 @@ TEST_F(AuditCliTest, BundlesRoundTripAndDamagedOnesAreUsageErrors) {
   EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
   EXPECT_THAT(run.out, HasSubstr("200/200 records valid (records [500, 700)"));
 
-  const std::string text = ReadFile(full);
+  const std::string text = ReadFileBytes(full);
   const std::string cut = root_->path() + "/cut.bundle";
-  WriteFile(cut, text.substr(0, text.size() * 2 / 3));
+  WriteFileBytes(cut, text.substr(0, text.size() * 2 / 3));
   run = RunAudit({"verify", "--bundle", cut, "--log-key", *log_vkey_});
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_THAT(run.err, HasSubstr("truncated"));
@@ -444,18 +434,18 @@ TEST_F(AuditCliTest, BundlesRoundTripAndDamagedOnesAreUsageErrors) {
 
   std::string garbled = text;
   garbled[garbled.find("\"type\":\"record\"") + 3] = '#';
-  WriteFile(cut, garbled);
+  WriteFileBytes(cut, garbled);
   run = RunAudit({"verify", "--bundle", cut, "--log-key", *log_vkey_});
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_THAT(run.err, HasSubstr("bundle line "));
 
   // A leaf swapped for another valid one reads fine but does not verify.
   const std::string tampered = root_->path() + "/tampered.bundle";
-  std::string swapped = ReadFile(partial);
+  std::string swapped = ReadFileBytes(partial);
   const size_t first = swapped.find("\"type\":\"record\"");
   const size_t leaf = swapped.find("\"leaf\":\"", first) + 8;
   swapped[leaf + 40] = swapped[leaf + 40] == 'A' ? 'B' : 'A';
-  WriteFile(tampered, swapped);
+  WriteFileBytes(tampered, swapped);
   run = RunAudit({"verify", "--bundle", tampered, "--log-key", *log_vkey_});
   EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
   EXPECT_THAT(run.out, HasSubstr("record 500: "));
@@ -471,7 +461,7 @@ TEST_F(AuditCliTest, SavedReceiptVerifiesOfflineUnderTheLogKeyOnly) {
     absl::StrAppend(&hashes, hashes.empty() ? "" : ",", JsonQuote(Base64Encode(hash)));
   }
   const std::string path = root_->path() + "/receipt.json";
-  WriteFile(path, absl::StrCat("{\"index\":", receipt.index(), ",\"leaf_hash\":",
+  WriteFileBytes(path, absl::StrCat("{\"index\":", receipt.index(), ",\"leaf_hash\":",
                                JsonQuote(Base64Encode(receipt.leaf_hash())), ",\"tree_size\":",
                                receipt.tree_size(), ",\"hashes\":[", hashes,
                                "],\"checkpoint\":", JsonQuote(receipt.checkpoint()), "}\n"));
@@ -480,7 +470,7 @@ TEST_F(AuditCliTest, SavedReceiptVerifiesOfflineUnderTheLogKeyOnly) {
   const std::string other = NewWriterKey(Verifier::Parse(*log_vkey_)->name()).verifier().ToString();
   run = RunAudit({"receipt", "--log-key", other, "--file", path});
   EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
-  WriteFile(path, "{\"index\":1}");
+  WriteFileBytes(path, "{\"index\":1}");
   EXPECT_EQ(RunAudit({"receipt", "--log-key", *log_vkey_, "--file", path}).exit_code, 2);
 }
 

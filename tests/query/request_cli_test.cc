@@ -11,13 +11,13 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "tests/support/file_bytes.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -48,24 +48,14 @@ using ::memoria::query::testing::Known;
 using ::memoria::server::testing::TempDir;
 using ::testing::ElementsAreArray;
 using ::testing::HasSubstr;
+using ::memoria::testing::ReadFileBytes;
+using ::memoria::testing::WriteFileBytes;
 using ::testing::IsEmpty;
 using ::testing::Not;
 
 constexpr int kEvents = 30;
 
 using Ran = ::memoria::testing::ProcessRun;
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-void Spill(const std::string& path, const std::string& data) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << data;
-}
 
 // The regular files under `dir` (none if it does not exist).
 std::vector<std::string> FilesIn(const std::string& dir) {
@@ -196,9 +186,9 @@ TEST_F(RequestCliTest, RedactedRequestHoldsNoPersonalValueOrSaltAnywhereAndItsBu
   EXPECT_THAT(run.out, HasSubstr(absl::StrCat(expected.size(), " records")));
   EXPECT_THAT(FilesIn(out), ElementsAreArray({"README.txt", "records.csv", "records.jsonl"}));
 
-  const std::string csv = Slurp(out + "/records.csv");
-  const std::string jsonl = Slurp(out + "/records.jsonl");
-  const std::string readme = Slurp(out + "/README.txt");
+  const std::string csv = ReadFileBytes(out + "/records.csv");
+  const std::string jsonl = ReadFileBytes(out + "/records.jsonl");
+  const std::string readme = ReadFileBytes(out + "/README.txt");
   const std::vector<std::string> secrets = log_.SecretsInEveryForm();
   ASSERT_EQ(secrets.size(), 4u * 15);  // 5 replies (2 values each), 5 blocks
   for (const std::string& secret : secrets) {
@@ -243,7 +233,7 @@ TEST_F(RequestCliTest, RedactedRequestHoldsNoPersonalValueOrSaltAnywhereAndItsBu
   // A second request into the same directory is refused; the first stays.
   Ran again = Request(out, {});
   EXPECT_NE(again.exit_code, 0);
-  EXPECT_EQ(Slurp(out + "/records.jsonl"), jsonl);
+  EXPECT_EQ(ReadFileBytes(out + "/records.jsonl"), jsonl);
 }
 
 TEST_F(RequestCliTest, FiltersNarrowTheRequest) {
@@ -260,7 +250,7 @@ TEST_F(RequestCliTest, FiltersNarrowTheRequest) {
            k.actor == kActorA;
   });
   ASSERT_FALSE(expected.empty());
-  EXPECT_THAT(CsvIndexes(Slurp(out + "/records.csv")), ElementsAreArray(expected));
+  EXPECT_THAT(CsvIndexes(ReadFileBytes(out + "/records.csv")), ElementsAreArray(expected));
   EXPECT_THAT(ReadBundle(out + "/records.jsonl").record_indexes(), ElementsAreArray(expected));
   Ran audit = Audit(out + "/records.jsonl");
   EXPECT_EQ(audit.exit_code, 0) << audit.out << audit.err;
@@ -270,8 +260,8 @@ TEST_F(RequestCliTest, DisclosedRequestShowsValuesVerifiesThemAndNamesATamperedR
   const std::string out = dir_.path() + "/divulgado";
   Ran run = Request(out, {"--disclose", "--reader-token-file", log_.config().reader_token_file});
   ASSERT_EQ(run.exit_code, 0) << run.err;
-  const std::string csv = Slurp(out + "/records.csv");
-  const std::string jsonl = Slurp(out + "/records.jsonl");
+  const std::string csv = ReadFileBytes(out + "/records.csv");
+  const std::string jsonl = ReadFileBytes(out + "/records.jsonl");
   uint64_t openings = 0;
   for (const Known& known : log_.records()) {
     for (const v1::PersonalDataOpening& opening : known.openings) {
@@ -295,7 +285,7 @@ TEST_F(RequestCliTest, DisclosedRequestShowsValuesVerifiesThemAndNamesATamperedR
     }
   }
   EXPECT_EQ(in_bundle, openings);
-  EXPECT_THAT(Slurp(out + "/README.txt"), HasSubstr("IS DISCLOSED"));
+  EXPECT_THAT(ReadFileBytes(out + "/README.txt"), HasSubstr("IS DISCLOSED"));
 
   Ran audit = Audit(out + "/records.jsonl");
   ASSERT_EQ(audit.exit_code, 0) << audit.out << audit.err;
@@ -324,7 +314,7 @@ TEST_F(RequestCliTest, DisclosedRequestShowsValuesVerifiesThemAndNamesATamperedR
   std::string forged = jsonl;
   forged.replace(at, needle.size(), absl::StrCat("\"value\":\"", changed, "\""));
   const std::string forged_path = dir_.path() + "/forged.jsonl";
-  Spill(forged_path, forged);
+  WriteFileBytes(forged_path, forged);
   Ran caught = Audit(forged_path);
   EXPECT_EQ(caught.exit_code, 1) << caught.out << caught.err;
   JsonObject report = MustParse(caught.out);
@@ -342,7 +332,7 @@ TEST_F(RequestCliTest, DisclosedRequestShowsValuesVerifiesThemAndNamesATamperedR
 
 TEST_F(RequestCliTest, DisclosureWithoutTheRightTokenFailsAndWritesNoFiles) {
   const std::string wrong = dir_.path() + "/wrong.token";
-  Spill(wrong, "this-is-not-the-reader-token-0123456789abcdef\n");
+  WriteFileBytes(wrong, "this-is-not-the-reader-token-0123456789abcdef\n");
   const std::string out = dir_.path() + "/sin-permiso";
   Ran run = Request(out, {"--disclose", "--reader-token-file", wrong});
   EXPECT_EQ(run.exit_code, 3) << run.err;
@@ -490,7 +480,7 @@ TEST_F(RequestCliTest, AWriterRevokedMidwayLeavesAFilteredExportThatVerifies) {
   JsonObject report = MustParse(audit_all.out);
   EXPECT_TRUE(*report.Bool("ok"));
   EXPECT_EQ(*report.Uint("openings_verified"), bundle.records.size());
-  EXPECT_THAT(Slurp(all + "/records.csv"), HasSubstr("citizen_handle=@temporal.2"));
+  EXPECT_THAT(ReadFileBytes(all + "/records.csv"), HasSubstr("citizen_handle=@temporal.2"));
 }
 
 TEST_F(RequestCliTest, ErasedDataIsAbsentFromADisclosedRequestWhichStillVerifies) {
@@ -523,9 +513,9 @@ TEST_F(RequestCliTest, ErasedDataIsAbsentFromADisclosedRequestWhichStillVerifies
   Ran run = Request(out, {"--type", "user_blocked", "--disclose", "--reader-token-file",
                           log_.config().reader_token_file});
   ASSERT_EQ(run.exit_code, 0) << run.err;
-  const std::string csv = Slurp(out + "/records.csv");
-  const std::string jsonl = Slurp(out + "/records.jsonl");
-  for (const std::string& file : {csv, jsonl, Slurp(out + "/README.txt")}) {
+  const std::string csv = ReadFileBytes(out + "/records.csv");
+  const std::string jsonl = ReadFileBytes(out + "/records.jsonl");
+  for (const std::string& file : {csv, jsonl, ReadFileBytes(out + "/README.txt")}) {
     EXPECT_EQ(file.find(erased.openings[0].value()), std::string::npos);
     EXPECT_EQ(file.find(Base64Encode(erased.openings[0].salt())), std::string::npos);
   }

@@ -18,11 +18,11 @@
 #include <optional>
 #include <random>
 #include <set>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "tests/support/file_bytes.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "ledger/audit.h"
@@ -43,19 +43,13 @@ using ::memoria::server::testing::NewWriterKey;
 using ::memoria::server::testing::RegisterWriterEntry;
 using ::memoria::server::testing::StatusText;
 using ::memoria::server::testing::TempDir;
+using ::memoria::testing::ReadFileBytes;
 using ::memoria::server::testing::VerifyConsistent;
 using ::memoria::server::testing::VerifyReceipt;
 
 constexpr int kWriters = 8;
 constexpr int kRounds = 12;
 constexpr uint32_t kSeed = 20240611;
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream contents;
-  contents << in.rdbuf();
-  return contents.str();
-}
 
 // A memoria-server child process on 127.0.0.1 with an OS-chosen port.
 class ServerProcess {
@@ -91,11 +85,11 @@ class ServerProcess {
       int status = 0;
       if (waitpid(pid_, &status, WNOHANG) == pid_) {
         pid_ = -1;
-        FAIL() << "memoria-server exited during start-up:\n" << ReadAll(log);
+        FAIL() << "memoria-server exited during start-up:\n" << ReadFileBytes(log);
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
-    FAIL() << "memoria-server did not start:\n" << ReadAll(log);
+    FAIL() << "memoria-server did not start:\n" << ReadFileBytes(log);
   }
 
   void Kill() {
@@ -115,7 +109,7 @@ class ServerProcess {
   }
 
   int port() const { return port_; }
-  std::string Log() const { return ReadAll(dir_ + "/server.log"); }
+  std::string Log() const { return ReadFileBytes(dir_ + "/server.log"); }
 
  private:
   const std::string dir_;

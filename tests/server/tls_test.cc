@@ -1,12 +1,11 @@
 // TLS and mTLS: certificates made with the openssl command at test time.
 #include <stdlib.h>
 
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include <grpcpp/grpcpp.h>
 
+#include "tests/support/file_bytes.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "memoria/v1/ledger.grpc.pb.h"
@@ -19,13 +18,7 @@ namespace memoria::server {
 namespace {
 
 using ::memoria::server::testing::TempDir;
-
-std::string Read(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream contents;
-  contents << in.rdbuf();
-  return contents.str();
-}
+using ::memoria::testing::ReadFileBytes;
 
 class TlsTest : public ::testing::Test {
  protected:
@@ -71,7 +64,7 @@ TEST_F(TlsTest, TlsServesClientsThatTrustTheCertificate) {
   absl::StatusOr<std::unique_ptr<Server>> server = Server::Start(config_);
   ASSERT_TRUE(server.ok()) << server.status();
   grpc::SslCredentialsOptions options;
-  options.pem_root_certs = Read(dir_.path() + "/ca.pem");
+  options.pem_root_certs = ReadFileBytes(dir_.path() + "/ca.pem");
   EXPECT_TRUE(GetInfo(options, (*server)->port()).ok());
 
   // A plaintext client gets nothing.
@@ -87,11 +80,11 @@ TEST_F(TlsTest, MutualTlsRequiresAClientCertificate) {
   absl::StatusOr<std::unique_ptr<Server>> server = Server::Start(config_);
   ASSERT_TRUE(server.ok()) << server.status();
   grpc::SslCredentialsOptions options;
-  options.pem_root_certs = Read(dir_.path() + "/ca.pem");
+  options.pem_root_certs = ReadFileBytes(dir_.path() + "/ca.pem");
   EXPECT_FALSE(GetInfo(options, (*server)->port()).ok());
 
-  options.pem_cert_chain = Read(dir_.path() + "/client.pem");
-  options.pem_private_key = Read(dir_.path() + "/client.key");
+  options.pem_cert_chain = ReadFileBytes(dir_.path() + "/client.pem");
+  options.pem_private_key = ReadFileBytes(dir_.path() + "/client.key");
   grpc::Status status = GetInfo(options, (*server)->port());
   EXPECT_TRUE(status.ok()) << status.error_message();
 }
