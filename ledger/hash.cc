@@ -4,6 +4,9 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <utility>
+
+#include "ledger/sha256.h"
 
 namespace memoria {
 
@@ -12,21 +15,18 @@ void InitCrypto() {
 }
 
 Hash Sha256(std::string_view data) {
-  Hash out;
-  crypto_hash_sha256(out.data(), reinterpret_cast<const unsigned char*>(data.data()), data.size());
-  return out;
+  Sha256Hasher hasher;
+  hasher.Update(data);
+  return std::move(hasher).Final();
 }
 
 namespace {
-Hash PrefixedHash(uint8_t prefix, std::string_view a, std::string_view b) {
-  crypto_hash_sha256_state state;
-  crypto_hash_sha256_init(&state);
-  crypto_hash_sha256_update(&state, &prefix, 1);
-  crypto_hash_sha256_update(&state, reinterpret_cast<const unsigned char*>(a.data()), a.size());
-  crypto_hash_sha256_update(&state, reinterpret_cast<const unsigned char*>(b.data()), b.size());
-  Hash out;
-  crypto_hash_sha256_final(&state, out.data());
-  return out;
+Hash PrefixedHash(char prefix, std::string_view a, std::string_view b) {
+  Sha256Hasher hasher;
+  hasher.Update({&prefix, 1});
+  hasher.Update(a);
+  hasher.Update(b);
+  return std::move(hasher).Final();
 }
 }  // namespace
 

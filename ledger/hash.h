@@ -1,11 +1,11 @@
-// RFC 6962 / RFC 9162 hashing (SHA-256, libsodium).
+// RFC 6962 / RFC 9162 hashing (SHA-256: ledger/sha256.h).
 //
 //   leaf hash = SHA-256(0x00 || leaf bytes)
 //   node hash = SHA-256(0x01 || left || right)
 //   root of the empty tree = SHA-256("")
 //
-// All functions are pure and thread-safe. Call sodium_init() once before use
-// (memoria::InitCrypto() does it).
+// All functions are pure and thread-safe. Call InitCrypto() once before using
+// keys (ledger/keys.h): it initializes libsodium.
 #pragma once
 
 #include <array>

@@ -1,5 +1,7 @@
 #include "ledger/record.h"
 
+#include <utility>
+
 #include "ledger/keys.h"
 
 namespace memoria {
@@ -23,11 +25,8 @@ RecordPrefix::RecordPrefix(uint32_t writer_key_id, std::string_view entry,
   writer_part.set_writer_signature(std::string(writer_signature));
   writer_part.set_writer_key_id(writer_key_id);
   writer_part.SerializeToString(&bytes_);
-  const unsigned char leaf_prefix = 0x00;
-  crypto_hash_sha256_init(&state_);
-  crypto_hash_sha256_update(&state_, &leaf_prefix, 1);
-  crypto_hash_sha256_update(&state_, reinterpret_cast<const unsigned char*>(bytes_.data()),
-                            bytes_.size());
+  state_.Update(std::string_view("\0", 1));  // the leaf prefix
+  state_.Update(bytes_);
 }
 
 RecordPrefix::Leaf RecordPrefix::Complete(uint64_t index, const Hash& prev_leaf_hash,
@@ -42,9 +41,9 @@ RecordPrefix::Leaf RecordPrefix::Complete(uint64_t index, const Hash& prev_leaf_
   sequencing_part.SerializeToString(&tail);
 
   Leaf leaf;
-  crypto_hash_sha256_state state = state_;
-  crypto_hash_sha256_update(&state, reinterpret_cast<const unsigned char*>(tail.data()), tail.size());
-  crypto_hash_sha256_final(&state, leaf.hash.data());
+  Sha256Hasher state = state_;
+  state.Update(tail);
+  leaf.hash = std::move(state).Final();
   leaf.bytes.reserve(bytes_.size() + tail.size());
   leaf.bytes.append(bytes_).append(tail);
   return leaf;

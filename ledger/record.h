@@ -10,11 +10,10 @@
 #include <string>
 #include <string_view>
 
-#include <sodium.h>
-
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "ledger/hash.h"
+#include "ledger/sha256.h"
 #include "memoria/v1/record.pb.h"
 
 namespace memoria {
@@ -50,7 +49,7 @@ class RecordPrefix {
 
  private:
   std::string bytes_;
-  crypto_hash_sha256_state state_;
+  Sha256Hasher state_;  // 0x00 || bytes_ absorbed
 };
 
 // Parses stored record bytes and checks their shape (hash and signature

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-  librocksdb-dev libsodium-dev libgtest-dev libgmock-dev libabsl-dev
+  librocksdb-dev libsodium-dev libssl-dev libgtest-dev libgmock-dev libabsl-dev
   libcli11-dev libspdlog-dev libfmt-dev
   openssl  # the TLS tests make their certificates with it
 )

@@ -8,11 +8,13 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <string>
 #include <fstream>
 #include <thread>
 #include <vector>
 
 #include "ledger/encoding.h"
+#include "ledger/hash.h"
 
 namespace memoria::bench {
 namespace {
@@ -62,14 +64,12 @@ Ed25519State NewEd25519State() {
 }  // namespace
 
 double Sha256MegabytesPerSecond(size_t chunk, double seconds) {
-  std::vector<unsigned char> data(chunk, 0x5a);
-  unsigned char out[crypto_hash_sha256_BYTES];
+  std::string data(chunk, 0x5a);
   uint64_t bytes = 0;
   const auto start = Clock::now();
   while (Seconds(start) < seconds) {
     for (int i = 0; i < 256; ++i) {
-      crypto_hash_sha256(out, data.data(), data.size());
-      data[0] = out[0];
+      data[0] = static_cast<char>(Sha256(data)[0]);
       bytes += chunk;
     }
   }
