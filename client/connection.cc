@@ -43,13 +43,6 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> OpenChannel(const ConnectionOptio
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(options.max_message_bytes);
   args.SetMaxSendMessageSize(options.max_message_bytes);
-  // A fixed receive window bounds what the transport buffers of a stream read
-  // slower than the server sends it. With gRPC's default (BDP probing) the
-  // window grew with the stream: `memoria request` of 3x10^5 records peaked
-  // at 71 MiB, of 10^6 at 141 MiB; with this, 23 MiB at 3x10^5 and no slower
-  // on loopback (4 MiB per round trip is ~80 MB/s at 50 ms).
-  args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
-  args.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, kReceiveWindowBytes);
 
   std::shared_ptr<grpc::ChannelCredentials> credentials;
   if (UsesTls(options)) {

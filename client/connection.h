@@ -39,11 +39,6 @@ inline bool UsesTls(const ConnectionOptions& options) {
   return options.tls || !options.tls_ca_file.empty() || !options.tls_cert_file.empty();
 }
 
-// The receive window of every stream (flow control), fixed: a stream the
-// client reads slower than the server sends (exports, audits, Watch) holds at
-// most this much in memory.
-inline constexpr int kReceiveWindowBytes = 4 << 20;
-
 // Creates the channel (it connects lazily, on the first call). INVALID_ARGUMENT
 // for an empty target or a certificate without its key (or the reverse);
 // NOT_FOUND / PERMISSION_DENIED if a PEM file cannot be read.
