@@ -40,7 +40,9 @@ Sha256Hasher::Sha256Hasher() : context_(NewContext()) {
   if (EVP_DigestInit_ex2(context_.get(), Algorithm(), nullptr) != 1) Fail("init");
 }
 
-Sha256Hasher::Sha256Hasher(const Sha256Hasher& other) : context_(NewContext()) {
+Sha256Hasher::Sha256Hasher(const Sha256Hasher& other) {
+  if (other.context_ == nullptr) return;  // a copy of a spent hasher is spent
+  context_.reset(NewContext());
   if (EVP_MD_CTX_copy_ex(context_.get(), other.context_.get()) != 1) Fail("copy");
 }
 
@@ -50,15 +52,18 @@ Sha256Hasher& Sha256Hasher::operator=(const Sha256Hasher& other) {
 }
 
 void Sha256Hasher::Update(std::string_view data) {
+  if (context_ == nullptr) Fail("Update() on a hasher after Final() or a move");
   if (EVP_DigestUpdate(context_.get(), data.data(), data.size()) != 1) Fail("update");
 }
 
 Hash Sha256Hasher::Final() && {
+  if (context_ == nullptr) Fail("Final() on a hasher after Final() or a move");
   Hash out;
   unsigned int size = 0;
   if (EVP_DigestFinal_ex(context_.get(), out.data(), &size) != 1 || size != out.size()) {
     Fail("final");
   }
+  context_.reset();
   return out;
 }
 

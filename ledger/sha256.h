@@ -10,9 +10,11 @@
 //   hasher.Update(tail);
 //   Hash digest = std::move(hasher).Final();
 //
-// Not thread-safe per object; distinct objects may be used from any threads.
-// Aborts the process if libcrypto cannot provide SHA-256 (nothing can be
-// hashed or verified without it).
+// Final() and moving from a hasher spend it: Update() or Final() on a spent
+// hasher aborts the process (a bug, never data); copying one gives a spent
+// copy. Not thread-safe per object; distinct objects may be used from any
+// threads. Aborts the process if libcrypto cannot provide SHA-256 (nothing
+// can be hashed or verified without it).
 #pragma once
 
 #include <memory>

@@ -68,6 +68,16 @@ TEST(Sha256HasherTest, CopiesContinueIndependently) {
   EXPECT_EQ(std::move(assigned).Final(), OneShot(base + "three"));
 }
 
+TEST(Sha256HasherTest, SpentHashersAbortInsteadOfHashingGarbage) {
+  Sha256Hasher moved_from;
+  Sha256Hasher taker = std::move(moved_from);
+  Sha256Hasher copy_of_spent = moved_from;  // copying a spent hasher is allowed
+  EXPECT_DEATH(copy_of_spent.Update("x"), "after Final\\(\\) or a move");
+  EXPECT_DEATH((void)std::move(moved_from).Final(), "after Final\\(\\) or a move");
+  EXPECT_EQ(std::move(taker).Final(), OneShot(""));
+  EXPECT_DEATH(taker.Update("x"), "after Final\\(\\) or a move");
+}
+
 TEST(Sha256HasherTest, AgreesWithLibsodiumAtEveryLength) {
   std::mt19937 rng(6962);
   std::string data;

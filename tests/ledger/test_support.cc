@@ -15,7 +15,7 @@
 namespace memoria::testing {
 namespace {
 
-// libsodium must be initialized before any hash or signature.
+// libsodium must be initialized before any signature.
 class CryptoEnvironment : public ::testing::Environment {
  public:
   void SetUp() override { InitCrypto(); }

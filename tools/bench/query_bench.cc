@@ -13,6 +13,7 @@
 #include <random>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -189,9 +190,10 @@ void MeasureIndexCost(const QueryBenchOptions& options, const Signer& log_key, c
   // Alternate runs (without, with, without, with, ...) and keep each one's
   // best rate and least CPU per record, so that a noisy neighbour hurts both
   // alike. The target is judged on CPU per record: on a shared host the wall
-  // clock of consecutive half-second runs swings by +-15% (measured: index
-  // "costs" of -7.7% and 8.9% in two runs of the same build), CPU time much
-  // less.
+  // clock of consecutive runs of a few seconds swings by +-15% (measured:
+  // index "costs" of -7.7% and 8.9% in two runs of the same build), CPU time
+  // much less. Each run's batches are copied before it starts, outside the
+  // measured time.
   double rates[2] = {0, 0};
   double cpu[2] = {1e300, 1e300};
   for (int run = 0; run < 6; ++run) {
@@ -200,9 +202,10 @@ void MeasureIndexCost(const QueryBenchOptions& options, const Signer& log_key, c
     absl::StatusOr<std::unique_ptr<Log>> log = Log::Open({.path = path}, log_key);
     if (!log.ok()) return Fail("opening " + path, log.status());
     Observers observers(**log, with_index);
+    std::vector<PreparedBatch> run_batches = batches;
     size_t at = 0;
     absl::StatusOr<AppendRun> result = AppendAll(**log, observers.list, [&]() {
-      return at < batches.size() ? batches[at++] : PreparedBatch();
+      return at < run_batches.size() ? std::move(run_batches[at++]) : PreparedBatch();
     });
     if (!result.ok()) return Fail("appending", result.status());
     rates[with_index] = std::max(rates[with_index], result->records_per_second);

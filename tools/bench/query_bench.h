@@ -4,7 +4,10 @@
 //
 //   1. index cost: the same pre-signed policy events appended twice through
 //      Log::AppendAsync, with the sequencer's observers (policy views + query
-//      index) and with the policy views alone; the ratio of the two rates;
+//      index) and with the policy views alone, three alternating runs each;
+//      the cost is 1 - (least CPU per record without the index) / (least
+//      with it), the share of appending's CPU the index takes (the wall-clock
+//      rates are printed too);
 //   2. a real memoria-server's data directory filled to `records` (writer
 //      registered through the server, then events appended with the server's
 //      own validation and observers), the server restarted on it;
