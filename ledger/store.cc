@@ -90,6 +90,18 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   table.cache_index_and_filter_blocks = true;
   table.pin_l0_filter_and_index_blocks_in_cache = true;
+  // Partitioned index and filters: a lookup loads one ~4 KiB partition, not
+  // a file's whole index or filter (megabytes once a file holds 10^6 keys).
+  // With whole filter blocks (over a megabyte per file), which did not stay
+  // in the cache (128 MiB in 64 shards of 2 MiB), from about 1.8x10^6 records
+  // on every idempotency lookup of an append read and checksummed a filter
+  // block from disk (perf: 79% of the server's CPU; the append rate fell from
+  // about 14,000 to 3,300 records/s, now steady at 16,700/s to 4.8x10^6).
+  // Only the small top level of each file stays pinned.
+  table.index_type = rocksdb::BlockBasedTableOptions::kTwoLevelIndexSearch;
+  table.partition_filters = true;
+  table.metadata_block_size = 4096;
+  table.pin_top_level_index_and_filter = true;
   rocksdb::ColumnFamilyOptions cf_options;
   cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   cf_options.write_buffer_size = 16 << 20;
