@@ -8,8 +8,8 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
-#include <string>
 #include <fstream>
+#include <string>
 #include <thread>
 #include <vector>
 

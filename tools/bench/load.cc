@@ -1,5 +1,7 @@
 #include "tools/bench/load.h"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
@@ -127,6 +129,13 @@ LoadResult RunOpenLoop(const OpenLoopOptions& options, const StartCall& start_ca
   result.items = result.calls * options.items_per_call;
   result.seconds = Micros(start, shared->last_answer) / 1e6;
   return result;
+}
+
+double OwnCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
 }  // namespace memoria::bench

@@ -71,4 +71,8 @@ struct OpenLoopOptions {
 using StartCall = std::function<void(uint64_t i, std::function<void(const grpc::Status&)> done)>;
 LoadResult RunOpenLoop(const OpenLoopOptions& options, const StartCall& start);
 
+// CPU time (user + system, every thread) this process used so far, seconds:
+// what the load generator itself costs.
+double OwnCpuSeconds();
+
 }  // namespace memoria::bench

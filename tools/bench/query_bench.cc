@@ -1,6 +1,5 @@
 #include "tools/bench/query_bench.h"
 
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -28,6 +27,7 @@
 #include "ledger/record.h"
 #include "ledger/views.h"
 #include "server/entry_validation.h"
+#include "tools/bench/load.h"
 #include "tools/bench/server_process.h"
 
 namespace memoria::bench {
@@ -119,14 +119,6 @@ PreparedBatch Prepare(uint64_t first, size_t count, const Signer& writer, int64_
   return batch;
 }
 
-// CPU time (user + system) of this process so far.
-double ProcessCpuSeconds() {
-  struct rusage usage {};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
-         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
-}
-
 struct AppendRun {
   double records_per_second = 0;
   double cpu_micros_per_record = 0;  // the whole process's, RocksDB's threads included
@@ -138,7 +130,7 @@ struct AppendRun {
 absl::StatusOr<AppendRun> AppendAll(Log& log, BatchObserver& observers,
                                  const std::function<PreparedBatch()>& next) {
   const Clock::time_point start = Clock::now();
-  const double cpu_start = ProcessCpuSeconds();
+  const double cpu_start = OwnCpuSeconds();
   uint64_t appended = 0;
   std::future<absl::StatusOr<AppendResult>> in_flight;
   const auto land = [&]() -> absl::Status {
@@ -164,7 +156,7 @@ absl::StatusOr<AppendRun> AppendAll(Log& log, BatchObserver& observers,
   if (absl::Status s = land(); !s.ok()) return s;
   const double records = static_cast<double>(appended);
   return AppendRun{.records_per_second = records / Seconds(start),
-                   .cpu_micros_per_record = (ProcessCpuSeconds() - cpu_start) / records * 1e6};
+                   .cpu_micros_per_record = (OwnCpuSeconds() - cpu_start) / records * 1e6};
 }
 
 // The sequencer's observers over one log.
@@ -442,7 +434,7 @@ void RunQueryBench(const QueryBenchOptions& options, Report& report) {
     client::RequestOptions request_options;
     request_options.dir = options.dir + "/request";
     const double server_cpu_before = (*server)->CpuSeconds();
-    const double client_cpu_before = ProcessCpuSeconds();
+    const double client_cpu_before = OwnCpuSeconds();
     const Clock::time_point start = Clock::now();
     absl::StatusOr<client::RequestSummary> summary =
         client::WriteRequest(**client, request, "", request_options);
@@ -456,7 +448,7 @@ void RunQueryBench(const QueryBenchOptions& options, Report& report) {
                 .unit = "us"});
     report.Add({.section = "query",
                 .name = "export: CPU per record in the client (proof checks, CSV, bundle)",
-                .value = (ProcessCpuSeconds() - client_cpu_before) / records * 1e6,
+                .value = (OwnCpuSeconds() - client_cpu_before) / records * 1e6,
                 .unit = "us"});
     report.Add({.section = "query",
                 .name = absl::StrCat("export with proofs at ", n, " (memoria request: CSV + bundle, "

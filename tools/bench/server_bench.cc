@@ -1,7 +1,6 @@
 #include "tools/bench/server_bench.h"
 
 #include <fcntl.h>
-#include <sys/resource.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -234,10 +233,8 @@ void Warn(const std::string& what, const LoadResult& result) {
   }
 }
 
-// Empty unary calls (grpc.health.v1 Check, serialized by hand: the empty
-// HealthCheckRequest is zero bytes) from `clients` threads, each with its own
-// completion queue.
-// One grpc.health.v1 Check with an empty message, waited for on `queue`.
+// One grpc.health.v1 Check with an empty message (serialized by hand: the
+// empty HealthCheckRequest is zero bytes), waited for on `queue`.
 grpc::Status EmptyCall(grpc::GenericStub& stub, grpc::CompletionQueue& queue,
                        grpc::ClientContext& context) {
   grpc::Slice nothing("");
@@ -261,6 +258,7 @@ void Drain(grpc::CompletionQueue& queue) {
   }
 }
 
+// Empty unary calls from `clients` threads, each with its own completion queue.
 LoadResult EmptyUnary(Fixture& fixture, int clients, double seconds) {
   std::vector<grpc::CompletionQueue> queues(static_cast<size_t>(clients));
   LoadResult result = RunClosedLoop(
@@ -273,14 +271,6 @@ LoadResult EmptyUnary(Fixture& fixture, int clients, double seconds) {
   for (grpc::CompletionQueue& queue : queues) Drain(queue);
   Warn("empty unary", result);
   return result;
-}
-
-// CPU time (user + system, every thread) this process used so far, seconds.
-double OwnCpuSeconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
-  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
 // A closed-loop append phase and what the server spent on it.
