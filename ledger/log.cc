@@ -10,13 +10,6 @@
 #include "ledger/status.h"
 
 namespace memoria {
-namespace {
-
-constexpr std::string_view kMetaLogKey = "log_vkey";
-constexpr std::string_view kMetaFormat = "format";
-constexpr std::string_view kFormatVersion = "memoria-log-v1";
-
-}  // namespace
 
 Log::Log(const LogOptions& options, Signer log_key, std::unique_ptr<Store> store)
     : clock_(options.clock != nullptr ? *options.clock : SystemClock()),
@@ -46,6 +39,7 @@ absl::StatusOr<std::unique_ptr<Log>> Log::Open(const LogOptions& options, Signer
                                          *stored_vkey + ", not " + vkey);
   }
   if (!stored_vkey.ok() && !absl::IsNotFound(stored_vkey.status())) return stored_vkey.status();
+  if (stored_vkey.ok()) RETURN_IF_ERROR(store->CheckFormat());
 
   if (absl::IsNotFound(stored_vkey.status())) {
     // A new log: its key, and the signed checkpoint of the empty tree.
@@ -58,7 +52,7 @@ absl::StatusOr<std::unique_ptr<Log>> Log::Open(const LogOptions& options, Signer
     empty.root = EmptyRoot();
     ASSIGN_OR_RETURN(std::string note, SignCheckpoint(empty, log_key));
     Store::Batch batch = store->NewBatch();
-    batch.Put(Column::kMeta, kMetaFormat, kFormatVersion);
+    batch.Put(Column::kMeta, kMetaFormat, kStoreFormat);
     batch.Put(Column::kMeta, kMetaLogKey, vkey);
     batch.Put(Column::kCheckpoints, CheckpointKey(0), note);
     RETURN_IF_ERROR(store->Write(batch));

@@ -46,7 +46,8 @@ absl::Status FromRocksDB(const rocksdb::Status& status, std::string_view context
 std::string RecordKey(uint64_t index) { return EncodeBigEndian64(index); }
 
 std::string TreeKey(const NodeId& node) {
-  return std::string(1, static_cast<char>(node.level)) + EncodeBigEndian64(node.index);
+  const uint64_t last_leaf = ((node.index + 1) << node.level) - 1;
+  return EncodeBigEndian64(last_leaf) + std::string(1, static_cast<char>(node.level));
 }
 
 std::string CheckpointKey(uint64_t size) { return EncodeBigEndian64(size); }
@@ -138,9 +139,22 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
       !s.ok()) {
     return s;
   }
+  store->path_ = options.path;
   store->db_.reset(db);
   store->handles_ = std::move(handles);
   return store;
+}
+
+absl::Status Store::CheckFormat() const {
+  absl::StatusOr<std::string> format = Get(Column::kMeta, kMetaFormat);
+  if (!format.ok() && !absl::IsNotFound(format.status())) return format.status();
+  if (format.ok() && *format == kStoreFormat) return absl::OkStatus();
+  // v1 keyed the tree by level first; no release wrote it, so there is no
+  // conversion.
+  return absl::FailedPreconditionError(
+      "the store at " + path_ + " is in format " +
+      (format.ok() ? *format : std::string("(none recorded)")) + "; this build reads " +
+      std::string(kStoreFormat) + " only");
 }
 
 Store::~Store() {

@@ -274,6 +274,17 @@ TEST_F(AuditCliTest, AlteredTreeHashIsReportedWithItsNode) {
   }
 }
 
+TEST_F(AuditCliTest, StoreOfAnotherFormatIsRefusedNotMisread) {
+  const std::string dir = Copy("format");
+  std::unique_ptr<Store> store = OpenStore(dir);
+  ASSERT_NE(store, nullptr);
+  Put(*store, Column::kMeta, std::string(kMetaFormat), "memoria-log-v1");
+  store.reset();
+  AuditRun run = VerifyData(dir);
+  EXPECT_EQ(run.exit_code, 2) << run.out << run.err;
+  EXPECT_THAT(run.err, HasSubstr("is in format memoria-log-v1; this build reads memoria-log-v2 only"));
+}
+
 TEST_F(AuditCliTest, AlteredCheckpointIsReportedWithItsSize) {
   const std::string dir = Copy("checkpoints");
   std::vector<uint64_t> sizes;

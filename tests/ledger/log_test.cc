@@ -349,6 +349,18 @@ std::string FilledLog(const ScopedTempDir& dir, uint64_t records) {
   return log->Head().note;
 }
 
+TEST(LogTest, OpenRefusesAStoreOfAnotherFormat) {
+  ScopedTempDir dir;
+  FilledLog(dir, 3);
+  // Format v1 keyed the tree by level first: its tree would read as missing.
+  TamperStore(dir.path(), Column::kMeta, "format", "memoria-log-v1");
+  auto log = Log::Open({.path = dir.path()}, TestLogKey());
+  EXPECT_EQ(log.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(log.status().message().find("is in format memoria-log-v1; this build reads memoria-log-v2 only"),
+            std::string::npos)
+      << log.status();
+}
+
 TEST(LogTest, OpenRefusesATreeThatDisagreesWithTheCheckpoint) {
   ScopedTempDir dir;
   FilledLog(dir, 6);  // frontier: (2,0) and (1,2)

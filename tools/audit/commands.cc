@@ -434,9 +434,10 @@ absl::Status VerifyData(const VerifyOptions& options, LogAuditor& auditor, Trust
   outcome.source = absl::StrCat("data ", path);
   ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
                    Store::Open({.path = path, .create_if_missing = false}));
+  RETURN_IF_ERROR(store->CheckFormat());
   const Verifier& log_key = auditor.log_key();
 
-  if (absl::StatusOr<std::string> vkey = store->Get(Column::kMeta, "log_vkey"); vkey.ok()) {
+  if (absl::StatusOr<std::string> vkey = store->Get(Column::kMeta, kMetaLogKey); vkey.ok()) {
     if (*vkey != log_key.ToString()) {
       auditor.Report(0, FindingKind::kCheckpoint,
                      absl::StrCat("the store was created for log key ", *vkey, ", not the pinned one"));
