@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <limits>
+#include <optional>
 #include <utility>
 
 #include <grpcpp/client_context.h>
@@ -184,18 +185,21 @@ absl::StatusOr<std::string> LedgerClient::FetchLeaf(uint64_t index) {
 absl::Status LedgerClient::ScanLeaves(
     uint64_t begin, uint64_t end,
     const std::function<absl::Status(uint64_t, std::string)>& visit) {
-  if (begin == end) return absl::OkStatus();
+  if (begin > end) {
+    return absl::InvalidArgumentError(absl::StrCat("records [", begin, ", ", end, ") is not a range"));
+  }
   uint64_t next = begin;
   absl::Status visit_status;
+  uint64_t call_end = begin;
   auto stream = [&](grpc::ClientContext& context) {
     v1::GetRecordsRequest request;
     request.set_start(next);
-    request.set_end(end);
+    request.set_end(call_end);
     std::unique_ptr<grpc::ClientReader<v1::RecordResponse>> reader =
         stub_->GetRecords(&context, request);
     v1::RecordResponse response;
     while (reader->Read(&response)) {
-      if (response.index() != next || next >= end) {
+      if (response.index() != next || next >= call_end) {
         context.TryCancel();
         reader->Finish();
         return grpc::Status(grpc::StatusCode::INTERNAL,
@@ -212,21 +216,24 @@ absl::Status LedgerClient::ScanLeaves(
     }
     return reader->Finish();
   };
-  for (;;) {
-    const uint64_t before = next;
-    absl::Status streamed = Call("GetRecords", stream);
-    // A long scan outlives the per-attempt deadline: resume for as long as
-    // each round of attempts brings records.
-    const bool transient = absl::IsUnavailable(streamed) || absl::IsDeadlineExceeded(streamed);
-    if (streamed.ok() || !transient || next == before || !visit_status.ok()) {
-      RETURN_IF_ERROR(streamed);
-      break;
+  while (next < end) {
+    call_end = next + std::min(end - next, std::max<uint64_t>(options_.records_per_call, 1));
+    for (;;) {
+      const uint64_t before = next;
+      absl::Status streamed = Call("GetRecords", stream);
+      // A long scan outlives the per-attempt deadline: resume for as long as
+      // each round of attempts brings records.
+      const bool transient = absl::IsUnavailable(streamed) || absl::IsDeadlineExceeded(streamed);
+      if (streamed.ok() || !transient || next == before || !visit_status.ok()) {
+        RETURN_IF_ERROR(streamed);
+        break;
+      }
     }
-  }
-  RETURN_IF_ERROR(visit_status);
-  if (next != end) {
-    return MarkServerError(absl::DataLossError(absl::StrCat(
-        "GetRecords: the server sent ", next - begin, " records of [", begin, ", ", end, ")")));
+    RETURN_IF_ERROR(visit_status);
+    if (next != call_end) {
+      return MarkServerError(absl::DataLossError(absl::StrCat(
+          "GetRecords: the server sent ", next - begin, " records of [", begin, ", ", end, ")")));
+    }
   }
   return absl::OkStatus();
 }
@@ -288,20 +295,63 @@ absl::StatusOr<v1::QueryResponse> LedgerClient::Query(const v1::QueryRequest& re
 
 absl::Status LedgerClient::Export(const v1::ExportRequest& request, std::string_view reader_token,
                                   const std::function<absl::Status(v1::ExportItem&)>& visit) {
-  grpc::ClientContext context;
-  if (!reader_token.empty()) {
-    context.AddMetadata("authorization", absl::StrCat("Bearer ", std::string(reader_token)));
-  }
-  std::unique_ptr<grpc::ClientReader<v1::ExportItem>> reader = stub_->Export(&context, request);
-  v1::ExportItem item;
-  while (reader->Read(&item)) {
-    if (absl::Status status = visit(item); !status.ok()) {
-      context.TryCancel();
-      reader->Finish();
-      return status;
+  const uint64_t per_call = std::max<uint64_t>(options_.records_per_call, 1);
+  v1::ExportRequest call = request;
+  call.set_max_results(per_call);
+  bool first_call = true;
+  for (;;) {
+    grpc::ClientContext context;
+    if (!reader_token.empty()) {
+      context.AddMetadata("authorization", absl::StrCat("Bearer ", std::string(reader_token)));
     }
+    std::unique_ptr<grpc::ClientReader<v1::ExportItem>> reader = stub_->Export(&context, call);
+    uint64_t results = 0;
+    std::optional<uint64_t> last;
+    // Checks one message of this call; then passes it on, the header only
+    // from the first call.
+    auto take = [&](v1::ExportItem& item) -> absl::Status {
+      if (item.has_header()) {
+        if (first_call) {
+          call.set_tree_size(item.header().tree_size());
+        } else if (item.header().tree_size() != call.tree_size()) {
+          return MarkServerError(absl::DataLossError(absl::StrCat(
+              "Export: a resumed call answered at tree size ", item.header().tree_size(),
+              ", not ", call.tree_size())));
+        }
+      }
+      for (const v1::ExportedRecord& record : item.records()) {
+        if (record.trust() && !first_call) {
+          return MarkServerError(absl::DataLossError(absl::StrCat(
+              "Export: a resumed call sent trust record ", record.index(), " again")));
+        }
+        if (record.trust()) continue;
+        if ((last.has_value() && record.index() <= *last) ||
+            (call.has_results_after() && record.index() <= call.results_after())) {
+          return MarkServerError(absl::DataLossError(absl::StrCat(
+              "Export: the server sent result ", record.index(), " out of order")));
+        }
+        last = record.index();
+        ++results;
+      }
+      if (!first_call) {
+        item.clear_header();
+        if (item.records().empty()) return absl::OkStatus();
+      }
+      return visit(item);
+    };
+    v1::ExportItem item;
+    while (reader->Read(&item)) {
+      if (absl::Status status = take(item); !status.ok()) {
+        context.TryCancel();
+        reader->Finish();
+        return status;
+      }
+    }
+    RETURN_IF_ERROR(FromGrpcStatus(reader->Finish(), "Export"));
+    if (results < per_call || !last.has_value()) return absl::OkStatus();
+    call.set_results_after(*last);
+    first_call = false;
   }
-  return FromGrpcStatus(reader->Finish(), "Export");
 }
 
 // ---- The trusted checkpoint -------------------------------------------------------

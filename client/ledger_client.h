@@ -79,6 +79,11 @@ struct ClientOptions {
   std::string state_file;
   // Deadline of each attempt of a unary call (and of each stream call).
   absl::Duration timeout = absl::Seconds(10);
+  // Records per call of a long read (ScanLeaves, Export), which takes as many
+  // calls as it needs. gRPC's flow-control window grows while a reader is
+  // slower than the server; one bounded call at a time bounds what waits in
+  // its buffers (8,192 records of 1 KiB: about 16 MB with proofs).
+  uint64_t records_per_call = 8192;
   RetryPolicy retry;
   // How the client waits between attempts; nullptr: absl::SleepFor. Tests
   // inject one to observe (or act on) retries.
@@ -128,9 +133,10 @@ class LedgerClient {
   // them another way (against a receipt's leaf hash, say).
   absl::StatusOr<std::string> FetchLeaf(uint64_t index);
   // Streams records [begin, end) unchecked, calling `visit(index, leaf)` in
-  // order; stops at (and returns) the first error `visit` returns. A stream
-  // broken by a transient error (the per-attempt deadline included) resumes
-  // where it stopped, for as long as each round of attempts brings records.
+  // order; stops at (and returns) the first error `visit` returns. One call
+  // per records_per_call records; a call broken by a transient error (the
+  // per-attempt deadline included) resumes where it stopped, for as long as
+  // each round of attempts brings records.
   absl::Status ScanLeaves(uint64_t begin, uint64_t end,
                           const std::function<absl::Status(uint64_t, std::string)>& visit);
   // The server's inclusion proof, unchecked.
@@ -149,12 +155,15 @@ class LedgerClient {
   // ---- Transparency-law requests (query.proto) --------------------------------------
   // One page of a query, as the server sends it (records unchecked).
   absl::StatusOr<v1::QueryResponse> Query(const v1::QueryRequest& request);
-  // Runs an export stream, calling `visit` with each message in order; stops
-  // at (and returns) the first error `visit` returns, cancelling the stream.
-  // Unchecked: the caller verifies the checkpoint and proofs (RequestWriter,
-  // client/request_report.h, does). `reader_token`, if not empty, is sent as
-  // the reader credential (disclosure needs it). No deadline and no retry: an
-  // export of millions of records takes minutes.
+  // Runs an export, calling `visit` with each message in order (the header
+  // first, once); stops at (and returns) the first error `visit` returns,
+  // cancelling the stream. Reads records_per_call results per call (later
+  // calls resume after the last result, at the first call's tree size; a
+  // server that sends a result out of order, or another tree size, is an
+  // error). Unchecked otherwise: the caller verifies the checkpoint and proofs
+  // (RequestWriter, client/request_report.h, does). `reader_token`, if not
+  // empty, is sent as the reader credential (disclosure needs it). No
+  // deadline and no retry: an export of millions of records takes minutes.
   absl::Status Export(const v1::ExportRequest& request, std::string_view reader_token,
                       const std::function<absl::Status(v1::ExportItem&)>& visit);
 

@@ -1,6 +1,10 @@
 // The LedgerService's transparency-law RPCs (ledger_service.h): Query, a page
 // of records matching a filter, and Export, every match with its inclusion
 // proof (and, for a reader, its personal data), from the query indexes.
+#include <algorithm>
+#include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -18,15 +22,18 @@ namespace {
 // Records per Export message (and per MultiGet of records and proof nodes).
 constexpr size_t kExportChunk = 256;
 
-// Every record of `query` in order, `chunk` at a time.
+// The records of `query` in order from `start` (all when nullopt), `chunk`
+// at a time, at most `limit` of them (0: no limit).
 absl::Status ForEachChunk(query::RecordQuery& query, size_t chunk,
-                          const std::function<absl::Status(const std::vector<uint64_t>&)>& visit) {
-  std::optional<uint64_t> start;
+                          const std::function<absl::Status(const std::vector<uint64_t>&)>& visit,
+                          std::optional<uint64_t> start = std::nullopt, uint64_t limit = 0) {
+  uint64_t left = limit == 0 ? UINT64_MAX : limit;
   do {
-    ASSIGN_OR_RETURN(query::QueryPage page, query.Find(start, chunk));
+    ASSIGN_OR_RETURN(query::QueryPage page, query.Find(start, std::min<uint64_t>(chunk, left)));
     if (!page.indexes.empty()) RETURN_IF_ERROR(visit(page.indexes));
+    left -= page.indexes.size();
     start = page.next;
-  } while (start.has_value());
+  } while (start.has_value() && left > 0);
   return absl::OkStatus();
 }
 
@@ -107,6 +114,10 @@ grpc::Status LedgerService::Export(grpc::ServerContext* context, const v1::Expor
       }
       RETURN_IF_ERROR(options_.policy.reader->Check(*context));
     }
+    const bool resumed = request->has_results_after();
+    if (resumed && request->tree_size() == 0) {
+      return absl::InvalidArgumentError("results_after needs the tree_size of the export's first call");
+    }
     const uint64_t tree_size = request->tree_size() == 0 ? log_.Size() : request->tree_size();
     if (tree_size > log_.Size()) {
       return absl::OutOfRangeError(absl::StrCat("tree size ", tree_size,
@@ -145,6 +156,15 @@ grpc::Status LedgerService::Export(grpc::ServerContext* context, const v1::Expor
       return absl::OkStatus();
     };
 
+    if (resumed) {
+      // The trust records came with the first call.
+      if (request->results_after() >= tree_size - 1) return absl::OkStatus();
+      return ForEachChunk(
+          results, kExportChunk,
+          [&](const std::vector<uint64_t>& indexes) { return send(indexes, /*trust=*/false); },
+          request->results_after() + 1, request->max_results());
+    }
+
     // The trust chain: the administration records that are not results.
     v1::QueryFilter administration;
     for (const char* type : {"genesis", "writer_registered", "writer_revoked"}) {
@@ -167,9 +187,10 @@ grpc::Status LedgerService::Export(grpc::ServerContext* context, const v1::Expor
                            /*trust=*/true));
     }
     // The results.
-    return ForEachChunk(results, kExportChunk, [&](const std::vector<uint64_t>& indexes) {
-      return send(indexes, /*trust=*/false);
-    });
+    return ForEachChunk(
+        results, kExportChunk,
+        [&](const std::vector<uint64_t>& indexes) { return send(indexes, /*trust=*/false); },
+        std::nullopt, request->max_results());
   }();
   return ToGrpcStatus(status);
 }

@@ -351,6 +351,56 @@ TEST_F(LedgerClientTest, VerifiedProofsAtAnySize) {
   EXPECT_EQ(at->checkpoint, client->Trusted()->checkpoint);
 }
 
+TEST_F(LedgerClientTest, LongReadsInCallsOfThreeRecordsMissNothingAndRepeatNothing) {
+  std::unique_ptr<LedgerClient> writer_client = Client();
+  EntrySigner writer = Register(*writer_client, "writer-a");
+  AppendSome(*writer_client, writer, 10);
+  const uint64_t size = writer_client->Update()->checkpoint.size;
+  ASSERT_EQ(size, 12u);  // genesis, registration, 10 posts
+
+  ClientOptions options;
+  options.connection.target = "127.0.0.1:" + std::to_string(server_->port());
+  options.log_key = LogKey();
+  options.records_per_call = 3;
+  absl::StatusOr<std::unique_ptr<LedgerClient>> client = LedgerClient::Create(options);
+  ASSERT_TRUE(client.ok()) << client.status();
+
+  // ScanLeaves over [1, 12): four calls, the last one short.
+  std::vector<uint64_t> scanned;
+  ASSERT_TRUE((*client)->ScanLeaves(1, size, [&](uint64_t index, std::string leaf) {
+    scanned.push_back(index);
+    absl::StatusOr<std::string> one = writer_client->FetchLeaf(index);
+    EXPECT_TRUE(one.ok() && *one == leaf) << "record " << index;
+    return absl::OkStatus();
+  }).ok());
+  EXPECT_EQ(scanned, (std::vector<uint64_t>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}));
+  EXPECT_EQ((*client)->ScanLeaves(3, 2, [](uint64_t, std::string) { return absl::OkStatus(); }).code(),
+            absl::StatusCode::kInvalidArgument);
+
+  // Export of the 10 posts (generic events): the header once, the trust
+  // records (genesis, registration), then each result once, in order,
+  // whatever the calls it took (4: 3 + 3 + 3 + 1).
+  v1::ExportRequest request;
+  request.mutable_filter()->add_event_types("generic");
+  int headers = 0;
+  std::vector<uint64_t> trust;
+  std::vector<uint64_t> results;
+  const absl::Status exported = (*client)->Export(request, "", [&](v1::ExportItem& item) {
+    if (item.has_header()) {
+      ++headers;
+      EXPECT_EQ(item.header().tree_size(), size);
+    }
+    for (const v1::ExportedRecord& record : item.records()) {
+      (record.trust() ? trust : results).push_back(record.index());
+    }
+    return absl::OkStatus();
+  });
+  ASSERT_TRUE(exported.ok()) << exported;
+  EXPECT_EQ(headers, 1);
+  EXPECT_EQ(trust, (std::vector<uint64_t>{0, 1}));
+  EXPECT_EQ(results, (std::vector<uint64_t>{2, 3, 4, 5, 6, 7, 8, 9, 10, 11}));
+}
+
 TEST_F(LedgerClientTest, WatchDeliversVerifiedRecordsAsTheyArrive) {
   std::unique_ptr<LedgerClient> client = Client();
   EntrySigner writer = Register(*client, "writer-a");

@@ -423,6 +423,48 @@ TEST_F(QueryServiceTest, PagesOfThreeWalkEveryRecordOnceInBothOrders) {
               ElementsAreArray(expected));
 }
 
+TEST_F(QueryServiceTest, AnExportReadInCallsOfSevenIsTheOneCallExport) {
+  v1::QueryFilter filter;
+  filter.add_event_types("post_published");
+  filter.add_event_types("reply_published");
+  v1::ExportRequest whole;
+  *whole.mutable_filter() = filter;
+  const ExportResult one = Export(whole);
+  ASSERT_TRUE(one.status.ok()) << StatusText(one.status);
+  ASSERT_TRUE(one.header.has_value());
+  ASSERT_GT(one.results.size(), 14u);
+  ASSERT_FALSE(one.trust.empty());
+
+  for (const uint64_t per_call : {uint64_t{7}, uint64_t{one.results.size()}}) {
+    SCOPED_TRACE(absl::StrCat(per_call, " results per call"));
+    v1::ExportRequest call = whole;
+    call.set_tree_size(one.header->tree_size());
+    call.set_max_results(per_call);
+    std::vector<v1::ExportedRecord> results;
+    int calls = 0;
+    for (;;) {
+      const ExportResult part = Export(call);
+      ++calls;
+      ASSERT_TRUE(part.status.ok()) << StatusText(part.status);
+      ASSERT_TRUE(part.header.has_value());
+      EXPECT_EQ(part.header->checkpoint(), one.header->checkpoint());
+      // Trust records come with the first call only.
+      EXPECT_EQ(part.trust_indexes(), calls == 1 ? one.trust_indexes() : std::vector<uint64_t>{});
+      ASSERT_LE(part.results.size(), per_call);
+      results.insert(results.end(), part.results.begin(), part.results.end());
+      if (part.results.size() < per_call) break;
+      call.set_results_after(part.results.back().index());
+    }
+    // A last full call is followed by one that sends no results.
+    EXPECT_EQ(calls, static_cast<int>(one.results.size() / per_call) + 1);
+    ASSERT_EQ(results.size(), one.results.size());
+    for (size_t i = 0; i < results.size(); ++i) {
+      EXPECT_EQ(results[i].SerializeAsString(), one.results[i].SerializeAsString())
+          << "result " << i << " (record " << one.results[i].index() << ")";
+    }
+  }
+}
+
 TEST_F(QueryServiceTest, PaginationIsStableWhileOtherThreadsAppend) {
   // Appenders: matching records (facebook post_published) and others, as fast
   // as they can, each through its own channel.
@@ -655,6 +697,15 @@ TEST_F(QueryServiceTest, BadInputIsInvalidArgumentWithAUsefulMessageAndTheServer
     request.set_disclose_personal_data(true);
     ExportResult result = Export(request, std::string("Bearer ") + kReaderToken);
     EXPECT_EQ(result.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(result.items, IsEmpty());
+  }
+  {
+    v1::ExportRequest request;
+    request.set_results_after(3);
+    ExportResult result = Export(request);
+    EXPECT_EQ(result.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(result.status.error_message(),
+                HasSubstr("results_after needs the tree_size of the export's first call"));
     EXPECT_THAT(result.items, IsEmpty());
   }
   {
