@@ -192,7 +192,8 @@ class Log {
   // The index stored with a dedup key; NOT_FOUND if none.
   absl::StatusOr<uint64_t> FindDedup(std::string_view dedup_key) const;
 
-  // Root, and RFC 9162 proofs, for any tree size up to Size(); O(log n) reads.
+  // Root, and RFC 9162 proofs, for any tree size up to Size(); O(log n) reads
+  // (none for the root of the latest signed size).
   // OUT_OF_RANGE if a size exceeds Size(); INVALID_ARGUMENT if index >= size
   // or size1 > size2.
   absl::StatusOr<Hash> RootAt(uint64_t tree_size) const;

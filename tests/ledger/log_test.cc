@@ -279,6 +279,9 @@ TEST(LogTest, HundredThousandRecordsProveAndReopen) {
   ASSERT_TRUE(log.ok()) << log.status();
   EXPECT_EQ((*log)->Size(), kRecords);
   EXPECT_EQ((*log)->Head().checkpoint.root, root_before_close);
+  // The latest size's root comes from memory; it is the tree's all the same.
+  EXPECT_EQ(*(*log)->RootAt(kRecords), ReferenceRoot(leaves, 0, kRecords));
+  EXPECT_EQ(*(*log)->RootAt(kRecords - 1), ReferenceRoot(leaves, 0, kRecords - 1));
 
   std::mt19937_64 rng(20261129);
   for (int trial = 0; trial < 300; ++trial) {
