@@ -217,7 +217,8 @@ absl::Status LedgerClient::ScanLeaves(
     return reader->Finish();
   };
   while (next < end) {
-    call_end = next + std::min(end - next, std::max<uint64_t>(options_.records_per_call, 1));
+    const uint64_t per_call = options_.records_per_call == 0 ? end - next : options_.records_per_call;
+    call_end = next + std::min(end - next, per_call);
     for (;;) {
       const uint64_t before = next;
       absl::Status streamed = Call("GetRecords", stream);
@@ -295,9 +296,9 @@ absl::StatusOr<v1::QueryResponse> LedgerClient::Query(const v1::QueryRequest& re
 
 absl::Status LedgerClient::Export(const v1::ExportRequest& request, std::string_view reader_token,
                                   const std::function<absl::Status(v1::ExportItem&)>& visit) {
-  const uint64_t per_call = std::max<uint64_t>(options_.records_per_call, 1);
   v1::ExportRequest call = request;
-  call.set_max_results(per_call);
+  call.clear_results_after();
+  call.set_max_results(options_.records_per_call);
   bool first_call = true;
   for (;;) {
     grpc::ClientContext context;
@@ -306,11 +307,13 @@ absl::Status LedgerClient::Export(const v1::ExportRequest& request, std::string_
     }
     std::unique_ptr<grpc::ClientReader<v1::ExportItem>> reader = stub_->Export(&context, call);
     uint64_t results = 0;
+    uint64_t limit = 0;  // as the call's header says the server applied it
     std::optional<uint64_t> last;
     // Checks one message of this call; then passes it on, the header only
     // from the first call.
     auto take = [&](v1::ExportItem& item) -> absl::Status {
       if (item.has_header()) {
+        limit = item.header().max_results();
         if (first_call) {
           call.set_tree_size(item.header().tree_size());
         } else if (item.header().tree_size() != call.tree_size()) {
@@ -348,7 +351,11 @@ absl::Status LedgerClient::Export(const v1::ExportRequest& request, std::string_
       }
     }
     RETURN_IF_ERROR(FromGrpcStatus(reader->Finish(), "Export"));
-    if (results < per_call || !last.has_value()) return absl::OkStatus();
+    if (limit != 0 && results > limit) {
+      return MarkServerError(absl::DataLossError(
+          absl::StrCat("Export: the server sent ", results, " results in a call of at most ", limit)));
+    }
+    if (limit == 0 || results < limit || !last.has_value()) return absl::OkStatus();
     call.set_results_after(*last);
     first_call = false;
   }

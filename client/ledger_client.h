@@ -80,9 +80,9 @@ struct ClientOptions {
   // Deadline of each attempt of a unary call (and of each stream call).
   absl::Duration timeout = absl::Seconds(10);
   // Records per call of a long read (ScanLeaves, Export), which takes as many
-  // calls as it needs. gRPC's flow-control window grows while a reader is
-  // slower than the server; one bounded call at a time bounds what waits in
-  // its buffers (8,192 records of 1 KiB: about 16 MB with proofs).
+  // calls as it needs; 0: one call. gRPC's flow-control window grows while a
+  // reader is slower than the server; one bounded call at a time bounds what
+  // waits in its buffers (8,192 records of 1 KiB: about 16 MB with proofs).
   uint64_t records_per_call = 8192;
   RetryPolicy retry;
   // How the client waits between attempts; nullptr: absl::SleepFor. Tests
@@ -160,7 +160,7 @@ class LedgerClient {
   // cancelling the stream. Reads records_per_call results per call (later
   // calls resume after the last result, at the first call's tree size; a
   // server that sends a result out of order, or another tree size, is an
-  // error). Unchecked otherwise: the caller verifies the checkpoint and proofs
+  // error); sets the request's max_results and results_after itself. Unchecked otherwise: the caller verifies the checkpoint and proofs
   // (RequestWriter, client/request_report.h, does). `reader_token`, if not
   // empty, is sent as the reader credential (disclosure needs it). No
   // deadline and no retry: an export of millions of records takes minutes.

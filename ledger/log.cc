@@ -425,8 +425,9 @@ Store::Cursor Log::NewStateCursor() const { return store_->NewCursor(Column::kSt
 absl::StatusOr<Hash> Log::RootAt(uint64_t tree_size) const {
   RETURN_IF_ERROR(CheckTreeSize(tree_size));
   {
-    // The latest size, the usual second size of a consistency proof: its
-    // root is in memory (checked against the stored tree at open).
+    // The latest signed size, the usual second size of a consistency proof:
+    // its root is in memory, computed from the right edge the stored tree was
+    // written from (and checked against the store at open).
     absl::MutexLock lock(&mu_);
     if (tree_size == head_.checkpoint.size) return head_.checkpoint.root;
   }

@@ -154,7 +154,8 @@ absl::Status Store::CheckFormat() const {
   return absl::FailedPreconditionError(
       "the store at " + path_ + " is in format " +
       (format.ok() ? *format : std::string("(none recorded)")) + "; this build reads " +
-      std::string(kStoreFormat) + " only");
+      std::string(kStoreFormat) +
+      " only (no conversion exists: start a new log in another data directory)");
 }
 
 Store::~Store() {

@@ -129,6 +129,7 @@ grpc::Status LedgerService::Export(grpc::ServerContext* context, const v1::Expor
     header.set_tree_size(tree_size);
     header.set_log_vkey(log_.verifier().ToString());
     header.set_admin_vkey(admin_.ToString());
+    header.set_max_results(request->max_results());
     if (!writer->Write(first)) return absl::CancelledError("the client went away");
 
     ASSIGN_OR_RETURN(query::RecordQuery results,

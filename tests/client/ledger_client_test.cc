@@ -9,10 +9,18 @@
 
 #include <atomic>
 #include <filesystem>
+#include <map>
+#include <string>
 #include <thread>
 #include <vector>
 
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+#include <grpcpp/support/client_interceptor.h>
+
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "client/entry_signer.h"
 #include "client/errors.h"
 #include "client/receipt.h"
@@ -24,6 +32,26 @@
 
 namespace memoria::client {
 namespace {
+
+// Counts the calls a channel starts, by method ("/memoria.v1.Ledger/Export").
+class CallCounter : public grpc::experimental::ClientInterceptorFactoryInterface {
+ public:
+  grpc::experimental::Interceptor* CreateClientInterceptor(
+      grpc::experimental::ClientRpcInfo* info) override {
+    absl::MutexLock lock(&mu_);
+    ++calls_[info->method()];
+    return nullptr;  // observes; intercepts nothing
+  }
+  int calls(const std::string& method) const {
+    absl::MutexLock lock(&mu_);
+    auto it = calls_.find(method);
+    return it == calls_.end() ? 0 : it->second;
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  std::map<std::string, int> calls_ ABSL_GUARDED_BY(mu_);
+};
 
 using ::memoria::client::testing::MustClient;
 using ::memoria::client::testing::MustReadKey;
@@ -359,10 +387,15 @@ TEST_F(LedgerClientTest, LongReadsInCallsOfThreeRecordsMissNothingAndRepeatNothi
   ASSERT_EQ(size, 12u);  // genesis, registration, 10 posts
 
   ClientOptions options;
-  options.connection.target = "127.0.0.1:" + std::to_string(server_->port());
   options.log_key = LogKey();
   options.records_per_call = 3;
-  absl::StatusOr<std::unique_ptr<LedgerClient>> client = LedgerClient::Create(options);
+  auto counter = new CallCounter();  // owned by the channel
+  std::vector<std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>> interceptors;
+  interceptors.emplace_back(counter);
+  std::shared_ptr<grpc::Channel> channel = grpc::experimental::CreateCustomChannelWithInterceptors(
+      "127.0.0.1:" + std::to_string(server_->port()), grpc::InsecureChannelCredentials(),
+      grpc::ChannelArguments(), std::move(interceptors));
+  absl::StatusOr<std::unique_ptr<LedgerClient>> client = LedgerClient::Create(options, channel);
   ASSERT_TRUE(client.ok()) << client.status();
 
   // ScanLeaves over [1, 12): four calls, the last one short.
@@ -374,6 +407,7 @@ TEST_F(LedgerClientTest, LongReadsInCallsOfThreeRecordsMissNothingAndRepeatNothi
     return absl::OkStatus();
   }).ok());
   EXPECT_EQ(scanned, (std::vector<uint64_t>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}));
+  EXPECT_EQ(counter->calls("/memoria.v1.Ledger/GetRecords"), 4);
   EXPECT_EQ((*client)->ScanLeaves(3, 2, [](uint64_t, std::string) { return absl::OkStatus(); }).code(),
             absl::StatusCode::kInvalidArgument);
 
@@ -399,6 +433,7 @@ TEST_F(LedgerClientTest, LongReadsInCallsOfThreeRecordsMissNothingAndRepeatNothi
   EXPECT_EQ(headers, 1);
   EXPECT_EQ(trust, (std::vector<uint64_t>{0, 1}));
   EXPECT_EQ(results, (std::vector<uint64_t>{2, 3, 4, 5, 6, 7, 8, 9, 10, 11}));
+  EXPECT_EQ(counter->calls("/memoria.v1.Ledger/Export"), 4);
 }
 
 TEST_F(LedgerClientTest, WatchDeliversVerifiedRecordsAsTheyArrive) {

@@ -448,6 +448,7 @@ TEST_F(QueryServiceTest, AnExportReadInCallsOfSevenIsTheOneCallExport) {
       ASSERT_TRUE(part.status.ok()) << StatusText(part.status);
       ASSERT_TRUE(part.header.has_value());
       EXPECT_EQ(part.header->checkpoint(), one.header->checkpoint());
+      EXPECT_EQ(part.header->max_results(), per_call);
       // Trust records come with the first call only.
       EXPECT_EQ(part.trust_indexes(), calls == 1 ? one.trust_indexes() : std::vector<uint64_t>{});
       ASSERT_LE(part.results.size(), per_call);
@@ -463,6 +464,27 @@ TEST_F(QueryServiceTest, AnExportReadInCallsOfSevenIsTheOneCallExport) {
           << "result " << i << " (record " << one.results[i].index() << ")";
     }
   }
+  EXPECT_EQ(one.header->max_results(), 0u) << "no limit asked, none applied";
+
+  // Resuming after a record that is not a result (1: a writer registration),
+  // and after the last record of the tree.
+  v1::ExportRequest call = whole;
+  call.set_tree_size(one.header->tree_size());
+  call.set_results_after(1);
+  const ExportResult after_one = Export(call);
+  ASSERT_TRUE(after_one.status.ok()) << StatusText(after_one.status);
+  EXPECT_THAT(after_one.trust, IsEmpty());
+  std::vector<uint64_t> expected;
+  for (uint64_t index : one.result_indexes()) {
+    if (index > 1) expected.push_back(index);
+  }
+  EXPECT_EQ(after_one.result_indexes(), expected);
+  call.set_results_after(one.header->tree_size() - 1);
+  const ExportResult after_all = Export(call);
+  ASSERT_TRUE(after_all.status.ok()) << StatusText(after_all.status);
+  ASSERT_TRUE(after_all.header.has_value());
+  EXPECT_THAT(after_all.trust, IsEmpty());
+  EXPECT_THAT(after_all.results, IsEmpty());
 }
 
 TEST_F(QueryServiceTest, PaginationIsStableWhileOtherThreadsAppend) {
