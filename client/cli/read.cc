@@ -166,9 +166,10 @@ void AddReadCommands(Cli& cli) {
   auto to = std::make_shared<uint64_t>(0);
   CLI::App* range = AddCommand(
       cli.app, "range",
-      "Print records [A, B), each verified (the whole log through its recomputed root, a part "
-      "through inclusion proofs) with chain links checked. --json: one JSON object per line, "
-      "as `get --json`.");
+      "Print records [A, B) once every one is verified (the whole log through its recomputed "
+      "root, a part through inclusion proofs) and their chain links checked; the range is held "
+      "in memory meanwhile (for large ranges, `export` streams). --json: one JSON object per "
+      "line, as `get --json`.");
   range->add_option("--from", *from, "First index (default 0)");
   range->add_option("--to", *to, "End index, exclusive (default: the latest checkpoint's size)");
   range->callback(
