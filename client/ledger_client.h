@@ -191,7 +191,9 @@ class LedgerClient {
   absl::StatusOr<std::vector<VerifiedRecord>> GetRecords(uint64_t start, uint64_t end);
   // Follows the log from `start`, calling `on_record` for every record as
   // soon as it is verified, until it returns false (then OK) or an error.
-  // No deadline; the stream is cancelled when `on_record` returns false.
+  // The records already in the log are read as ScanLeaves does (in bounded
+  // calls), the rest from the live Watch stream. No deadline; the stream is
+  // cancelled when `on_record` returns false.
   absl::Status Watch(uint64_t start, const std::function<bool(const VerifiedRecord&)>& on_record);
 
   // Inclusion proof of `index` in the tree of `tree_size` leaves (0: the

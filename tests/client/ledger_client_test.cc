@@ -105,6 +105,23 @@ class LedgerClientTest : public ::testing::Test {
     return receipts;
   }
 
+  // A client over a channel whose calls `counter` (owned by the channel)
+  // counts, reading `records_per_call` records per call.
+  std::unique_ptr<LedgerClient> CountedClient(uint64_t records_per_call, CallCounter*& counter) {
+    ClientOptions options;
+    options.log_key = LogKey();
+    options.records_per_call = records_per_call;
+    counter = new CallCounter();
+    std::vector<std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>> interceptors;
+    interceptors.emplace_back(counter);
+    std::shared_ptr<grpc::Channel> channel = grpc::experimental::CreateCustomChannelWithInterceptors(
+        "127.0.0.1:" + std::to_string(server_->port()), grpc::InsecureChannelCredentials(),
+        grpc::ChannelArguments(), std::move(interceptors));
+    absl::StatusOr<std::unique_ptr<LedgerClient>> client = LedgerClient::Create(options, channel);
+    EXPECT_TRUE(client.ok()) << client.status();
+    return client.ok() ? *std::move(client) : nullptr;
+  }
+
   std::string StateText() const {
     absl::StatusOr<std::string> text = ReadFile(state_file_);
     return text.ok() ? *text : "";
@@ -386,21 +403,13 @@ TEST_F(LedgerClientTest, LongReadsInCallsOfThreeRecordsMissNothingAndRepeatNothi
   const uint64_t size = writer_client->Update()->checkpoint.size;
   ASSERT_EQ(size, 12u);  // genesis, registration, 10 posts
 
-  ClientOptions options;
-  options.log_key = LogKey();
-  options.records_per_call = 3;
-  auto counter = new CallCounter();  // owned by the channel
-  std::vector<std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>> interceptors;
-  interceptors.emplace_back(counter);
-  std::shared_ptr<grpc::Channel> channel = grpc::experimental::CreateCustomChannelWithInterceptors(
-      "127.0.0.1:" + std::to_string(server_->port()), grpc::InsecureChannelCredentials(),
-      grpc::ChannelArguments(), std::move(interceptors));
-  absl::StatusOr<std::unique_ptr<LedgerClient>> client = LedgerClient::Create(options, channel);
-  ASSERT_TRUE(client.ok()) << client.status();
+  CallCounter* counter = nullptr;
+  std::unique_ptr<LedgerClient> client = CountedClient(3, counter);
+  ASSERT_NE(client, nullptr);
 
   // ScanLeaves over [1, 12): four calls, the last one short.
   std::vector<uint64_t> scanned;
-  ASSERT_TRUE((*client)->ScanLeaves(1, size, [&](uint64_t index, std::string leaf) {
+  ASSERT_TRUE(client->ScanLeaves(1, size, [&](uint64_t index, std::string leaf) {
     scanned.push_back(index);
     absl::StatusOr<std::string> one = writer_client->FetchLeaf(index);
     EXPECT_TRUE(one.ok() && *one == leaf) << "record " << index;
@@ -408,7 +417,7 @@ TEST_F(LedgerClientTest, LongReadsInCallsOfThreeRecordsMissNothingAndRepeatNothi
   }).ok());
   EXPECT_EQ(scanned, (std::vector<uint64_t>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}));
   EXPECT_EQ(counter->calls("/memoria.v1.Ledger/GetRecords"), 4);
-  EXPECT_EQ((*client)->ScanLeaves(3, 2, [](uint64_t, std::string) { return absl::OkStatus(); }).code(),
+  EXPECT_EQ(client->ScanLeaves(3, 2, [](uint64_t, std::string) { return absl::OkStatus(); }).code(),
             absl::StatusCode::kInvalidArgument);
 
   // Export of the 10 posts (generic events): the header once, the trust
@@ -419,7 +428,7 @@ TEST_F(LedgerClientTest, LongReadsInCallsOfThreeRecordsMissNothingAndRepeatNothi
   int headers = 0;
   std::vector<uint64_t> trust;
   std::vector<uint64_t> results;
-  const absl::Status exported = (*client)->Export(request, "", [&](v1::ExportItem& item) {
+  const absl::Status exported = client->Export(request, "", [&](v1::ExportItem& item) {
     if (item.has_header()) {
       ++headers;
       EXPECT_EQ(item.header().tree_size(), size);
@@ -452,6 +461,28 @@ TEST_F(LedgerClientTest, WatchDeliversVerifiedRecordsAsTheyArrive) {
   appender.join();
   ASSERT_TRUE(status.ok()) << status;
   EXPECT_EQ(seen, (std::vector<uint64_t>{start, start + 1, start + 2}));
+}
+
+TEST_F(LedgerClientTest, WatchCatchesUpInBoundedCallsThenFollowsLive) {
+  std::unique_ptr<LedgerClient> writer_client = Client();
+  EntrySigner writer = Register(*writer_client, "writer-a");
+  AppendSome(*writer_client, writer, 10);
+  ASSERT_EQ(writer_client->Update()->checkpoint.size, 12u);
+
+  CallCounter* counter = nullptr;
+  std::unique_ptr<LedgerClient> client = CountedClient(3, counter);
+  ASSERT_NE(client, nullptr);
+  std::vector<uint64_t> seen;
+  const absl::Status status = client->Watch(0, [&](const VerifiedRecord& record) {
+    seen.push_back(record.index);
+    // The backlog is in: one more record, which only the live stream has.
+    if (record.index == 11) AppendSome(*writer_client, writer, 1);
+    return record.index < 12;
+  });
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_EQ(seen, (std::vector<uint64_t>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}));
+  EXPECT_EQ(counter->calls("/memoria.v1.Ledger/GetRecords"), 4);  // [0,3) .. [9,12)
+  EXPECT_EQ(counter->calls("/memoria.v1.Ledger/Watch"), 1);
 }
 
 TEST(EntrySignerTest, FillsWriterRequestIdAndTime) {
