@@ -186,7 +186,8 @@ absl::Status LedgerClient::ScanLeaves(
     uint64_t begin, uint64_t end,
     const std::function<absl::Status(uint64_t, std::string)>& visit) {
   if (begin > end) {
-    return absl::InvalidArgumentError(absl::StrCat("records [", begin, ", ", end, ") is not a range"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("records [", begin, ", ", end, ") is not a range"));
   }
   uint64_t next = begin;
   absl::Status visit_status;
@@ -217,8 +218,9 @@ absl::Status LedgerClient::ScanLeaves(
     return reader->Finish();
   };
   while (next < end) {
-    const uint64_t per_call = options_.records_per_call == 0 ? end - next : options_.records_per_call;
-    call_end = next + std::min(end - next, per_call);
+    const uint64_t left = end - next;
+    const uint64_t per_call = options_.records_per_call;
+    call_end = next + (per_call == 0 ? left : std::min(left, per_call));
     for (;;) {
       const uint64_t before = next;
       absl::Status streamed = Call("GetRecords", stream);
@@ -308,7 +310,9 @@ absl::Status LedgerClient::Export(const v1::ExportRequest& request, std::string_
     std::unique_ptr<grpc::ClientReader<v1::ExportItem>> reader = stub_->Export(&context, call);
     uint64_t results = 0;
     uint64_t limit = 0;  // as the call's header says the server applied it
+    // The last result seen; every result must be above it.
     std::optional<uint64_t> last;
+    if (call.has_results_after()) last = call.results_after();
     // Checks one message of this call; then passes it on, the header only
     // from the first call.
     auto take = [&](v1::ExportItem& item) -> absl::Status {
@@ -328,8 +332,7 @@ absl::Status LedgerClient::Export(const v1::ExportRequest& request, std::string_
               "Export: a resumed call sent trust record ", record.index(), " again")));
         }
         if (record.trust()) continue;
-        if ((last.has_value() && record.index() <= *last) ||
-            (call.has_results_after() && record.index() <= call.results_after())) {
+        if (last.has_value() && record.index() <= *last) {
           return MarkServerError(absl::DataLossError(absl::StrCat(
               "Export: the server sent result ", record.index(), " out of order")));
         }
@@ -352,10 +355,10 @@ absl::Status LedgerClient::Export(const v1::ExportRequest& request, std::string_
     }
     RETURN_IF_ERROR(FromGrpcStatus(reader->Finish(), "Export"));
     if (limit != 0 && results > limit) {
-      return MarkServerError(absl::DataLossError(
-          absl::StrCat("Export: the server sent ", results, " results in a call of at most ", limit)));
+      return MarkServerError(absl::DataLossError(absl::StrCat(
+          "Export: the server sent ", results, " results in a call of at most ", limit)));
     }
-    if (limit == 0 || results < limit || !last.has_value()) return absl::OkStatus();
+    if (limit == 0 || results < limit) return absl::OkStatus();
     call.set_results_after(*last);
     first_call = false;
   }

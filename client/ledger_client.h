@@ -160,7 +160,8 @@ class LedgerClient {
   // cancelling the stream. Reads records_per_call results per call (later
   // calls resume after the last result, at the first call's tree size; a
   // server that sends a result out of order, or another tree size, is an
-  // error); sets the request's max_results and results_after itself. Unchecked otherwise: the caller verifies the checkpoint and proofs
+  // error); sets the request's max_results and results_after itself.
+  // Unchecked otherwise: the caller verifies the checkpoint and proofs
   // (RequestWriter, client/request_report.h, does). `reader_token`, if not
   // empty, is sent as the reader credential (disclosure needs it). No
   // deadline and no retry: an export of millions of records takes minutes.

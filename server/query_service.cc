@@ -116,7 +116,8 @@ grpc::Status LedgerService::Export(grpc::ServerContext* context, const v1::Expor
     }
     const bool resumed = request->has_results_after();
     if (resumed && request->tree_size() == 0) {
-      return absl::InvalidArgumentError("results_after needs the tree_size of the export's first call");
+      return absl::InvalidArgumentError(
+          "results_after needs the tree_size of the export's first call");
     }
     const uint64_t tree_size = request->tree_size() == 0 ? log_.Size() : request->tree_size();
     if (tree_size > log_.Size()) {
@@ -157,41 +158,45 @@ grpc::Status LedgerService::Export(grpc::ServerContext* context, const v1::Expor
       return absl::OkStatus();
     };
 
-    if (resumed) {
-      // The trust records came with the first call.
-      if (request->results_after() >= tree_size - 1) return absl::OkStatus();
-      return ForEachChunk(
-          results, kExportChunk,
-          [&](const std::vector<uint64_t>& indexes) { return send(indexes, /*trust=*/false); },
-          request->results_after() + 1, request->max_results());
-    }
-
     // The trust chain: the administration records that are not results.
-    v1::QueryFilter administration;
-    for (const char* type : {"genesis", "writer_registered", "writer_revoked"}) {
-      administration.add_event_types(type);
-    }
-    ASSIGN_OR_RETURN(query::RecordQuery trust_query,
-                     query::RecordQuery::Prepare(log_, administration, tree_size, v1::OLDEST_FIRST));
-    std::vector<uint64_t> trust;
-    RETURN_IF_ERROR(ForEachChunk(trust_query, kExportChunk, [&](const std::vector<uint64_t>& indexes) {
-      for (uint64_t index : indexes) {
-        ASSIGN_OR_RETURN(bool result, IsMatch(results, index));
-        if (!result) trust.push_back(index);
+    const auto send_trust_chain = [&]() -> absl::Status {
+      v1::QueryFilter administration;
+      for (const char* type : {"genesis", "writer_registered", "writer_revoked"}) {
+        administration.add_event_types(type);
+      }
+      ASSIGN_OR_RETURN(
+          query::RecordQuery trust_query,
+          query::RecordQuery::Prepare(log_, administration, tree_size, v1::OLDEST_FIRST));
+      std::vector<uint64_t> trust;
+      const auto keep_non_results = [&](const std::vector<uint64_t>& indexes) -> absl::Status {
+        for (uint64_t index : indexes) {
+          ASSIGN_OR_RETURN(bool result, IsMatch(results, index));
+          if (!result) trust.push_back(index);
+        }
+        return absl::OkStatus();
+      };
+      RETURN_IF_ERROR(ForEachChunk(trust_query, kExportChunk, keep_non_results));
+      for (size_t begin = 0; begin < trust.size(); begin += kExportChunk) {
+        const size_t end = std::min(trust.size(), begin + kExportChunk);
+        RETURN_IF_ERROR(send({trust.begin() + static_cast<ptrdiff_t>(begin),
+                              trust.begin() + static_cast<ptrdiff_t>(end)},
+                             /*trust=*/true));
       }
       return absl::OkStatus();
-    }));
-    for (size_t begin = 0; begin < trust.size(); begin += kExportChunk) {
-      const size_t end = std::min(trust.size(), begin + kExportChunk);
-      RETURN_IF_ERROR(send({trust.begin() + static_cast<ptrdiff_t>(begin),
-                            trust.begin() + static_cast<ptrdiff_t>(end)},
-                           /*trust=*/true));
+    };
+
+    std::optional<uint64_t> from;  // where the results begin; nullopt: the first
+    if (resumed) {
+      // The trust chain came with the first call.
+      if (request->results_after() >= tree_size - 1) return absl::OkStatus();
+      from = request->results_after() + 1;
+    } else {
+      RETURN_IF_ERROR(send_trust_chain());
     }
-    // The results.
     return ForEachChunk(
         results, kExportChunk,
         [&](const std::vector<uint64_t>& indexes) { return send(indexes, /*trust=*/false); },
-        std::nullopt, request->max_results());
+        from, request->max_results());
   }();
   return ToGrpcStatus(status);
 }

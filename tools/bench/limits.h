@@ -7,7 +7,8 @@
 
 namespace memoria::bench {
 
-// SHA-256 (memoria::Sha256 of ledger/hash.h, libcrypto) throughput over `chunk`-byte messages, MB/s (10^6 bytes).
+// SHA-256 (memoria::Sha256 of ledger/hash.h, libcrypto) throughput over
+// `chunk`-byte messages, MB/s (10^6 bytes).
 double Sha256MegabytesPerSecond(size_t chunk, double seconds);
 
 // Ed25519 (libsodium) signatures or verifications per second over 1 KiB

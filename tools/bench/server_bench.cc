@@ -630,7 +630,8 @@ bool KeyFigures(Fixture& fixture, const ServerBenchOptions& options, Bounds& bou
     Figure fill{.section = "scaling",
                 .name = "fill to " + Count(point) + " (AppendBatch of 1000, " +
                         std::to_string(options.fill_clients) + " clients signing)",
-                .value = fill_rate, .unit = "records/s"};
+                .value = fill_rate,
+                .unit = "records/s"};
     if (bounds.first_fill > 0) {
       fill.limit_name = bounds.first_fill_name;
       fill.limit_value = bounds.first_fill;
