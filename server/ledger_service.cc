@@ -22,8 +22,16 @@ namespace {
 // How often a waiting append or an idle Watch looks at its call's state.
 constexpr absl::Duration kPollInterval = absl::Milliseconds(20);
 
-bool DeadlinePassed(const grpc::ServerContext& context) {
+bool DeadlinePassed(const grpc::ServerContextBase& context) {
   return std::chrono::system_clock::now() > context.deadline();
+}
+
+absl::Status WithdrawnError(bool deadline_passed) {
+  return deadline_passed
+             ? absl::DeadlineExceededError(
+                   "deadline passed before the entries were sequenced; nothing was appended")
+             : absl::CancelledError(
+                   "call cancelled before the entries were sequenced; nothing was appended");
 }
 
 // The latest signed size; NOT_FOUND if the log signed nothing yet.
@@ -43,15 +51,15 @@ LedgerService::LedgerService(Log& log, WriterRegistry& registry, Sequencer& sequ
       admin_(std::move(admin)),
       options_(options) {}
 
-grpc::Status LedgerService::Reject(grpc::ServerContext& context, const char* method,
+grpc::Status LedgerService::Reject(grpc::ServerContextBase& context, const char* method,
                                    const absl::Status& status) {
   rejected_.fetch_add(1, std::memory_order_relaxed);
   spdlog::debug("rejected {} from {}: {}", method, context.peer(), status.ToString());
   return ToGrpcStatus(status);
 }
 
-absl::StatusOr<std::vector<v1::Receipt>> LedgerService::AppendEntries(
-    grpc::ServerContext& context, const std::vector<const v1::SignedEntry*>& entries) {
+absl::StatusOr<std::shared_ptr<Submission>> LedgerService::SubmitEntries(
+    const std::vector<const v1::SignedEntry*>& entries, Submission::OnAnswered on_answered) {
   std::vector<ValidatedEntry> validated;
   validated.reserve(entries.size());
   for (size_t i = 0; i < entries.size(); ++i) {
@@ -64,28 +72,16 @@ absl::StatusOr<std::vector<v1::Receipt>> LedgerService::AppendEntries(
     }
     validated.push_back(*std::move(entry));
   }
-
   RETURN_IF_ERROR(FilePersonalData(validated));
+  return sequencer_.Submit(std::move(validated), std::move(on_answered));
+}
 
-  ASSIGN_OR_RETURN(std::shared_ptr<Submission> submission,
-                   sequencer_.Submit(std::move(validated)));
-  while (!submission->WaitFor(kPollInterval)) {
-    const bool deadline = DeadlinePassed(context);
-    if ((deadline || context.IsCancelled()) && submission->Withdraw()) {
-      return deadline ? absl::DeadlineExceededError(
-                            "deadline passed before the entries were sequenced; nothing was "
-                            "appended")
-                      : absl::CancelledError(
-                            "call cancelled before the entries were sequenced; nothing was "
-                            "appended");
-    }
-  }
-  const absl::StatusOr<BatchOutcome>& outcome = submission->result();
+absl::StatusOr<std::vector<v1::Receipt>> LedgerService::Receipts(
+    const absl::StatusOr<BatchOutcome>& outcome) const {
   RETURN_IF_ERROR(outcome.status());
-
-  // Proofs are computed here, in parallel, not in the sequencer: from the
-  // batch's nodes in memory, or (for retries of entries appended earlier)
-  // from the store, all of a call's nodes read together.
+  // Proofs are computed here, not in the sequencer: from the batch's nodes in
+  // memory, or (for retries of entries appended earlier) from the store, all
+  // of a call's nodes read together.
   std::vector<uint64_t> indexes;
   indexes.reserve(outcome->entries.size());
   for (const EntryOutcome& entry : outcome->entries) indexes.push_back(entry.index);
@@ -122,37 +118,107 @@ absl::StatusOr<std::vector<v1::Receipt>> LedgerService::AppendEntries(
   return receipts;
 }
 
-grpc::Status LedgerService::Append(grpc::ServerContext* context, const v1::AppendRequest* request,
-                                   v1::Receipt* response) {
-  if (!request->has_entry()) {
-    return Reject(*context, "Append", absl::InvalidArgumentError("the request has no entry"));
+absl::StatusOr<std::vector<v1::Receipt>> LedgerService::AppendEntries(
+    grpc::ServerContext& context, const std::vector<const v1::SignedEntry*>& entries) {
+  ASSIGN_OR_RETURN(std::shared_ptr<Submission> submission, SubmitEntries(entries, nullptr));
+  while (!submission->WaitFor(kPollInterval)) {
+    const bool deadline = DeadlinePassed(context);
+    if ((deadline || context.IsCancelled()) && submission->Withdraw()) {
+      return WithdrawnError(deadline);
+    }
   }
-  absl::StatusOr<std::vector<v1::Receipt>> receipts = AppendEntries(*context, {&request->entry()});
-  if (!receipts.ok()) return Reject(*context, "Append", receipts.status());
-  *response = std::move(receipts->front());
-  return grpc::Status::OK;
+  return Receipts(submission->result());
 }
 
-grpc::Status LedgerService::AppendBatch(grpc::ServerContext* context,
-                                        const v1::AppendBatchRequest* request,
-                                        v1::AppendBatchResponse* response) {
+// One Append or AppendBatch call in flight (gRPC callback API): no thread
+// waits for its batch. The sequencer's completion thread answers it once the
+// batch is durable; a cancelled call (or one whose deadline passed) is
+// withdrawn if the sequencer has not taken its entries yet.
+class LedgerService::AppendCall final : public grpc::ServerUnaryReactor {
+ public:
+  // Hands the receipts to the call's response.
+  using Respond = std::function<void(std::vector<v1::Receipt>)>;
+
+  AppendCall(LedgerService& service, grpc::CallbackServerContext& context, const char* method,
+             Respond respond)
+      : service_(service), context_(context), method_(method), respond_(std::move(respond)) {}
+
+  void Start(const std::vector<const v1::SignedEntry*>& entries) {
+    absl::StatusOr<std::shared_ptr<Submission>> submission = service_.SubmitEntries(
+        entries, [this](const absl::StatusOr<BatchOutcome>& outcome) { Answer(outcome); });
+    if (!submission.ok()) return Fail(submission.status());
+    absl::MutexLock lock(&mu_);
+    submission_ = *std::move(submission);
+    if (cancelled_) WithdrawLocked();
+  }
+
+  void Fail(const absl::Status& status) { Finish(service_.Reject(context_, method_, status)); }
+
+  void OnCancel() override {
+    absl::MutexLock lock(&mu_);
+    cancelled_ = true;
+    if (submission_ != nullptr) WithdrawLocked();
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  // On the sequencer's completion thread; the call may be deleted once this
+  // returns.
+  void Answer(const absl::StatusOr<BatchOutcome>& outcome) {
+    absl::StatusOr<std::vector<v1::Receipt>> receipts = service_.Receipts(outcome);
+    if (!receipts.ok()) return Fail(receipts.status());
+    respond_(*std::move(receipts));
+    Finish(grpc::Status::OK);
+  }
+
+  void WithdrawLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (submission_->Withdraw()) Fail(WithdrawnError(DeadlinePassed(context_)));
+  }
+
+  LedgerService& service_;
+  grpc::CallbackServerContext& context_;
+  const char* const method_;
+  const Respond respond_;
+  absl::Mutex mu_;
+  std::shared_ptr<Submission> submission_ ABSL_GUARDED_BY(mu_);
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+grpc::ServerUnaryReactor* LedgerService::Append(grpc::CallbackServerContext* context,
+                                                const v1::AppendRequest* request,
+                                                v1::Receipt* response) {
+  auto* call = new AppendCall(*this, *context, "Append", [response](std::vector<v1::Receipt> r) {
+    *response = std::move(r.front());
+  });
+  if (!request->has_entry()) {
+    call->Fail(absl::InvalidArgumentError("the request has no entry"));
+  } else {
+    call->Start({&request->entry()});
+  }
+  return call;
+}
+
+grpc::ServerUnaryReactor* LedgerService::AppendBatch(grpc::CallbackServerContext* context,
+                                                     const v1::AppendBatchRequest* request,
+                                                     v1::AppendBatchResponse* response) {
+  auto* call =
+      new AppendCall(*this, *context, "AppendBatch", [response](std::vector<v1::Receipt> r) {
+        for (v1::Receipt& receipt : r) *response->add_receipts() = std::move(receipt);
+      });
   const int count = request->entries_size();
   if (count == 0) {
-    return Reject(*context, "AppendBatch", absl::InvalidArgumentError("the batch has no entries"));
+    call->Fail(absl::InvalidArgumentError("the batch has no entries"));
+  } else if (static_cast<size_t>(count) > options_.max_batch_entries) {
+    call->Fail(absl::InvalidArgumentError(absl::StrCat(
+        "the batch has ", count, " entries, more than the limit of ", options_.max_batch_entries)));
+  } else {
+    std::vector<const v1::SignedEntry*> entries;
+    entries.reserve(static_cast<size_t>(count));
+    for (const v1::SignedEntry& entry : request->entries()) entries.push_back(&entry);
+    call->Start(entries);
   }
-  if (static_cast<size_t>(count) > options_.max_batch_entries) {
-    return Reject(*context, "AppendBatch",
-                  absl::InvalidArgumentError(absl::StrCat("the batch has ", count,
-                                                          " entries, more than the limit of ",
-                                                          options_.max_batch_entries)));
-  }
-  std::vector<const v1::SignedEntry*> entries;
-  entries.reserve(static_cast<size_t>(count));
-  for (const v1::SignedEntry& entry : request->entries()) entries.push_back(&entry);
-  absl::StatusOr<std::vector<v1::Receipt>> receipts = AppendEntries(*context, entries);
-  if (!receipts.ok()) return Reject(*context, "AppendBatch", receipts.status());
-  for (v1::Receipt& receipt : *receipts) *response->add_receipts() = std::move(receipt);
-  return grpc::Status::OK;
+  return call;
 }
 
 grpc::Status LedgerService::GetRecord(grpc::ServerContext*, const v1::GetRecordRequest* request,

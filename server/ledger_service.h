@@ -1,6 +1,9 @@
 // LedgerService: the memoria.v1.Ledger gRPC service. Handlers are thin:
-// validate (in the calling gRPC thread), hand appends to the Sequencer and
-// wait, read through the Log, convert the status once (grpc_status.h).
+// validate (in the calling gRPC thread), hand appends to the Sequencer, read
+// through the Log, convert the status once (grpc_status.h). Append and
+// AppendBatch use gRPC's callback API: no thread waits while their batch is
+// written; the sequencer's completion thread builds the receipts and finishes
+// the call. ErasePersonalData, rare, waits in its handler.
 //
 // Appends and deadlines: an Append/AppendBatch call whose client cancels or
 // whose deadline passes while its entries are still queued is dropped: nothing
@@ -79,15 +82,25 @@ struct LedgerServiceOptions {
   PolicyServiceOptions policy;
 };
 
-class LedgerService final : public v1::Ledger::Service {
+// Append and AppendBatch are callback methods, the others blocking handlers.
+using LedgerServiceBase = v1::Ledger::WithCallbackMethod_Append<
+    v1::Ledger::WithCallbackMethod_AppendBatch<v1::Ledger::Service>>;
+
+class LedgerService final : public LedgerServiceBase {
  public:
   LedgerService(Log& log, WriterRegistry& registry, Sequencer& sequencer, Verifier admin,
                 const LedgerServiceOptions& options);
 
-  grpc::Status Append(grpc::ServerContext* context, const v1::AppendRequest* request,
-                      v1::Receipt* response) override;
-  grpc::Status AppendBatch(grpc::ServerContext* context, const v1::AppendBatchRequest* request,
-                           v1::AppendBatchResponse* response) override;
+  // The blocking overloads of Append and AppendBatch are never called (they
+  // abort); named here only so that the callback ones do not hide them.
+  using LedgerServiceBase::Append;
+  using LedgerServiceBase::AppendBatch;
+  grpc::ServerUnaryReactor* Append(grpc::CallbackServerContext* context,
+                                   const v1::AppendRequest* request,
+                                   v1::Receipt* response) override;
+  grpc::ServerUnaryReactor* AppendBatch(grpc::CallbackServerContext* context,
+                                        const v1::AppendBatchRequest* request,
+                                        v1::AppendBatchResponse* response) override;
   grpc::Status GetRecord(grpc::ServerContext* context, const v1::GetRecordRequest* request,
                          v1::RecordResponse* response) override;
   grpc::Status GetRecords(grpc::ServerContext* context, const v1::GetRecordsRequest* request,
@@ -124,7 +137,16 @@ class LedgerService final : public v1::Ledger::Service {
   uint64_t rejected() const { return rejected_.load(std::memory_order_relaxed); }
 
  private:
-  // Validates, sequences and waits; one receipt per entry, in order.
+  class AppendCall;
+
+  // Validates the entries, files their personal data, and queues them.
+  absl::StatusOr<std::shared_ptr<Submission>> SubmitEntries(
+      const std::vector<const v1::SignedEntry*>& entries, Submission::OnAnswered on_answered);
+  // One receipt per entry of an answered submission, in order.
+  absl::StatusOr<std::vector<v1::Receipt>> Receipts(
+      const absl::StatusOr<BatchOutcome>& outcome) const;
+  // Validates, sequences and waits (a blocking handler); one receipt per
+  // entry, in order.
   absl::StatusOr<std::vector<v1::Receipt>> AppendEntries(
       grpc::ServerContext& context, const std::vector<const v1::SignedEntry*>& entries);
   // Personal data, before the entries are sequenced: erases what erasure
@@ -136,7 +158,7 @@ class LedgerService final : public v1::Ledger::Service {
   // The SHA-256 of the entry bytes of record `index`.
   absl::StatusOr<Hash> EntryHashAt(uint64_t index) const;
   // Counts and logs (at debug level) a rejected append.
-  grpc::Status Reject(grpc::ServerContext& context, const char* method,
+  grpc::Status Reject(grpc::ServerContextBase& context, const char* method,
                       const absl::Status& status);
 
   Log& log_;

@@ -17,9 +17,10 @@ namespace memoria::server {
 
 // ---- Submission -----------------------------------------------------------------
 
-Submission::Submission(std::vector<ValidatedEntry> entries)
+Submission::Submission(std::vector<ValidatedEntry> entries, OnAnswered on_answered)
     : entries_(std::move(entries)),
       enqueued_(absl::Now()),
+      on_answered_(std::move(on_answered)),
       result_(absl::UnknownError("not answered")) {
   for (const ValidatedEntry& e : entries_) bytes_ += e.pending.entry.size();
 }
@@ -54,10 +55,13 @@ bool Submission::Take() {
 }
 
 void Submission::Finish(absl::StatusOr<BatchOutcome> result) {
-  absl::MutexLock lock(&mu_);
-  assert(state_ == State::kTaken);
-  result_ = std::move(result);
-  state_ = State::kDone;
+  {
+    absl::MutexLock lock(&mu_);
+    assert(state_ == State::kTaken);
+    result_ = std::move(result);
+    state_ = State::kDone;
+  }
+  if (on_answered_) on_answered_(result_);  // immutable once answered
 }
 
 // ---- Sequencer ------------------------------------------------------------------
@@ -76,9 +80,9 @@ Sequencer::Sequencer(Log& log, WriterRegistry& registry, const BatchLimits& limi
 Sequencer::~Sequencer() { Stop(); }
 
 absl::StatusOr<std::shared_ptr<Submission>> Sequencer::Submit(
-    std::vector<ValidatedEntry> entries) {
+    std::vector<ValidatedEntry> entries, Submission::OnAnswered on_answered) {
   assert(!entries.empty());
-  auto submission = std::make_shared<Submission>(std::move(entries));
+  auto submission = std::make_shared<Submission>(std::move(entries), std::move(on_answered));
   absl::MutexLock lock(&mu_);
   if (stopping_) return absl::UnavailableError("the server is shutting down");
   queued_entries_ += submission->entries_.size();

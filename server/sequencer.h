@@ -13,6 +13,9 @@
 //   }
 //   const absl::StatusOr<BatchOutcome>& outcome = s->result();
 //
+// or, without a waiting thread, Submit(entries, on_answered): the completion
+// thread calls on_answered with the outcome (never for a withdrawn one).
+//
 // A batch holds whole submissions, never part of one: the entries of one
 // AppendBatch call land in the same Log batch or not at all. A batch is
 // written when it reaches BatchLimits::max_entries or max_bytes, when the
@@ -96,7 +99,11 @@ struct BatchOutcome {
 // One call's entries on their way through the sequencer.
 class Submission {
  public:
-  explicit Submission(std::vector<ValidatedEntry> entries);
+  // Called once, on the sequencer's completion thread, with the answer; never
+  // for a withdrawn submission.
+  using OnAnswered = std::function<void(const absl::StatusOr<BatchOutcome>&)>;
+
+  Submission(std::vector<ValidatedEntry> entries, OnAnswered on_answered);
 
   // Waits until the submission is answered or `timeout` passes; true if
   // answered.
@@ -119,6 +126,7 @@ class Submission {
   std::vector<ValidatedEntry> entries_;
   size_t bytes_ = 0;
   absl::Time enqueued_;
+  const OnAnswered on_answered_;
 
   mutable absl::Mutex mu_;
   State state_ ABSL_GUARDED_BY(mu_) = State::kQueued;
@@ -146,7 +154,10 @@ class Sequencer {
   Sequencer& operator=(const Sequencer&) = delete;
 
   // Queues the entries of one call (non-empty). UNAVAILABLE once stopping.
-  absl::StatusOr<std::shared_ptr<Submission>> Submit(std::vector<ValidatedEntry> entries);
+  // `on_answered` (optional) is called with the answer, on the completion
+  // thread: it must not block.
+  absl::StatusOr<std::shared_ptr<Submission>> Submit(
+      std::vector<ValidatedEntry> entries, Submission::OnAnswered on_answered = nullptr);
 
   // Stops intake, writes every queued submission, answers them, and joins the
   // thread. Idempotent.

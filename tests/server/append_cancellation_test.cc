@@ -1,0 +1,206 @@
+// Appends whose caller gives up while their entries wait in the sequencer's
+// queue: they are withdrawn and nothing of them is appended (the contract in
+// server/ledger_service.h). The sequencer is held inside a batch by an
+// observer that blocks until the test opens it, so a later call stays queued.
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/synchronization/mutex.h"
+#include "gtest/gtest.h"
+#include "ledger/hash.h"
+#include "ledger/keys.h"
+#include "ledger/log.h"
+#include "ledger/views.h"
+#include "server/ledger_service.h"
+#include "server/sequencer.h"
+#include "server/writer_registry.h"
+#include "tests/server/server_test_util.h"
+
+namespace memoria::server {
+namespace {
+
+using testing::GenericEntry;
+using testing::NewWriterKey;
+using testing::RegisterWriterEntry;
+using testing::StatusText;
+using testing::TempDir;
+
+// Holds the sequencer in OnRecord while closed.
+class Gate final : public BatchObserver {
+ public:
+  absl::Status OnRecord(uint64_t, int64_t, const v1::Entry&, std::vector<StatePut>&) override {
+    absl::MutexLock lock(&mu_);
+    ++held_;
+    mu_.Await(absl::Condition(&open_));
+    --held_;
+    return absl::OkStatus();
+  }
+  void Close() {
+    absl::MutexLock lock(&mu_);
+    open_ = false;
+  }
+  void Open() {
+    absl::MutexLock lock(&mu_);
+    open_ = true;
+  }
+  // Waits until the sequencer is held.
+  void AwaitHeld() {
+    absl::MutexLock lock(&mu_);
+    auto held = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return held_ > 0; };
+    mu_.Await(absl::Condition(&held));
+  }
+
+ private:
+  absl::Mutex mu_;
+  bool open_ ABSL_GUARDED_BY(mu_) = true;
+  int held_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+class AppendCancellationTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    LogOptions options;
+    options.path = dir_.path() + "/db";
+    absl::StatusOr<std::unique_ptr<Log>> log = Log::Open(options, log_key_);
+    ASSERT_TRUE(log.ok()) << log.status();
+    log_ = *std::move(log);
+    absl::StatusOr<std::unique_ptr<WriterRegistry>> registry = WriterRegistry::Load(*log_);
+    ASSERT_TRUE(registry.ok()) << registry.status();
+    registry_ = *std::move(registry);
+    sequencer_ = std::make_unique<Sequencer>(*log_, *registry_, BatchLimits{}, &gate_);
+    service_ = std::make_unique<LedgerService>(*log_, *registry_, *sequencer_, admin_.verifier(),
+                                               LedgerServiceOptions{});
+    grpc::ServerBuilder builder;
+    int port = 0;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+    builder.RegisterService(service_.get());
+    server_ = builder.BuildAndStart();
+    ASSERT_NE(server_, nullptr);
+    stub_ = testing::NewLocalStub(port);
+    ASSERT_TRUE(Append(RegisterWriterEntry(admin_, writer_.verifier(), "register")).ok());
+  }
+
+  void TearDown() override {
+    gate_.Open();
+    if (sequencer_ != nullptr) sequencer_->Stop();
+    if (server_ != nullptr) server_->Shutdown();
+  }
+
+  grpc::Status Append(const v1::SignedEntry& entry,
+                      std::chrono::milliseconds timeout = std::chrono::seconds(20),
+                      v1::Receipt* receipt = nullptr) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + timeout);
+    v1::AppendRequest request;
+    *request.mutable_entry() = entry;
+    v1::Receipt ignored;
+    return stub_->Append(&context, request, receipt != nullptr ? receipt : &ignored);
+  }
+
+  // Closes the gate and appends one entry in the background: the sequencer
+  // is held in its batch when this returns.
+  std::thread HoldTheSequencer(grpc::Status& status) {
+    gate_.Close();
+    std::thread holder([this, &status] { status = Append(GenericEntry(writer_, "held")); });
+    gate_.AwaitHeld();
+    return holder;
+  }
+
+  // Waits until the server has answered `count` append calls with an error:
+  // a client's own deadline or cancellation ends its call before the server
+  // hears of it.
+  void AwaitRejections(uint64_t count) {
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (service_->rejected() < count && std::chrono::steady_clock::now() < give_up) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    ASSERT_EQ(service_->rejected(), count);
+  }
+
+  TempDir dir_;
+  const Signer log_key_ = (InitCrypto(), NewWriterKey("cancel.test/log"));
+  const Signer admin_ = NewWriterKey("cancel.test/admin");
+  const Signer writer_ = NewWriterKey("svc-cancel");
+  Gate gate_;
+  std::unique_ptr<Log> log_;
+  std::unique_ptr<WriterRegistry> registry_;
+  std::unique_ptr<Sequencer> sequencer_;
+  std::unique_ptr<LedgerService> service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<v1::Ledger::Stub> stub_;
+};
+
+TEST_F(AppendCancellationTest, DeadlinePassingWhileQueuedAppendsNothing) {
+  grpc::Status held;
+  std::thread holder = HoldTheSequencer(held);
+  const uint64_t size = log_->Size();
+
+  const grpc::Status late = Append(GenericEntry(writer_, "late"), std::chrono::milliseconds(300));
+  EXPECT_EQ(late.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED) << StatusText(late);
+  AwaitRejections(1);
+
+  gate_.Open();
+  holder.join();
+  EXPECT_TRUE(held.ok()) << StatusText(held);
+  // Only the held entry was appended; the late one, retried, is new.
+  EXPECT_EQ(log_->Size(), size + 1);
+  v1::Receipt retry;
+  ASSERT_TRUE(Append(GenericEntry(writer_, "late"), std::chrono::seconds(20), &retry).ok());
+  EXPECT_FALSE(retry.duplicate());
+  EXPECT_EQ(retry.index(), size + 1);
+}
+
+TEST_F(AppendCancellationTest, CancelledWhileQueuedAppendsNothing) {
+  grpc::Status held;
+  std::thread holder = HoldTheSequencer(held);
+  const uint64_t size = log_->Size();
+
+  grpc::ClientContext context;
+  grpc::Status abandoned;
+  std::thread caller([&] {
+    v1::AppendRequest request;
+    *request.mutable_entry() = GenericEntry(writer_, "abandoned");
+    v1::Receipt receipt;
+    abandoned = stub_->Append(&context, request, &receipt);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the call reaches the queue
+  context.TryCancel();
+  caller.join();
+  EXPECT_EQ(abandoned.error_code(), grpc::StatusCode::CANCELLED) << StatusText(abandoned);
+  AwaitRejections(1);
+
+  gate_.Open();
+  holder.join();
+  EXPECT_TRUE(held.ok()) << StatusText(held);
+  sequencer_->Stop();  // writes and answers whatever is still queued
+  EXPECT_EQ(log_->Size(), size + 1) << "the cancelled entry was appended";
+}
+
+TEST_F(AppendCancellationTest, TakenEntriesAreAppendedEvenIfTheCallerGivesUp) {
+  gate_.Close();
+  grpc::Status held;
+  // The held call's own deadline passes while the sequencer holds its batch.
+  std::thread holder([&] {
+    held = Append(GenericEntry(writer_, "taken"), std::chrono::milliseconds(300));
+  });
+  gate_.AwaitHeld();
+  const uint64_t size = log_->Size();
+  holder.join();
+  EXPECT_EQ(held.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED) << StatusText(held);
+  EXPECT_EQ(service_->rejected(), 0u) << "the server answered before its batch was written";
+
+  gate_.Open();
+  v1::Receipt retry;
+  ASSERT_TRUE(Append(GenericEntry(writer_, "taken"), std::chrono::seconds(20), &retry).ok());
+  EXPECT_TRUE(retry.duplicate()) << "the entry taken into a batch was appended in full";
+  EXPECT_EQ(retry.index(), size);
+  EXPECT_EQ(log_->Size(), size + 1);
+}
+
+}  // namespace
+}  // namespace memoria::server
