@@ -20,6 +20,10 @@
 namespace memoria::client {
 namespace {
 
+// Records Watch verifies together when reads are not split into calls
+// (records_per_call 0): bounds what it holds before handing them on.
+constexpr uint64_t kRecordsPerRun = 8192;
+
 bool IsTransient(const grpc::Status& status) {
   return status.error_code() == grpc::StatusCode::UNAVAILABLE ||
          status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED;
@@ -37,6 +41,20 @@ absl::StatusOr<std::vector<Hash>> ParseHashes(
 }
 
 std::string B64(const Hash& hash) { return Base64Encode(AsBytes(hash)); }
+
+// The record in `leaf`, which must say it is record `index`.
+absl::StatusOr<v1::Record> DecodeRecordAt(uint64_t index, std::string_view leaf) {
+  absl::StatusOr<v1::Record> record = DecodeRecord(leaf);
+  if (!record.ok()) {
+    return VerificationFailure(absl::StrCat("record ", index, " is malformed"), record.status());
+  }
+  if (record->index() != index) {
+    return VerificationFailure(absl::StatusCode::kDataLoss,
+                               absl::StrCat("record ", index, " says it is record ",
+                                            record->index()));
+  }
+  return record;
+}
 
 }  // namespace
 
@@ -496,18 +514,63 @@ absl::StatusOr<VerifiedRecord> LedgerClient::VerifyRecord(uint64_t index, std::s
       VerifyInclusion(index, trusted.checkpoint.size, verified.leaf_hash, hashes,
                       trusted.checkpoint.root);
   if (!included.ok()) return VerificationFailure(what, included);
-  absl::StatusOr<v1::Record> record = DecodeRecord(leaf);
-  if (!record.ok()) {
-    return VerificationFailure(absl::StrCat("record ", index, " is malformed"), record.status());
-  }
-  if (record->index() != index) {
-    return VerificationFailure(absl::StatusCode::kDataLoss,
-                               absl::StrCat("record ", index, " says it is record ",
-                                            record->index()));
-  }
-  verified.record = *std::move(record);
+  ASSIGN_OR_RETURN(verified.record, DecodeRecordAt(index, leaf));
   verified.leaf = std::move(leaf);
   return verified;
+}
+
+absl::StatusOr<std::vector<VerifiedRecord>> LedgerClient::VerifyRun(
+    uint64_t first, std::vector<std::string> leaves, const TrustedCheckpoint& trusted,
+    std::optional<CompactRange>& edge) {
+  const uint64_t size = trusted.checkpoint.size;
+  const uint64_t end = first + leaves.size();
+  std::vector<VerifiedRecord> records;
+  if (leaves.empty()) return records;
+  assert(end <= size && (!edge.has_value() || edge->size() == first));
+  records.reserve(leaves.size());
+  for (size_t i = 0; i < leaves.size(); ++i) {
+    VerifiedRecord& record = records.emplace_back();
+    record.index = first + i;
+    record.leaf_hash = LeafHash(leaves[i]);
+    record.tree_size = size;
+    record.leaf = std::move(leaves[i]);
+  }
+  const std::string what =
+      absl::StrCat("records [", first, ", ", end, ") are not those of trusted checkpoint ", size);
+  std::optional<CompactRange> range = edge;
+  if (!range.has_value() && first == 0) range.emplace();
+  if (!range.has_value()) {
+    ASSIGN_OR_RETURN(v1::InclusionProof proof, FetchInclusionProof(first, size));
+    ASSIGN_OR_RETURN(std::vector<Hash> hashes, ParseHashes(proof.hashes(), what));
+    absl::Status included =
+        VerifyInclusion(first, size, records.front().leaf_hash, hashes, trusted.checkpoint.root);
+    if (!included.ok()) return VerificationFailure(what, included);
+    absl::StatusOr<CompactRange> before = CompactRange::BeforeLeaf(first, size, hashes);
+    if (!before.ok()) return VerificationFailure(what, before.status());
+    range = *std::move(before);
+  }
+  for (const VerifiedRecord& record : records) {
+    range->Append(record.leaf_hash, [](const NodeId&, const Hash&) {});
+  }
+  if (end == size) {
+    if (range->Root() != trusted.checkpoint.root) {
+      return VerificationFailure(
+          absl::StatusCode::kDataLoss,
+          absl::StrCat(what, ": the root recomputed from them is ", B64(range->Root()),
+                       ", the checkpoint's is ", B64(trusted.checkpoint.root)));
+    }
+  } else {
+    ASSIGN_OR_RETURN(v1::ConsistencyProof proof, FetchConsistencyProof(end, size));
+    ASSIGN_OR_RETURN(std::vector<Hash> hashes, ParseHashes(proof.hashes(), what));
+    absl::Status consistent =
+        VerifyConsistency(end, size, range->Root(), trusted.checkpoint.root, hashes);
+    if (!consistent.ok()) return VerificationFailure(what, consistent);
+  }
+  for (VerifiedRecord& record : records) {
+    ASSIGN_OR_RETURN(record.record, DecodeRecordAt(record.index, record.leaf));
+  }
+  edge = std::move(range);
+  return records;
 }
 
 absl::StatusOr<VerifiedRecord> LedgerClient::GetRecord(uint64_t index) {
@@ -537,37 +600,9 @@ absl::StatusOr<std::vector<VerifiedRecord>> LedgerClient::GetRecords(uint64_t st
         "GetRecords: the server sent ", leaves.size(), " records of [", start, ", ", end, ")")));
   }
 
-  std::vector<VerifiedRecord> records;
-  records.reserve(leaves.size());
-  if (start == 0 && end == size) {
-    // The whole log: recompute the root from every leaf.
-    CompactRange range;
-    for (size_t i = 0; i < leaves.size(); ++i) {
-      VerifiedRecord& record = records.emplace_back();
-      record.index = i;
-      record.leaf_hash = LeafHash(leaves[i]);
-      record.tree_size = size;
-      range.Append(record.leaf_hash, [](const NodeId&, const Hash&) {});
-      absl::StatusOr<v1::Record> decoded = DecodeRecord(leaves[i]);
-      if (!decoded.ok()) {
-        return VerificationFailure(absl::StrCat("record ", i, " is malformed"), decoded.status());
-      }
-      record.record = *std::move(decoded);
-      record.leaf = std::move(leaves[i]);
-    }
-    if (range.Root() != trusted.checkpoint.root) {
-      return VerificationFailure(
-          absl::StatusCode::kDataLoss,
-          absl::StrCat("the root recomputed from records [0, ", size, ") is ", B64(range.Root()),
-                       " but trusted checkpoint ", size, " has root ",
-                       B64(trusted.checkpoint.root)));
-    }
-  } else {
-    for (size_t i = 0; i < leaves.size(); ++i) {
-      ASSIGN_OR_RETURN(VerifiedRecord record, VerifyRecord(start + i, std::move(leaves[i]), trusted));
-      records.push_back(std::move(record));
-    }
-  }
+  std::optional<CompactRange> edge;
+  ASSIGN_OR_RETURN(std::vector<VerifiedRecord> records,
+                   VerifyRun(start, std::move(leaves), trusted, edge));
   // Chain links between consecutive records (and to the zero hash at index 0).
   for (size_t i = 0; i < records.size(); ++i) {
     Hash prev{};
@@ -590,33 +625,12 @@ absl::Status LedgerClient::Watch(uint64_t start,
   std::optional<VerifiedRecord> previous;
   absl::Status failure;
   bool stopped = false;
-  // Verifies record `next` and hands it on; false to stop (a failure, or
-  // `on_record` said so).
-  auto deliver = [&](uint64_t index, std::string leaf) {
-    if (index != next) {
-      failure = MarkServerError(absl::DataLossError(absl::StrCat(
-          "Watch: the server sent record ", index, " where ", next, " was expected")));
-      return false;
-    }
-    // A record just sequenced is covered by a checkpoint signed in the same
-    // batch; look a few times in case the stream ran ahead of the head.
-    absl::StatusOr<TrustedCheckpoint> trusted = TrustedCovering(next + 1);
-    for (int tries = 0; absl::IsOutOfRange(trusted.status()) && tries < 20; ++tries) {
-      absl::SleepFor(absl::Milliseconds(50));
-      trusted = TrustedCovering(next + 1);
-    }
-    if (!trusted.ok()) {
-      failure = trusted.status();
-      return false;
-    }
-    absl::StatusOr<VerifiedRecord> record = VerifyRecord(next, std::move(leaf), *trusted);
-    if (!record.ok()) {
-      failure = record.status();
-      return false;
-    }
+  // Checks record `next`'s chain link and hands it on; false to stop (a
+  // failure, or `on_record` said so).
+  auto deliver = [&](VerifiedRecord record) {
     if (previous.has_value() || next == 0) {
       absl::Status linked = CheckChainLink(
-          record->record, next, previous ? previous->leaf_hash : Hash{},
+          record.record, next, previous ? previous->leaf_hash : Hash{},
           previous ? previous->record.integration_time_micros()
                    : std::numeric_limits<int64_t>::min());
       if (!linked.ok()) {
@@ -625,28 +639,64 @@ absl::Status LedgerClient::Watch(uint64_t start,
       }
     }
     ++next;
-    if (!on_record(*record)) {
+    if (!on_record(record)) {
       stopped = true;
       return false;
     }
-    previous = *std::move(record);
+    previous = std::move(record);
     return true;
   };
   // The records already in the log, in bounded calls (ScanLeaves): a single
   // Watch stream over a long backlog would let gRPC buffer what this side
-  // has not verified yet. Then the live stream from where that ended.
+  // has not verified yet. Each call's records are verified together.
   ASSIGN_OR_RETURN(TrustedCheckpoint trusted, Update());
   if (next < trusted.checkpoint.size) {
+    const uint64_t per_run =
+        options_.records_per_call == 0 ? kRecordsPerRun : options_.records_per_call;
+    std::optional<CompactRange> edge;
+    std::vector<std::string> run;
+    auto verify_run = [&]() -> absl::Status {
+      ASSIGN_OR_RETURN(std::vector<VerifiedRecord> records,
+                       VerifyRun(next, std::move(run), trusted, edge));
+      run.clear();
+      for (VerifiedRecord& record : records) {
+        if (!deliver(std::move(record))) return absl::CancelledError("Watch: stopped");
+      }
+      return absl::OkStatus();
+    };
     absl::Status scanned =
-        ScanLeaves(next, trusted.checkpoint.size, [&](uint64_t index, std::string leaf) {
-          return deliver(index, std::move(leaf)) ? absl::OkStatus()
-                                                 : absl::CancelledError("Watch: stopped");
+        ScanLeaves(next, trusted.checkpoint.size, [&](uint64_t, std::string leaf) {
+          run.push_back(std::move(leaf));
+          return run.size() < per_run ? absl::OkStatus() : verify_run();
         });
+    if (scanned.ok()) scanned = verify_run();
     RETURN_IF_ERROR(failure);
     if (stopped) return absl::OkStatus();
     RETURN_IF_ERROR(scanned);
   }
-  absl::Status streamed = WatchLeaves(next, absl::InfiniteFuture(), deliver);
+  // Then the live stream from where that ended, record by record.
+  absl::Status streamed =
+      WatchLeaves(next, absl::InfiniteFuture(), [&](uint64_t index, std::string leaf) {
+        if (index != next) {
+          failure = MarkServerError(absl::DataLossError(absl::StrCat(
+              "Watch: the server sent record ", index, " where ", next, " was expected")));
+          return false;
+        }
+        // A record just sequenced is covered by a checkpoint signed in the
+        // same batch; look a few times in case the stream ran ahead of the head.
+        absl::StatusOr<TrustedCheckpoint> covering = TrustedCovering(next + 1);
+        for (int tries = 0; absl::IsOutOfRange(covering.status()) && tries < 20; ++tries) {
+          absl::SleepFor(absl::Milliseconds(50));
+          covering = TrustedCovering(next + 1);
+        }
+        absl::StatusOr<VerifiedRecord> record =
+            covering.ok() ? VerifyRecord(next, std::move(leaf), *covering) : covering.status();
+        if (!record.ok()) {
+          failure = record.status();
+          return false;
+        }
+        return deliver(*std::move(record));
+      });
   RETURN_IF_ERROR(failure);
   return streamed;
 }

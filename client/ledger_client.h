@@ -55,6 +55,7 @@
 #include "ledger/checkpoint.h"
 #include "ledger/hash.h"
 #include "ledger/keys.h"
+#include "ledger/merkle.h"
 #include "memoria/v1/ledger.grpc.pb.h"
 #include "memoria/v1/record.pb.h"
 
@@ -186,15 +187,18 @@ class LedgerClient {
 
   // Record `index`, its inclusion proof checked against the trusted checkpoint.
   absl::StatusOr<VerifiedRecord> GetRecord(uint64_t index);
-  // Records [start, end) (end 0: up to the trusted size), each checked: the
-  // whole log against the recomputed root, a partial range record by record
-  // through inclusion proofs; consecutive records' chain links too.
+  // Records [start, end) (end 0: up to the trusted size), checked together:
+  // the root recomputed from them (with, for a partial range, one inclusion
+  // proof of `start` and one consistency proof from `end`) must be the
+  // trusted one; consecutive records' chain links too.
   absl::StatusOr<std::vector<VerifiedRecord>> GetRecords(uint64_t start, uint64_t end);
   // Follows the log from `start`, calling `on_record` for every record as
   // soon as it is verified, until it returns false (then OK) or an error.
   // The records already in the log are read as ScanLeaves does (in bounded
-  // calls), the rest from the live Watch stream. No deadline; the stream is
-  // cancelled when `on_record` returns false.
+  // calls) and verified a call's worth at a time as GetRecords does (two
+  // proofs per run, not one per record), the rest from the live Watch stream,
+  // each with its inclusion proof. No deadline; the stream is cancelled when
+  // `on_record` returns false.
   absl::Status Watch(uint64_t start, const std::function<bool(const VerifiedRecord&)>& on_record);
 
   // Inclusion proof of `index` in the tree of `tree_size` leaves (0: the
@@ -223,6 +227,17 @@ class LedgerClient {
   // Checks a record's bytes at `index` against `root` of `tree_size` leaves.
   absl::StatusOr<VerifiedRecord> VerifyRecord(uint64_t index, std::string leaf,
                                               const TrustedCheckpoint& trusted);
+  // Checks consecutive records [first, first + leaves.size()) against
+  // `trusted` without a proof per record: their leaf hashes extend `edge`,
+  // the tree's compact range at `first` (when absent: from record first's
+  // inclusion proof, or empty at 0), and the range that results is checked
+  // against the trusted root, directly at the trusted size or else by one
+  // consistency proof. On success `edge` is the range at the run's end, ready
+  // for the next run.
+  absl::StatusOr<std::vector<VerifiedRecord>> VerifyRun(uint64_t first,
+                                                        std::vector<std::string> leaves,
+                                                        const TrustedCheckpoint& trusted,
+                                                        std::optional<CompactRange>& edge);
 
   const ClientOptions options_;
   const std::shared_ptr<grpc::Channel> channel_;

@@ -380,6 +380,19 @@ absl::StatusOr<CompactRange> CompactRange::FromNodes(uint64_t size, std::vector<
   return range;
 }
 
+absl::StatusOr<CompactRange> CompactRange::BeforeLeaf(uint64_t index, uint64_t tree_size,
+                                                      std::span<const Hash> inclusion_proof) {
+  RETURN_IF_ERROR(CheckInclusionShape(index, tree_size, inclusion_proof.size()));
+  std::vector<Hash> left;  // smallest subtree first, as the path climbs
+  uint64_t fn = index;
+  uint64_t sn = tree_size - 1;
+  for (const Hash& p : inclusion_proof) {
+    if (Climb(fn, sn)) left.push_back(p);
+  }
+  std::reverse(left.begin(), left.end());
+  return FromNodes(index, std::move(left));
+}
+
 Hash CompactRange::Root() const {
   if (hashes_.empty()) return EmptyRoot();
   Hash root = hashes_.back();

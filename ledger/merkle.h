@@ -154,6 +154,12 @@ class CompactRange {
   static std::vector<NodeId> NodesFor(uint64_t size);
   // INVALID_ARGUMENT unless hashes.size() == NodesFor(size).size().
   static absl::StatusOr<CompactRange> FromNodes(uint64_t size, std::vector<Hash> hashes);
+  // The range of the `index` leaves before leaf `index`, from an inclusion
+  // proof of that leaf in a tree of `tree_size` leaves: the proof's left
+  // siblings are exactly its perfect subtrees. Checks only the proof's shape
+  // (INVALID_ARGUMENT); the caller verifies the proof itself.
+  static absl::StatusOr<CompactRange> BeforeLeaf(uint64_t index, uint64_t tree_size,
+                                                 std::span<const Hash> inclusion_proof);
 
   uint64_t size() const { return size_; }
   Hash Root() const;

@@ -166,8 +166,9 @@ void AddReadCommands(Cli& cli) {
   auto to = std::make_shared<uint64_t>(0);
   CLI::App* range = AddCommand(
       cli.app, "range",
-      "Print records [A, B) once every one is verified (the whole log through its recomputed "
-      "root, a part through inclusion proofs) and their chain links checked; the range is held "
+      "Print records [A, B) once every one is verified (the root recomputed from them, with an "
+      "inclusion proof of A and a consistency proof from B for a part of the log) and their "
+      "chain links checked; the range is held "
       "in memory meanwhile (for large ranges, `export` streams). --json: one JSON object per "
       "line, as `get --json`.");
   range->add_option("--from", *from, "First index (default 0)");

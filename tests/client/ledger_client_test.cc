@@ -28,6 +28,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ledger/merkle.h"
+#include "ledger/store.h"
 #include "tests/client/client_test_util.h"
 
 namespace memoria::client {
@@ -483,6 +484,94 @@ TEST_F(LedgerClientTest, WatchCatchesUpInBoundedCallsThenFollowsLive) {
   EXPECT_EQ(seen, (std::vector<uint64_t>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}));
   EXPECT_EQ(counter->calls("/memoria.v1.Ledger/GetRecords"), 4);  // [0,3) .. [9,12)
   EXPECT_EQ(counter->calls("/memoria.v1.Ledger/Watch"), 1);
+  // The backlog is verified a call's worth at a time: a consistency proof
+  // from 3, 6 and 9 to 12, the root at 12; then the live record 12 with its
+  // inclusion proof (and the consistency proof from 12 to 13).
+  EXPECT_EQ(counter->calls("/memoria.v1.Ledger/GetConsistencyProof"), 4);
+  EXPECT_EQ(counter->calls("/memoria.v1.Ledger/GetInclusionProof"), 1);
+}
+
+TEST_F(LedgerClientTest, WatchFromTheMiddleProvesItsFirstRecordThenRuns) {
+  std::unique_ptr<LedgerClient> writer_client = Client();
+  EntrySigner writer = Register(*writer_client, "writer-a");
+  AppendSome(*writer_client, writer, 10);
+  ASSERT_EQ(writer_client->Update()->checkpoint.size, 12u);
+
+  CallCounter* counter = nullptr;
+  std::unique_ptr<LedgerClient> client = CountedClient(3, counter);
+  ASSERT_NE(client, nullptr);
+  std::vector<uint64_t> seen;
+  const absl::Status status = client->Watch(5, [&](const VerifiedRecord& record) {
+    seen.push_back(record.index);
+    EXPECT_EQ(record.record.index(), record.index);
+    return record.index < 11;
+  });
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_EQ(seen, (std::vector<uint64_t>{5, 6, 7, 8, 9, 10, 11}));
+  // Runs [5,8), [8,11), [11,12): the inclusion proof of 5, consistency
+  // proofs from 8 and 11.
+  EXPECT_EQ(counter->calls("/memoria.v1.Ledger/GetInclusionProof"), 1);
+  EXPECT_EQ(counter->calls("/memoria.v1.Ledger/GetConsistencyProof"), 2);
+  EXPECT_EQ(counter->calls("/memoria.v1.Ledger/Watch"), 0);
+}
+
+TEST_F(LedgerClientTest, RangesAndWatchRefuseARecordAlteredOnDisk) {
+  {
+    std::unique_ptr<LedgerClient> client = Client(state_file_);
+    EntrySigner writer = Register(*client, "writer-a");
+    AppendSome(*client, writer, 10);
+    ASSERT_EQ(client->Update()->checkpoint.size, 12u);  // trusted from here on
+  }
+  // One byte of record 7 flipped while the server is stopped.
+  server_.reset();
+  {
+    absl::StatusOr<std::unique_ptr<Store>> store =
+        Store::Open({.path = data_dir_ + "/db", .create_if_missing = false});
+    ASSERT_TRUE(store.ok()) << store.status();
+    absl::StatusOr<std::string> record = (*store)->Get(Column::kRecords, RecordKey(7));
+    ASSERT_TRUE(record.ok()) << record.status();
+    std::string altered = *record;
+    altered[altered.size() / 2] = static_cast<char>(altered[altered.size() / 2] ^ 0x01);
+    Store::Batch batch = (*store)->NewBatch();
+    batch.Put(Column::kRecords, RecordKey(7), altered);
+    ASSERT_TRUE((*store)->Write(batch).ok());
+  }
+  server_ = MustStart(TestServerConfig(data_dir_));
+  ASSERT_NE(server_, nullptr);
+  std::unique_ptr<LedgerClient> client = Client(state_file_);
+
+  // Every range that holds record 7 is refused, whichever proof catches it:
+  // the recomputed root (the whole log, [5, 12)), a consistency proof
+  // ([2, 9)), the inclusion proof of the range's first record ([7, 9)).
+  for (const auto& [start, end] : std::vector<std::pair<uint64_t, uint64_t>>{
+           {0, 0}, {5, 12}, {2, 9}, {7, 9}, {7, 8}}) {
+    absl::StatusOr<std::vector<VerifiedRecord>> records = client->GetRecords(start, end);
+    ASSERT_FALSE(records.ok()) << "[" << start << ", " << end << ")";
+    EXPECT_TRUE(IsVerificationFailure(records.status())) << records.status();
+    EXPECT_EQ(records.status().code(), absl::StatusCode::kDataLoss) << records.status();
+    EXPECT_THAT(records.status().message(),
+                HasSubstr(absl::StrCat("records [", start, ", ", end == 0 ? 12 : end, ")")));
+  }
+  // The ranges around it are intact.
+  for (const auto& [start, end] : std::vector<std::pair<uint64_t, uint64_t>>{
+           {0, 7}, {3, 7}, {8, 12}, {8, 9}}) {
+    absl::StatusOr<std::vector<VerifiedRecord>> records = client->GetRecords(start, end);
+    ASSERT_TRUE(records.ok()) << "[" << start << ", " << end << "): " << records.status();
+    EXPECT_EQ(records->size(), end - start);
+  }
+  // A watch from 0, 3 records per call, hands on the runs before record 7's
+  // ([0, 3), [3, 6)) and nothing of its run.
+  CallCounter* counter = nullptr;
+  std::unique_ptr<LedgerClient> watcher = CountedClient(3, counter);
+  ASSERT_NE(watcher, nullptr);
+  std::vector<uint64_t> seen;
+  const absl::Status watched = watcher->Watch(0, [&](const VerifiedRecord& record) {
+    seen.push_back(record.index);
+    return true;
+  });
+  EXPECT_TRUE(IsVerificationFailure(watched)) << watched;
+  EXPECT_THAT(watched.message(), HasSubstr("records [6, 9)"));
+  EXPECT_EQ(seen, (std::vector<uint64_t>{0, 1, 2, 3, 4, 5}));
 }
 
 TEST(EntrySignerTest, FillsWriterRequestIdAndTime) {

@@ -998,6 +998,35 @@ TEST(CompactRangeTest, FromNodesRoundTripsEverySize) {
   }
 }
 
+TEST(CompactRangeTest, BeforeLeafIsTheRangeOfTheLeavesBeforeIt) {
+  BuiltTree tree(kMaxLeaves);
+  for (uint64_t size = 1; size <= kMaxLeaves; ++size) {
+    for (uint64_t index = 0; index < size; ++index) {
+      SCOPED_TRACE("leaf " + std::to_string(index) + " of " + std::to_string(size));
+      const std::vector<Hash> proof = tree.reference->Path(index, size);
+      absl::StatusOr<CompactRange> range = CompactRange::BeforeLeaf(index, size, proof);
+      ASSERT_TRUE(range.ok()) << range.status();
+      EXPECT_EQ(range->size(), index);
+      EXPECT_EQ(range->Root(), tree.reference->Mth(0, index));
+      // It grows into the tree the proof came from.
+      for (uint64_t next = index; next < size; ++next) {
+        range->Append(LeafHash(tree.leaves[next]), [](const NodeId&, const Hash&) {});
+      }
+      EXPECT_EQ(range->Root(), tree.reference->Mth(0, size));
+    }
+  }
+}
+
+TEST(CompactRangeTest, BeforeLeafRefusesAProofOfTheWrongLength) {
+  BuiltTree tree(13);
+  std::vector<Hash> proof = tree.reference->Path(5, 13);
+  proof.pop_back();
+  EXPECT_EQ(CompactRange::BeforeLeaf(5, 13, proof).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(CompactRange::BeforeLeaf(13, 13, {}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 TEST(CompactRangeTest, FromNodesWithWrongHashCountIsInvalidArgument) {
   const Hash hash = Sha256("x");
   EXPECT_EQ(CompactRange::FromNodes(13, {hash, hash}).status().code(),
