@@ -56,6 +56,30 @@ absl::StatusOr<v1::Record> DecodeRecordAt(uint64_t index, std::string_view leaf)
   return record;
 }
 
+// Checks each record's chain link to the record before it: to the zero hash
+// for record 0; the first record of a range that starts later has its
+// predecessor outside the range.
+class ChainFollower {
+ public:
+  absl::Status Follow(const VerifiedRecord& record) {
+    if (previous_.has_value() || record.index == 0) {
+      absl::Status linked = CheckChainLink(
+          record.record, record.index, previous_ ? previous_->leaf_hash : Hash{},
+          previous_ ? previous_->time_micros : std::numeric_limits<int64_t>::min());
+      if (!linked.ok()) return VerificationFailure("chain", linked);
+    }
+    previous_ = Link{record.leaf_hash, record.record.integration_time_micros()};
+    return absl::OkStatus();
+  }
+
+ private:
+  struct Link {
+    Hash leaf_hash;
+    int64_t time_micros;
+  };
+  std::optional<Link> previous_;
+};
+
 }  // namespace
 
 absl::StatusOr<std::vector<Hash>> ProofHashes(
@@ -579,102 +603,82 @@ absl::StatusOr<VerifiedRecord> LedgerClient::GetRecord(uint64_t index) {
   return VerifyRecord(index, std::move(leaf), trusted);
 }
 
-absl::StatusOr<std::vector<VerifiedRecord>> LedgerClient::GetRecords(uint64_t start,
-                                                                      uint64_t end) {
+absl::Status LedgerClient::GetRecords(uint64_t start, uint64_t end,
+                                      const std::function<bool(const VerifiedRecord&)>& on_record) {
   ASSIGN_OR_RETURN(TrustedCheckpoint trusted, end == 0 ? Update() : TrustedCovering(end));
-  const uint64_t size = trusted.checkpoint.size;
-  if (end == 0) end = size;
+  if (end == 0) end = trusted.checkpoint.size;
   if (start > end) {
     return absl::InvalidArgumentError(absl::StrCat("range start ", start, " is after its end ", end));
   }
-  if (start == end) return std::vector<VerifiedRecord>();
+  ChainFollower chain;
+  return ScanVerified(start, end, trusted, [&](VerifiedRecord record) -> absl::StatusOr<bool> {
+    RETURN_IF_ERROR(chain.Follow(record));
+    return on_record(record);
+  });
+}
 
-  std::vector<std::string> leaves;
-  leaves.reserve(end - start);
-  RETURN_IF_ERROR(ScanLeaves(start, end, [&](uint64_t, std::string leaf) {
-    leaves.push_back(std::move(leaf));
-    return absl::OkStatus();
+absl::StatusOr<std::vector<VerifiedRecord>> LedgerClient::GetRecords(uint64_t start,
+                                                                      uint64_t end) {
+  std::vector<VerifiedRecord> records;
+  RETURN_IF_ERROR(GetRecords(start, end, [&](const VerifiedRecord& record) {
+    records.push_back(record);
+    return true;
   }));
-  if (leaves.size() != end - start) {
-    return MarkServerError(absl::DataLossError(absl::StrCat(
-        "GetRecords: the server sent ", leaves.size(), " records of [", start, ", ", end, ")")));
-  }
-
-  std::optional<CompactRange> edge;
-  ASSIGN_OR_RETURN(std::vector<VerifiedRecord> records,
-                   VerifyRun(start, std::move(leaves), trusted, edge));
-  // Chain links between consecutive records (and to the zero hash at index 0).
-  for (size_t i = 0; i < records.size(); ++i) {
-    Hash prev{};
-    int64_t prev_time = std::numeric_limits<int64_t>::min();
-    if (i > 0) {
-      prev = records[i - 1].leaf_hash;
-      prev_time = records[i - 1].record.integration_time_micros();
-    } else if (records[i].index != 0) {
-      continue;  // its predecessor is outside the range
-    }
-    absl::Status linked = CheckChainLink(records[i].record, records[i].index, prev, prev_time);
-    if (!linked.ok()) return VerificationFailure("chain", linked);
-  }
   return records;
+}
+
+absl::Status LedgerClient::ScanVerified(
+    uint64_t start, uint64_t end, const TrustedCheckpoint& trusted,
+    const std::function<absl::StatusOr<bool>(VerifiedRecord)>& deliver) {
+  const uint64_t per_run =
+      options_.records_per_call == 0 ? kRecordsPerRun : options_.records_per_call;
+  uint64_t next = start;  // the first record of `run`
+  std::optional<CompactRange> edge;
+  std::vector<std::string> run;
+  bool stopped = false;
+  auto verify_run = [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(std::vector<VerifiedRecord> records,
+                     VerifyRun(next, std::exchange(run, {}), trusted, edge));
+    next += records.size();
+    for (VerifiedRecord& record : records) {
+      ASSIGN_OR_RETURN(const bool more, deliver(std::move(record)));
+      if (!more) {
+        stopped = true;
+        return absl::CancelledError("stopped");
+      }
+    }
+    return absl::OkStatus();
+  };
+  absl::Status scanned = ScanLeaves(start, end, [&](uint64_t, std::string leaf) {
+    run.push_back(std::move(leaf));
+    return run.size() < per_run ? absl::OkStatus() : verify_run();
+  });
+  if (scanned.ok()) scanned = verify_run();
+  return stopped ? absl::OkStatus() : scanned;
 }
 
 absl::Status LedgerClient::Watch(uint64_t start,
                                  const std::function<bool(const VerifiedRecord&)>& on_record) {
   uint64_t next = start;
-  std::optional<VerifiedRecord> previous;
-  absl::Status failure;
+  ChainFollower chain;
   bool stopped = false;
-  // Checks record `next`'s chain link and hands it on; false to stop (a
-  // failure, or `on_record` said so).
-  auto deliver = [&](VerifiedRecord record) {
-    if (previous.has_value() || next == 0) {
-      absl::Status linked = CheckChainLink(
-          record.record, next, previous ? previous->leaf_hash : Hash{},
-          previous ? previous->record.integration_time_micros()
-                   : std::numeric_limits<int64_t>::min());
-      if (!linked.ok()) {
-        failure = VerificationFailure("chain", linked);
-        return false;
-      }
-    }
+  // Checks a verified record's chain link and hands it on; false to stop.
+  auto deliver = [&](VerifiedRecord record) -> absl::StatusOr<bool> {
+    RETURN_IF_ERROR(chain.Follow(record));
     ++next;
-    if (!on_record(record)) {
-      stopped = true;
-      return false;
-    }
-    previous = std::move(record);
-    return true;
+    stopped = !on_record(record);
+    return !stopped;
   };
-  // The records already in the log, in bounded calls (ScanLeaves): a single
-  // Watch stream over a long backlog would let gRPC buffer what this side
-  // has not verified yet. Each call's records are verified together.
+  // The records already in the log, in bounded calls verified a run at a
+  // time: a single Watch stream over a long backlog would let gRPC buffer
+  // what this side has not verified yet.
   ASSIGN_OR_RETURN(TrustedCheckpoint trusted, Update());
   if (next < trusted.checkpoint.size) {
-    const uint64_t per_run =
-        options_.records_per_call == 0 ? kRecordsPerRun : options_.records_per_call;
-    std::optional<CompactRange> edge;
-    std::vector<std::string> run;
-    auto verify_run = [&]() -> absl::Status {
-      ASSIGN_OR_RETURN(std::vector<VerifiedRecord> records,
-                       VerifyRun(next, std::move(run), trusted, edge));
-      run.clear();
-      for (VerifiedRecord& record : records) {
-        if (!deliver(std::move(record))) return absl::CancelledError("Watch: stopped");
-      }
-      return absl::OkStatus();
-    };
-    absl::Status scanned =
-        ScanLeaves(next, trusted.checkpoint.size, [&](uint64_t, std::string leaf) {
-          run.push_back(std::move(leaf));
-          return run.size() < per_run ? absl::OkStatus() : verify_run();
-        });
-    if (scanned.ok()) scanned = verify_run();
-    RETURN_IF_ERROR(failure);
+    RETURN_IF_ERROR(ScanVerified(next, trusted.checkpoint.size, trusted, deliver));
     if (stopped) return absl::OkStatus();
-    RETURN_IF_ERROR(scanned);
   }
   // Then the live stream from where that ended, record by record.
+  absl::Status failure;
   absl::Status streamed =
       WatchLeaves(next, absl::InfiniteFuture(), [&](uint64_t index, std::string leaf) {
         if (index != next) {
@@ -691,11 +695,10 @@ absl::Status LedgerClient::Watch(uint64_t start,
         }
         absl::StatusOr<VerifiedRecord> record =
             covering.ok() ? VerifyRecord(next, std::move(leaf), *covering) : covering.status();
-        if (!record.ok()) {
-          failure = record.status();
-          return false;
-        }
-        return deliver(*std::move(record));
+        absl::StatusOr<bool> more =
+            record.ok() ? deliver(*std::move(record)) : absl::StatusOr<bool>(record.status());
+        if (!more.ok()) failure = more.status();
+        return more.value_or(false);
       });
   RETURN_IF_ERROR(failure);
   return streamed;

@@ -187,18 +187,24 @@ class LedgerClient {
 
   // Record `index`, its inclusion proof checked against the trusted checkpoint.
   absl::StatusOr<VerifiedRecord> GetRecord(uint64_t index);
-  // Records [start, end) (end 0: up to the trusted size), checked together:
-  // the root recomputed from them (with, for a partial range, one inclusion
-  // proof of `start` and one consistency proof from `end`) must be the
-  // trusted one; consecutive records' chain links too.
+  // Records [start, end) (end 0: up to the trusted size), read in runs of
+  // records_per_call (as ScanLeaves reads them) and verified a run at a time:
+  // the root recomputed from the run's records, extended by the inclusion
+  // proof of its first record (unless it is record 0) and checked by a
+  // consistency proof from its end (unless that is the trusted size), must be
+  // the trusted one; consecutive records' chain links too. `on_record` gets
+  // each record, in order, once its run is verified, until it returns false
+  // (then OK). Memory: one run.
+  absl::Status GetRecords(uint64_t start, uint64_t end,
+                          const std::function<bool(const VerifiedRecord&)>& on_record);
+  // The same, every record returned at once.
   absl::StatusOr<std::vector<VerifiedRecord>> GetRecords(uint64_t start, uint64_t end);
   // Follows the log from `start`, calling `on_record` for every record as
   // soon as it is verified, until it returns false (then OK) or an error.
-  // The records already in the log are read as ScanLeaves does (in bounded
-  // calls) and verified a call's worth at a time as GetRecords does (two
-  // proofs per run, not one per record), the rest from the live Watch stream,
-  // each with its inclusion proof. No deadline; the stream is cancelled when
-  // `on_record` returns false.
+  // The records already in the log are read and verified as GetRecords does
+  // (a run at a time: two proofs per run, not one per record), the rest come
+  // from the live Watch stream, each with its inclusion proof. No deadline;
+  // the stream is cancelled when `on_record` returns false.
   absl::Status Watch(uint64_t start, const std::function<bool(const VerifiedRecord&)>& on_record);
 
   // Inclusion proof of `index` in the tree of `tree_size` leaves (0: the
@@ -227,6 +233,10 @@ class LedgerClient {
   // Checks a record's bytes at `index` against `root` of `tree_size` leaves.
   absl::StatusOr<VerifiedRecord> VerifyRecord(uint64_t index, std::string leaf,
                                               const TrustedCheckpoint& trusted);
+  // GetRecords against `trusted`: hands each verified record to `deliver`,
+  // which returns false to stop (then OK) or an error to fail with.
+  absl::Status ScanVerified(uint64_t start, uint64_t end, const TrustedCheckpoint& trusted,
+                            const std::function<absl::StatusOr<bool>(VerifiedRecord)>& deliver);
   // Checks consecutive records [first, first + leaves.size()) against
   // `trusted` without a proof per record: their leaf hashes extend `edge`,
   // the tree's compact range at `first` (when absent: from record first's

@@ -559,19 +559,27 @@ TEST_F(LedgerClientTest, RangesAndWatchRefuseARecordAlteredOnDisk) {
     ASSERT_TRUE(records.ok()) << "[" << start << ", " << end << "): " << records.status();
     EXPECT_EQ(records->size(), end - start);
   }
-  // A watch from 0, 3 records per call, hands on the runs before record 7's
-  // ([0, 3), [3, 6)) and nothing of its run.
+  // Read in runs of 3 records, a range from 0 and a watch from 0 hand on the
+  // runs before record 7's ([0, 3), [3, 6)) and nothing of its run.
   CallCounter* counter = nullptr;
-  std::unique_ptr<LedgerClient> watcher = CountedClient(3, counter);
-  ASSERT_NE(watcher, nullptr);
-  std::vector<uint64_t> seen;
-  const absl::Status watched = watcher->Watch(0, [&](const VerifiedRecord& record) {
-    seen.push_back(record.index);
+  std::unique_ptr<LedgerClient> reader = CountedClient(3, counter);
+  ASSERT_NE(reader, nullptr);
+  std::vector<uint64_t> ranged;
+  const absl::Status range = reader->GetRecords(0, 12, [&](const VerifiedRecord& record) {
+    ranged.push_back(record.index);
     return true;
   });
-  EXPECT_TRUE(IsVerificationFailure(watched)) << watched;
-  EXPECT_THAT(watched.message(), HasSubstr("records [6, 9)"));
-  EXPECT_EQ(seen, (std::vector<uint64_t>{0, 1, 2, 3, 4, 5}));
+  EXPECT_TRUE(IsVerificationFailure(range)) << range;
+  EXPECT_THAT(range.message(), HasSubstr("records [6, 9)"));
+  EXPECT_EQ(ranged, (std::vector<uint64_t>{0, 1, 2, 3, 4, 5}));
+  std::vector<uint64_t> watched;
+  const absl::Status watch = reader->Watch(0, [&](const VerifiedRecord& record) {
+    watched.push_back(record.index);
+    return true;
+  });
+  EXPECT_TRUE(IsVerificationFailure(watch)) << watch;
+  EXPECT_THAT(watch.message(), HasSubstr("records [6, 9)"));
+  EXPECT_EQ(watched, ranged);
 }
 
 TEST(EntrySignerTest, FillsWriterRequestIdAndTime) {
