@@ -106,6 +106,16 @@ class LedgerClientTest : public ::testing::Test {
     return receipts;
   }
 
+  // Registers "writer-a" and appends 10 posts through `client`: a log of 12
+  // records (genesis, registration, posts). Returns the writer.
+  EntrySigner TwelveRecords(LedgerClient& client) {
+    EntrySigner writer = Register(client, "writer-a");
+    AppendSome(client, writer, 10);
+    absl::StatusOr<TrustedCheckpoint> trusted = client.Update();
+    EXPECT_TRUE(trusted.ok() && trusted->checkpoint.size == 12u);
+    return writer;
+  }
+
   // A client over a channel whose calls `counter` (owned by the channel)
   // counts, reading `records_per_call` records per call.
   std::unique_ptr<LedgerClient> CountedClient(uint64_t records_per_call, CallCounter*& counter) {
@@ -399,10 +409,8 @@ TEST_F(LedgerClientTest, VerifiedProofsAtAnySize) {
 
 TEST_F(LedgerClientTest, LongReadsInCallsOfThreeRecordsMissNothingAndRepeatNothing) {
   std::unique_ptr<LedgerClient> writer_client = Client();
-  EntrySigner writer = Register(*writer_client, "writer-a");
-  AppendSome(*writer_client, writer, 10);
-  const uint64_t size = writer_client->Update()->checkpoint.size;
-  ASSERT_EQ(size, 12u);  // genesis, registration, 10 posts
+  TwelveRecords(*writer_client);
+  const uint64_t size = 12;
 
   CallCounter* counter = nullptr;
   std::unique_ptr<LedgerClient> client = CountedClient(3, counter);
@@ -466,9 +474,7 @@ TEST_F(LedgerClientTest, WatchDeliversVerifiedRecordsAsTheyArrive) {
 
 TEST_F(LedgerClientTest, WatchCatchesUpInBoundedCallsThenFollowsLive) {
   std::unique_ptr<LedgerClient> writer_client = Client();
-  EntrySigner writer = Register(*writer_client, "writer-a");
-  AppendSome(*writer_client, writer, 10);
-  ASSERT_EQ(writer_client->Update()->checkpoint.size, 12u);
+  EntrySigner writer = TwelveRecords(*writer_client);
 
   CallCounter* counter = nullptr;
   std::unique_ptr<LedgerClient> client = CountedClient(3, counter);
@@ -493,9 +499,7 @@ TEST_F(LedgerClientTest, WatchCatchesUpInBoundedCallsThenFollowsLive) {
 
 TEST_F(LedgerClientTest, WatchFromTheMiddleProvesItsFirstRecordThenRuns) {
   std::unique_ptr<LedgerClient> writer_client = Client();
-  EntrySigner writer = Register(*writer_client, "writer-a");
-  AppendSome(*writer_client, writer, 10);
-  ASSERT_EQ(writer_client->Update()->checkpoint.size, 12u);
+  TwelveRecords(*writer_client);
 
   CallCounter* counter = nullptr;
   std::unique_ptr<LedgerClient> client = CountedClient(3, counter);
