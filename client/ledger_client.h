@@ -189,10 +189,11 @@ class LedgerClient {
   absl::StatusOr<VerifiedRecord> GetRecord(uint64_t index);
   // Records [start, end) (end 0: up to the trusted size), read in runs of
   // records_per_call (as ScanLeaves reads them) and verified a run at a time:
-  // the root recomputed from the run's records, extended by the inclusion
-  // proof of its first record (unless it is record 0) and checked by a
-  // consistency proof from its end (unless that is the trusted size), must be
-  // the trusted one; consecutive records' chain links too. `on_record` gets
+  // the run's records are hashed onto the tree before them (for the first
+  // run, the compact range from the inclusion proof of record `start`, unless
+  // it is 0), and the root that results is checked against the trusted one
+  // by a consistency proof from the run's end (directly at the trusted
+  // size); consecutive records' chain links too. `on_record` gets
   // each record, in order, once its run is verified, until it returns false
   // (then OK). Memory: one run.
   absl::Status GetRecords(uint64_t start, uint64_t end,
@@ -202,7 +203,7 @@ class LedgerClient {
   // Follows the log from `start`, calling `on_record` for every record as
   // soon as it is verified, until it returns false (then OK) or an error.
   // The records already in the log are read and verified as GetRecords does
-  // (a run at a time: two proofs per run, not one per record), the rest come
+  // (a run at a time: at most two proofs per run, not one per record), the rest come
   // from the live Watch stream, each with its inclusion proof. No deadline;
   // the stream is cancelled when `on_record` returns false.
   absl::Status Watch(uint64_t start, const std::function<bool(const VerifiedRecord&)>& on_record);

@@ -58,8 +58,8 @@ grpc::Status LedgerService::Reject(grpc::ServerContextBase& context, const char*
   return ToGrpcStatus(status);
 }
 
-absl::StatusOr<std::shared_ptr<Submission>> LedgerService::SubmitEntries(
-    const std::vector<const v1::SignedEntry*>& entries, Submission::OnAnswered on_answered) {
+absl::StatusOr<std::vector<ValidatedEntry>> LedgerService::ValidateEntries(
+    const std::vector<const v1::SignedEntry*>& entries) const {
   std::vector<ValidatedEntry> validated;
   validated.reserve(entries.size());
   for (size_t i = 0; i < entries.size(); ++i) {
@@ -72,8 +72,19 @@ absl::StatusOr<std::shared_ptr<Submission>> LedgerService::SubmitEntries(
     }
     validated.push_back(*std::move(entry));
   }
-  RETURN_IF_ERROR(FilePersonalData(validated));
-  return sequencer_.Submit(std::move(validated), std::move(on_answered));
+  return validated;
+}
+
+bool LedgerService::FilesPersonalData(const std::vector<ValidatedEntry>& entries) {
+  return std::any_of(entries.begin(), entries.end(), [](const ValidatedEntry& entry) {
+    return entry.erases.has_value() || !entry.openings.empty();
+  });
+}
+
+absl::StatusOr<std::shared_ptr<Submission>> LedgerService::Sequence(
+    std::vector<ValidatedEntry> entries, Submission::OnAnswered on_answered) {
+  RETURN_IF_ERROR(FilePersonalData(entries));
+  return sequencer_.Submit(std::move(entries), std::move(on_answered));
 }
 
 absl::StatusOr<std::vector<v1::Receipt>> LedgerService::Receipts(
@@ -120,7 +131,9 @@ absl::StatusOr<std::vector<v1::Receipt>> LedgerService::Receipts(
 
 absl::StatusOr<std::vector<v1::Receipt>> LedgerService::AppendEntries(
     grpc::ServerContext& context, const std::vector<const v1::SignedEntry*>& entries) {
-  ASSIGN_OR_RETURN(std::shared_ptr<Submission> submission, SubmitEntries(entries, nullptr));
+  ASSIGN_OR_RETURN(std::vector<ValidatedEntry> validated, ValidateEntries(entries));
+  ASSIGN_OR_RETURN(std::shared_ptr<Submission> submission,
+                   Sequence(std::move(validated), nullptr));
   while (!submission->WaitFor(kPollInterval)) {
     const bool deadline = DeadlinePassed(context);
     if ((deadline || context.IsCancelled()) && submission->Withdraw()) {
@@ -131,9 +144,13 @@ absl::StatusOr<std::vector<v1::Receipt>> LedgerService::AppendEntries(
 }
 
 // One Append or AppendBatch call in flight (gRPC callback API): no thread
-// waits for its batch. The sequencer's completion thread answers it once the
-// batch is durable; a cancelled call (or one whose deadline passed) is
-// withdrawn if the sequencer has not taken its entries yet.
+// waits for its batch. The entries are validated on the gRPC thread that
+// received the call (signatures: CPU only); what blocks (filing personal
+// data, proofs of retries read from the store) runs on the service's task
+// thread. The sequencer's completion thread answers the call once its batch
+// is durable. A call cancelled (or past its deadline) before the sequencer
+// takes its entries is withdrawn: when the server learns of it (OnCancel),
+// or when the entries are about to be queued.
 class LedgerService::AppendCall final : public grpc::ServerUnaryReactor {
  public:
   // Hands the receipts to the call's response.
@@ -144,12 +161,11 @@ class LedgerService::AppendCall final : public grpc::ServerUnaryReactor {
       : service_(service), context_(context), method_(method), respond_(std::move(respond)) {}
 
   void Start(const std::vector<const v1::SignedEntry*>& entries) {
-    absl::StatusOr<std::shared_ptr<Submission>> submission = service_.SubmitEntries(
-        entries, [this](const absl::StatusOr<BatchOutcome>& outcome) { Answer(outcome); });
-    if (!submission.ok()) return Fail(submission.status());
-    absl::MutexLock lock(&mu_);
-    submission_ = *std::move(submission);
-    if (cancelled_) WithdrawLocked();
+    absl::StatusOr<std::vector<ValidatedEntry>> validated = service_.ValidateEntries(entries);
+    if (!validated.ok()) return Fail(validated.status());
+    if (!FilesPersonalData(*validated)) return Sequence(*std::move(validated));
+    service_.blocking_.Post(
+        [this, entries = *std::move(validated)]() mutable { Sequence(std::move(entries)); });
   }
 
   void Fail(const absl::Status& status) { Finish(service_.Reject(context_, method_, status)); }
@@ -163,9 +179,31 @@ class LedgerService::AppendCall final : public grpc::ServerUnaryReactor {
   void OnDone() override { delete this; }
 
  private:
-  // On the sequencer's completion thread; the call may be deleted once this
-  // returns.
+  void Sequence(std::vector<ValidatedEntry> entries) {
+    if (context_.IsCancelled() || DeadlinePassed(context_)) {
+      return Fail(WithdrawnError(DeadlinePassed(context_)));
+    }
+    absl::StatusOr<std::shared_ptr<Submission>> submission = service_.Sequence(
+        std::move(entries),
+        [this](const absl::StatusOr<BatchOutcome>& outcome) { Answer(outcome); });
+    if (!submission.ok()) return Fail(submission.status());
+    absl::MutexLock lock(&mu_);
+    submission_ = *std::move(submission);
+    if (cancelled_) WithdrawLocked();  // OnCancel ran while the entries were filed
+  }
+
+  // On the sequencer's completion thread, which answers every call: retries
+  // of entries appended earlier read their proofs from the store elsewhere.
   void Answer(const absl::StatusOr<BatchOutcome>& outcome) {
+    const bool retry =
+        outcome.ok() && std::any_of(outcome->entries.begin(), outcome->entries.end(),
+                                    [](const EntryOutcome& entry) { return entry.duplicate; });
+    if (!retry) return Reply(outcome);
+    service_.blocking_.Post([this, outcome] { Reply(outcome); });
+  }
+
+  // The call may be deleted once this returns.
+  void Reply(const absl::StatusOr<BatchOutcome>& outcome) {
     absl::StatusOr<std::vector<v1::Receipt>> receipts = service_.Receipts(outcome);
     if (!receipts.ok()) return Fail(receipts.status());
     respond_(*std::move(receipts));
@@ -173,7 +211,10 @@ class LedgerService::AppendCall final : public grpc::ServerUnaryReactor {
   }
 
   void WithdrawLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (submission_->Withdraw()) Fail(WithdrawnError(DeadlinePassed(context_)));
+    if (!withdrawn_ && submission_->Withdraw()) {
+      withdrawn_ = true;
+      Fail(WithdrawnError(DeadlinePassed(context_)));
+    }
   }
 
   LedgerService& service_;
@@ -183,6 +224,7 @@ class LedgerService::AppendCall final : public grpc::ServerUnaryReactor {
   absl::Mutex mu_;
   std::shared_ptr<Submission> submission_ ABSL_GUARDED_BY(mu_);
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  bool withdrawn_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 grpc::ServerUnaryReactor* LedgerService::Append(grpc::CallbackServerContext* context,

@@ -3,14 +3,18 @@
 // through the Log, convert the status once (grpc_status.h). Append and
 // AppendBatch use gRPC's callback API: no thread waits while their batch is
 // written; the sequencer's completion thread builds the receipts and finishes
-// the call. ErasePersonalData, rare, waits in its handler.
+// the call, and what blocks (filing personal data, proofs of retries read
+// from the store) runs on a task thread of the service, off gRPC's shared
+// callback threads. ErasePersonalData, rare, waits in its handler.
 //
 // Appends and deadlines: an Append/AppendBatch call whose client cancels or
-// whose deadline passes while its entries are still queued is dropped: nothing
-// of it is ever appended, and it ends CANCELLED or DEADLINE_EXCEEDED. Once the
-// sequencer has taken the entries into a batch, they are appended in full (or
-// the batch fails as a whole) whatever happens to the call; a client that gave
-// up may retry with the same request ids and receives the original receipts.
+// whose deadline passes before the sequencer takes its entries is dropped
+// when the server learns of it (gRPC's cancellation reaches the server a
+// moment after the client gives up): nothing of it is ever appended, and it
+// ends CANCELLED or DEADLINE_EXCEEDED. Once the sequencer has taken the
+// entries into a batch, they are appended in full (or the batch fails as a
+// whole) whatever happens to the call; a client that gave up may retry with
+// the same request ids and receives the original receipts.
 //
 // Reads are public, and carry commitments only: the values and salts of
 // personal data (GetPersonalData) need the reader credential. Inventory and
@@ -55,6 +59,7 @@
 #include "server/entry_validation.h"
 #include "server/reader_credential.h"
 #include "server/sequencer.h"
+#include "server/task_thread.h"
 #include "server/writer_registry.h"
 
 namespace memoria::server {
@@ -139,9 +144,14 @@ class LedgerService final : public LedgerServiceBase {
  private:
   class AppendCall;
 
-  // Validates the entries, files their personal data, and queues them.
-  absl::StatusOr<std::shared_ptr<Submission>> SubmitEntries(
-      const std::vector<const v1::SignedEntry*>& entries, Submission::OnAnswered on_answered);
+  // Validates each entry (ValidateEntry); the first error names its entry.
+  absl::StatusOr<std::vector<ValidatedEntry>> ValidateEntries(
+      const std::vector<const v1::SignedEntry*>& entries) const;
+  // True if sequencing `entries` files or erases personal data (synced writes).
+  static bool FilesPersonalData(const std::vector<ValidatedEntry>& entries);
+  // Files the entries' personal data, then queues them (Sequencer::Submit).
+  absl::StatusOr<std::shared_ptr<Submission>> Sequence(std::vector<ValidatedEntry> entries,
+                                                       Submission::OnAnswered on_answered);
   // One receipt per entry of an answered submission, in order.
   absl::StatusOr<std::vector<v1::Receipt>> Receipts(
       const absl::StatusOr<BatchOutcome>& outcome) const;
@@ -167,6 +177,8 @@ class LedgerService final : public LedgerServiceBase {
   const Verifier admin_;
   const LedgerServiceOptions options_;
   std::atomic<uint64_t> rejected_{0};
+  // Blocking work of the callback appends (AppendCall).
+  TaskThread blocking_;
 };
 
 }  // namespace memoria::server

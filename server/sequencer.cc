@@ -122,8 +122,14 @@ bool Sequencer::WaitForGrowth(uint64_t size, absl::Duration timeout) const {
 }
 
 SequencerStats Sequencer::stats() const {
-  absl::MutexLock lock(&stats_mu_);
-  return stats_;
+  SequencerStats stats;
+  {
+    absl::MutexLock lock(&stats_mu_);
+    stats = stats_;
+  }
+  absl::MutexLock lock(&mu_);
+  stats.queued = queued_entries_;
+  return stats;
 }
 
 void Sequencer::Run() {

@@ -138,6 +138,7 @@ struct SequencerStats {
   uint64_t appended = 0;    // records written
   uint64_t duplicates = 0;  // retries answered from the log
   uint64_t failed = 0;      // submissions answered with an error by the sequencer
+  uint64_t queued = 0;      // entries waiting for the sequencer to take them, now
 };
 
 class Sequencer {

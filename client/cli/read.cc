@@ -167,10 +167,10 @@ void AddReadCommands(Cli& cli) {
   auto to = std::make_shared<uint64_t>(0);
   CLI::App* range = AddCommand(
       cli.app, "range",
-      "Print records [A, B), 8,192 at a time, each run once verified (the root recomputed "
-      "from its records, extended by the inclusion proof of its first record and checked by a "
-      "consistency proof from its end) and their chain links checked; a run that fails stops "
-      "the output with exit code 1. --json: one JSON object per "
+      "Print records [A, B), 8,192 at a time, each run once verified (its records hashed onto "
+      "the tree before them, the root checked against the trusted checkpoint by a consistency "
+      "proof) and their chain links checked; a run that fails stops the output (exit code 1, "
+      "or 3 for a server error). --json: one JSON object per "
       "line, as `get --json`.");
   range->add_option("--from", *from, "First index (default 0)");
   range->add_option("--to", *to, "End index, exclusive (default: the latest checkpoint's size)");
