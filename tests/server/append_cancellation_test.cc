@@ -1,7 +1,8 @@
 // Appends whose caller gives up while their entries wait in the sequencer's
 // queue: they are withdrawn and nothing of them is appended (the contract in
-// server/ledger_service.h). The sequencer is held inside a batch by an
-// observer that blocks until the test opens it, so a later call stays queued.
+// server/ledger_service.h); and calls still queued at shutdown are written and
+// answered. The sequencer is held inside a batch by an observer that blocks
+// until the test opens it, so a later call stays queued.
 #include <chrono>
 #include <memory>
 #include <string>
@@ -210,6 +211,62 @@ TEST_F(AppendCancellationTest, TakenEntriesAreAppendedEvenIfTheCallerGivesUp) {
   EXPECT_EQ(retry.index(), size);
   EXPECT_EQ(log_->Size(), size + 1);
   EXPECT_EQ(service_->rejected(), 0u) << "the taken call was answered with an error";
+}
+
+TEST_F(AppendCancellationTest, ABatchPastItsDeadlineWhileQueuedAppendsNoneOfItsEntries) {
+  grpc::Status held;
+  std::thread holder = HoldTheSequencer(held);
+  const uint64_t size = log_->Size();
+
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(300));
+  v1::AppendBatchRequest request;
+  for (const char* id : {"b-1", "b-2", "b-3"}) *request.add_entries() = GenericEntry(writer_, id);
+  v1::AppendBatchResponse response;
+  const grpc::Status late = stub_->AppendBatch(&context, request, &response);
+  EXPECT_EQ(late.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED) << StatusText(late);
+  AwaitRejections(1);
+
+  gate_.Open();
+  holder.join();
+  EXPECT_TRUE(held.ok()) << StatusText(held);
+  sequencer_->Stop();
+  EXPECT_EQ(log_->Size(), size + 1) << "entries of the withdrawn batch were appended";
+}
+
+TEST_F(AppendCancellationTest, ShutdownWritesAndAnswersTheCallsStillQueued) {
+  grpc::Status held;
+  std::thread holder = HoldTheSequencer(held);
+  const uint64_t size = log_->Size();
+
+  grpc::Status queued;
+  v1::AppendBatchResponse response;
+  std::thread caller([&] {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+    v1::AppendBatchRequest request;
+    for (const char* id : {"q-1", "q-2", "q-3"}) *request.add_entries() = GenericEntry(writer_, id);
+    queued = stub_->AppendBatch(&context, request, &response);
+  });
+  AwaitQueued(3);
+  // Stop waits for the held batch, then writes and answers what is queued.
+  std::thread stopper([&] { sequencer_->Stop(); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  gate_.Open();
+  stopper.join();
+  holder.join();
+  caller.join();
+  EXPECT_TRUE(held.ok()) << StatusText(held);
+  ASSERT_TRUE(queued.ok()) << StatusText(queued);
+  ASSERT_EQ(response.receipts_size(), 3);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(response.receipts(i).index(), size + 1 + i);
+  EXPECT_EQ(log_->Size(), size + 4);
+
+  // Intake is closed; the gRPC server then stops at once.
+  EXPECT_EQ(Append(GenericEntry(writer_, "after")).error_code(), grpc::StatusCode::UNAVAILABLE);
+  const auto start = std::chrono::steady_clock::now();
+  server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
 }
 
 }  // namespace
