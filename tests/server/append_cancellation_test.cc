@@ -88,6 +88,7 @@ class AppendCancellationTest : public ::testing::Test {
 
   void TearDown() override {
     gate_.Open();
+    if (holder_.joinable()) holder_.join();
     if (sequencer_ != nullptr) sequencer_->Stop();
     if (server_ != nullptr) server_->Shutdown();
   }
@@ -105,11 +106,17 @@ class AppendCancellationTest : public ::testing::Test {
 
   // Closes the gate and appends one entry in the background: the sequencer
   // is held in its batch when this returns.
-  std::thread HoldTheSequencer(grpc::Status& status) {
+  void HoldTheSequencer() {
     gate_.Close();
-    std::thread holder([this, &status] { status = Append(GenericEntry(writer_, "held")); });
+    holder_ = std::thread([this] { held_ = Append(GenericEntry(writer_, "held")); });
     gate_.AwaitHeld();
-    return holder;
+  }
+
+  // Opens the gate; the held entry is appended.
+  void Release() {
+    gate_.Open();
+    holder_.join();
+    EXPECT_TRUE(held_.ok()) << StatusText(held_);
   }
 
   // Waits until `entries` entries wait in the sequencer's queue.
@@ -137,6 +144,8 @@ class AppendCancellationTest : public ::testing::Test {
   const Signer admin_ = NewWriterKey("cancel.test/admin");
   const Signer writer_ = NewWriterKey("svc-cancel");
   Gate gate_;
+  std::thread holder_;
+  grpc::Status held_;
   std::unique_ptr<Log> log_;
   std::unique_ptr<WriterRegistry> registry_;
   std::unique_ptr<Sequencer> sequencer_;
@@ -146,17 +155,14 @@ class AppendCancellationTest : public ::testing::Test {
 };
 
 TEST_F(AppendCancellationTest, DeadlinePassingWhileQueuedAppendsNothing) {
-  grpc::Status held;
-  std::thread holder = HoldTheSequencer(held);
+  HoldTheSequencer();
   const uint64_t size = log_->Size();
 
   const grpc::Status late = Append(GenericEntry(writer_, "late"), std::chrono::milliseconds(300));
   EXPECT_EQ(late.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED) << StatusText(late);
   AwaitRejections(1);
 
-  gate_.Open();
-  holder.join();
-  EXPECT_TRUE(held.ok()) << StatusText(held);
+  Release();
   // Only the held entry was appended; the late one, retried, is new.
   EXPECT_EQ(log_->Size(), size + 1);
   v1::Receipt retry;
@@ -166,8 +172,7 @@ TEST_F(AppendCancellationTest, DeadlinePassingWhileQueuedAppendsNothing) {
 }
 
 TEST_F(AppendCancellationTest, CancelledWhileQueuedAppendsNothing) {
-  grpc::Status held;
-  std::thread holder = HoldTheSequencer(held);
+  HoldTheSequencer();
   const uint64_t size = log_->Size();
 
   grpc::ClientContext context;
@@ -184,9 +189,7 @@ TEST_F(AppendCancellationTest, CancelledWhileQueuedAppendsNothing) {
   EXPECT_EQ(abandoned.error_code(), grpc::StatusCode::CANCELLED) << StatusText(abandoned);
   AwaitRejections(1);
 
-  gate_.Open();
-  holder.join();
-  EXPECT_TRUE(held.ok()) << StatusText(held);
+  Release();
   sequencer_->Stop();  // writes and answers whatever is still queued
   EXPECT_EQ(log_->Size(), size + 1) << "the cancelled entry was appended";
 }
@@ -214,8 +217,7 @@ TEST_F(AppendCancellationTest, TakenEntriesAreAppendedEvenIfTheCallerGivesUp) {
 }
 
 TEST_F(AppendCancellationTest, ABatchPastItsDeadlineWhileQueuedAppendsNoneOfItsEntries) {
-  grpc::Status held;
-  std::thread holder = HoldTheSequencer(held);
+  HoldTheSequencer();
   const uint64_t size = log_->Size();
 
   grpc::ClientContext context;
@@ -227,16 +229,13 @@ TEST_F(AppendCancellationTest, ABatchPastItsDeadlineWhileQueuedAppendsNoneOfItsE
   EXPECT_EQ(late.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED) << StatusText(late);
   AwaitRejections(1);
 
-  gate_.Open();
-  holder.join();
-  EXPECT_TRUE(held.ok()) << StatusText(held);
+  Release();
   sequencer_->Stop();
   EXPECT_EQ(log_->Size(), size + 1) << "entries of the withdrawn batch were appended";
 }
 
 TEST_F(AppendCancellationTest, ShutdownWritesAndAnswersTheCallsStillQueued) {
-  grpc::Status held;
-  std::thread holder = HoldTheSequencer(held);
+  HoldTheSequencer();
   const uint64_t size = log_->Size();
 
   grpc::Status queued;
@@ -252,11 +251,9 @@ TEST_F(AppendCancellationTest, ShutdownWritesAndAnswersTheCallsStillQueued) {
   // Stop waits for the held batch, then writes and answers what is queued.
   std::thread stopper([&] { sequencer_->Stop(); });
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  gate_.Open();
+  Release();
   stopper.join();
-  holder.join();
   caller.join();
-  EXPECT_TRUE(held.ok()) << StatusText(held);
   ASSERT_TRUE(queued.ok()) << StatusText(queued);
   ASSERT_EQ(response.receipts_size(), 3);
   for (int i = 0; i < 3; ++i) EXPECT_EQ(response.receipts(i).index(), size + 1 + i);
