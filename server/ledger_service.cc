@@ -26,6 +26,13 @@ bool DeadlinePassed(const grpc::ServerContextBase& context) {
   return std::chrono::system_clock::now() > context.deadline();
 }
 
+// True if the outcome holds a retry of an entry appended earlier: its proof
+// may have to be read from the store.
+bool HasRetry(const BatchOutcome& outcome) {
+  return std::any_of(outcome.entries.begin(), outcome.entries.end(),
+                     [](const EntryOutcome& entry) { return entry.duplicate; });
+}
+
 absl::Status WithdrawnError(bool deadline_passed) {
   return deadline_passed
              ? absl::DeadlineExceededError(
@@ -99,8 +106,7 @@ absl::StatusOr<std::vector<v1::Receipt>> LedgerService::Receipts(
   // The batch's nodes prove every entry it appended; only a retry of an entry
   // appended earlier may need the store, so a miss without one is a bug and
   // an error, not a silent slow path.
-  const bool has_retry = std::any_of(outcome->entries.begin(), outcome->entries.end(),
-                                     [](const EntryOutcome& entry) { return entry.duplicate; });
+  const bool has_retry = HasRetry(*outcome);
   absl::StatusOr<std::vector<std::vector<Hash>>> proofs = absl::NotFoundError("no nodes in memory");
   if (outcome->proof_nodes != nullptr) {
     proofs = ComputeInclusionProofs(indexes, outcome->tree_size, outcome->proof_nodes->Source());
@@ -180,9 +186,8 @@ class LedgerService::AppendCall final : public grpc::ServerUnaryReactor {
 
  private:
   void Sequence(std::vector<ValidatedEntry> entries) {
-    if (context_.IsCancelled() || DeadlinePassed(context_)) {
-      return Fail(WithdrawnError(DeadlinePassed(context_)));
-    }
+    const bool late = DeadlinePassed(context_);
+    if (late || context_.IsCancelled()) return Fail(WithdrawnError(late));
     absl::StatusOr<std::shared_ptr<Submission>> submission = service_.Sequence(
         std::move(entries),
         [this](const absl::StatusOr<BatchOutcome>& outcome) { Answer(outcome); });
@@ -195,10 +200,7 @@ class LedgerService::AppendCall final : public grpc::ServerUnaryReactor {
   // On the sequencer's completion thread, which answers every call: retries
   // of entries appended earlier read their proofs from the store elsewhere.
   void Answer(const absl::StatusOr<BatchOutcome>& outcome) {
-    const bool retry =
-        outcome.ok() && std::any_of(outcome->entries.begin(), outcome->entries.end(),
-                                    [](const EntryOutcome& entry) { return entry.duplicate; });
-    if (!retry) return Reply(outcome);
+    if (!outcome.ok() || !HasRetry(*outcome)) return Reply(outcome);
     service_.blocking_.Post([this, outcome] { Reply(outcome); });
   }
 
