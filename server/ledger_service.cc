@@ -88,12 +88,6 @@ bool LedgerService::FilesPersonalData(const std::vector<ValidatedEntry>& entries
   });
 }
 
-absl::StatusOr<std::shared_ptr<Submission>> LedgerService::Sequence(
-    std::vector<ValidatedEntry> entries, Submission::OnAnswered on_answered) {
-  RETURN_IF_ERROR(FilePersonalData(entries));
-  return sequencer_.Submit(std::move(entries), std::move(on_answered));
-}
-
 absl::StatusOr<std::vector<v1::Receipt>> LedgerService::Receipts(
     const absl::StatusOr<BatchOutcome>& outcome) const {
   RETURN_IF_ERROR(outcome.status());
@@ -138,8 +132,8 @@ absl::StatusOr<std::vector<v1::Receipt>> LedgerService::Receipts(
 absl::StatusOr<std::vector<v1::Receipt>> LedgerService::AppendEntries(
     grpc::ServerContext& context, const std::vector<const v1::SignedEntry*>& entries) {
   ASSIGN_OR_RETURN(std::vector<ValidatedEntry> validated, ValidateEntries(entries));
-  ASSIGN_OR_RETURN(std::shared_ptr<Submission> submission,
-                   Sequence(std::move(validated), nullptr));
+  RETURN_IF_ERROR(FilePersonalData(validated));
+  ASSIGN_OR_RETURN(std::shared_ptr<Submission> submission, sequencer_.Submit(std::move(validated)));
   while (!submission->WaitFor(kPollInterval)) {
     const bool deadline = DeadlinePassed(context);
     if ((deadline || context.IsCancelled()) && submission->Withdraw()) {
@@ -177,29 +171,47 @@ class LedgerService::AppendCall final : public grpc::ServerUnaryReactor {
   void Fail(const absl::Status& status) { Finish(service_.Reject(context_, method_, status)); }
 
   void OnCancel() override {
-    absl::MutexLock lock(&mu_);
-    cancelled_ = true;
-    if (submission_ != nullptr) WithdrawLocked();
+    bool withdrawn = false;
+    {
+      absl::MutexLock lock(&mu_);
+      cancelled_ = true;
+      withdrawn = submission_ != nullptr && WithdrawLocked();
+    }
+    if (withdrawn) Fail(WithdrawnError(DeadlinePassed(context_)));
   }
 
   void OnDone() override { delete this; }
 
  private:
+  // Files the entries' personal data and queues them. Finish (and so the
+  // call's deletion) is never called with mu_ held, nor before this is done
+  // with the call: Answer waits for mu_, which is held until the submission
+  // is stored.
   void Sequence(std::vector<ValidatedEntry> entries) {
     const bool late = DeadlinePassed(context_);
     if (late || context_.IsCancelled()) return Fail(WithdrawnError(late));
-    absl::StatusOr<std::shared_ptr<Submission>> submission = service_.Sequence(
-        std::move(entries),
-        [this](const absl::StatusOr<BatchOutcome>& outcome) { Answer(outcome); });
-    if (!submission.ok()) return Fail(submission.status());
-    absl::MutexLock lock(&mu_);
-    submission_ = *std::move(submission);
-    if (cancelled_) WithdrawLocked();  // OnCancel ran while the entries were filed
+    if (absl::Status filed = service_.FilePersonalData(entries); !filed.ok()) return Fail(filed);
+    absl::Status failed;
+    {
+      absl::MutexLock lock(&mu_);
+      absl::StatusOr<std::shared_ptr<Submission>> submission = service_.sequencer_.Submit(
+          std::move(entries),
+          [this](const absl::StatusOr<BatchOutcome>& outcome) { Answer(outcome); });
+      if (!submission.ok()) {
+        failed = submission.status();
+      } else {
+        submission_ = *std::move(submission);
+        // OnCancel ran while the entries were filed.
+        if (cancelled_ && WithdrawLocked()) failed = WithdrawnError(DeadlinePassed(context_));
+      }
+    }
+    if (!failed.ok()) Fail(failed);
   }
 
   // On the sequencer's completion thread, which answers every call: retries
   // of entries appended earlier read their proofs from the store elsewhere.
   void Answer(const absl::StatusOr<BatchOutcome>& outcome) {
+    { absl::MutexLock wait_for_sequence(&mu_); }
     if (!outcome.ok() || !HasRetry(*outcome)) return Reply(outcome);
     service_.blocking_.Post([this, outcome] { Reply(outcome); });
   }
@@ -212,11 +224,12 @@ class LedgerService::AppendCall final : public grpc::ServerUnaryReactor {
     Finish(grpc::Status::OK);
   }
 
-  void WithdrawLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (!withdrawn_ && submission_->Withdraw()) {
-      withdrawn_ = true;
-      Fail(WithdrawnError(DeadlinePassed(context_)));
-    }
+  // Withdraws the submission if the sequencer has not taken it; true if this
+  // call withdrew it (the caller then Fails the call, after unlocking).
+  bool WithdrawLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (withdrawn_ || !submission_->Withdraw()) return false;
+    withdrawn_ = true;
+    return true;
   }
 
   LedgerService& service_;

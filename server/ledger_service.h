@@ -149,9 +149,6 @@ class LedgerService final : public LedgerServiceBase {
       const std::vector<const v1::SignedEntry*>& entries) const;
   // True if sequencing `entries` files or erases personal data (synced writes).
   static bool FilesPersonalData(const std::vector<ValidatedEntry>& entries);
-  // Files the entries' personal data, then queues them (Sequencer::Submit).
-  absl::StatusOr<std::shared_ptr<Submission>> Sequence(std::vector<ValidatedEntry> entries,
-                                                       Submission::OnAnswered on_answered);
   // One receipt per entry of an answered submission, in order.
   absl::StatusOr<std::vector<v1::Receipt>> Receipts(
       const absl::StatusOr<BatchOutcome>& outcome) const;
