@@ -16,9 +16,12 @@ Log::Log(const LogOptions& options, Signer log_key, std::unique_ptr<Store> store
       log_key_(std::move(log_key)),
       before_write_for_testing_(options.before_write_for_testing),
       store_(std::move(store)),
+      node_memory_(options.node_memory_bytes),
       writer_([this] { WriteFlights(); }) {}
 
 Log::~Log() {
+  stop_loading_ = true;
+  if (loader_.joinable()) loader_.join();
   {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
@@ -60,6 +63,7 @@ absl::StatusOr<std::unique_ptr<Log>> Log::Open(const LogOptions& options, Signer
 
   std::unique_ptr<Log> log(new Log(options, std::move(log_key), std::move(store)));
   RETURN_IF_ERROR(log->Load());
+  log->loader_ = std::thread([raw = log.get(), size = log->Size()] { raw->LoadNodes(size); });
   return log;
 }
 
@@ -94,6 +98,7 @@ absl::Status Log::Load() {
     hashes.pop_back();
   }
   ASSIGN_OR_RETURN(frontier_, CompactRange::FromNodes(size, std::move(hashes)));
+  node_memory_.Grow(size);
   if (frontier_.Root() != checkpoint->root) {
     return absl::DataLossError("the stored tree's root at size " + std::to_string(size) +
                                " does not match the root of the signed checkpoint");
@@ -254,6 +259,11 @@ void Log::WriteFlights() {
       if (before_write_for_testing_) before_write_for_testing_();
       status = store_->Write(flight->batch);
     }
+    if (status.ok()) {
+      // Durable now: proofs of the new head find its nodes in memory.
+      node_memory_.Grow(flight->head.checkpoint.size);
+      node_memory_.Put(*flight->result.proof_nodes);
+    }
     std::unique_ptr<Flight> finished;
     {
       absl::MutexLock lock(&mu_);
@@ -293,9 +303,37 @@ absl::Status Log::CheckTreeSize(uint64_t tree_size) const {
   return absl::OkStatus();
 }
 
+void Log::LoadNodes(uint64_t leaves) {
+  // In slices, so that appends and proofs wait for the lock only briefly.
+  constexpr size_t kSlice = 4096;
+  auto slice = std::make_unique<NodeSet>();
+  size_t in_slice = 0;
+  const auto flush = [&] {
+    slice->Seal();
+    node_memory_.Put(*slice);
+    slice = std::make_unique<NodeSet>();
+    in_slice = 0;
+  };
+  const absl::Status scanned = store_->ScanNodes(
+      node_memory_.lowest_level(), leaves, [&](const NodeId& id, const Hash& hash) {
+        slice->Add(id, hash);
+        if (++in_slice == kSlice) flush();
+        return !stop_loading_.load(std::memory_order_relaxed);
+      });
+  flush();
+  // A failed scan only leaves more nodes to be read from the store.
+  nodes_loaded_ = scanned.ok() && !stop_loading_;
+}
+
+Log::NodeMemoryStats Log::node_memory() const {
+  return {.nodes = node_memory_.size(),
+          .lowest_level = node_memory_.lowest_level(),
+          .loaded = nodes_loaded_.load()};
+}
+
 NodeSource Log::Nodes() const {
   return [this](std::span<const NodeId> ids) {
-    return upper_nodes_.Get(ids, [this](std::span<const NodeId> missing) {
+    return node_memory_.Get(ids, [this](std::span<const NodeId> missing) {
       return store_->GetNodes(missing);
     });
   };
@@ -382,7 +420,7 @@ absl::StatusOr<Hash> Log::LeafHashAt(uint64_t index) const {
                                  std::to_string(size));
   }
   const NodeId id{0, index};
-  ASSIGN_OR_RETURN(std::vector<Hash> hashes, store_->GetNodes(std::span<const NodeId>(&id, 1)));
+  ASSIGN_OR_RETURN(std::vector<Hash> hashes, Nodes()(std::span<const NodeId>(&id, 1)));
   return hashes.front();
 }
 

@@ -19,7 +19,9 @@
 // Open costs O(log n) reads: it loads the right edge of the tree, checks that
 // the latest checkpoint verifies under the log key and that its root equals
 // the stored tree's root, and refuses to open (DATA_LOSS or
-// FAILED_PRECONDITION, naming what disagrees) otherwise.
+// FAILED_PRECONDITION, naming what disagrees) otherwise. A background thread
+// then loads the stored tree's node hashes into memory (ledger/node_memory.h)
+// while the log serves; proofs read from the store what it has not loaded.
 //
 // Pipelining: AppendAsync builds and signs a batch in the calling thread and
 // queues its synced write to the Log's writer thread, so the caller can build
@@ -32,6 +34,7 @@
 // any thread at any time and sees only fully written batches.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -53,7 +56,7 @@
 #include "ledger/hash.h"
 #include "ledger/keys.h"
 #include "ledger/merkle.h"
-#include "ledger/node_cache.h"
+#include "ledger/node_memory.h"
 #include "ledger/record.h"
 #include "ledger/store.h"
 
@@ -68,6 +71,10 @@ struct LogOptions {
   const Clock* clock = nullptr;
   // RocksDB block cache size.
   size_t block_cache_bytes = 128 << 20;
+  // Memory for the tree's node hashes (see ledger/node_memory.h): 64 MiB
+  // holds every level up to about 10^6 leaves, levels >= 1 to 2x10^6, and so
+  // on; proofs read from RocksDB only the nodes below the lowest level held.
+  size_t node_memory_bytes = 64 << 20;
   // Testing only: called by Append after the batch is built and signed and
   // before it is written (crash tests kill the process here).
   std::function<void()> before_write_for_testing;
@@ -204,6 +211,15 @@ class Log {
   absl::StatusOr<std::vector<std::vector<Hash>>> InclusionProofs(std::span<const uint64_t> indexes,
                                                                  uint64_t tree_size) const;
 
+  // The node hashes held in memory: how many, from which level up, and
+  // whether the background load of the nodes stored before Open is done.
+  struct NodeMemoryStats {
+    uint64_t nodes = 0;
+    uint8_t lowest_level = 0;
+    bool loaded = false;
+  };
+  NodeMemoryStats node_memory() const;
+
   // Approximate bytes on disk (live SST files; the WAL is not counted).
   uint64_t ApproximateDiskBytes() const { return store_->ApproximateDiskBytes(); }
 
@@ -221,6 +237,9 @@ class Log {
   absl::Status Load();
   // The writer thread: writes flights in order, publishes each new head.
   void WriteFlights();
+  // The loader thread: puts the nodes of the first `leaves` leaves, as
+  // stored when the log was opened, into node_memory_.
+  void LoadNodes(uint64_t leaves);
   absl::Status CheckTreeSize(uint64_t tree_size) const;
   NodeSource Nodes() const;
 
@@ -228,8 +247,10 @@ class Log {
   const Signer log_key_;
   const std::function<void()> before_write_for_testing_;
   const std::unique_ptr<Store> store_;
-  // Upper tree levels read by proofs, kept (every node there is durable).
-  mutable UpperNodeCache upper_nodes_;
+  // Durable node hashes, from the lowest level the budget allows.
+  mutable NodeMemory node_memory_;
+  std::atomic<bool> stop_loading_{false};
+  std::atomic<bool> nodes_loaded_{false};
 
   // The right edge of the tree including batches in flight; touched only by
   // the sequencer thread (Append, AppendAsync) and Load.
@@ -245,6 +266,7 @@ class Log {
   absl::Status failed_ ABSL_GUARDED_BY(mu_);  // set when a write failed
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread writer_;
+  std::thread loader_;  // started by Open once the log is loaded
 };
 
 }  // namespace memoria

@@ -131,6 +131,13 @@ class NodeSet {
   // NOT_FOUND naming the first node that the set does not hold. Only after
   // Seal. The source refers to this set: keep the set alive while using it.
   NodeSource Source() const;
+  // Calls `visit(id, hash)` for each node, in (level, index) order. Only
+  // after Seal.
+  template <typename Visit>
+  void ForEach(Visit visit) const {
+    assert(sealed_);
+    for (const Node& node : nodes_) visit(node.id, node.hash);
+  }
 
  private:
   struct Node {

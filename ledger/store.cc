@@ -296,6 +296,37 @@ absl::StatusOr<std::vector<Hash>> Store::GetNodes(std::span<const NodeId> nodes)
   return hashes;
 }
 
+absl::Status Store::ScanNodes(uint8_t min_level, uint64_t below_leaves,
+                             const std::function<bool(const NodeId&, const Hash&)>& visit) const {
+  rocksdb::ReadOptions options;
+  options.fill_cache = false;
+  options.readahead_size = 2 << 20;
+  const std::string end = EncodeBigEndian64(below_leaves);
+  const rocksdb::Slice upper(end);
+  options.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options, Handle(Column::kTree)));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const rocksdb::Slice key = it->key();
+    const rocksdb::Slice value = it->value();
+    if (key.size() != 9 || value.size() != kHashSize) {
+      return absl::DataLossError("malformed tree entry (key of " + std::to_string(key.size()) +
+                                 " bytes, value of " + std::to_string(value.size()) + " bytes)");
+    }
+    const auto level = static_cast<uint8_t>(key[8]);
+    if (level < min_level) continue;
+    const uint64_t last_leaf = DecodeBigEndian64(std::string_view(key.data(), 8));
+    if (level >= 64 || ((last_leaf + 1) & ((uint64_t{1} << level) - 1)) != 0) {
+      return absl::DataLossError("tree entry at leaf " + std::to_string(last_leaf) + " level " +
+                                 std::to_string(level) + " is not the end of a perfect subtree");
+    }
+    const NodeId id{level, ((last_leaf + 1) >> level) - 1};
+    if (!visit(id, *HashFromBytes(std::string_view(value.data(), value.size())))) {
+      return absl::OkStatus();
+    }
+  }
+  return FromRocksDB(it->status(), "scanning the tree");
+}
+
 uint64_t Store::ApproximateDiskBytes() const {
   uint64_t total = 0;
   for (size_t i = 0; i < handles_.size(); ++i) {

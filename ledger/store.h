@@ -147,6 +147,14 @@ class Store {
   // missing or not 32 bytes.
   absl::StatusOr<std::vector<Hash>> GetNodes(std::span<const NodeId> nodes) const;
 
+  // Calls `visit(id, hash)` for the stored tree hashes of the perfect
+  // subtrees at level >= `min_level` that end before leaf `below_leaves`, in
+  // key order (by last leaf), while it returns true. Reads the column once,
+  // sequentially, without filling the block cache. DATA_LOSS for a malformed
+  // key or hash.
+  absl::Status ScanNodes(uint8_t min_level, uint64_t below_leaves,
+                         const std::function<bool(const NodeId&, const Hash&)>& visit) const;
+
   // Total bytes of live SST files (the WAL is not counted).
   uint64_t ApproximateDiskBytes() const;
 

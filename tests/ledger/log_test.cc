@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <future>
+#include <thread>
 #include <map>
 #include <random>
 
@@ -321,6 +323,63 @@ TEST(LogTest, HundredThousandRecordsProveAndReopen) {
             absl::StatusCode::kInvalidArgument);
 }
 
+// The perfect subtrees of a tree of `leaves` leaves at level >= `lowest`.
+uint64_t NodesFrom(uint8_t lowest, uint64_t leaves) {
+  uint64_t nodes = 0;
+  for (int level = lowest; level < 64; ++level) nodes += leaves >> level;
+  return nodes;
+}
+
+void AwaitNodesLoaded(const Log& log) {
+  for (int i = 0; i < 1000 && !log.node_memory().loaded; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_TRUE(log.node_memory().loaded);
+}
+
+void AppendNumbered(Log& log, uint64_t first, uint64_t count, std::vector<Hash>& leaves) {
+  std::vector<PendingEntry> batch;
+  for (uint64_t i = first; i < first + count; ++i) batch.push_back(MakeEntry(i));
+  auto result = log.Append(batch);
+  ASSERT_TRUE(result.ok()) << result.status();
+  for (const Appended& a : result->records) leaves.push_back(a.leaf_hash);
+}
+
+// After opening, a background scan puts the stored tree in memory (every level
+// the budget allows); appends add their nodes; proofs agree with the tree.
+TEST(LogTest, OpenLoadsTheTreeIntoMemoryWithinTheBudget) {
+  // Room for levels >= 3 of 5,000 leaves (625 + 312 + ... nodes, one chunk
+  // each), not for level 2 (1,250 nodes, two chunks).
+  constexpr size_t kChunk = 1024 * 32 + 128;
+  for (const auto& [budget, lowest] : {std::pair<size_t, uint8_t>{size_t{64} << 20, 0},
+                                       std::pair<size_t, uint8_t>{11 * kChunk, 3}}) {
+    SCOPED_TRACE("budget " + std::to_string(budget));
+    ScopedTempDir dir;
+    std::vector<Hash> leaves;
+    {
+      auto log = *Log::Open({.path = dir.path()}, TestLogKey());
+      for (uint64_t first = 0; first < 5000; first += 500) AppendNumbered(*log, first, 500, leaves);
+    }
+    auto log = *Log::Open({.path = dir.path(), .node_memory_bytes = budget}, TestLogKey());
+    AwaitNodesLoaded(*log);
+    EXPECT_EQ(log->node_memory().lowest_level, lowest);
+    EXPECT_EQ(log->node_memory().nodes, NodesFrom(lowest, 5000));
+
+    AppendNumbered(*log, leaves.size(), 700, leaves);
+    EXPECT_EQ(log->node_memory().nodes, NodesFrom(lowest, 5700));
+    for (const uint64_t size : {uint64_t{1}, uint64_t{4999}, uint64_t{5000}, uint64_t{5700}}) {
+      const Hash root = ReferenceRoot(leaves, 0, size);
+      for (uint64_t index = 0; index < size; index += 1 + size / 97) {
+        auto proof = log->InclusionProof(index, size);
+        ASSERT_TRUE(proof.ok()) << proof.status();
+        EXPECT_TRUE(VerifyInclusion(index, size, leaves[index], *proof, root).ok())
+            << "index " << index << " size " << size;
+        EXPECT_EQ(*log->LeafHashAt(index), leaves[index]);
+      }
+    }
+  }
+}
+
 TEST(LogTest, OpenRefusesAnotherKey) {
   ScopedTempDir dir;
   ASSERT_TRUE(Log::Open({.path = dir.path()}, TestLogKey()).ok());
@@ -350,6 +409,24 @@ std::string FilledLog(const ScopedTempDir& dir, uint64_t records) {
   for (uint64_t i = 0; i < records; ++i) batch.push_back(MakeEntry(i));
   EXPECT_TRUE(log->Append(batch).ok());
   return log->Head().note;
+}
+
+// A tree hash altered on disk below the right edge: the log opens (its root
+// comes from the edge), and the altered hash reaches the proofs from memory
+// exactly as it would from the store, so they fail against the signed root.
+TEST(LogTest, AnAlteredTreeHashIsServedAsStoredAndFailsVerification) {
+  ScopedTempDir dir;
+  FilledLog(dir, 8);  // the right edge is the root node (3, 0)
+  TamperStore(dir.path(), Column::kTree, TreeKey({0, 2}), std::string(32, 'z'));
+  auto log = *Log::Open({.path = dir.path()}, TestLogKey());
+  AwaitNodesLoaded(*log);
+  const Hash leaf3 = LeafHash(*log->GetRecord(3));
+  auto proof = log->InclusionProof(3, 8);
+  ASSERT_TRUE(proof.ok()) << proof.status();
+  EXPECT_EQ(proof->front(), *HashFromBytes(std::string(32, 'z')));
+  EXPECT_EQ(VerifyInclusion(3, 8, leaf3, *proof, log->Head().checkpoint.root).code(),
+            absl::StatusCode::kDataLoss);
+  EXPECT_NE(*log->LeafHashAt(2), LeafHash(*log->GetRecord(2)));
 }
 
 TEST(LogTest, OpenRefusesAStoreOfAnotherFormat) {
