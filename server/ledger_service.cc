@@ -48,6 +48,16 @@ absl::StatusOr<SignedHead> LatestHead(const Log& log) {
   return head;
 }
 
+// Finishes a callback unary call with what `read` returns, on the gRPC
+// thread that received it: for reads that compute from memory or a few store
+// lookups and never wait for another thread.
+template <typename Read>
+grpc::ServerUnaryReactor* AnswerNow(grpc::CallbackServerContext* context, Read read) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(read());
+  return reactor;
+}
+
 }  // namespace
 
 LedgerService::LedgerService(Log& log, WriterRegistry& registry, Sequencer& sequencer,
@@ -278,13 +288,16 @@ grpc::ServerUnaryReactor* LedgerService::AppendBatch(grpc::CallbackServerContext
   return call;
 }
 
-grpc::Status LedgerService::GetRecord(grpc::ServerContext*, const v1::GetRecordRequest* request,
-                                      v1::RecordResponse* response) {
-  absl::StatusOr<std::string> record = log_.GetRecord(request->index());
-  if (!record.ok()) return ToGrpcStatus(record.status());
-  response->set_index(request->index());
-  response->set_leaf(*std::move(record));
-  return grpc::Status::OK;
+grpc::ServerUnaryReactor* LedgerService::GetRecord(grpc::CallbackServerContext* context,
+                                                   const v1::GetRecordRequest* request,
+                                                   v1::RecordResponse* response) {
+  return AnswerNow(context, [&]() -> grpc::Status {
+    absl::StatusOr<std::string> record = log_.GetRecord(request->index());
+    if (!record.ok()) return ToGrpcStatus(record.status());
+    response->set_index(request->index());
+    response->set_leaf(*std::move(record));
+    return grpc::Status::OK;
+  });
 }
 
 grpc::Status LedgerService::GetRecords(grpc::ServerContext* context,
@@ -339,101 +352,109 @@ grpc::Status LedgerService::Watch(grpc::ServerContext* context, const v1::WatchR
   return grpc::Status(grpc::StatusCode::CANCELLED, "the client went away");
 }
 
-grpc::Status LedgerService::GetCheckpoint(grpc::ServerContext*,
-                                          const v1::GetCheckpointRequest* request,
-                                          v1::CheckpointResponse* response) {
-  if (request->tree_size() == 0) {
-    // The head in memory: signed by this process, or verified when the log
-    // was opened; not verified again on every call.
-    absl::StatusOr<SignedHead> head = LatestHead(log_);
-    if (!head.ok()) return ToGrpcStatus(head.status());
-    response->set_tree_size(head->checkpoint.size);
-    response->set_root_hash(std::string(AsBytes(head->checkpoint.root)));
-    response->set_note(std::move(head->note));
-    return grpc::Status::OK;
-  }
-  // An older one comes from disk: serve it only if it still verifies.
-  absl::StatusOr<std::string> note = log_.CheckpointAt(request->tree_size());
-  if (!note.ok()) return ToGrpcStatus(note.status());
-  absl::StatusOr<Checkpoint> checkpoint = OpenCheckpoint(*note, log_.verifier());
-  if (!checkpoint.ok()) {
-    return ToGrpcStatus(absl::DataLossError(absl::StrCat(
-        "stored checkpoint does not open under the log key: ", checkpoint.status().message())));
-  }
-  response->set_tree_size(checkpoint->size);
-  response->set_root_hash(std::string(AsBytes(checkpoint->root)));
-  response->set_note(*std::move(note));
-  return grpc::Status::OK;
-}
-
-grpc::Status LedgerService::GetInclusionProof(grpc::ServerContext*,
-                                              const v1::GetInclusionProofRequest* request,
-                                              v1::InclusionProof* response) {
-  const uint64_t tree_size =
-      request->tree_size() != 0 ? request->tree_size() : log_.Head().checkpoint.size;
-  uint64_t index = 0;
-  switch (request->leaf_case()) {
-    case v1::GetInclusionProofRequest::kIndex:
-      index = request->index();
-      break;
-    case v1::GetInclusionProofRequest::kLeafHash: {
-      absl::StatusOr<Hash> hash = HashFromBytes(request->leaf_hash());
-      if (!hash.ok()) return ToGrpcStatus(hash.status());
-      absl::StatusOr<uint64_t> found = log_.FindLeaf(*hash);
-      if (!found.ok()) return ToGrpcStatus(found.status());
-      index = *found;
-      break;
+grpc::ServerUnaryReactor* LedgerService::GetCheckpoint(grpc::CallbackServerContext* context,
+                                                       const v1::GetCheckpointRequest* request,
+                                                       v1::CheckpointResponse* response) {
+  return AnswerNow(context, [&]() -> grpc::Status {
+    if (request->tree_size() == 0) {
+      // The head in memory: signed by this process, or verified when the log
+      // was opened; not verified again on every call.
+      absl::StatusOr<SignedHead> head = LatestHead(log_);
+      if (!head.ok()) return ToGrpcStatus(head.status());
+      response->set_tree_size(head->checkpoint.size);
+      response->set_root_hash(std::string(AsBytes(head->checkpoint.root)));
+      response->set_note(std::move(head->note));
+      return grpc::Status::OK;
     }
-    case v1::GetInclusionProofRequest::LEAF_NOT_SET:
-      return ToGrpcStatus(absl::InvalidArgumentError("give an index or a leaf_hash"));
-  }
-  if (index >= tree_size) {
-    return ToGrpcStatus(absl::OutOfRangeError(
-        absl::StrCat("index ", index, " is not in a tree of ", tree_size, " leaves")));
-  }
-  absl::StatusOr<std::vector<Hash>> proof = log_.InclusionProof(index, tree_size);
-  if (!proof.ok()) return ToGrpcStatus(proof.status());
-  absl::StatusOr<Hash> leaf_hash = log_.LeafHashAt(index);
-  if (!leaf_hash.ok()) return ToGrpcStatus(leaf_hash.status());
-  response->set_index(index);
-  response->set_tree_size(tree_size);
-  response->set_leaf_hash(std::string(AsBytes(*leaf_hash)));
-  for (const Hash& hash : *proof) response->add_hashes(std::string(AsBytes(hash)));
-  return grpc::Status::OK;
+    // An older one comes from disk: serve it only if it still verifies.
+    absl::StatusOr<std::string> note = log_.CheckpointAt(request->tree_size());
+    if (!note.ok()) return ToGrpcStatus(note.status());
+    absl::StatusOr<Checkpoint> checkpoint = OpenCheckpoint(*note, log_.verifier());
+    if (!checkpoint.ok()) {
+      return ToGrpcStatus(absl::DataLossError(absl::StrCat(
+          "stored checkpoint does not open under the log key: ", checkpoint.status().message())));
+    }
+    response->set_tree_size(checkpoint->size);
+    response->set_root_hash(std::string(AsBytes(checkpoint->root)));
+    response->set_note(*std::move(note));
+    return grpc::Status::OK;
+  });
 }
 
-grpc::Status LedgerService::GetConsistencyProof(grpc::ServerContext*,
-                                                const v1::GetConsistencyProofRequest* request,
-                                                v1::ConsistencyProof* response) {
-  const uint64_t second =
-      request->second() != 0 ? request->second() : log_.Head().checkpoint.size;
-  if (request->first() > second) {
-    return ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat(
-        "first size ", request->first(), " is larger than second size ", second)));
-  }
-  absl::StatusOr<std::vector<Hash>> proof = log_.ConsistencyProof(request->first(), second);
-  if (!proof.ok()) return ToGrpcStatus(proof.status());
-  absl::StatusOr<Hash> first_root = log_.RootAt(request->first());
-  if (!first_root.ok()) return ToGrpcStatus(first_root.status());
-  absl::StatusOr<Hash> second_root = log_.RootAt(second);
-  if (!second_root.ok()) return ToGrpcStatus(second_root.status());
-  response->set_first(request->first());
-  response->set_second(second);
-  response->set_first_root(std::string(AsBytes(*first_root)));
-  response->set_second_root(std::string(AsBytes(*second_root)));
-  for (const Hash& hash : *proof) response->add_hashes(std::string(AsBytes(hash)));
-  return grpc::Status::OK;
+grpc::ServerUnaryReactor* LedgerService::GetInclusionProof(
+    grpc::CallbackServerContext* context, const v1::GetInclusionProofRequest* request,
+    v1::InclusionProof* response) {
+  return AnswerNow(context, [&]() -> grpc::Status {
+    const uint64_t tree_size =
+        request->tree_size() != 0 ? request->tree_size() : log_.Head().checkpoint.size;
+    uint64_t index = 0;
+    switch (request->leaf_case()) {
+      case v1::GetInclusionProofRequest::kIndex:
+        index = request->index();
+        break;
+      case v1::GetInclusionProofRequest::kLeafHash: {
+        absl::StatusOr<Hash> hash = HashFromBytes(request->leaf_hash());
+        if (!hash.ok()) return ToGrpcStatus(hash.status());
+        absl::StatusOr<uint64_t> found = log_.FindLeaf(*hash);
+        if (!found.ok()) return ToGrpcStatus(found.status());
+        index = *found;
+        break;
+      }
+      case v1::GetInclusionProofRequest::LEAF_NOT_SET:
+        return ToGrpcStatus(absl::InvalidArgumentError("give an index or a leaf_hash"));
+    }
+    if (index >= tree_size) {
+      return ToGrpcStatus(absl::OutOfRangeError(
+          absl::StrCat("index ", index, " is not in a tree of ", tree_size, " leaves")));
+    }
+    absl::StatusOr<std::vector<Hash>> proof = log_.InclusionProof(index, tree_size);
+    if (!proof.ok()) return ToGrpcStatus(proof.status());
+    absl::StatusOr<Hash> leaf_hash = log_.LeafHashAt(index);
+    if (!leaf_hash.ok()) return ToGrpcStatus(leaf_hash.status());
+    response->set_index(index);
+    response->set_tree_size(tree_size);
+    response->set_leaf_hash(std::string(AsBytes(*leaf_hash)));
+    for (const Hash& hash : *proof) response->add_hashes(std::string(AsBytes(hash)));
+    return grpc::Status::OK;
+  });
 }
 
-grpc::Status LedgerService::GetInfo(grpc::ServerContext*, const v1::GetInfoRequest*,
-                                    v1::Info* response) {
-  response->set_origin(log_.origin());
-  response->set_vkey(log_.verifier().ToString());
-  response->set_version(MEMORIA_VERSION);
-  response->set_tree_size(log_.Head().checkpoint.size);
-  response->set_admin_vkey(admin_.ToString());
-  for (v1::WriterInfo& writer : registry_.List()) *response->add_writers() = std::move(writer);
-  return grpc::Status::OK;
+grpc::ServerUnaryReactor* LedgerService::GetConsistencyProof(
+    grpc::CallbackServerContext* context, const v1::GetConsistencyProofRequest* request,
+    v1::ConsistencyProof* response) {
+  return AnswerNow(context, [&]() -> grpc::Status {
+    const uint64_t second =
+        request->second() != 0 ? request->second() : log_.Head().checkpoint.size;
+    if (request->first() > second) {
+      return ToGrpcStatus(absl::InvalidArgumentError(
+          absl::StrCat("first size ", request->first(), " is larger than second size ", second)));
+    }
+    absl::StatusOr<std::vector<Hash>> proof = log_.ConsistencyProof(request->first(), second);
+    if (!proof.ok()) return ToGrpcStatus(proof.status());
+    absl::StatusOr<Hash> first_root = log_.RootAt(request->first());
+    if (!first_root.ok()) return ToGrpcStatus(first_root.status());
+    absl::StatusOr<Hash> second_root = log_.RootAt(second);
+    if (!second_root.ok()) return ToGrpcStatus(second_root.status());
+    response->set_first(request->first());
+    response->set_second(second);
+    response->set_first_root(std::string(AsBytes(*first_root)));
+    response->set_second_root(std::string(AsBytes(*second_root)));
+    for (const Hash& hash : *proof) response->add_hashes(std::string(AsBytes(hash)));
+    return grpc::Status::OK;
+  });
+}
+
+grpc::ServerUnaryReactor* LedgerService::GetInfo(grpc::CallbackServerContext* context,
+                                                 const v1::GetInfoRequest*, v1::Info* response) {
+  return AnswerNow(context, [&]() -> grpc::Status {
+    response->set_origin(log_.origin());
+    response->set_vkey(log_.verifier().ToString());
+    response->set_version(MEMORIA_VERSION);
+    response->set_tree_size(log_.Head().checkpoint.size);
+    response->set_admin_vkey(admin_.ToString());
+    for (v1::WriterInfo& writer : registry_.List()) *response->add_writers() = std::move(writer);
+    return grpc::Status::OK;
+  });
 }
 
 }  // namespace memoria::server

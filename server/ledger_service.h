@@ -5,7 +5,11 @@
 // written; the sequencer's completion thread builds the receipts and finishes
 // the call, and what blocks (filing personal data, proofs of retries read
 // from the store) runs on a task thread of the service, off gRPC's shared
-// callback threads. ErasePersonalData, rare, waits in its handler.
+// callback threads. The quick reads (GetRecord, GetCheckpoint, the proofs,
+// GetInfo) are callback methods too, answered on the gRPC thread that
+// received them: they compute from memory or a few store lookups and wait for
+// no other thread (measured: a proof's p50 at 10^6 records 107-131 -> 80-106
+// us, an empty call's 68-83). ErasePersonalData, rare, waits in its handler.
 //
 // Appends and deadlines: an Append/AppendBatch call whose client cancels or
 // whose deadline passes before the sequencer takes its entries is dropped
@@ -87,42 +91,53 @@ struct LedgerServiceOptions {
   PolicyServiceOptions policy;
 };
 
-// Append and AppendBatch are callback methods, the others blocking handlers.
-using LedgerServiceBase = v1::Ledger::WithCallbackMethod_Append<
-    v1::Ledger::WithCallbackMethod_AppendBatch<v1::Ledger::Service>>;
+// Appends and the quick reads are callback methods; the streams (GetRecords,
+// Watch), the policy's methods and ErasePersonalData are blocking handlers.
+using LedgerServiceBase =
+    v1::Ledger::WithCallbackMethod_Append<v1::Ledger::WithCallbackMethod_AppendBatch<
+        v1::Ledger::WithCallbackMethod_GetRecord<v1::Ledger::WithCallbackMethod_GetCheckpoint<
+            v1::Ledger::WithCallbackMethod_GetInclusionProof<
+                v1::Ledger::WithCallbackMethod_GetConsistencyProof<
+                    v1::Ledger::WithCallbackMethod_GetInfo<v1::Ledger::Service>>>>>>>;
 
 class LedgerService final : public LedgerServiceBase {
  public:
   LedgerService(Log& log, WriterRegistry& registry, Sequencer& sequencer, Verifier admin,
                 const LedgerServiceOptions& options);
 
-  // The blocking overloads of Append and AppendBatch are never called (they
+  // The blocking overloads of the callback methods are never called (they
   // abort); named here only so that the callback ones do not hide them.
   using LedgerServiceBase::Append;
   using LedgerServiceBase::AppendBatch;
+  using LedgerServiceBase::GetCheckpoint;
+  using LedgerServiceBase::GetConsistencyProof;
+  using LedgerServiceBase::GetInclusionProof;
+  using LedgerServiceBase::GetInfo;
+  using LedgerServiceBase::GetRecord;
   grpc::ServerUnaryReactor* Append(grpc::CallbackServerContext* context,
                                    const v1::AppendRequest* request,
                                    v1::Receipt* response) override;
   grpc::ServerUnaryReactor* AppendBatch(grpc::CallbackServerContext* context,
                                         const v1::AppendBatchRequest* request,
                                         v1::AppendBatchResponse* response) override;
-  grpc::Status GetRecord(grpc::ServerContext* context, const v1::GetRecordRequest* request,
-                         v1::RecordResponse* response) override;
+  grpc::ServerUnaryReactor* GetRecord(grpc::CallbackServerContext* context,
+                                      const v1::GetRecordRequest* request,
+                                      v1::RecordResponse* response) override;
   grpc::Status GetRecords(grpc::ServerContext* context, const v1::GetRecordsRequest* request,
                           grpc::ServerWriter<v1::RecordResponse>* writer) override;
   grpc::Status Watch(grpc::ServerContext* context, const v1::WatchRequest* request,
                      grpc::ServerWriter<v1::RecordResponse>* writer) override;
-  grpc::Status GetCheckpoint(grpc::ServerContext* context,
-                             const v1::GetCheckpointRequest* request,
-                             v1::CheckpointResponse* response) override;
-  grpc::Status GetInclusionProof(grpc::ServerContext* context,
-                                 const v1::GetInclusionProofRequest* request,
-                                 v1::InclusionProof* response) override;
-  grpc::Status GetConsistencyProof(grpc::ServerContext* context,
-                                   const v1::GetConsistencyProofRequest* request,
-                                   v1::ConsistencyProof* response) override;
-  grpc::Status GetInfo(grpc::ServerContext* context, const v1::GetInfoRequest* request,
-                       v1::Info* response) override;
+  grpc::ServerUnaryReactor* GetCheckpoint(grpc::CallbackServerContext* context,
+                                          const v1::GetCheckpointRequest* request,
+                                          v1::CheckpointResponse* response) override;
+  grpc::ServerUnaryReactor* GetInclusionProof(grpc::CallbackServerContext* context,
+                                              const v1::GetInclusionProofRequest* request,
+                                              v1::InclusionProof* response) override;
+  grpc::ServerUnaryReactor* GetConsistencyProof(grpc::CallbackServerContext* context,
+                                                const v1::GetConsistencyProofRequest* request,
+                                                v1::ConsistencyProof* response) override;
+  grpc::ServerUnaryReactor* GetInfo(grpc::CallbackServerContext* context,
+                                    const v1::GetInfoRequest* request, v1::Info* response) override;
   grpc::Status GetInventory(grpc::ServerContext* context, const v1::InventoryRequest* request,
                             v1::Inventory* response) override;
   grpc::Status GetFindings(grpc::ServerContext* context, const v1::FindingsRequest* request,
