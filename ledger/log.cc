@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <chrono>
 #include <set>
 #include <tuple>
 
@@ -304,6 +305,7 @@ absl::Status Log::CheckTreeSize(uint64_t tree_size) const {
 }
 
 void Log::LoadNodes(uint64_t leaves) {
+  const auto start = std::chrono::steady_clock::now();
   // In slices, so that appends and proofs wait for the lock only briefly.
   constexpr size_t kSlice = 4096;
   auto slice = std::make_unique<NodeSet>();
@@ -322,13 +324,17 @@ void Log::LoadNodes(uint64_t leaves) {
       });
   flush();
   // A failed scan only leaves more nodes to be read from the store.
+  nodes_load_micros_ = std::chrono::duration_cast<std::chrono::microseconds>(
+                           std::chrono::steady_clock::now() - start)
+                           .count();
   nodes_loaded_ = scanned.ok() && !stop_loading_;
 }
 
 Log::NodeMemoryStats Log::node_memory() const {
   return {.nodes = node_memory_.size(),
           .lowest_level = node_memory_.lowest_level(),
-          .loaded = nodes_loaded_.load()};
+          .loaded = nodes_loaded_.load(),
+          .load_seconds = static_cast<double>(nodes_load_micros_.load()) / 1e6};
 }
 
 NodeSource Log::Nodes() const {

@@ -217,6 +217,7 @@ class Log {
     uint64_t nodes = 0;
     uint8_t lowest_level = 0;
     bool loaded = false;
+    double load_seconds = 0;  // how long the load took, once loaded
   };
   NodeMemoryStats node_memory() const;
 
@@ -251,6 +252,7 @@ class Log {
   mutable NodeMemory node_memory_;
   std::atomic<bool> stop_loading_{false};
   std::atomic<bool> nodes_loaded_{false};
+  std::atomic<int64_t> nodes_load_micros_{0};
 
   // The right edge of the tree including batches in flight; touched only by
   // the sequencer thread (Append, AppendAsync) and Load.
