@@ -306,6 +306,11 @@ absl::Status Log::CheckTreeSize(uint64_t tree_size) const {
 
 void Log::LoadNodes(uint64_t leaves) {
   const auto start = std::chrono::steady_clock::now();
+  const uint8_t lowest = node_memory_.lowest_level();
+  if (lowest >= 64 || (leaves >> lowest) == 0) {  // the budget holds no level of this tree
+    nodes_loaded_ = true;
+    return;
+  }
   // In slices, so that appends and proofs wait for the lock only briefly.
   constexpr size_t kSlice = 4096;
   auto slice = std::make_unique<NodeSet>();
@@ -317,7 +322,7 @@ void Log::LoadNodes(uint64_t leaves) {
     in_slice = 0;
   };
   const absl::Status scanned = store_->ScanNodes(
-      node_memory_.lowest_level(), leaves, [&](const NodeId& id, const Hash& hash) {
+      lowest, leaves, [&](const NodeId& id, const Hash& hash) {
         slice->Add(id, hash);
         if (++in_slice == kSlice) flush();
         return !stop_loading_.load(std::memory_order_relaxed);

@@ -15,6 +15,7 @@ absl::StatusOr<policy::ViewsDiff> CheckViews(const ServerConfig& config) {
   LogOptions options;
   options.path = (std::filesystem::path(config.data_dir) / "db").string();
   options.create_if_missing = false;
+  options.node_memory_bytes = 0;  // reads records only: no proofs, no tree in memory
   ASSIGN_OR_RETURN(std::unique_ptr<Log> log, Log::Open(options, std::move(log_key)));
   ASSIGN_OR_RETURN(policy::ViewState rebuilt, policy::RebuildViews(*log));
   ASSIGN_OR_RETURN(policy::ViewState stored, policy::ReadViews(policy::LogStateReader(*log)));

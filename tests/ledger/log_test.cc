@@ -351,8 +351,11 @@ TEST(LogTest, OpenLoadsTheTreeIntoMemoryWithinTheBudget) {
   // Room for levels >= 3 of 5,000 leaves (625 + 312 + ... nodes, one chunk
   // each), not for level 2 (1,250 nodes, two chunks).
   constexpr size_t kChunk = 1024 * 32 + 128;
+  // A budget of 0 holds nothing: every level of a tree of 5,000 leaves (up to
+  // level 12) is below the lowest, and the load reads nothing.
   for (const auto& [budget, lowest] : {std::pair<size_t, uint8_t>{size_t{64} << 20, 0},
-                                       std::pair<size_t, uint8_t>{11 * kChunk, 3}}) {
+                                       std::pair<size_t, uint8_t>{11 * kChunk, 3},
+                                       std::pair<size_t, uint8_t>{0, 13}}) {
     SCOPED_TRACE("budget " + std::to_string(budget));
     ScopedTempDir dir;
     std::vector<Hash> leaves;
