@@ -28,10 +28,13 @@ void WaitForSignal(const sigset_t& signals, const memoria::server::Server& serve
     }
     if (signal < 0 && errno != EAGAIN) continue;  // EINTR
     const memoria::server::ServerStats now = server.stats();
-    spdlog::info("size {}, {:.1f} appends/s, {} batches, {} duplicates, {} rejected in the last {}s",
+    const memoria::Log::NodeMemoryStats tree = server.log().node_memory();
+    spdlog::info("size {}, {:.1f} appends/s, {} batches, {} duplicates, {} rejected in the last {}s; "
+                 "{} tree hashes in memory from level {}{}",
                  now.tree_size, static_cast<double>(now.appended - last.appended) / kSummarySeconds,
                  now.batches - last.batches, now.duplicates - last.duplicates,
-                 now.rejected - last.rejected, kSummarySeconds);
+                 now.rejected - last.rejected, kSummarySeconds, tree.nodes, tree.lowest_level,
+                 tree.loaded ? "" : " (still loading)");
     last = now;
   }
 }
