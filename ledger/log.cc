@@ -308,7 +308,7 @@ void Log::LoadNodes(uint64_t leaves) {
   const auto start = std::chrono::steady_clock::now();
   const uint8_t lowest = node_memory_.lowest_level();
   if (lowest >= 64 || (leaves >> lowest) == 0) {  // the budget holds no level of this tree
-    nodes_loaded_ = true;
+    load_finished_ = true;
     return;
   }
   // In slices, so that appends and proofs wait for the lock only briefly.
@@ -329,17 +329,24 @@ void Log::LoadNodes(uint64_t leaves) {
       });
   flush();
   // A failed scan only leaves more nodes to be read from the store.
-  nodes_load_micros_ = std::chrono::duration_cast<std::chrono::microseconds>(
-                           std::chrono::steady_clock::now() - start)
-                           .count();
-  nodes_loaded_ = scanned.ok() && !stop_loading_;
+  load_status_ = !scanned.ok()   ? scanned
+                 : stop_loading_ ? absl::CancelledError("the log is closing")
+                                 : absl::OkStatus();
+  load_micros_ = std::chrono::duration_cast<std::chrono::microseconds>(
+                     std::chrono::steady_clock::now() - start)
+                     .count();
+  load_finished_ = true;
 }
 
 Log::NodeMemoryStats Log::node_memory() const {
-  return {.nodes = node_memory_.size(),
-          .lowest_level = node_memory_.lowest_level(),
-          .loaded = nodes_loaded_.load(),
-          .load_seconds = static_cast<double>(nodes_load_micros_.load()) / 1e6};
+  Log::NodeMemoryStats stats{.nodes = node_memory_.size(),
+                             .lowest_level = node_memory_.lowest_level()};
+  if (load_finished_) {
+    stats.loaded = load_status_.ok();
+    stats.load_error = std::string(load_status_.message());
+    stats.load_seconds = static_cast<double>(load_micros_) / 1e6;
+  }
+  return stats;
 }
 
 NodeSource Log::Nodes() const {

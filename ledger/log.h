@@ -211,13 +211,15 @@ class Log {
   absl::StatusOr<std::vector<std::vector<Hash>>> InclusionProofs(std::span<const uint64_t> indexes,
                                                                  uint64_t tree_size) const;
 
-  // The node hashes held in memory: how many, from which level up, and
-  // whether the background load of the nodes stored before Open is done.
+  // The node hashes held in memory: how many, from which level up, and how
+  // the background load of the nodes stored before Open went. A node the load
+  // did not reach (still running, or failed) is read from the store.
   struct NodeMemoryStats {
     uint64_t nodes = 0;
     uint8_t lowest_level = 0;
-    bool loaded = false;
-    double load_seconds = 0;  // how long the load took, once loaded
+    bool loaded = false;      // the load is done
+    std::string load_error;   // why it stopped short, if it failed
+    double load_seconds = 0;  // how long it ran, once it stopped
   };
   NodeMemoryStats node_memory() const;
 
@@ -251,8 +253,11 @@ class Log {
   // Durable node hashes, from the lowest level the budget allows.
   mutable NodeMemory node_memory_;
   std::atomic<bool> stop_loading_{false};
-  std::atomic<bool> nodes_loaded_{false};
-  std::atomic<int64_t> nodes_load_micros_{0};
+  // The loader's outcome, written before load_finished_ is set (and read
+  // only after it is seen set).
+  absl::Status load_status_;
+  int64_t load_micros_ = 0;
+  std::atomic<bool> load_finished_{false};
 
   // The right edge of the tree including batches in flight; touched only by
   // the sequencer thread (Append, AppendAsync) and Load.

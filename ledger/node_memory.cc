@@ -42,6 +42,7 @@ absl::StatusOr<std::vector<Hash>> NodeMemory::Get(std::span<const NodeId> ids,
   std::vector<Hash> hashes(ids.size());
   std::vector<NodeId> missing;
   std::vector<size_t> missing_at;
+  bool keep_any = false;  // some missing node is at or above the lowest level
   {
     absl::ReaderMutexLock lock(&mu_);
     for (size_t i = 0; i < ids.size(); ++i) {
@@ -50,6 +51,7 @@ absl::StatusOr<std::vector<Hash>> NodeMemory::Get(std::span<const NodeId> ids,
       } else {
         missing.push_back(ids[i]);
         missing_at.push_back(i);
+        keep_any = keep_any || ids[i].level >= lowest_level_;
       }
     }
   }
@@ -59,10 +61,10 @@ absl::StatusOr<std::vector<Hash>> NodeMemory::Get(std::span<const NodeId> ids,
   if (read->size() != missing.size()) {
     return absl::InternalError("node store returned the wrong number of hashes");
   }
-  absl::MutexLock lock(&mu_);
-  for (size_t k = 0; k < missing.size(); ++k) {
-    hashes[missing_at[k]] = (*read)[k];
-    PutLocked(missing[k], (*read)[k]);
+  for (size_t k = 0; k < missing.size(); ++k) hashes[missing_at[k]] = (*read)[k];
+  if (keep_any) {
+    absl::MutexLock lock(&mu_);
+    for (size_t k = 0; k < missing.size(); ++k) PutLocked(missing[k], (*read)[k]);
   }
   return hashes;
 }

@@ -4,7 +4,7 @@
 // costs 30-50 us of lookups (index, block cache, binary search per key),
 // about as much as the gRPC call that carries it. A perfect subtree's hash
 // never changes once durable, and all of them take 64 bytes per leaf, so a
-// budget of a few dozen MiB holds every level of a tree of 10^6 leaves and
+// budget of 64 MiB holds every level of a tree of 10^6 leaves (62 MiB) and
 // the levels from 4 up at 10^7: a proof then reads nothing, or the few nodes
 // below the lowest level held (neighbours in one RocksDB block), from the
 // store.

@@ -7,8 +7,8 @@
 // from the store) runs on a task thread of the service, off gRPC's shared
 // callback threads. The quick reads (GetRecord, GetCheckpoint, the proofs,
 // GetInfo) are callback methods too, answered on the gRPC thread that
-// received them: they compute from memory or a few store lookups and wait for
-// no other thread (measured: a proof's p50 at 10^6 records 107-131 -> 80-106
+// received them: they compute from memory or a few store lookups and take
+// only short locks, never waiting for another thread's work (measured: a proof's p50 at 10^6 records 107-131 -> 80-106
 // us, an empty call's 68-83). ErasePersonalData, rare, waits in its handler.
 //
 // Appends and deadlines: an Append/AppendBatch call whose client cancels or

@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <ctime>
+#include <string>
 
 #include "absl/synchronization/mutex.h"
 #include "server/config.h"
@@ -29,12 +30,19 @@ void WaitForSignal(const sigset_t& signals, const memoria::server::Server& serve
     if (signal < 0 && errno != EAGAIN) continue;  // EINTR
     const memoria::server::ServerStats now = server.stats();
     const memoria::Log::NodeMemoryStats tree = server.log().node_memory();
-    spdlog::info("size {}, {:.1f} appends/s, {} batches, {} duplicates, {} rejected in the last {}s; "
-                 "{} tree hashes in memory from level {}{}",
-                 now.tree_size, static_cast<double>(now.appended - last.appended) / kSummarySeconds,
-                 now.batches - last.batches, now.duplicates - last.duplicates,
-                 now.rejected - last.rejected, kSummarySeconds, tree.nodes, tree.lowest_level,
-                 tree.loaded ? "" : " (still loading)");
+    std::string tree_load;
+    if (!tree.load_error.empty()) {
+      tree_load =
+          " (its load failed: " + tree.load_error + "; proofs read the rest from the store)";
+    } else if (!tree.loaded) {
+      tree_load = " (still loading)";
+    }
+    spdlog::info(
+        "size {}, {:.1f} appends/s, {} batches, {} duplicates, {} rejected in the last {}s; "
+        "{} tree hashes in memory from level {}{}",
+        now.tree_size, static_cast<double>(now.appended - last.appended) / kSummarySeconds,
+        now.batches - last.batches, now.duplicates - last.duplicates, now.rejected - last.rejected,
+        kSummarySeconds, tree.nodes, tree.lowest_level, tree_load);
     last = now;
   }
 }

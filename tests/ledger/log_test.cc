@@ -423,6 +423,7 @@ TEST(LogTest, AnAlteredTreeHashIsServedAsStoredAndFailsVerification) {
   TamperStore(dir.path(), Column::kTree, TreeKey({0, 2}), std::string(32, 'z'));
   auto log = *Log::Open({.path = dir.path()}, TestLogKey());
   AwaitNodesLoaded(*log);
+  ASSERT_EQ(log->node_memory().nodes, 15u) << "every node of the 8-leaf tree, the altered one too";
   const Hash leaf3 = LeafHash(*log->GetRecord(3));
   auto proof = log->InclusionProof(3, 8);
   ASSERT_TRUE(proof.ok()) << proof.status();
@@ -430,6 +431,30 @@ TEST(LogTest, AnAlteredTreeHashIsServedAsStoredAndFailsVerification) {
   EXPECT_EQ(VerifyInclusion(3, 8, leaf3, *proof, log->Head().checkpoint.root).code(),
             absl::StatusCode::kDataLoss);
   EXPECT_NE(*log->LeafHashAt(2), LeafHash(*log->GetRecord(2)));
+}
+
+// A malformed tree entry stops the load: the stats say why, nothing is
+// loaded past it, and proofs read the store as before.
+TEST(LogTest, AFailedLoadIsReportedAndProofsReadTheStore) {
+  ScopedTempDir dir;
+  FilledLog(dir, 8);
+  TamperStore(dir.path(), Column::kTree, std::string(3, '\0'), std::string(32, 'z'));
+  auto log = *Log::Open({.path = dir.path()}, TestLogKey());
+  for (int i = 0; i < 1000 && log->node_memory().load_error.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  const Log::NodeMemoryStats stats = log->node_memory();
+  EXPECT_FALSE(stats.loaded);
+  EXPECT_NE(stats.load_error.find("malformed tree entry (key of 3 bytes"), std::string::npos)
+      << stats.load_error;
+  for (uint64_t index = 0; index < 8; ++index) {
+    auto proof = log->InclusionProof(index, 8);
+    ASSERT_TRUE(proof.ok()) << proof.status();
+    EXPECT_TRUE(VerifyInclusion(index, 8, LeafHash(*log->GetRecord(index)), *proof,
+                                log->Head().checkpoint.root)
+                    .ok())
+        << index;
+  }
 }
 
 TEST(LogTest, OpenRefusesAStoreOfAnotherFormat) {

@@ -168,7 +168,12 @@ void RunLedgerBench(const LedgerBenchOptions& options, Report& report) {
                 .value = Percentile(reads, 0.99), .unit = "us"});
   };
   sample("just opened", false);
-  while (!(*log)->node_memory().loaded) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  while (!(*log)->node_memory().loaded && (*log)->node_memory().load_error.empty()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  if (!(*log)->node_memory().loaded) {
+    std::fprintf(stderr, "loading the tree failed: %s\n", (*log)->node_memory().load_error.c_str());
+  }
   report.Add({.section = "ledger", .name = "tree loaded into memory after Log::Open (background)",
               .value = (*log)->node_memory().load_seconds * 1000, .unit = "ms"});
   report.Add({.section = "ledger", .name = "tree hashes in memory, from level " +
