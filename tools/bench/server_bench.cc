@@ -15,6 +15,7 @@
 #include <memory>
 #include <mutex>
 #include <random>
+#include <functional>
 #include <thread>
 
 #include <grpcpp/create_channel.h>
@@ -90,12 +91,18 @@ class Fixture {
       stubs_.push_back(v1::Ledger::NewStub(channel));
       generic_stubs_.push_back(std::make_unique<grpc::GenericStub>(channel));
     }
+    // The reads' own connection, not shared with an appending client.
+    std::shared_ptr<grpc::Channel> reader = NewChannel(server_->target(), options_.channels);
+    reader_stub_ = v1::Ledger::NewStub(reader);
+    reader_generic_stub_ = std::make_unique<grpc::GenericStub>(reader);
     return absl::OkStatus();
   }
 
   absl::Status Stop() {
     stubs_.clear();
     generic_stubs_.clear();
+    reader_stub_.reset();
+    reader_generic_stub_.reset();
     return server_->Stop();
   }
 
@@ -201,6 +208,8 @@ class Fixture {
   grpc::GenericStub& generic_stub(int client) {
     return *generic_stubs_[static_cast<size_t>(client) % generic_stubs_.size()];
   }
+  v1::Ledger::Stub& reader_stub() { return *reader_stub_; }
+  grpc::GenericStub& reader_generic_stub() { return *reader_generic_stub_; }
   ServerProcess& server() { return *server_; }
   double verify_limit() const { return verify_limit_; }
   double rocksdb_limit() const { return rocksdb_limit_; }
@@ -222,6 +231,8 @@ class Fixture {
   std::unique_ptr<ServerProcess> server_;
   std::vector<std::unique_ptr<v1::Ledger::Stub>> stubs_;
   std::vector<std::unique_ptr<grpc::GenericStub>> generic_stubs_;
+  std::unique_ptr<v1::Ledger::Stub> reader_stub_;
+  std::unique_ptr<grpc::GenericStub> reader_generic_stub_;
   std::atomic<uint64_t> next_request_{0};
   size_t padding_ = 0;
 };
@@ -286,8 +297,10 @@ struct AppendPhase {
 };
 
 // Durable appends from `clients` threads: single-entry Append when batch is
-// 1, else AppendBatch of `batch` entries; all signed beforehand.
-AppendPhase Appends(Fixture& fixture, int clients, size_t batch, double seconds) {
+// 1, else AppendBatch of `batch` entries; all signed beforehand. `meanwhile`,
+// if given, runs on another thread while the calls are being sent.
+AppendPhase Appends(Fixture& fixture, int clients, size_t batch, double seconds,
+                    const std::function<void()>& meanwhile = nullptr) {
   uint64_t budget = fixture.Budget(seconds);
   // A single-entry call takes at least ~100 us on loopback: sign no more than that allows.
   if (batch == 1) budget = std::min<uint64_t>(budget, static_cast<uint64_t>(clients * seconds * 10'000));
@@ -316,6 +329,8 @@ AppendPhase Appends(Fixture& fixture, int clients, size_t batch, double seconds)
   const double client_cpu_before = OwnCpuSeconds();
   AppendPhase phase;
   std::fprintf(stderr, "  appends: %d clients, %zu per call, running\n", clients, batch);
+  std::thread beside;
+  if (meanwhile) beside = std::thread(meanwhile);
   phase.load = RunClosedLoop(
       {.clients = clients, .seconds = seconds, .items_per_call = batch},
       [&](int c, uint64_t i) -> std::optional<grpc::Status> {
@@ -338,6 +353,7 @@ AppendPhase Appends(Fixture& fixture, int clients, size_t batch, double seconds)
         }
         return status;
       });
+  if (beside.joinable()) beside.join();
   const double cpu = fixture.server().CpuSeconds() - cpu_before;
   const double client_cpu = OwnCpuSeconds() - client_cpu_before;
   std::vector<uint64_t> all;
@@ -397,7 +413,7 @@ struct ReadLatencies {
 ReadLatencies Reads(Fixture& fixture, uint64_t size, int samples, bool all_kinds) {
   ReadLatencies out;
   std::mt19937_64 rng(7);
-  v1::Ledger::Stub& stub = fixture.stub(0);
+  v1::Ledger::Stub& stub = fixture.reader_stub();
   grpc::CompletionQueue empty_queue;
   auto timed = [&](LatencySamples& into, auto call) {
     grpc::ClientContext context;
@@ -420,7 +436,7 @@ ReadLatencies Reads(Fixture& fixture, uint64_t size, int samples, bool all_kinds
       return stub.GetInclusionProof(&context, request, &proof);
     });
     timed(out.empty, [&](grpc::ClientContext& context) {
-      return EmptyCall(fixture.generic_stub(0), empty_queue, context);
+      return EmptyCall(fixture.reader_generic_stub(), empty_queue, context);
     });
     if (!all_kinds) continue;
     timed(out.consistency, [&](grpc::ClientContext& context) {
@@ -599,6 +615,31 @@ void Headline(Fixture& fixture, const ServerBenchOptions& options, const Bounds&
     const std::string empty = "empty call (health Check) between them" + n;
     report.Add({.section = "server", .name = empty + ", p50", .value = floor_us, .unit = "us"});
     report.Add({.section = "server", .name = empty + ", p99", .value = reads.empty.Percentile(0.99), .unit = "us"});
+  }
+
+  // Proofs again while 16 clients append batches of 100, the server's cores
+  // busy verifying: what an auditor sees while services log.
+  {
+    ReadLatencies busy;
+    double read_seconds = 0;
+    const AppendPhase phase = Appends(fixture, 16, 100, options.phase_seconds, [&] {
+      const auto start = Clock::now();
+      busy = Reads(fixture, size, std::max(100, options.read_samples / 10), false);
+      read_seconds = Seconds(start);
+    });
+    if (read_seconds > options.phase_seconds) {
+      std::fprintf(stderr, "reads under load outlasted the appends (%.1f s): the last ones ran unloaded\n",
+                   read_seconds);
+    }
+    const std::string during = " during AppendBatch of 100 (16 clients, " +
+                               std::to_string(static_cast<int>(phase.load.ItemsPerSecond())) +
+                               " records/s)";
+    report.Add({.section = "server", .name = "GetInclusionProof" + during + ", p50",
+                .value = busy.inclusion.Percentile(0.5), .unit = "us",
+                .limit_name = "empty call p50", .limit_value = busy.empty.Percentile(0.5)});
+    report.Add({.section = "server", .name = "GetInclusionProof" + during + ", p99",
+                .value = busy.inclusion.Percentile(0.99), .unit = "us",
+                .limit_name = "empty call p99", .limit_value = busy.empty.Percentile(0.99)});
   }
 
   // memoria-audit verify against the live server.
