@@ -1,25 +1,28 @@
-#include "server/task_thread.h"
+#include "server/task_pool.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace memoria::server {
 
-TaskThread::TaskThread() : thread_([this] { Run(); }) {}
+TaskPool::TaskPool(size_t threads) {
+  for (size_t i = 0; i < std::max<size_t>(1, threads); ++i) threads_.emplace_back([this] { Run(); });
+}
 
-TaskThread::~TaskThread() {
+TaskPool::~TaskPool() {
   {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
   }
-  thread_.join();
+  for (std::thread& thread : threads_) thread.join();
 }
 
-void TaskThread::Post(std::function<void()> task) {
+void TaskPool::Post(std::function<void()> task) {
   absl::MutexLock lock(&mu_);
   tasks_.push_back(std::move(task));
 }
 
-void TaskThread::Run() {
+void TaskPool::Run() {
   while (true) {
     std::function<void()> task;
     {
