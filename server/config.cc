@@ -138,6 +138,11 @@ std::optional<int> ParseServerFlags(int argc, const char* const* argv, ServerCon
                      "Longest wait for a batch to fill, from its oldest request's arrival")
           ->capture_default_str(),
       "MEMORIA_BATCH_MAX_WAIT_MICROS");
+  env(app.add_option("--tree-memory-mib", config.tree_memory_mib,
+                     "Memory for the Merkle tree's hashes (the whole tree up to ~10^6 records "
+                     "at 64; the upper levels beyond)")
+          ->capture_default_str(),
+      "MEMORIA_TREE_MEMORY_MIB");
   env(app.add_option("--tls-cert", config.tls_cert_file, "PEM server certificate chain (TLS)"),
       "MEMORIA_TLS_CERT");
   env(app.add_option("--tls-key", config.tls_key_file, "PEM server private key (TLS)"),

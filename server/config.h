@@ -69,6 +69,10 @@ struct ServerConfig {
   // Largest gRPC message the server receives (larger: RESOURCE_EXHAUSTED).
   size_t max_message_bytes = 4 << 20;
   BatchLimits batch;
+  // Memory for the tree's hashes, so that proofs need no store reads (see
+  // ledger/node_memory.h): 64 MiB holds the whole tree up to ~10^6 records;
+  // a larger log keeps its upper levels.
+  size_t tree_memory_mib = 64;
 
   // PEM server certificate chain and private key: TLS when both are given.
   std::string tls_cert_file;

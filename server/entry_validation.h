@@ -1,7 +1,8 @@
 // Entry validation: everything about one incoming SignedEntry that can be
 // decided without the sequencer — shape, limits, the signing key, and the
-// Ed25519 signature. It runs in the gRPC handler threads, in parallel on all
-// cores; the sequencer only re-checks what can change between validation and
+// Ed25519 signature. It runs before the sequencer, in parallel on all cores
+// (a single entry on the gRPC thread that received it, a batch on the
+// service's verifying threads); the sequencer only re-checks what can change between validation and
 // sequencing (dedup, revocation, registry transitions).
 //
 //   ASSIGN_OR_RETURN(ValidatedEntry entry,

@@ -178,6 +178,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
   }
   LogOptions log_options;
   log_options.path = (fs::path(config.data_dir) / "db").string();
+  log_options.node_memory_bytes = config.tree_memory_mib << 20;
   ASSIGN_OR_RETURN(std::unique_ptr<Log> log, Log::Open(log_options, log_key));
   ASSIGN_OR_RETURN(Verifier admin, EstablishAdministrator(config, log_key, *log));
 

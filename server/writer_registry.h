@@ -15,7 +15,7 @@
 // A revoked key stays revoked: registering it again is refused, the writer
 // gets a new key.
 //
-// Thread-safe: lookups run in the gRPC handler threads while the sequencer
+// Thread-safe: lookups run in the validating threads while the sequencer
 // applies changes.
 #pragma once
 

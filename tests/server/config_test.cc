@@ -27,6 +27,7 @@ TEST(ServerConfigTest, DefaultsServeLoopbackPlaintextUnderData) {
   EXPECT_EQ(config.AdminKeyPath(), "data/keys/admin.key");
   EXPECT_EQ(config.max_entry_bytes, 65536u);
   EXPECT_EQ(config.batch.max_wait, absl::Milliseconds(2));
+  EXPECT_EQ(config.tree_memory_mib, 64u);
   EXPECT_TRUE(config.reflection);
   EXPECT_TRUE(UsesPlaintext(config));
   EXPECT_TRUE(ValidateServerConfig(config).ok());
@@ -36,7 +37,8 @@ TEST(ServerConfigTest, FlagsAndEnvironmentFillTheConfig) {
   setenv("MEMORIA_MAX_ENTRY_BYTES", "1234", 1);
   ServerConfig config;
   EXPECT_EQ(Parse({"--data-dir", "/srv/memoria", "--no-reflection", "--batch-max-wait-micros",
-                   "500", "--shutdown-grace-seconds", "3", "--log-level", "debug"},
+                   "500", "--shutdown-grace-seconds", "3", "--log-level", "debug",
+                   "--tree-memory-mib", "16"},
                   config),
             std::nullopt);
   unsetenv("MEMORIA_MAX_ENTRY_BYTES");
@@ -47,6 +49,7 @@ TEST(ServerConfigTest, FlagsAndEnvironmentFillTheConfig) {
   EXPECT_EQ(config.batch.max_wait, absl::Microseconds(500));
   EXPECT_EQ(config.shutdown_grace, absl::Seconds(3));
   EXPECT_EQ(config.log_level, "debug");
+  EXPECT_EQ(config.tree_memory_mib, 16u);
 }
 
 TEST(ServerConfigTest, HelpAndUsageErrorsExit) {
