@@ -304,8 +304,22 @@ absl::Status Store::ScanNodes(uint8_t min_level, uint64_t below_leaves,
   const std::string end = EncodeBigEndian64(below_leaves);
   const rocksdb::Slice upper(end);
   options.iterate_upper_bound = &upper;
+  if (min_level >= 64) return absl::OkStatus();
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options, Handle(Column::kTree)));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+  // Only every 2^min_level-th leaf ends a subtree of min_level or more, and
+  // a leaf's subtrees are consecutive keys (by level): from one such leaf,
+  // seek to the next rather than read the entries between them.
+  const uint64_t span = uint64_t{1} << min_level;
+  const auto seek_at_or_after_leaf = [&](uint64_t leaf) {
+    const uint64_t ends = (leaf + 1) % span == 0 ? leaf : ((leaf + 1) / span + 1) * span - 1;
+    it->Seek(TreeKey({min_level, (ends + 1) / span - 1}));
+  };
+  if (min_level == 0) {
+    it->SeekToFirst();  // every entry is wanted
+  } else {
+    seek_at_or_after_leaf(0);
+  }
+  while (it->Valid()) {
     const rocksdb::Slice key = it->key();
     const rocksdb::Slice value = it->value();
     if (key.size() != 9 || value.size() != kHashSize) {
@@ -313,8 +327,11 @@ absl::Status Store::ScanNodes(uint8_t min_level, uint64_t below_leaves,
                                  " bytes, value of " + std::to_string(value.size()) + " bytes)");
     }
     const auto level = static_cast<uint8_t>(key[8]);
-    if (level < min_level) continue;
     const uint64_t last_leaf = DecodeBigEndian64(std::string_view(key.data(), 8));
+    if (level < min_level) {
+      seek_at_or_after_leaf((last_leaf + 1) % span == 0 ? last_leaf : last_leaf + 1);
+      continue;
+    }
     if (level >= 64 || ((last_leaf + 1) & ((uint64_t{1} << level) - 1)) != 0) {
       return absl::DataLossError("tree entry at leaf " + std::to_string(last_leaf) + " level " +
                                  std::to_string(level) + " is not the end of a perfect subtree");
@@ -323,6 +340,7 @@ absl::Status Store::ScanNodes(uint8_t min_level, uint64_t below_leaves,
     if (!visit(id, *HashFromBytes(std::string_view(value.data(), value.size())))) {
       return absl::OkStatus();
     }
+    it->Next();
   }
   return FromRocksDB(it->status(), "scanning the tree");
 }

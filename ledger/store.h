@@ -149,9 +149,9 @@ class Store {
 
   // Calls `visit(id, hash)` for the stored tree hashes of the perfect
   // subtrees at level >= `min_level` that end before leaf `below_leaves`, in
-  // key order (by last leaf), while it returns true. Reads the column once,
-  // sequentially, without filling the block cache. DATA_LOSS for a malformed
-  // key or hash.
+  // key order (by last leaf), while it returns true. Reads the column
+  // forward once, without filling the block cache, seeking past the leaves
+  // that end no such subtree. DATA_LOSS for a malformed key or hash met.
   absl::Status ScanNodes(uint8_t min_level, uint64_t below_leaves,
                          const std::function<bool(const NodeId&, const Hash&)>& visit) const;
 

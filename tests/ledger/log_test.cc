@@ -433,6 +433,35 @@ TEST(LogTest, AnAlteredTreeHashIsServedAsStoredAndFailsVerification) {
   EXPECT_NE(*log->LeafHashAt(2), LeafHash(*log->GetRecord(2)));
 }
 
+// ScanNodes from each lowest level visits exactly the perfect subtrees at or
+// above it, by last leaf, and nothing at or past `below_leaves`.
+TEST(LogTest, ScanNodesVisitsExactlyTheSubtreesFromALevel) {
+  ScopedTempDir dir;
+  FilledLog(dir, 37);
+  auto store = Store::Open({.path = dir.path(), .create_if_missing = false});
+  ASSERT_TRUE(store.ok()) << store.status();
+  for (const uint64_t below : {uint64_t{37}, uint64_t{32}, uint64_t{5}}) {
+    for (uint8_t lowest = 0; lowest <= 6; ++lowest) {
+      SCOPED_TRACE("below " + std::to_string(below) + " from level " + std::to_string(lowest));
+      std::vector<std::pair<uint64_t, uint8_t>> expected;  // (last leaf, level)
+      for (uint64_t leaf = 0; leaf < below; ++leaf) {
+        for (uint8_t level = lowest; level < 7; ++level) {
+          if ((leaf + 1) % (uint64_t{1} << level) == 0) expected.emplace_back(leaf, level);
+        }
+      }
+      std::vector<std::pair<uint64_t, uint8_t>> visited;
+      ASSERT_TRUE((*store)
+                      ->ScanNodes(lowest, below,
+                                  [&](const NodeId& id, const Hash&) {
+                                    visited.emplace_back(((id.index + 1) << id.level) - 1, id.level);
+                                    return true;
+                                  })
+                      .ok());
+      EXPECT_EQ(visited, expected);
+    }
+  }
+}
+
 // A malformed tree entry stops the load: the stats say why, nothing is
 // loaded past it, and proofs read the store as before.
 TEST(LogTest, AFailedLoadIsReportedAndProofsReadTheStore) {
