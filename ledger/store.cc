@@ -298,21 +298,21 @@ absl::StatusOr<std::vector<Hash>> Store::GetNodes(std::span<const NodeId> nodes)
 
 absl::Status Store::ScanNodes(uint8_t min_level, uint64_t below_leaves,
                              const std::function<bool(const NodeId&, const Hash&)>& visit) const {
+  if (min_level >= 64) return absl::OkStatus();
   rocksdb::ReadOptions options;
   options.fill_cache = false;
   options.readahead_size = 2 << 20;
   const std::string end = EncodeBigEndian64(below_leaves);
   const rocksdb::Slice upper(end);
   options.iterate_upper_bound = &upper;
-  if (min_level >= 64) return absl::OkStatus();
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options, Handle(Column::kTree)));
-  // Only every 2^min_level-th leaf ends a subtree of min_level or more, and
-  // a leaf's subtrees are consecutive keys (by level): from one such leaf,
-  // seek to the next rather than read the entries between them.
-  const uint64_t span = uint64_t{1} << min_level;
+  // Only the leaves whose low min_level bits are all ones end a subtree of
+  // min_level or more, and a leaf's subtrees are consecutive keys (by
+  // level): from one such leaf, seek to the next rather than read the
+  // entries between them.
+  const uint64_t low_bits = (uint64_t{1} << min_level) - 1;
   const auto seek_at_or_after_leaf = [&](uint64_t leaf) {
-    const uint64_t ends = (leaf + 1) % span == 0 ? leaf : ((leaf + 1) / span + 1) * span - 1;
-    it->Seek(TreeKey({min_level, (ends + 1) / span - 1}));
+    it->Seek(TreeKey({min_level, (leaf | low_bits) >> min_level}));
   };
   if (min_level == 0) {
     it->SeekToFirst();  // every entry is wanted
@@ -329,7 +329,7 @@ absl::Status Store::ScanNodes(uint8_t min_level, uint64_t below_leaves,
     const auto level = static_cast<uint8_t>(key[8]);
     const uint64_t last_leaf = DecodeBigEndian64(std::string_view(key.data(), 8));
     if (level < min_level) {
-      seek_at_or_after_leaf((last_leaf + 1) % span == 0 ? last_leaf : last_leaf + 1);
+      seek_at_or_after_leaf(last_leaf);  // its own subtree of min_level, or the next leaf's
       continue;
     }
     if (level >= 64 || ((last_leaf + 1) & ((uint64_t{1} << level) - 1)) != 0) {

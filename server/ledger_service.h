@@ -3,15 +3,14 @@
 // through the Log, convert the status once (grpc_status.h). Append and
 // AppendBatch use gRPC's callback API: no thread waits while their batch is
 // written; the sequencer's completion thread builds the receipts and finishes
-// the call, and what blocks (filing personal data, proofs of retries read
-// from the store) runs on a task thread of the service, off gRPC's shared
-// callback threads; so do the signature checks of a call of several entries
-// (a batch of 100 holds a core for ~6 ms: on gRPC's two callback threads it
-// delayed every other call on the server, p99 ~100 ms under batch load). The quick reads (GetRecord, GetCheckpoint, the proofs,
-// GetInfo) are callback methods too, answered on the gRPC thread that
-// received them: they compute from memory or a few store lookups and take
-// only short locks, never waiting for another thread's work (measured: a proof's p50 at 10^6 records 107-131 -> 80-106
-// us, an empty call's 68-83). ErasePersonalData, rare, waits in its handler.
+// the call. What blocks (filing personal data, proofs of retries read from
+// the store) runs on a task thread of the service, and the signatures of a
+// call of several entries on its verifying threads: gRPC runs every callback
+// method on two shared threads, and a batch of 100 holds a core for ~6 ms.
+// The quick reads (GetRecord, GetCheckpoint, the proofs, GetInfo) are
+// callback methods too, answered on the gRPC thread that received them: they
+// compute from memory or a few store lookups and take only short locks.
+// ErasePersonalData, rare, waits in its handler.
 //
 // Appends and deadlines: an Append/AppendBatch call whose client cancels or
 // whose deadline passes before the sequencer takes its entries is dropped

@@ -227,7 +227,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
   // Keep idle handler threads polling instead of exiting: with the default (2)
   // gRPC destroys and re-creates a thread every few concurrent blocking calls
   // (measured when appends were blocking handlers: about 20% of the server's
-  // CPU per single-entry append; reads and Watch streams still are).
+  // CPU per single-entry append; the streams and the policy's reads still are).
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, 32);
   builder.RegisterService(server->service_.get());
   server->grpc_server_ = builder.BuildAndStart();
