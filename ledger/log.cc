@@ -495,6 +495,11 @@ absl::StatusOr<std::vector<Hash>> Log::InclusionProof(uint64_t index, uint64_t t
   return ComputeInclusionProof(index, tree_size, Nodes());
 }
 
+absl::StatusOr<LeafInclusion> Log::LeafInclusionProof(uint64_t index, uint64_t tree_size) const {
+  RETURN_IF_ERROR(CheckTreeSize(tree_size));
+  return ComputeLeafInclusion(index, tree_size, Nodes());
+}
+
 absl::StatusOr<std::vector<std::vector<Hash>>> Log::InclusionProofs(
     std::span<const uint64_t> indexes, uint64_t tree_size) const {
   RETURN_IF_ERROR(CheckTreeSize(tree_size));

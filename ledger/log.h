@@ -205,6 +205,8 @@ class Log {
   // or size1 > size2.
   absl::StatusOr<Hash> RootAt(uint64_t tree_size) const;
   absl::StatusOr<std::vector<Hash>> InclusionProof(uint64_t index, uint64_t tree_size) const;
+  // The leaf hash at `index` with its inclusion proof, read together.
+  absl::StatusOr<LeafInclusion> LeafInclusionProof(uint64_t index, uint64_t tree_size) const;
   absl::StatusOr<std::vector<Hash>> ConsistencyProof(uint64_t size1, uint64_t size2) const;
   // The inclusion proofs of several leaves in one tree: one MultiGet of the
   // distinct nodes they need (neighbouring leaves share most of theirs).

@@ -287,6 +287,20 @@ absl::StatusOr<std::vector<Hash>> ComputeInclusionProof(uint64_t index, uint64_t
   return HashRanges(ranges, nodes);
 }
 
+absl::StatusOr<LeafInclusion> ComputeLeafInclusion(uint64_t index, uint64_t tree_size,
+                                                   const NodeSource& nodes) {
+  if (index >= tree_size) {
+    return Malformed("leaf index " + std::to_string(index) + " is not below tree size " +
+                     std::to_string(tree_size));
+  }
+  std::vector<Range> ranges = {{index, index + 1}};  // the leaf itself, then its proof
+  InclusionRanges(index, {0, tree_size}, ranges);
+  ASSIGN_OR_RETURN(std::vector<Hash> hashes, HashRanges(ranges, nodes));
+  LeafInclusion out{.leaf_hash = hashes.front()};
+  out.proof.assign(hashes.begin() + 1, hashes.end());
+  return out;
+}
+
 absl::StatusOr<std::vector<std::vector<Hash>>> ComputeInclusionProofs(
     std::span<const uint64_t> indexes, uint64_t tree_size, const NodeSource& nodes) {
   // Each proof as positions in a list of distinct ranges.

@@ -106,6 +106,15 @@ absl::StatusOr<Hash> ComputeRoot(uint64_t tree_size, const NodeSource& nodes);
 absl::StatusOr<std::vector<Hash>> ComputeInclusionProof(uint64_t index, uint64_t tree_size,
                                                         const NodeSource& nodes);
 
+// The hash of leaf `index` with its inclusion proof, from one call to
+// `nodes` (one store read at most, where two calls would make two).
+struct LeafInclusion {
+  Hash leaf_hash{};
+  std::vector<Hash> proof;
+};
+absl::StatusOr<LeafInclusion> ComputeLeafInclusion(uint64_t index, uint64_t tree_size,
+                                                   const NodeSource& nodes);
+
 // The inclusion proofs of several leaves in one tree, in the order of
 // `indexes`: one call to `nodes` for the distinct perfect subtrees they need,
 // and each distinct range hashed once (neighbouring leaves share most of

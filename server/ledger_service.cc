@@ -417,14 +417,12 @@ grpc::ServerUnaryReactor* LedgerService::GetInclusionProof(
       return ToGrpcStatus(absl::OutOfRangeError(
           absl::StrCat("index ", index, " is not in a tree of ", tree_size, " leaves")));
     }
-    absl::StatusOr<std::vector<Hash>> proof = log_.InclusionProof(index, tree_size);
-    if (!proof.ok()) return ToGrpcStatus(proof.status());
-    absl::StatusOr<Hash> leaf_hash = log_.LeafHashAt(index);
-    if (!leaf_hash.ok()) return ToGrpcStatus(leaf_hash.status());
+    absl::StatusOr<LeafInclusion> proved = log_.LeafInclusionProof(index, tree_size);
+    if (!proved.ok()) return ToGrpcStatus(proved.status());
     response->set_index(index);
     response->set_tree_size(tree_size);
-    response->set_leaf_hash(std::string(AsBytes(*leaf_hash)));
-    for (const Hash& hash : *proof) response->add_hashes(std::string(AsBytes(hash)));
+    response->set_leaf_hash(std::string(AsBytes(proved->leaf_hash)));
+    for (const Hash& hash : proved->proof) response->add_hashes(std::string(AsBytes(hash)));
     return grpc::Status::OK;
   });
 }

@@ -378,6 +378,10 @@ TEST(LogTest, OpenLoadsTheTreeIntoMemoryWithinTheBudget) {
         EXPECT_TRUE(VerifyInclusion(index, size, leaves[index], *proof, root).ok())
             << "index " << index << " size " << size;
         EXPECT_EQ(*log->LeafHashAt(index), leaves[index]);
+        auto with_leaf = log->LeafInclusionProof(index, size);
+        ASSERT_TRUE(with_leaf.ok()) << with_leaf.status();
+        EXPECT_EQ(with_leaf->leaf_hash, leaves[index]);
+        EXPECT_EQ(with_leaf->proof, *proof);
       }
     }
   }

@@ -509,8 +509,19 @@ TEST(MerkleTreeTest, InclusionProofsMatchReferenceAndVerify) {
       absl::StatusOr<Hash> implied = RootFromInclusionProof(index, size, leaf, *proof);
       ASSERT_TRUE(implied.ok()) << implied.status();
       EXPECT_EQ(*implied, root);
+
+      // The leaf's hash with the same proof, from one call to the source.
+      tree.nodes.ResetCalls();
+      absl::StatusOr<LeafInclusion> with_leaf =
+          ComputeLeafInclusion(index, size, tree.nodes.SourceFor(size));
+      ASSERT_TRUE(with_leaf.ok()) << with_leaf.status();
+      EXPECT_EQ(tree.nodes.calls(), 1);
+      EXPECT_EQ(with_leaf->leaf_hash, leaf);
+      EXPECT_EQ(with_leaf->proof, *proof);
     }
   }
+  EXPECT_EQ(ComputeLeafInclusion(8, 8, tree.nodes.SourceFor(8)).status().code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 // ComputeInclusionProofs gives, for any set of leaves (repeats and any order
