@@ -161,7 +161,7 @@ absl::StatusOr<v1::Receipt> LedgerClient::Append(const v1::SignedEntry& entry) {
     receipt.Clear();
     return stub_->Append(&context, request, &receipt);
   }));
-  if (options_.log_key.has_value()) RETURN_IF_ERROR(VerifyReceipt(receipt).status());
+  if (options_.log_key.has_value()) RETURN_IF_ERROR(VerifyReceiptFor(receipt, entry).status());
   return receipt;
 }
 
@@ -175,13 +175,20 @@ absl::StatusOr<std::vector<v1::Receipt>> LedgerClient::AppendBatch(
     return stub_->AppendBatch(&context, request, &response);
   }));
   if (static_cast<size_t>(response.receipts_size()) != entries.size()) {
-    return MarkServerError(absl::InternalError(
-        absl::StrCat("AppendBatch: ", response.receipts_size(), " receipts for ", entries.size(),
-                     " entries")));
+    // With a pinned key, entries without a receipt are entries not proven.
+    const std::string message = absl::StrCat("AppendBatch: the server sent ",
+                                             response.receipts_size(), " receipts for ",
+                                             entries.size(), " entries");
+    return options_.log_key.has_value()
+               ? VerificationFailure(absl::StatusCode::kDataLoss, message)
+               : MarkServerError(absl::InternalError(message));
   }
   std::vector<v1::Receipt> receipts(response.receipts().begin(), response.receipts().end());
   if (options_.log_key.has_value()) {
-    for (const v1::Receipt& receipt : receipts) RETURN_IF_ERROR(VerifyReceipt(receipt).status());
+    for (size_t i = 0; i < receipts.size(); ++i) {
+      absl::Status verified = VerifyReceiptFor(receipts[i], entries[i]).status();
+      if (!verified.ok()) return Annotate(verified, absl::StrCat("AppendBatch entry ", i));
+    }
   }
   return receipts;
 }
@@ -189,6 +196,12 @@ absl::StatusOr<std::vector<v1::Receipt>> LedgerClient::AppendBatch(
 absl::StatusOr<Checkpoint> LedgerClient::VerifyReceipt(const v1::Receipt& receipt) const {
   ASSIGN_OR_RETURN(const Verifier* log_key, LogKey());
   return client::VerifyReceipt(receipt, *log_key);
+}
+
+absl::StatusOr<Checkpoint> LedgerClient::VerifyReceiptFor(const v1::Receipt& receipt,
+                                                          const v1::SignedEntry& sent) const {
+  ASSIGN_OR_RETURN(const Verifier* log_key, LogKey());
+  return client::VerifyReceiptFor(receipt, sent, *log_key);
 }
 
 // ---- Unverified reads -----------------------------------------------------------

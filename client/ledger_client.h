@@ -121,9 +121,15 @@ class LedgerClient {
 
   // ---- Writing -----------------------------------------------------------------
   // Appends one signed entry (client/entry_signer.h builds them); returns its
-  // receipt, checked (VerifyReceipt) when a log key is pinned.
+  // receipt. When a log key is pinned the receipt is checked to be the receipt
+  // of `entry` (VerifyReceiptFor), a retry answered `duplicate: true` too: a
+  // genuine receipt of another record is a verification failure ("receipt is
+  // for another entry: ...").
   absl::StatusOr<v1::Receipt> Append(const v1::SignedEntry& entry);
   // Appends entries in one call (all or none); one receipt each, in order.
+  // With a pinned key, receipt i is checked against entries[i] (failures are
+  // annotated "AppendBatch entry i"), and a count of receipts other than the
+  // number of entries is a verification failure too (a server error without).
   absl::StatusOr<std::vector<v1::Receipt>> AppendBatch(std::span<const v1::SignedEntry> entries);
 
   // ---- Unverified reads ----------------------------------------------------------
@@ -217,8 +223,12 @@ class LedgerClient {
   absl::StatusOr<v1::ConsistencyProof> GetConsistencyProof(uint64_t first, uint64_t second = 0);
 
   // Checks a receipt: signature of its checkpoint under the pinned key and its
-  // inclusion proof (client/receipt.h).
+  // inclusion proof (client/receipt.h). FAILED_PRECONDITION without a key.
   absl::StatusOr<Checkpoint> VerifyReceipt(const v1::Receipt& receipt) const;
+  // Checks that `receipt` is the receipt of `sent` and verifies
+  // (client/receipt.h, VerifyReceiptFor). FAILED_PRECONDITION without a key.
+  absl::StatusOr<Checkpoint> VerifyReceiptFor(const v1::Receipt& receipt,
+                                              const v1::SignedEntry& sent) const;
 
  private:
   LedgerClient(ClientOptions options, std::shared_ptr<grpc::Channel> channel, TrustedState state);

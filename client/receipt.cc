@@ -2,26 +2,36 @@
 
 #include <utility>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "client/errors.h"
 #include "ledger/audit.h"
 #include "ledger/encoding.h"
 #include "ledger/merkle.h"
+#include "ledger/record.h"
 #include "ledger/status.h"
+#include "memoria/v1/entry.pb.h"
 
 namespace memoria::client {
 
-absl::StatusOr<Checkpoint> VerifyReceipt(const v1::Receipt& receipt, const Verifier& log_key) {
-  // The offline check is the ledger's (shared with memoria-audit receipt).
-  Receipt offline;
+namespace {
+
+std::string ReceiptWhat(const v1::Receipt& receipt, const Verifier& log_key) {
+  return absl::StrCat("receipt of record ", receipt.index(), " in checkpoint ",
+                      receipt.tree_size(), " does not verify under log key ", log_key.ToString());
+}
+
+// The ledger's offline form of a receipt (hashes parsed, the leaf if sent).
+absl::StatusOr<memoria::Receipt> OfflineReceipt(const v1::Receipt& receipt, std::string_view what) {
+  memoria::Receipt offline;
   offline.index = receipt.index();
   offline.tree_size = receipt.tree_size();
   offline.checkpoint = receipt.checkpoint();
-  const std::string what = absl::StrCat("receipt of record ", receipt.index(), " in checkpoint ",
-                                        receipt.tree_size(), " does not verify under log key ",
-                                        log_key.ToString());
+  if (!receipt.leaf().empty()) offline.leaf = receipt.leaf();
   absl::StatusOr<Hash> leaf = HashFromBytes(receipt.leaf_hash());
   if (!leaf.ok()) return VerificationFailure(what, leaf.status());
   offline.leaf_hash = *leaf;
@@ -30,9 +40,81 @@ absl::StatusOr<Checkpoint> VerifyReceipt(const v1::Receipt& receipt, const Verif
     if (!parsed.ok()) return VerificationFailure(what, parsed.status());
     offline.hashes.push_back(*parsed);
   }
+  return offline;
+}
+
+}  // namespace
+
+absl::StatusOr<Checkpoint> VerifyReceipt(const v1::Receipt& receipt, const Verifier& log_key) {
+  // The offline check is the ledger's (shared with memoria-audit receipt).
+  const std::string what = ReceiptWhat(receipt, log_key);
+  ASSIGN_OR_RETURN(memoria::Receipt offline, OfflineReceipt(receipt, what));
   absl::StatusOr<Checkpoint> checkpoint = memoria::VerifyReceipt(offline, log_key);
   if (!checkpoint.ok()) return VerificationFailure(what, checkpoint.status());
   return checkpoint;
+}
+
+absl::StatusOr<Checkpoint> VerifyReceiptFor(const v1::Receipt& receipt,
+                                            const v1::SignedEntry& sent, const Verifier& log_key) {
+  const std::string what = ReceiptWhat(receipt, log_key);
+  ASSIGN_OR_RETURN(memoria::Receipt offline, OfflineReceipt(receipt, what));
+  ASSIGN_OR_RETURN(v1::Record record, ReceiptRecord(offline));
+  std::vector<std::string> differ;
+  if (record.entry() != sent.entry()) differ.push_back("entry bytes");
+  if (record.writer_signature() != sent.signature()) differ.push_back("writer signature");
+  if (record.writer_key_id() != sent.key_id()) differ.push_back("writer key ID");
+  if (!differ.empty()) {
+    return ReceiptForAnotherEntry(
+        receipt.index(),
+        absl::StrCat("holds ", EntryLabel(record.writer_key_id(), record.entry()),
+                     ", not the entry sent, ", EntryLabel(sent.key_id(), sent.entry()), " (",
+                     absl::StrJoin(differ, ", "), " differ)"));
+  }
+  absl::StatusOr<Checkpoint> checkpoint = memoria::VerifyReceipt(offline, log_key);
+  if (!checkpoint.ok()) return VerificationFailure(what, checkpoint.status());
+  return checkpoint;
+}
+
+absl::StatusOr<v1::Record> ReceiptRecord(const memoria::Receipt& receipt) {
+  if (!receipt.leaf.has_value() || receipt.leaf->empty()) {
+    return VerificationFailure(
+        absl::StatusCode::kInvalidArgument,
+        absl::StrCat("receipt of record ", receipt.index,
+                     " carries no leaf (the record's bytes), so nothing ties it to an entry: "
+                     "the server predates receipts with leaves, or is not honest"));
+  }
+  if (LeafHash(*receipt.leaf) != receipt.leaf_hash) {
+    return VerificationFailure(absl::StatusCode::kDataLoss,
+                               absl::StrCat("receipt of record ", receipt.index,
+                                            ": its leaf does not hash to its leaf hash"));
+  }
+  absl::StatusOr<v1::Record> record = DecodeRecord(*receipt.leaf);
+  if (!record.ok()) {
+    return VerificationFailure(absl::StrCat("receipt of record ", receipt.index,
+                                            ": its leaf is not a record"),
+                               record.status());
+  }
+  if (record->index() != receipt.index) {
+    return ReceiptForAnotherEntry(receipt.index,
+                                  absl::StrCat("was claimed, but its leaf is record ",
+                                               record->index()));
+  }
+  return record;
+}
+
+absl::Status ReceiptForAnotherEntry(uint64_t index, std::string_view difference) {
+  return VerificationFailure(absl::StatusCode::kDataLoss,
+                             absl::StrCat("receipt is for another entry: record ", index, " ",
+                                          std::string(difference)));
+}
+
+std::string EntryLabel(uint32_t writer_key_id, std::string_view entry_bytes) {
+  v1::Entry entry;
+  if (!entry.ParseFromString(std::string(entry_bytes))) {
+    return absl::StrFormat("an entry of key %08x that is not a memoria.v1.Entry", writer_key_id);
+  }
+  return absl::StrFormat("writer %s (key %08x), request id \"%s\"", entry.writer(), writer_key_id,
+                         absl::CHexEscape(entry.request_id()));
 }
 
 TlogProof TlogProofFromReceipt(const v1::Receipt& receipt) {
@@ -43,6 +125,7 @@ TlogProof TlogProofFromReceipt(const v1::Receipt& receipt) {
     proof.hashes.push_back(parsed.ok() ? *parsed : Hash{});
   }
   proof.checkpoint = receipt.checkpoint();
+  if (!receipt.leaf().empty()) proof.extra = receipt.leaf();
   return proof;
 }
 

@@ -189,7 +189,7 @@ std::future<absl::StatusOr<AppendResult>> Log::AppendAsync(
   frontier.AddNodesTo(*proof_nodes);
   for (const PendingEntry& entry : entries) {
     const uint64_t index = frontier.size();
-    const RecordPrefix::Leaf leaf =
+    RecordPrefix::Leaf leaf =
         entry.prefix ? entry.prefix->Complete(index, prev, time)
                      : RecordPrefix(entry.writer_key_id, entry.entry, entry.writer_signature)
                            .Complete(index, prev, time);
@@ -200,7 +200,7 @@ std::future<absl::StatusOr<AppendResult>> Log::AppendAsync(
       batch.Put(Column::kTree, TreeKey(id), AsBytes(hash));
       proof_nodes->Add(id, hash);
     });
-    result.records.push_back({index, leaf.hash});
+    result.records.push_back({index, leaf.hash, std::move(leaf.bytes)});
     prev = leaf.hash;
   }
   for (const StatePut& put : state_puts) batch.Put(Column::kState, put.key, put.value);

@@ -103,6 +103,7 @@ struct StatePut {
 struct Appended {
   uint64_t index = 0;
   Hash leaf_hash{};
+  std::string leaf;  // the record's stored bytes (what leaf_hash covers)
 };
 
 struct AppendResult {

@@ -135,6 +135,7 @@ absl::StatusOr<std::vector<v1::Receipt>> LedgerService::Receipts(
     for (const Hash& hash : proof) receipt.add_inclusion_proof(std::string(AsBytes(hash)));
     receipt.set_checkpoint(outcome->checkpoint);
     receipt.set_duplicate(entry.duplicate);
+    receipt.set_leaf(entry.leaf);
   }
   return receipts;
 }

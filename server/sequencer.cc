@@ -570,12 +570,12 @@ void Sequencer::Answer(Flight& flight) {
     for (const Slot& slot : flight.slots[s]) {
       EntryOutcome entry;
       if (slot.kind == Slot::Kind::kDuplicateInLog) {
-        absl::StatusOr<Hash> leaf_hash = log_.LeafHashAt(slot.index);
-        if (!leaf_hash.ok()) {
-          status = leaf_hash.status();
+        absl::StatusOr<std::string> leaf = log_.GetRecord(slot.index);
+        if (!leaf.ok()) {
+          status = leaf.status();
           break;
         }
-        entry = {slot.index, *leaf_hash, true};
+        entry = {slot.index, LeafHash(*leaf), true, *std::move(leaf)};
         ++delta.duplicates;
       } else {
         if (!appended.ok()) {
@@ -583,7 +583,8 @@ void Sequencer::Answer(Flight& flight) {
           break;
         }
         const Appended& record = appended->records[slot.position];
-        entry = {record.index, record.leaf_hash, slot.kind == Slot::Kind::kDuplicateInBatch};
+        entry = {record.index, record.leaf_hash, slot.kind == Slot::Kind::kDuplicateInBatch,
+                 record.leaf};
         if (entry.duplicate) ++delta.duplicates;
       }
       outcome.entries.push_back(entry);

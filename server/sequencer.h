@@ -77,12 +77,15 @@
 
 namespace memoria::server {
 
-// The result for one entry: where it is in the log.
+// The result for one entry: where it is in the log, and the record itself
+// (receipts carry it, so that a client checks it holds the entry it sent).
 struct EntryOutcome {
   uint64_t index = 0;
   Hash leaf_hash{};
   // True if the entry was already in the log (a retry); nothing was appended.
   bool duplicate = false;
+  // The record's stored bytes; leaf_hash = LeafHash(leaf).
+  std::string leaf;
 };
 
 // The result for one submission: one outcome per entry in order, and the

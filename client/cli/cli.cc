@@ -102,30 +102,12 @@ std::string ReceiptJson(const v1::Receipt& receipt, const std::string* leaf) {
   return json.ToString();
 }
 
-absl::Status PrintReceipt(const GlobalOptions& globals, LedgerClient& client,
-                          const v1::Receipt& receipt) {
-  absl::StatusOr<std::string> leaf = client.FetchLeaf(receipt.index());
-  const std::string* leaf_bytes = nullptr;
-  if (leaf.ok()) {
-    if (std::string(AsBytes(LeafHash(*leaf))) != receipt.leaf_hash()) {
-      return VerificationFailure(absl::StatusCode::kDataLoss,
-                                 absl::StrCat("record ", receipt.index(),
-                                              " sent by the server does not hash to the "
-                                              "receipt's leaf hash"));
-    }
-    leaf_bytes = &*leaf;
-  } else {
-    std::cerr << "memoria: warning: could not fetch record " << receipt.index()
-              << " for the receipt: " << leaf.status().message() << "\n";
-  }
+void PrintReceipt(const GlobalOptions& globals, const v1::Receipt& receipt) {
   if (globals.json) {
-    Print(ReceiptJson(receipt, leaf_bytes) + "\n");
+    Print(ReceiptJson(receipt, receipt.leaf().empty() ? nullptr : &receipt.leaf()) + "\n");
   } else {
-    TlogProof proof = TlogProofFromReceipt(receipt);
-    if (leaf_bytes != nullptr) proof.extra = *leaf_bytes;
-    Print(FormatTlogProof(proof));
+    Print(FormatTlogProof(TlogProofFromReceipt(receipt)));
   }
-  return absl::OkStatus();
 }
 
 }  // namespace memoria::client::cli

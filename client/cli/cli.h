@@ -87,9 +87,9 @@ void Print(std::string_view text);
 // The receipt as the interop JSON object (index, leaf_hash, tree_size,
 // hashes, checkpoint, duplicate, and leaf when known).
 std::string ReceiptJson(const v1::Receipt& receipt, const std::string* leaf);
-// Prints a receipt: JSON (--json) or tlog-proof text, with the leaf bytes
-// fetched from the server and checked against the receipt's leaf hash.
-absl::Status PrintReceipt(const GlobalOptions& globals, LedgerClient& client,
-                          const v1::Receipt& receipt);
+// Prints a receipt as it came (checked by the caller: LedgerClient::Append
+// verifies it for the entry sent when --log-key is given): JSON (--json) or
+// tlog-proof text, its leaf as "leaf" / `extra`.
+void PrintReceipt(const GlobalOptions& globals, const v1::Receipt& receipt);
 
 }  // namespace memoria::client::cli

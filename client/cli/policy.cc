@@ -311,7 +311,8 @@ absl::Status AppendPolicy(const GlobalOptions& globals, const AppendPolicyFlags&
   if (!flags.openings_out.empty()) RETURN_IF_ERROR(WriteOpenings(flags.openings_out, signed_entry));
   ASSIGN_OR_RETURN(std::unique_ptr<LedgerClient> client, OpenClient(globals, false));
   ASSIGN_OR_RETURN(v1::Receipt receipt, client->Append(signed_entry));
-  return PrintReceipt(globals, *client, receipt);
+  PrintReceipt(globals, receipt);
+  return absl::OkStatus();
 }
 
 // --- personal, erase -------------------------------------------------------
@@ -379,7 +380,11 @@ absl::Status Erase(const GlobalOptions& globals, const EraseFlags& flags) {
   RETURN_IF_ERROR(FromGrpcStatus(stub.stub->ErasePersonalData(&context, request, &receipt),
                                  "ErasePersonalData"));
   ASSIGN_OR_RETURN(std::unique_ptr<LedgerClient> client, OpenClient(globals, false));
-  return PrintReceipt(globals, *client, receipt);
+  if (client->options().log_key.has_value()) {
+    RETURN_IF_ERROR(client->VerifyReceiptFor(receipt, request.entry()).status());
+  }
+  PrintReceipt(globals, receipt);
+  return absl::OkStatus();
 }
 
 }  // namespace

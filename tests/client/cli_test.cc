@@ -21,6 +21,7 @@
 #include "ledger/encoding.h"
 #include "ledger/merkle.h"
 #include "tests/client/client_test_util.h"
+#include "tests/client/dishonest_ledger.h"
 #include "tests/support/run_binary.h"
 
 #ifndef MEMORIA_CLI_BINARY
@@ -162,6 +163,29 @@ TEST_F(CliTest, AppendFromJsonAndTlogProofText) {
   CliRun get = Pinned({"get", "--index", std::to_string(*MustParse(from_entry.out).Uint("index")),
                     "--json"});
   EXPECT_THAT(get.out, HasSubstr("user.blocked"));
+}
+
+TEST_F(CliTest, AppendExitsOneOnAGenuineReceiptOfAnotherRecord) {
+  const std::string key = RegisterWriter("svc");
+  CliRun decoy = Pinned({"append", "--key", key, "--type", "post.published", "--request-id",
+                         "decoy", "--json"});
+  ASSERT_EQ(decoy.exit_code, 0) << decoy.err;
+  const uint64_t decoy_index = *MustParse(decoy.out).Uint("index");
+  testing::DishonestLedger proxy(server_->port(), decoy_index,
+                                 testing::DishonestLedger::Lie::kOtherRecord);
+  const uint64_t size_before = server_->stats().tree_size;
+  for (const bool json : {false, true}) {
+    std::vector<std::string> args = {"--server", absl::StrCat("127.0.0.1:", proxy.port()),
+                                     "--log-key", log_key_, "append", "--key", key, "--type",
+                                     "post.published"};
+    if (json) args.push_back("--json");
+    CliRun run = Memoria(args);
+    EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+    EXPECT_THAT(run.err, HasSubstr("receipt is for another entry"));
+    EXPECT_THAT(run.err, HasSubstr(absl::StrCat("record ", decoy_index)));
+    EXPECT_TRUE(run.out.empty()) << run.out;
+  }
+  EXPECT_EQ(server_->stats().tree_size, size_before);
 }
 
 TEST_F(CliTest, CheckpointPrintsTheSignedNoteByteForByte) {
