@@ -19,6 +19,7 @@
 #include "gtest/gtest.h"
 #include "client/bundle_source.h"
 #include "client/ledger_client.h"
+#include "client/receipt.h"
 #include "ledger/bundle.h"
 #include "ledger/checkpoint.h"
 #include "ledger/encoding.h"
@@ -462,20 +463,28 @@ TEST_F(AuditCliTest, BundlesRoundTripAndDamagedOnesAreUsageErrors) {
   EXPECT_THAT(run.out, HasSubstr("record 500: "));
 }
 
+// The receipt JSON `memoria append --json` prints; without "leaf" if `leaf` is false.
+std::string ReceiptJsonText(const v1::Receipt& receipt, bool leaf = true) {
+  std::string hashes;
+  for (const std::string& hash : receipt.inclusion_proof()) {
+    absl::StrAppend(&hashes, hashes.empty() ? "" : ",", JsonQuote(Base64Encode(hash)));
+  }
+  return absl::StrCat("{\"index\":", receipt.index(), ",\"leaf_hash\":",
+                      JsonQuote(Base64Encode(receipt.leaf_hash())), ",\"tree_size\":",
+                      receipt.tree_size(), ",\"hashes\":[", hashes, "],\"checkpoint\":",
+                      JsonQuote(receipt.checkpoint()),
+                      leaf ? absl::StrCat(",\"leaf\":", JsonQuote(Base64Encode(receipt.leaf())))
+                           : std::string(),
+                      "}\n");
+}
+
 TEST_F(AuditCliTest, SavedReceiptVerifiesOfflineUnderTheLogKeyOnly) {
   const std::string dir = Copy("receipt");
   RunningServer server(dir);
   ASSERT_TRUE(server.ok());
   const v1::Receipt receipt = server.Append(GenericEntry(*writer_, "receipt-1"));
-  std::string hashes;
-  for (const std::string& hash : receipt.inclusion_proof()) {
-    absl::StrAppend(&hashes, hashes.empty() ? "" : ",", JsonQuote(Base64Encode(hash)));
-  }
   const std::string path = root_->path() + "/receipt.json";
-  WriteFileBytes(path, absl::StrCat("{\"index\":", receipt.index(), ",\"leaf_hash\":",
-                               JsonQuote(Base64Encode(receipt.leaf_hash())), ",\"tree_size\":",
-                               receipt.tree_size(), ",\"hashes\":[", hashes,
-                               "],\"checkpoint\":", JsonQuote(receipt.checkpoint()), "}\n"));
+  WriteFileBytes(path, ReceiptJsonText(receipt));
   AuditRun run = RunAudit({"receipt", "--log-key", *log_vkey_, "--file", path});
   EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
   const std::string other = NewWriterKey(Verifier::Parse(*log_vkey_)->name()).verifier().ToString();
@@ -483,6 +492,63 @@ TEST_F(AuditCliTest, SavedReceiptVerifiesOfflineUnderTheLogKeyOnly) {
   EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
   WriteFileBytes(path, "{\"index\":1}");
   EXPECT_EQ(RunAudit({"receipt", "--log-key", *log_vkey_, "--file", path}).exit_code, 2);
+}
+
+TEST_F(AuditCliTest, ReceiptIsTiedToTheExpectedWriterAndRequestId) {
+  const std::string dir = Copy("receipt-tied");
+  RunningServer server(dir);
+  ASSERT_TRUE(server.ok());
+  const v1::Receipt mine = server.Append(GenericEntry(*writer_, "mine", "post.deleted"));
+  const v1::Receipt theirs = server.Append(GenericEntry(*writer_, "theirs"));
+  const std::string writer = writer_->verifier().ToString();
+
+  // The honest receipt, as JSON and as tlog-proof text: valid, and it shows
+  // which entry the record holds.
+  const std::string json = root_->path() + "/mine.json";
+  WriteFileBytes(json, ReceiptJsonText(mine));
+  const std::string text = root_->path() + "/mine.tlog-proof";
+  WriteFileBytes(text, client::FormatTlogProof(client::TlogProofFromReceipt(mine)));
+  for (const std::string& path : {json, text}) {
+    AuditRun run = RunAudit({"receipt", "--log-key", *log_vkey_, "--file", path, "--writer",
+                             writer, "--request-id", "mine"});
+    EXPECT_EQ(run.exit_code, 0) << path << run.out << run.err;
+    EXPECT_THAT(run.out, HasSubstr("receipt valid"));
+    EXPECT_THAT(run.out, HasSubstr("writer svc-posts"));
+    EXPECT_THAT(run.out, HasSubstr("request id \"mine\""));
+    EXPECT_THAT(run.out, HasSubstr("generic post.deleted"));
+  }
+
+  // A genuine receipt of another record of the same writer.
+  const std::string other = root_->path() + "/theirs.json";
+  WriteFileBytes(other, ReceiptJsonText(theirs));
+  AuditRun run = RunAudit({"receipt", "--log-key", *log_vkey_, "--file", other, "--writer", writer,
+                           "--request-id", "mine"});
+  EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+  EXPECT_THAT(run.out, HasSubstr("receipt is for another entry"));
+  EXPECT_THAT(run.out, HasSubstr("request id \"theirs\""));
+  run = RunAudit({"receipt", "--log-key", *log_vkey_, "--file", other, "--request-id", "mine",
+                  "--json"});
+  EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+  EXPECT_THAT(run.out, HasSubstr("\"ok\":false"));
+  EXPECT_THAT(run.out, HasSubstr("receipt is for another entry"));
+  // Another writer's key.
+  const std::string stranger = NewWriterKey("svc-posts").verifier().ToString();
+  run = RunAudit({"receipt", "--log-key", *log_vkey_, "--file", json, "--writer", stranger});
+  EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+  EXPECT_THAT(run.out, HasSubstr("receipt is for another entry"));
+
+  // Without its leaf nothing says which entry a receipt is for: not accepted.
+  const std::string bare = root_->path() + "/bare.json";
+  WriteFileBytes(bare, ReceiptJsonText(mine, /*leaf=*/false));
+  run = RunAudit({"receipt", "--log-key", *log_vkey_, "--file", bare});
+  EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+  EXPECT_THAT(run.out, HasSubstr("carries no leaf"));
+  // A leaf that is not the leaf hash's.
+  v1::Receipt swapped = mine;
+  swapped.set_leaf(theirs.leaf());
+  WriteFileBytes(bare, ReceiptJsonText(swapped));
+  run = RunAudit({"receipt", "--log-key", *log_vkey_, "--file", bare});
+  EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
 }
 
 }  // namespace

@@ -11,15 +11,19 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "client/bundle_source.h"
 #include "client/ledger_client.h"
+#include "client/receipt.h"
 #include "client/trusted_state.h"
 #include "ledger/bundle.h"
 #include "ledger/checkpoint.h"
 #include "ledger/encoding.h"
 #include "ledger/merkle.h"
+#include "ledger/query/event_type.h"
+#include "ledger/record.h"
 #include "ledger/status.h"
 #include "ledger/store.h"
 
@@ -771,31 +775,117 @@ int RunMonitor(const MonitorOptions& options) {
 
 // ---- receipt ----------------------------------------------------------------------
 
+namespace {
+
+// A saved receipt: the JSON of `memoria append --json` or tlog-proof text.
+// Parse errors are INVALID_ARGUMENT. The tree size of tlog-proof text is its
+// checkpoint's (0 when the checkpoint does not open: VerifyReceipt says why).
+absl::StatusOr<Receipt> ParseSavedReceipt(std::string_view text, const Verifier& log_key) {
+  if (text.substr(0, client::kTlogProofHeader.size()) != client::kTlogProofHeader) {
+    return ParseReceiptJson(text);
+  }
+  ASSIGN_OR_RETURN(client::TlogProof proof, client::ParseTlogProof(text));
+  Receipt receipt;
+  receipt.index = proof.index;
+  receipt.hashes = std::move(proof.hashes);
+  receipt.checkpoint = std::move(proof.checkpoint);
+  absl::StatusOr<Checkpoint> checkpoint = OpenCheckpoint(receipt.checkpoint, log_key);
+  receipt.tree_size = checkpoint.ok() ? checkpoint->size : 0;
+  if (proof.extra.has_value()) {
+    receipt.leaf_hash = LeafHash(*proof.extra);
+    receipt.leaf = std::move(proof.extra);
+  }
+  return receipt;
+}
+
+// OK if `record` holds the entry the auditor expects; otherwise the failure
+// naming what it holds instead.
+absl::Status CheckExpectedEntry(uint64_t index, const v1::Record& record,
+                                const std::optional<Verifier>& writer,
+                                const std::string& request_id) {
+  const std::string holds =
+      absl::StrCat("holds ", client::EntryLabel(record.writer_key_id(), record.entry()));
+  if (writer.has_value() &&
+      (record.writer_key_id() != writer->key_id() ||
+       !writer->Verify(EntrySignedMessage(record.entry()), record.writer_signature()))) {
+    return client::ReceiptForAnotherEntry(
+        index, absl::StrCat(holds, ", not an entry signed by ", writer->ToString()));
+  }
+  v1::Entry entry;
+  if (!request_id.empty() &&
+      (!entry.ParseFromString(record.entry()) || entry.request_id() != request_id)) {
+    return client::ReceiptForAnotherEntry(
+        index, absl::StrCat(holds, ", not request id \"", absl::CHexEscape(request_id), "\""));
+  }
+  return absl::OkStatus();
+}
+
+// The event of an entry for people: "post_published", "generic post.deleted".
+std::string EventText(const std::string& entry_bytes) {
+  v1::Entry entry;
+  if (!entry.ParseFromString(entry_bytes)) return "(not a memoria.v1.Entry)";
+  const std::string_view generic = query::GenericTypeName(entry);
+  return absl::StrCat(std::string(query::EventTypeName(entry)),
+                      generic.empty() ? "" : absl::StrCat(" ", std::string(generic)));
+}
+
+}  // namespace
+
 int RunReceipt(const ReceiptOptions& options) {
   absl::StatusOr<Verifier> log_key = PinnedLogKey(options.log_vkey);
   if (!log_key.ok()) return UsageError(log_key.status());
+  std::optional<Verifier> writer;
+  if (!options.writer_vkey.empty()) {
+    absl::StatusOr<Verifier> parsed = Verifier::Parse(options.writer_vkey);
+    if (!parsed.ok()) {
+      return UsageError(absl::InvalidArgumentError(
+          absl::StrCat("--writer: ", std::string(parsed.status().message()))));
+    }
+    writer = *std::move(parsed);
+  }
   absl::StatusOr<std::string> text = client::ReadFile(options.path);
   if (!text.ok()) return UsageError(text.status());
-  absl::StatusOr<Receipt> receipt = ParseReceiptJson(*text);
+  absl::StatusOr<Receipt> receipt = ParseSavedReceipt(*text, *log_key);
   if (!receipt.ok()) {
     return UsageError(absl::InvalidArgumentError(
         absl::StrCat(options.path, ": ", std::string(receipt.status().message()))));
   }
-  absl::StatusOr<Checkpoint> checkpoint = VerifyReceipt(*receipt, *log_key);
+  absl::StatusOr<v1::Record> record = client::ReceiptRecord(*receipt);
+  absl::StatusOr<Checkpoint> checkpoint =
+      record.ok() ? VerifyReceipt(*receipt, *log_key) : absl::StatusOr<Checkpoint>(record.status());
+  absl::Status verdict = checkpoint.status();
+  if (verdict.ok()) verdict = CheckExpectedEntry(receipt->index, *record, writer, options.request_id);
   if (options.json) {
-    std::printf("{\"ok\":%s,\"index\":%lu,\"tree_size\":%lu%s%s}\n", checkpoint.ok() ? "true" : "false",
-                static_cast<unsigned long>(receipt->index),
-                static_cast<unsigned long>(receipt->tree_size),
-                checkpoint.ok() ? "" : ",\"error\":",
-                checkpoint.ok() ? "" : JsonQuote(std::string(checkpoint.status().message())).c_str());
-  } else if (checkpoint.ok()) {
-    std::printf("receipt valid: record %lu is in the log %s of %lu records (checkpoint signed by the log key)\n",
+    std::string out = absl::StrCat("{\"ok\":", verdict.ok() ? "true" : "false",
+                                   ",\"index\":", receipt->index, ",\"tree_size\":",
+                                   receipt->tree_size);
+    if (record.ok()) {
+      v1::Entry entry;
+      const bool parsed = entry.ParseFromString(record->entry());
+      absl::StrAppend(&out, ",\"writer_key_id\":",
+                      JsonQuote(HexEncode(EncodeBigEndian32(record->writer_key_id()))),
+                      ",\"writer\":", JsonQuote(parsed ? entry.writer() : ""),
+                      ",\"request_id\":", JsonQuote(parsed ? entry.request_id() : ""),
+                      ",\"event\":", JsonQuote(EventText(record->entry())));
+    }
+    if (!verdict.ok()) absl::StrAppend(&out, ",\"error\":", JsonQuote(std::string(verdict.message())));
+    std::printf("%s}\n", out.c_str());
+  } else if (verdict.ok()) {
+    std::printf("receipt valid: record %lu is in the log %s of %lu records (checkpoint signed by "
+                "the log key)\nit holds %s, event %s\n",
                 static_cast<unsigned long>(receipt->index), checkpoint->origin.c_str(),
-                static_cast<unsigned long>(checkpoint->size));
+                static_cast<unsigned long>(checkpoint->size),
+                client::EntryLabel(record->writer_key_id(), record->entry()).c_str(),
+                EventText(record->entry()).c_str());
+    if (!writer.has_value() && options.request_id.empty()) {
+      std::fprintf(stderr,
+                   "memoria-audit receipt: not checked against an expected entry; give --writer "
+                   "and --request-id to check that it is the one you expect\n");
+    }
   } else {
-    std::printf("receipt INVALID: %s\n", std::string(checkpoint.status().message()).c_str());
+    std::printf("receipt INVALID: %s\n", std::string(verdict.message()).c_str());
   }
-  return checkpoint.ok() ? kExitOk : kExitIntegrity;
+  return verdict.ok() ? kExitOk : kExitIntegrity;
 }
 
 }  // namespace memoria::audit

@@ -50,9 +50,21 @@ struct MonitorOptions {
 };
 int RunMonitor(const MonitorOptions& options);
 
+// receipt: a saved receipt checked offline. It must carry its leaf (the
+// record's bytes: "leaf" in the JSON, `extra` in tlog-proof text), whose hash
+// is recomputed; its checkpoint must open under the log key and its inclusion
+// proof lead to the checkpoint's root. The entry the record holds (writer,
+// request id, event type) is printed, and checked against what the auditor
+// expects: the record must be signed by `writer_vkey` (its key ID and a valid
+// signature) and carry `request_id`, each if given. A mismatch is an
+// integrity failure, "receipt is for another entry: ...".
 struct ReceiptOptions {
   std::string log_vkey;
-  std::string path;  // receipt JSON, or c2sp.org/tlog-proof text carrying the leaf
+  // The receipt JSON of `memoria append --json`, or the c2sp.org/tlog-proof
+  // text `memoria append` prints.
+  std::string path;
+  std::string writer_vkey;  // optional: the writer the entry must be by
+  std::string request_id;   // optional: the request id the entry must carry
   bool json = false;
 };
 int RunReceipt(const ReceiptOptions& options);

@@ -4,7 +4,7 @@
 //   memoria-audit verify --bundle FILE --log-key VKEY
 //   memoria-audit verify --data DIR --log-key VKEY     (a stopped server's data)
 //   memoria-audit monitor --server HOST:PORT --log-key VKEY --state FILE [--interval S]
-//   memoria-audit receipt --log-key VKEY --file RECEIPT.json
+//   memoria-audit receipt --log-key VKEY --file RECEIPT [--writer VKEY] [--request-id ID]
 //
 // Exit codes: 0 all verified, 1 integrity failure, 2 usage or I/O error.
 #include <CLI/CLI.hpp>
@@ -73,10 +73,24 @@ int main(int argc, char** argv) {
   AddAuditFlags(*monitor_command, monitor.audit);
 
   audit::ReceiptOptions receipt;
-  CLI::App* receipt_command = app.add_subcommand("receipt", "Verify a saved receipt (JSON) offline");
+  CLI::App* receipt_command = app.add_subcommand(
+      "receipt",
+      "Verify a saved receipt offline: it must carry its leaf (the record's bytes), which must "
+      "hash to its leaf hash and be included in a checkpoint signed by the log key. Prints the "
+      "entry the record holds (writer, request id, event); --writer and --request-id check that "
+      "it is the entry you expect (otherwise exit 1: \"receipt is for another entry\").");
   receipt_command->add_option("--log-key", receipt.log_vkey, "The log's verifier key (pinned)")->required();
-  receipt_command->add_option("--file", receipt.path, "Receipt JSON file")->required();
-  receipt_command->add_flag("--json", receipt.json, "JSON result");
+  receipt_command->add_option("--file", receipt.path,
+                              "The receipt: `memoria append --json` output, or the "
+                              "c2sp.org/tlog-proof text `memoria append` prints")
+      ->required();
+  receipt_command->add_option("--writer", receipt.writer_vkey,
+                              "The writer's vkey: the record must be signed by this key");
+  receipt_command->add_option("--request-id", receipt.request_id,
+                              "The request id the writer gave the entry: the record must carry it");
+  receipt_command->add_flag("--json", receipt.json,
+                            "JSON result: {\"ok\",\"index\",\"tree_size\",\"writer_key_id\","
+                            "\"writer\",\"request_id\",\"event\",\"error\"}");
 
   try {
     app.parse(argc, argv);
