@@ -88,7 +88,7 @@ void Print(std::string_view text) {
   std::fflush(stdout);
 }
 
-std::string ReceiptJson(const v1::Receipt& receipt, const std::string* leaf) {
+std::string ReceiptJson(const v1::Receipt& receipt) {
   std::vector<std::string> hashes;
   for (const std::string& hash : receipt.inclusion_proof()) hashes.push_back(Base64Encode(hash));
   JsonWriter json;
@@ -98,13 +98,13 @@ std::string ReceiptJson(const v1::Receipt& receipt, const std::string* leaf) {
       .AddStringArray("hashes", hashes)
       .AddString("checkpoint", receipt.checkpoint())
       .AddBool("duplicate", receipt.duplicate());
-  if (leaf != nullptr) json.AddString("leaf", Base64Encode(*leaf));
+  if (!receipt.leaf().empty()) json.AddString("leaf", Base64Encode(receipt.leaf()));
   return json.ToString();
 }
 
 void PrintReceipt(const GlobalOptions& globals, const v1::Receipt& receipt) {
   if (globals.json) {
-    Print(ReceiptJson(receipt, receipt.leaf().empty() ? nullptr : &receipt.leaf()) + "\n");
+    Print(ReceiptJson(receipt) + "\n");
   } else {
     Print(FormatTlogProof(TlogProofFromReceipt(receipt)));
   }

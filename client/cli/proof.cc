@@ -1,6 +1,7 @@
 // proof inclusion | consistency; receipt show.
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -85,14 +86,9 @@ absl::Status ShowReceipt(const GlobalOptions& globals, uint64_t index, uint64_t 
   receipt.set_tree_size(checkpoint.checkpoint.size);
   *receipt.mutable_inclusion_proof() = proof.hashes();
   receipt.set_checkpoint(checkpoint.note);
+  receipt.set_leaf(std::move(record.leaf));
   RETURN_IF_ERROR(client->VerifyReceipt(receipt).status());
-  if (globals.json) {
-    Print(ReceiptJson(receipt, &record.leaf) + "\n");
-  } else {
-    TlogProof text = TlogProofFromReceipt(receipt);
-    text.extra = record.leaf;
-    Print(FormatTlogProof(text));
-  }
+  PrintReceipt(globals, receipt);
   return absl::OkStatus();
 }
 
