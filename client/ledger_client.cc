@@ -610,10 +610,19 @@ absl::StatusOr<std::vector<VerifiedRecord>> LedgerClient::VerifyRun(
   return records;
 }
 
+absl::Status LedgerClient::RollbackOr(absl::Status failure) {
+  if (KindOf(failure) != ErrorKind::kServer || !options_.log_key.has_value()) return failure;
+  absl::StatusOr<TrustedCheckpoint> latest = Update();
+  return IsVerificationFailure(latest.status()) ? latest.status() : failure;
+}
+
 absl::StatusOr<VerifiedRecord> LedgerClient::GetRecord(uint64_t index) {
   ASSIGN_OR_RETURN(TrustedCheckpoint trusted, TrustedCovering(index + 1));
-  ASSIGN_OR_RETURN(std::string leaf, FetchLeaf(index));
-  return VerifyRecord(index, std::move(leaf), trusted);
+  absl::StatusOr<std::string> leaf = FetchLeaf(index);
+  if (!leaf.ok()) return RollbackOr(leaf.status());
+  absl::StatusOr<VerifiedRecord> record = VerifyRecord(index, *std::move(leaf), trusted);
+  if (!record.ok()) return RollbackOr(record.status());
+  return record;
 }
 
 absl::Status LedgerClient::GetRecords(uint64_t start, uint64_t end,

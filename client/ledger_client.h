@@ -192,6 +192,9 @@ class LedgerClient {
   absl::StatusOr<Hash> RootAt(uint64_t size);
 
   // Record `index`, its inclusion proof checked against the trusted checkpoint.
+  // When the server fails to serve what the trusted checkpoint covers, the
+  // latest checkpoint is checked: a rollback is a verification failure, not
+  // a server error.
   absl::StatusOr<VerifiedRecord> GetRecord(uint64_t index);
   // Records [start, end) (end 0: up to the trusted size), read in runs of
   // records_per_call (as ScanLeaves reads them) and verified a run at a time:
@@ -238,6 +241,10 @@ class LedgerClient {
   absl::Status Call(std::string_view rpc,
                     const std::function<grpc::Status(grpc::ClientContext&)>& call);
   absl::StatusOr<const Verifier*> LogKey() const;
+  // `failure`, or the verification failure Update() finds (a rollback, a
+  // fork) when `failure` is a server error: a server that lost records it
+  // signed answers a read with an error, which is not the whole story.
+  absl::Status RollbackOr(absl::Status failure);
   // Update() unless the trusted checkpoint already covers `size` leaves.
   absl::StatusOr<TrustedCheckpoint> TrustedCovering(uint64_t size);
   absl::StatusOr<TrustedCheckpoint> UpdateLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(update_mu_);

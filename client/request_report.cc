@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "client/errors.h"
+#include "client/private_file.h"
 #include "google/protobuf/util/json_util.h"
 #include "ledger/bundle.h"
 #include "ledger/checkpoint.h"
@@ -80,8 +81,10 @@ std::string Readme(const RequestOptions& options, const v1::ExportRequest& reque
       "Checkpoint proven against\n-------------------------\n", header.checkpoint());
 }
 
-// Opens the file `path`.partial for writing.
-absl::StatusOr<std::ofstream> OpenPartial(const fs::path& path) {
+// Opens the file `path`.partial for writing; mode 0600 if it will hold
+// disclosed personal data.
+absl::StatusOr<std::ofstream> OpenPartial(const fs::path& path, bool personal_data) {
+  if (personal_data) return CreatePrivateFile(path.string() + ".partial");
   std::ofstream out(path.string() + ".partial", std::ios::binary | std::ios::trunc);
   if (!out) return absl::PermissionDeniedError(absl::StrCat("cannot create ", path.string(), ".partial"));
   return out;
@@ -106,8 +109,9 @@ absl::StatusOr<RequestSummary> WriteRequest(LedgerClient& client, const v1::Expo
   if (fs::exists(bundle_path)) {
     return absl::AlreadyExistsError(absl::StrCat(bundle_path.string(), " exists: choose another --out"));
   }
-  ASSIGN_OR_RETURN(std::ofstream csv, OpenPartial(csv_path));
-  ASSIGN_OR_RETURN(std::ofstream bundle_file, OpenPartial(bundle_path));
+  const bool personal_data = request.disclose_personal_data();
+  ASSIGN_OR_RETURN(std::ofstream csv, OpenPartial(csv_path, personal_data));
+  ASSIGN_OR_RETURN(std::ofstream bundle_file, OpenPartial(bundle_path, personal_data));
   BundleWriter bundle(bundle_file);
   csv << query::CsvHeaderRow();
 

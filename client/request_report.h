@@ -18,7 +18,9 @@
 // to its root; otherwise a verification failure (client/errors.h) naming the
 // record, and no files are left. Disclosed openings are checked against their
 // commitments (record_csv.h). Memory stays bounded: the stream is written as it
-// comes. Files are written as *.partial and renamed when complete.
+// comes. Files are written as *.partial and renamed when complete; with
+// disclosure, records.csv and records.jsonl (they hold citizens' values) are
+// created with mode 0600 whatever the umask (client/private_file.h).
 #pragma once
 
 #include <cstdint>

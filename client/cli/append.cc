@@ -1,4 +1,5 @@
 // append: one event, from flags or a JSON document, signed with a writer key.
+#include <filesystem>
 #include <iostream>
 #include <iterator>
 #include <map>
@@ -18,7 +19,11 @@
 namespace memoria::client::cli {
 namespace {
 
+// memoria-server's default --max-entry-bytes: the largest entry it accepts.
+constexpr uint64_t kDefaultMaxEntryBytes = 64 << 10;
+
 struct AppendFlags {
+  uint64_t max_entry_bytes = kDefaultMaxEntryBytes;
   std::string key;
   std::string type;
   std::vector<std::string> attributes;
@@ -28,13 +33,37 @@ struct AppendFlags {
 
 // An Entry from JSON: a whole memoria.v1.Entry ({"generic": {...}, ...}) or
 // just a GenericEvent ({"type": ..., "attributes": {...}}).
-absl::StatusOr<v1::Entry> EntryFromJson(const std::string& path) {
+absl::Status TooLarge(const std::string& path, uint64_t max_bytes) {
+  return absl::InvalidArgumentError(absl::StrCat(
+      path == "-" ? std::string("stdin") : path, " is larger than ", max_bytes,
+      " bytes, the largest entry the server accepts (its --max-entry-bytes, 64 KiB by default); "
+      "if the server accepts more, raise --max-entry-bytes"));
+}
+
+// The JSON document at `path` ("-": stdin), refused before it is read (or,
+// from stdin, as soon as it is) if it is larger than `max_bytes`: its entry
+// would be no smaller.
+absl::StatusOr<std::string> ReadJsonDocument(const std::string& path, uint64_t max_bytes) {
   std::string text;
   if (path == "-") {
-    text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-  } else {
-    ASSIGN_OR_RETURN(text, ReadFile(path));
+    std::vector<char> buffer(64 << 10);
+    while (std::cin.read(buffer.data(), static_cast<std::streamsize>(buffer.size())) ||
+           std::cin.gcount() > 0) {
+      text.append(buffer.data(), static_cast<size_t>(std::cin.gcount()));
+      if (text.size() > max_bytes) return TooLarge(path, max_bytes);
+    }
+    return text;
   }
+  std::error_code error;
+  const uintmax_t size = std::filesystem::file_size(path, error);
+  if (!error && size > max_bytes) return TooLarge(path, max_bytes);
+  ASSIGN_OR_RETURN(text, ReadFile(path));
+  if (text.size() > max_bytes) return TooLarge(path, max_bytes);
+  return text;
+}
+
+absl::StatusOr<v1::Entry> EntryFromJson(const std::string& path, uint64_t max_bytes) {
+  ASSIGN_OR_RETURN(std::string text, ReadJsonDocument(path, max_bytes));
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;
   v1::Entry entry;
@@ -72,7 +101,8 @@ absl::StatusOr<v1::Entry> EntryFromFlags(const AppendFlags& flags) {
 absl::Status Append(const GlobalOptions& globals, const AppendFlags& flags) {
   ASSIGN_OR_RETURN(Signer key, ReadSignerKeyFile(flags.key));
   ASSIGN_OR_RETURN(v1::Entry entry,
-                   flags.json_file.empty() ? EntryFromFlags(flags) : EntryFromJson(flags.json_file));
+                   flags.json_file.empty() ? EntryFromFlags(flags)
+                                           : EntryFromJson(flags.json_file, flags.max_entry_bytes));
   if (!flags.request_id.empty()) entry.set_request_id(flags.request_id);
   EntrySigner signer(std::move(key));
   ASSIGN_OR_RETURN(v1::SignedEntry signed_entry, signer.Sign(std::move(entry)));
@@ -104,6 +134,10 @@ void AddAppendCommand(Cli& cli) {
   type->excludes(json_file);
   attr->excludes(json_file);
   attr->needs(type);
+  append->add_option("--max-entry-bytes", flags->max_entry_bytes,
+                     "Refuse a --json-file larger than this, before reading it (the server's "
+                     "--max-entry-bytes)")
+      ->capture_default_str();
   append->add_option("--request-id", flags->request_id,
                      "Idempotency id (default: random); resending the same entry with the same "
                      "id returns the original receipt");

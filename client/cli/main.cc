@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "client/cli/cli.h"
+#include "client/cli/numeric_flags.h"
 #include "ledger/hash.h"
 
 int main(int argc, char** argv) {
@@ -39,6 +40,7 @@ int main(int argc, char** argv) {
   AddExportCommand(cli);
   AddPolicyCommands(cli);
   AddQueryCommands(cli);
+  RefuseNegativeNumbers(app);
 
   try {
     app.parse(argc, argv);

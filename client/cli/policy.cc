@@ -21,6 +21,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "client/cli/cli.h"
+#include "client/private_file.h"
 #include "client/cli/json.h"
 #include "client/connection.h"
 #include "client/entry_signer.h"
@@ -292,10 +293,9 @@ absl::Status WriteOpenings(const std::string& path, const v1::SignedEntry& entry
     json.AddString("field", o.field()).AddString("salt", Base64Encode(o.salt())).AddString("value", o.value());
     items.push_back(json.ToString());
   }
-  std::ofstream out(path, std::ios::trunc);
+  ASSIGN_OR_RETURN(std::ofstream out, CreatePrivateFile(path));
   out << JsonArray(items) << "\n";
   if (!out.flush()) return absl::PermissionDeniedError(absl::StrCat("cannot write ", path));
-  chmod(path.c_str(), 0600);
   return absl::OkStatus();
 }
 

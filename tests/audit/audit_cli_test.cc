@@ -551,5 +551,20 @@ TEST_F(AuditCliTest, ReceiptIsTiedToTheExpectedWriterAndRequestId) {
   EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
 }
 
+TEST_F(AuditCliTest, NegativeNumbersAreUsageErrors) {
+  const std::string state = root_->path() + "/negative.state";
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"verify", "--data", pristine_, "--log-key", *log_vkey_, "--threads", "-1"},
+           {"verify", "--data", pristine_, "--log-key", *log_vkey_, "--max-findings", "-1"},
+           {"monitor", "--server", "127.0.0.1:1", "--log-key", *log_vkey_, "--state", state,
+            "--interval", "-1"},
+           {"monitor", "--server", "127.0.0.1:1", "--log-key", *log_vkey_, "--state", state,
+            "--max-seconds=-5"}}) {
+    AuditRun run = RunAudit(args);
+    EXPECT_EQ(run.exit_code, 2) << args[args.size() - 2] << ": " << run.out << run.err;
+    EXPECT_THAT(run.err, HasSubstr("must not be negative")) << args[args.size() - 2];
+  }
+}
+
 }  // namespace
 }  // namespace memoria

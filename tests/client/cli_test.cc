@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "client/receipt.h"
 #include "client/trusted_state.h"
@@ -287,6 +288,74 @@ TEST_F(CliTest, ExitCodes) {
   // 3: nobody listening.
   CliRun down = Memoria({"--server", "127.0.0.1:1", "--timeout", "1", "info"});
   EXPECT_EQ(down.exit_code, 3);
+}
+
+TEST_F(CliTest, NegativeNumbersAreUsageErrors) {
+  RegisterWriter("svc");
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"get", "--index", "-1"},
+           {"get", "--index=-1"},
+           {"range", "--from", "-1"},
+           {"proof", "inclusion", "--index", "0", "--tree-size", "-3"},
+           {"receipt", "show", "--index", "-1"},
+           {"checkpoint", "--size", "-1"},
+           {"query", "--limit", "-5"},
+           {"inventory", "--at-index", "-2"},
+           {"--timeout", "-1", "info"}}) {
+    CliRun run = Pinned(args);
+    EXPECT_EQ(run.exit_code, 2) << absl::StrJoin(args, " ") << ": " << run.out << run.err;
+    EXPECT_THAT(run.err, HasSubstr("must not be negative")) << absl::StrJoin(args, " ");
+    EXPECT_TRUE(run.out.empty()) << absl::StrJoin(args, " ") << ": " << run.out;
+  }
+}
+
+TEST_F(CliTest, AppendRefusesAJsonFileOverTheEntryLimitBeforeReadingIt) {
+  const std::string key = RegisterWriter("svc");
+  const std::string big = dir_.path() + "/big.json";
+  std::ofstream(big) << R"({"type":"post.published","attributes":{"text":")"
+                     << std::string(70 * 1024, 'x') << R"("}})";
+  const uint64_t size_before = server_->stats().tree_size;
+  CliRun run = Pinned({"append", "--key", key, "--json-file", big});
+  EXPECT_EQ(run.exit_code, 2) << run.out << run.err;
+  EXPECT_THAT(run.err, HasSubstr("65536 bytes"));
+  EXPECT_THAT(run.err, HasSubstr("--max-entry-bytes"));
+  CliRun piped = Memoria({"--server", server_flag_, "--log-key", log_key_, "append", "--key", key,
+                          "--json-file", "-"},
+                         big);
+  EXPECT_EQ(piped.exit_code, 2) << piped.out << piped.err;
+  EXPECT_THAT(piped.err, HasSubstr("65536 bytes"));
+  EXPECT_EQ(server_->stats().tree_size, size_before);
+  // A server configured for larger entries: raise the limit.
+  CliRun raised = Pinned({"append", "--key", key, "--json-file", big, "--max-entry-bytes", "100000"});
+  EXPECT_EQ(raised.exit_code, 3) << raised.out << raised.err;  // this server keeps 64 KiB
+  // Within the limit, as before.
+  const std::string small = dir_.path() + "/small.json";
+  std::ofstream(small) << R"({"type":"post.published","attributes":{"text":"hola"}})";
+  EXPECT_EQ(Pinned({"append", "--key", key, "--json-file", small}).exit_code, 0);
+}
+
+TEST_F(CliTest, GetAfterARollbackIsAVerificationFailure) {
+  const std::string state = dir_.path() + "/memoria.state";
+  const std::string key = RegisterWriter("svc");
+  // A copy of the log as it is now (3 records), then the log grows and is trusted.
+  server_.reset();
+  const std::string old_dir = dir_.path() + "/old";
+  std::filesystem::copy(data_dir_, old_dir, std::filesystem::copy_options::recursive);
+  server_ = MustStart(TestServerConfig(data_dir_));
+  server_flag_ = absl::StrCat("127.0.0.1:", server_->port());
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_EQ(Pinned({"append", "--key", key, "--type", "post.published"}).exit_code, 0);
+  }
+  ASSERT_EQ(Pinned({"--state", state, "get", "--index", "5"}).exit_code, 0);
+  // The old copy served again: record 1 exists there, the trusted checkpoint does not.
+  server_.reset();
+  server_ = MustStart(TestServerConfig(old_dir));
+  server_flag_ = absl::StrCat("127.0.0.1:", server_->port());
+  for (const std::string index : {"1", "5"}) {
+    CliRun run = Pinned({"--state", state, "get", "--index", index});
+    EXPECT_EQ(run.exit_code, 1) << index << ": " << run.out << run.err;
+    EXPECT_THAT(run.err, HasSubstr("rolled back")) << index;
+  }
 }
 
 TEST_F(CliTest, StateFileRefusesARollback) {

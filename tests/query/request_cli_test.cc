@@ -260,6 +260,12 @@ TEST_F(RequestCliTest, DisclosedRequestShowsValuesVerifiesThemAndNamesATamperedR
   const std::string out = dir_.path() + "/divulgado";
   Ran run = Request(out, {"--disclose", "--reader-token-file", log_.config().reader_token_file});
   ASSERT_EQ(run.exit_code, 0) << run.err;
+  // Files holding citizens' values are readable by their owner only, whatever the umask.
+  for (const char* name : {"records.csv", "records.jsonl"}) {
+    EXPECT_EQ(fs::status(out + "/" + name).permissions() & fs::perms::all,
+              fs::perms::owner_read | fs::perms::owner_write)
+        << name;
+  }
   const std::string csv = ReadFileBytes(out + "/records.csv");
   const std::string jsonl = ReadFileBytes(out + "/records.jsonl");
   uint64_t openings = 0;

@@ -11,6 +11,7 @@
 
 #include <cstdio>
 
+#include "client/cli/numeric_flags.h"
 #include "ledger/hash.h"
 #include "tools/audit/commands.h"
 
@@ -92,6 +93,7 @@ int main(int argc, char** argv) {
                             "JSON result: {\"ok\",\"index\",\"tree_size\",\"writer_key_id\","
                             "\"writer\",\"request_id\",\"event\",\"error\"}");
 
+  memoria::client::cli::RefuseNegativeNumbers(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
