@@ -5,6 +5,7 @@
 #include <chrono>
 #include <functional>
 #include <iostream>
+#include <limits>
 #include <map>
 #include <memory>
 #include <string>
@@ -538,6 +539,49 @@ TEST_F(LedgerServiceTest, MalformedEntriesAreInvalidArgument) {
 
   // Still serving everyone.
   EXPECT_TRUE(VerifyReceipt(MustAppend(GenericEntry(writer, "fine")), LogKey()).ok());
+}
+
+// Event times outside [--min-event-time, now + --max-event-time-ahead] are
+// INVALID_ARGUMENT naming the time and the window; nothing is stored, and a
+// batch holding one such entry is refused whole.
+TEST_F(LedgerServiceTest, EventTimesOutsideTheWindowAreInvalidArgument) {
+  Signer writer = Register("svc-time");
+  constexpr int64_t kMinMicros = int64_t{1'000'000'000} * 1'000'000;  // 2001-09-09T01:46:40Z
+  config_.min_event_time = absl::FromUnixMicros(kMinMicros);
+  config_.max_event_time_ahead = absl::Hours(1);
+  RestartServer();
+  int request = 0;
+  const auto at = [&](int64_t event_time_micros) {
+    v1::Entry entry;
+    entry.set_writer(writer.name());
+    entry.set_request_id(absl::StrCat("time-", ++request));
+    entry.set_event_time_micros(event_time_micros);
+    entry.mutable_generic()->set_type("post.published");
+    return SignEntry(writer, entry);
+  };
+  ExpectRejected(at(kMinMicros - 1), grpc::StatusCode::INVALID_ARGUMENT,
+                 "event_time_micros 999999999999999 (2001-09-09T01:46:39.999999+00:00) is "
+                 "outside the accepted window [2001-09-09T01:46:40+00:00, ");
+  MustAppend(at(kMinMicros));
+  // The upper bound moves with the clock: a minute either side of it.
+  const int64_t latest = absl::ToUnixMicros(absl::Now() + absl::Hours(1));
+  ExpectRejected(at(latest + 60'000'000), grpc::StatusCode::INVALID_ARGUMENT,
+                 "now + --max-event-time-ahead 1h");
+  MustAppend(at(latest - 60'000'000));
+  ExpectRejected(at(std::numeric_limits<int64_t>::min()), grpc::StatusCode::INVALID_ARGUMENT,
+                 "event_time_micros -9223372036854775808 (");
+  ExpectRejected(at(std::numeric_limits<int64_t>::max()), grpc::StatusCode::INVALID_ARGUMENT,
+                 "event_time_micros 9223372036854775807 (");
+  const int64_t nanoseconds = absl::ToUnixNanos(absl::Now());  // sent as microseconds
+  ExpectRejected(at(nanoseconds), grpc::StatusCode::INVALID_ARGUMENT,
+                 "is outside the accepted window");
+
+  const uint64_t size = Size();
+  v1::AppendBatchResponse response;
+  grpc::Status mixed = AppendBatch({at(kMinMicros + 1), at(kMinMicros - 1)}, &response);
+  EXPECT_EQ(mixed.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << StatusText(mixed);
+  EXPECT_THAT(mixed.error_message(), HasSubstr("entry 1: event_time_micros"));
+  EXPECT_EQ(Size(), size);
 }
 
 TEST_F(LedgerServiceTest, OversizedMessageIsResourceExhausted) {
