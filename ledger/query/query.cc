@@ -181,15 +181,17 @@ class PrefixList final : public PostingList {
 
 // Any of several lists. Its last answer each way is remembered too: asked
 // again for an index between the last one asked and that answer, it answers
-// the same without asking its lists.
+// the same without asking its lists. Each list asked counts as a list step.
 class UnionList final : public PostingList {
  public:
-  explicit UnionList(std::vector<std::unique_ptr<PostingList>> lists) : lists_(std::move(lists)) {}
+  UnionList(IndexCursor& cursor, std::vector<std::unique_ptr<PostingList>> lists)
+      : cursor_(cursor), lists_(std::move(lists)) {}
 
   absl::StatusOr<Answer> AtOrAfter(uint64_t i) override {
     if (after_ && after_->first <= i && (!after_->second || i <= *after_->second)) {
       return after_->second;
     }
+    cursor_.stats().list_steps += lists_.size();
     Answer best;
     for (const std::unique_ptr<PostingList>& list : lists_) {
       ASSIGN_OR_RETURN(Answer answer, list->AtOrAfter(i));
@@ -202,6 +204,7 @@ class UnionList final : public PostingList {
     if (before_ && i <= before_->first && (!before_->second || i >= *before_->second)) {
       return before_->second;
     }
+    cursor_.stats().list_steps += lists_.size();
     Answer best;
     for (const std::unique_ptr<PostingList>& list : lists_) {
       ASSIGN_OR_RETURN(Answer answer, list->AtOrBefore(i));
@@ -212,14 +215,16 @@ class UnionList final : public PostingList {
   }
 
  private:
+  IndexCursor& cursor_;
   const std::vector<std::unique_ptr<PostingList>> lists_;
   std::optional<std::pair<uint64_t, Answer>> after_;
   std::optional<std::pair<uint64_t, Answer>> before_;
 };
 
-std::unique_ptr<PostingList> AnyOf(std::vector<std::unique_ptr<PostingList>> lists) {
+std::unique_ptr<PostingList> AnyOf(IndexCursor& cursor,
+                                   std::vector<std::unique_ptr<PostingList>> lists) {
   if (lists.size() == 1) return std::move(lists.front());
-  return std::make_unique<UnionList>(std::move(lists));
+  return std::make_unique<UnionList>(cursor, std::move(lists));
 }
 
 template <typename Values, typename ToPrefix>
@@ -229,7 +234,7 @@ std::unique_ptr<PostingList> AnyValue(IndexCursor& cursor, const Values& values,
   for (const auto& value : values) {
     lists.push_back(std::make_unique<PrefixList>(cursor, to_prefix(value)));
   }
-  return AnyOf(std::move(lists));
+  return AnyOf(cursor, std::move(lists));
 }
 
 // x mod m in [0, m), for m > 0 (no overflow for any int64 x).
@@ -285,12 +290,12 @@ absl::StatusOr<std::unique_ptr<PostingList>> EventTimeList(IndexCursor& cursor,
                                                            const v1::TimeRange& range) {
   std::vector<std::unique_ptr<PostingList>> lists;
   if (range.has_to_micros() && range.to_micros() == std::numeric_limits<int64_t>::min()) {
-    return std::make_unique<UnionList>(std::move(lists));  // empty
+    return std::make_unique<UnionList>(cursor, std::move(lists));  // empty
   }
   const TimeInterval exact(
       range.has_from_micros() ? range.from_micros() : std::numeric_limits<int64_t>::min(),
       range.has_to_micros() ? range.to_micros() - 1 : std::numeric_limits<int64_t>::max());
-  if (exact.first > exact.second) return std::make_unique<UnionList>(std::move(lists));
+  if (exact.first > exact.second) return std::make_unique<UnionList>(cursor, std::move(lists));
 
   size_t budget = kMaxEventTimeBuckets;
   const auto add_days = [&](int64_t first_day, int64_t last_day) -> absl::Status {
@@ -314,7 +319,7 @@ absl::StatusOr<std::unique_ptr<PostingList>> EventTimeList(IndexCursor& cursor,
     }));
     RETURN_IF_ERROR(add_days((last_run + 1) * kDaysPerRun, last_day));
   }
-  return AnyOf(std::move(lists));
+  return AnyOf(cursor, std::move(lists));
 }
 
 absl::Status CheckRange(const v1::TimeRange& range, const char* what) {
