@@ -8,6 +8,7 @@
 #include "CLI/CLI.hpp"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 
 #ifndef MEMORIA_VERSION
 #define MEMORIA_VERSION "unknown"
@@ -65,6 +66,20 @@ bool SplitHostPort(const std::string& listen, std::string& host, std::string& po
   return !port.empty() && absl::SimpleAtoi(port, &number) && number <= 65535;
 }
 
+// CLI11 validators: "" if the text parses, else what is wrong.
+std::string ParseRfc3339Flag(std::string& text) {
+  absl::Time time;
+  std::string error;
+  if (absl::ParseTime(absl::RFC3339_full, text, &time, &error)) return "";
+  return absl::StrCat("\"", text, "\" is not an RFC 3339 time (1900-01-01T00:00:00Z): ", error);
+}
+
+std::string ParseDurationFlag(std::string& text) {
+  absl::Duration duration;
+  if (absl::ParseDuration(text, &duration)) return "";
+  return absl::StrCat("\"", text, "\" is not a duration (24h, 90m, 3600s)");
+}
+
 }  // namespace
 
 std::string ServerConfig::LogKeyPath() const {
@@ -89,6 +104,10 @@ std::optional<int> ParseServerFlags(int argc, const char* const* argv, ServerCon
   int64_t max_wait_micros = absl::ToInt64Microseconds(config.batch.max_wait);
   int64_t grace_seconds = absl::ToInt64Seconds(config.shutdown_grace);
   bool no_reflection = !config.reflection;
+
+  std::string min_event_time =
+      absl::FormatTime(absl::RFC3339_full, config.min_event_time, absl::UTCTimeZone());
+  std::string max_event_time_ahead = absl::FormatDuration(config.max_event_time_ahead);
 
   auto env = [](CLI::Option* option, const char* name) { return option->envname(name); };
   env(app.add_option("--data-dir", config.data_dir, "RocksDB directory of the log")
@@ -143,6 +162,17 @@ std::optional<int> ParseServerFlags(int argc, const char* const* argv, ServerCon
                      "at 64; the upper levels beyond)")
           ->capture_default_str(),
       "MEMORIA_TREE_MEMORY_MIB");
+  env(app.add_option("--min-event-time", min_event_time,
+                     "Refuse entries whose event time is before this RFC 3339 time")
+          ->check(CLI::Validator(ParseRfc3339Flag, "RFC3339"))
+          ->capture_default_str(),
+      "MEMORIA_MIN_EVENT_TIME");
+  env(app.add_option("--max-event-time-ahead", max_event_time_ahead,
+                     "Refuse entries whose event time is later than now plus this duration "
+                     "(24h, 90m, 3600s)")
+          ->check(CLI::Validator(ParseDurationFlag, "DURATION"))
+          ->capture_default_str(),
+      "MEMORIA_MAX_EVENT_TIME_AHEAD");
   env(app.add_option("--tls-cert", config.tls_cert_file, "PEM server certificate chain (TLS)"),
       "MEMORIA_TLS_CERT");
   env(app.add_option("--tls-key", config.tls_key_file, "PEM server private key (TLS)"),
@@ -197,6 +227,10 @@ std::optional<int> ParseServerFlags(int argc, const char* const* argv, ServerCon
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
+  // Both parse: their validators checked them.
+  std::string unused_error;
+  absl::ParseTime(absl::RFC3339_full, min_event_time, &config.min_event_time, &unused_error);
+  absl::ParseDuration(max_event_time_ahead, &config.max_event_time_ahead);
   config.batch.max_wait = absl::Microseconds(max_wait_micros);
   config.shutdown_grace = absl::Seconds(grace_seconds);
   config.reflection = !no_reflection;
@@ -217,6 +251,9 @@ absl::Status ValidateServerConfig(const ServerConfig& config) {
   }
   if (config.max_message_bytes > static_cast<size_t>(INT32_MAX)) {
     return absl::InvalidArgumentError("--max-message-bytes must fit in 31 bits");
+  }
+  if (config.max_event_time_ahead < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--max-event-time-ahead must not be negative");
   }
   if (config.batch.max_wait < absl::ZeroDuration()) {
     return absl::InvalidArgumentError("--batch-max-wait-micros must not be negative");

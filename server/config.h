@@ -74,6 +74,12 @@ struct ServerConfig {
   // a larger log keeps its upper levels.
   size_t tree_memory_mib = 64;
 
+  // The window of accepted event times (Entry.event_time_micros), as in
+  // ValidationLimits: from min_event_time (1900-01-01T00:00:00Z) to now +
+  // max_event_time_ahead; an entry outside it is INVALID_ARGUMENT.
+  absl::Time min_event_time = absl::FromUnixSeconds(-2'208'988'800);
+  absl::Duration max_event_time_ahead = absl::Hours(24);
+
   // PEM server certificate chain and private key: TLS when both are given.
   std::string tls_cert_file;
   std::string tls_key_file;
@@ -116,7 +122,7 @@ struct ServerConfig {
 std::optional<int> ParseServerFlags(int argc, const char* const* argv, ServerConfig& config);
 
 // INVALID_ARGUMENT naming the problem if the config is inconsistent: limits of
-// zero, a certificate without its key, a client CA without TLS, plaintext
+// zero, a negative --max-event-time-ahead, a certificate without its key, a client CA without TLS, plaintext
 // together with TLS, plaintext on a non-loopback address without --plaintext,
 // an unknown log level, an unparsable listen address.
 absl::Status ValidateServerConfig(const ServerConfig& config);

@@ -3,6 +3,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/time/time.h"
 #include "ledger/policy/erasure.h"
 #include "ledger/policy/event_validation.h"
 #include "ledger/record.h"
@@ -68,6 +69,25 @@ absl::Status CheckEvent(const v1::Entry& entry, const Verifier& admin, Validated
   return absl::InvalidArgumentError("entry has no event");
 }
 
+std::string FormatUtc(absl::Time time) {
+  return absl::FormatTime(absl::RFC3339_full, time, absl::UTCTimeZone());
+}
+
+// OK if the entry's event time lies in the window of `limits`.
+absl::Status CheckEventTime(int64_t event_time_micros, const ValidationLimits& limits) {
+  const Clock& clock = limits.clock != nullptr ? *limits.clock : SystemClock();
+  const absl::Time event_time = absl::FromUnixMicros(event_time_micros);
+  // absl::Time saturates, so a huge --max-event-time-ahead cannot overflow.
+  const absl::Time latest = absl::FromUnixMicros(clock.NowMicros()) + limits.max_event_time_ahead;
+  if (event_time >= limits.min_event_time && event_time <= latest) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      "event_time_micros ", event_time_micros, " (", FormatUtc(event_time),
+      ") is outside the accepted window [", FormatUtc(limits.min_event_time), ", ",
+      FormatUtc(latest), "] (from --min-event-time to now + --max-event-time-ahead ",
+      absl::FormatDuration(limits.max_event_time_ahead),
+      "); send microseconds since the Unix epoch, UTC"));
+}
+
 }  // namespace
 
 std::string DedupKey(uint32_t key_id, std::string_view writer, std::string_view request_id) {
@@ -97,6 +117,7 @@ absl::StatusOr<ValidatedEntry> ValidateEntry(const v1::SignedEntry& signed_entry
                                                    " bytes; it must be 1 to ",
                                                    kMaxRequestIdBytes));
   }
+  RETURN_IF_ERROR(CheckEventTime(entry.event_time_micros(), limits));
   ValidatedEntry out;
   RETURN_IF_ERROR(CheckEvent(entry, admin, out));
   RETURN_IF_ERROR(policy::ValidateOpenings(entry.has_policy() ? &entry.policy() : nullptr,

@@ -21,6 +21,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "ledger/clock.h"
 #include "ledger/hash.h"
 #include "ledger/keys.h"
 #include "ledger/log.h"
@@ -33,8 +35,19 @@ namespace memoria::server {
 inline constexpr size_t kMaxRequestIdBytes = 128;
 inline constexpr size_t kMaxEventTypeBytes = 64;
 
+// 1900-01-01T00:00:00Z, in microseconds since the Unix epoch.
+inline constexpr int64_t kDefaultMinEventTimeMicros = int64_t{-2'208'988'800} * 1'000'000;
+
 struct ValidationLimits {
   size_t max_entry_bytes = 64 << 10;
+  // The window of Entry.event_time_micros: [min_event_time, now +
+  // max_event_time_ahead] (memoria-server --min-event-time,
+  // --max-event-time-ahead). It keeps the query index's time buckets within
+  // about 1,500 32-day runs and catches nanoseconds sent as microseconds.
+  absl::Time min_event_time = absl::FromUnixMicros(kDefaultMinEventTimeMicros);
+  absl::Duration max_event_time_ahead = absl::Hours(24);
+  // "Now" for that window; nullptr: SystemClock().
+  const Clock* clock = nullptr;
 };
 
 // What an entry does to the ledger's own administration: kGeneric is any
@@ -69,7 +82,9 @@ std::string DedupKey(uint32_t key_id, std::string_view writer, std::string_view 
 
 // Checks one signed entry. Errors, each with a message naming the problem:
 //   INVALID_ARGUMENT  empty or oversized entry bytes, not a memoria.v1.Entry,
-//                     empty writer, request id not 1..128 bytes, no event, a
+//                     empty writer, request id not 1..128 bytes, an event
+//                     time outside the window of `limits` (naming the time
+//                     and the window), no event, a
 //                     generic type outside [a-z0-9_.-]{1,64}, a malformed
 //                     policy event (policy::ValidatePolicyEvent, naming the
 //                     field), personal-data openings that do not match the

@@ -1,6 +1,14 @@
 // The LedgerService's transparency-law RPCs (ledger_service.h): Query, a page
 // of records matching a filter, and Export, every match with its inclusion
 // proof (and, for a reader, its personal data), from the query indexes.
+//
+// Bounds: a Query call does one RecordQuery::Find, whose work is capped
+// (query::kMaxWorkPerFind): past it the page holds fewer records than asked
+// and its next_page_token goes on from where it stopped. An Export call goes
+// on through such short pages (its results stay complete) and stops between
+// two of them when its client cancels or its deadline passes. An event-time
+// range meeting more than query::kMaxEventTimeBuckets stored buckets is
+// RESOURCE_EXHAUSTED.
 #include <algorithm>
 #include <cstdint>
 #include <functional>
@@ -23,12 +31,16 @@ namespace {
 constexpr size_t kExportChunk = 256;
 
 // The records of `query` in order from `start` (all when nullopt), `chunk`
-// at a time, at most `limit` of them (0: no limit).
-absl::Status ForEachChunk(query::RecordQuery& query, size_t chunk,
+// at a time, at most `limit` of them (0: no limit). Each Find is bounded
+// (query::kMaxWorkPerFind) and may give fewer than `chunk`: this goes on from
+// where it stopped, and gives up with CANCELLED between two of them once the
+// client has gone (cancelled, or its deadline passed).
+absl::Status ForEachChunk(grpc::ServerContext& context, query::RecordQuery& query, size_t chunk,
                           const std::function<absl::Status(const std::vector<uint64_t>&)>& visit,
                           std::optional<uint64_t> start = std::nullopt, uint64_t limit = 0) {
   uint64_t left = limit == 0 ? UINT64_MAX : limit;
   do {
+    if (context.IsCancelled()) return absl::CancelledError("the client went away");
     ASSIGN_OR_RETURN(query::QueryPage page, query.Find(start, std::min<uint64_t>(chunk, left)));
     if (!page.indexes.empty()) RETURN_IF_ERROR(visit(page.indexes));
     left -= page.indexes.size();
@@ -175,7 +187,7 @@ grpc::Status LedgerService::Export(grpc::ServerContext* context, const v1::Expor
         }
         return absl::OkStatus();
       };
-      RETURN_IF_ERROR(ForEachChunk(trust_query, kExportChunk, keep_non_results));
+      RETURN_IF_ERROR(ForEachChunk(*context, trust_query, kExportChunk, keep_non_results));
       for (size_t begin = 0; begin < trust.size(); begin += kExportChunk) {
         const size_t end = std::min(trust.size(), begin + kExportChunk);
         RETURN_IF_ERROR(send({trust.begin() + static_cast<ptrdiff_t>(begin),
@@ -194,7 +206,7 @@ grpc::Status LedgerService::Export(grpc::ServerContext* context, const v1::Expor
       RETURN_IF_ERROR(send_trust_chain());
     }
     return ForEachChunk(
-        results, kExportChunk,
+        *context, results, kExportChunk,
         [&](const std::vector<uint64_t>& indexes) { return send(indexes, /*trust=*/false); },
         from, request->max_results());
   }();

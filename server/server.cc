@@ -203,6 +203,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
                                                    server->observers_.get());
   LedgerServiceOptions service_options;
   service_options.validation.max_entry_bytes = config.max_entry_bytes;
+  service_options.validation.min_event_time = config.min_event_time;
+  service_options.validation.max_event_time_ahead = config.max_event_time_ahead;
   service_options.max_batch_entries = config.max_batch_entries;
   service_options.policy.personal_store = server->personal_store_.get();
   service_options.policy.views = server->views_reader_.get();

@@ -75,6 +75,10 @@ std::string EventTimePrefix(int level, int64_t bucket) {
   return prefix;
 }
 
+int64_t EventTimePrefixBucket(std::string_view eight_bytes) {
+  return static_cast<int64_t>(DecodeBigEndian64(eight_bytes) ^ kSignOffset);
+}
+
 bool IsEventTimePrefix(std::string_view prefix) {
   return prefix.size() > kQueryIndexPrefix.size() + 2 &&
          prefix.substr(kQueryIndexPrefix.size(), 2) == "e/";

@@ -67,6 +67,8 @@ std::string ActorValue(std::string_view email);
 // Keys.
 std::string PostingPrefix(Dimension dimension, std::string_view value);
 std::string EventTimePrefix(int level, int64_t bucket);
+// The bucket from the 8 bytes that follow the level in an event-time prefix.
+int64_t EventTimePrefixBucket(std::string_view eight_bytes);
 bool IsEventTimePrefix(std::string_view prefix);
 // A block's key: its list's prefix and the index of its first posting.
 std::string BlockKey(std::string_view prefix, uint64_t first);

@@ -1,6 +1,7 @@
 #include "ledger/query/query.h"
 
 #include <algorithm>
+#include <functional>
 #include <limits>
 #include <utility>
 
@@ -19,6 +20,37 @@
 
 namespace memoria::query {
 
+// The state column's cursor, shared by a query's lists, counting what it reads.
+class IndexCursor {
+ public:
+  explicit IndexCursor(Store::Cursor cursor) : cursor_(std::move(cursor)) {}
+  void SeekAtOrAfter(std::string_view key) {
+    ++stats_.index_reads;
+    cursor_.SeekAtOrAfter(key);
+  }
+  void SeekAtOrBefore(std::string_view key) {
+    ++stats_.index_reads;
+    cursor_.SeekAtOrBefore(key);
+  }
+  void Next() {
+    ++stats_.index_reads;
+    cursor_.Next();
+  }
+  void Prev() {
+    ++stats_.index_reads;
+    cursor_.Prev();
+  }
+  bool Valid() const { return cursor_.Valid(); }
+  std::string_view key() const { return cursor_.key(); }
+  std::string_view value() const { return cursor_.value(); }
+  absl::Status status() const { return cursor_.status(); }
+  QueryStats& stats() { return stats_; }
+
+ private:
+  Store::Cursor cursor_;
+  QueryStats stats_;
+};
+
 // A sorted list of record indexes, read by jumps. Answers are remembered, so
 // that a list asked again for an index it already jumped over costs nothing.
 class PostingList {
@@ -33,13 +65,16 @@ namespace {
 
 using Answer = std::optional<uint64_t>;
 
+// An event-time interval, both ends included (so that INT64_MAX fits in one).
+using TimeInterval = std::pair<int64_t, int64_t>;
+
 // The posting blocks prefix || be64(first) of the state column (index_keys.h);
 // with `exact`, only the postings whose event time lies in
-// [exact->first, exact->second). The block last read is kept decoded.
+// [exact->first, exact->second]. The block last read is kept decoded.
 class PrefixList final : public PostingList {
  public:
-  PrefixList(Store::Cursor& cursor, std::string prefix,
-             std::optional<std::pair<int64_t, int64_t>> exact = std::nullopt)
+  PrefixList(IndexCursor& cursor, std::string prefix,
+             std::optional<TimeInterval> exact = std::nullopt)
       : cursor_(cursor),
         prefix_(std::move(prefix)),
         with_times_(IsEventTimePrefix(prefix_)),
@@ -69,7 +104,7 @@ class PrefixList final : public PostingList {
            cursor_.key().starts_with(prefix_);
   }
   bool Wanted(const Posting& posting) const {
-    return !exact_ || (posting.time_micros >= exact_->first && posting.time_micros < exact_->second);
+    return !exact_ || (posting.time_micros >= exact_->first && posting.time_micros <= exact_->second);
   }
   // Decodes the block under the cursor into block_.
   absl::Status Load() {
@@ -134,109 +169,157 @@ class PrefixList final : public PostingList {
     return std::nullopt;
   }
 
-  Store::Cursor& cursor_;
+  IndexCursor& cursor_;
   const std::string prefix_;
   const bool with_times_;
-  const std::optional<std::pair<int64_t, int64_t>> exact_;
+  const std::optional<TimeInterval> exact_;
   std::vector<Posting> block_;
   // (asked, answer) of the last jump each way.
   std::optional<std::pair<uint64_t, Answer>> after_;
   std::optional<std::pair<uint64_t, Answer>> before_;
 };
 
-// Any of several lists.
+// Any of several lists. Its last answer each way is remembered too: asked
+// again for an index between the last one asked and that answer, it answers
+// the same without asking its lists. Each list asked counts as a list step.
 class UnionList final : public PostingList {
  public:
-  explicit UnionList(std::vector<std::unique_ptr<PostingList>> lists) : lists_(std::move(lists)) {}
+  UnionList(IndexCursor& cursor, std::vector<std::unique_ptr<PostingList>> lists)
+      : cursor_(cursor), lists_(std::move(lists)) {}
 
   absl::StatusOr<Answer> AtOrAfter(uint64_t i) override {
+    if (after_ && after_->first <= i && (!after_->second || i <= *after_->second)) {
+      return after_->second;
+    }
+    cursor_.stats().list_steps += lists_.size();
     Answer best;
     for (const std::unique_ptr<PostingList>& list : lists_) {
       ASSIGN_OR_RETURN(Answer answer, list->AtOrAfter(i));
       if (answer && (!best || *answer < *best)) best = answer;
     }
+    after_.emplace(i, best);
     return best;
   }
   absl::StatusOr<Answer> AtOrBefore(uint64_t i) override {
+    if (before_ && i <= before_->first && (!before_->second || i >= *before_->second)) {
+      return before_->second;
+    }
+    cursor_.stats().list_steps += lists_.size();
     Answer best;
     for (const std::unique_ptr<PostingList>& list : lists_) {
       ASSIGN_OR_RETURN(Answer answer, list->AtOrBefore(i));
       if (answer && (!best || *answer > *best)) best = answer;
     }
+    before_.emplace(i, best);
     return best;
   }
 
  private:
+  IndexCursor& cursor_;
   const std::vector<std::unique_ptr<PostingList>> lists_;
+  std::optional<std::pair<uint64_t, Answer>> after_;
+  std::optional<std::pair<uint64_t, Answer>> before_;
 };
 
-std::unique_ptr<PostingList> AnyOf(std::vector<std::unique_ptr<PostingList>> lists) {
+std::unique_ptr<PostingList> AnyOf(IndexCursor& cursor,
+                                   std::vector<std::unique_ptr<PostingList>> lists) {
   if (lists.size() == 1) return std::move(lists.front());
-  return std::make_unique<UnionList>(std::move(lists));
+  return std::make_unique<UnionList>(cursor, std::move(lists));
 }
 
 template <typename Values, typename ToPrefix>
-std::unique_ptr<PostingList> AnyValue(Store::Cursor& cursor, const Values& values,
+std::unique_ptr<PostingList> AnyValue(IndexCursor& cursor, const Values& values,
                                       ToPrefix to_prefix) {
   std::vector<std::unique_ptr<PostingList>> lists;
   for (const auto& value : values) {
     lists.push_back(std::make_unique<PrefixList>(cursor, to_prefix(value)));
   }
-  return AnyOf(std::move(lists));
+  return AnyOf(cursor, std::move(lists));
 }
 
-// The first (or last) event-time bucket of `level` in the index, if any.
-absl::StatusOr<std::optional<int64_t>> EdgeBucket(Store::Cursor& cursor, int level, bool last) {
+// x mod m in [0, m), for m > 0 (no overflow for any int64 x).
+int64_t FloorMod(int64_t x, int64_t m) {
+  const int64_t r = x % m;
+  return r < 0 ? r + m : r;
+}
+
+// The buckets of `level` that lie wholly inside the interval: [first, last]
+// of bucket numbers (empty when first > last). Bucket numbers are within
+// +-2^63 / 1 day, so nothing here overflows.
+std::pair<int64_t, int64_t> WholeBuckets(int level, const TimeInterval& interval) {
+  const int64_t span = EventTimeBucketMicros(level);
+  const int64_t first = EventTimeBucket(level, interval.first) +
+                        (FloorMod(interval.first, span) == 0 ? 0 : 1);
+  const int64_t last = EventTimeBucket(level, interval.second) -
+                       (FloorMod(interval.second, span) == span - 1 ? 0 : 1);
+  return {first, last};
+}
+
+// Calls `visit(bucket)` for each bucket of `level` in [first, last] that the
+// index holds, in order: one seek per bucket found (and one more), however
+// many buckets the interval spans. RESOURCE_EXHAUSTED past `*budget` buckets.
+absl::Status ForEachStoredBucket(IndexCursor& cursor, int level, int64_t first, int64_t last,
+                                 size_t* budget, const std::function<void(int64_t)>& visit) {
   const std::string level_prefix = EventTimePrefix(level, 0).substr(0, kQueryIndexPrefix.size() + 3);
-  if (last) {
-    cursor.SeekAtOrBefore(level_prefix + std::string(16, '\xff'));
-  } else {
-    cursor.SeekAtOrAfter(level_prefix);
+  for (int64_t bucket = first; bucket <= last;) {
+    cursor.SeekAtOrAfter(EventTimePrefix(level, bucket));
+    if (!cursor.Valid() || !cursor.key().starts_with(level_prefix) ||
+        cursor.key().size() != level_prefix.size() + 16) {
+      break;
+    }
+    const int64_t found = EventTimePrefixBucket(cursor.key().substr(level_prefix.size(), 8));
+    if (found > last) break;
+    if (*budget == 0) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "the event-time range holds records in more than ", kMaxEventTimeBuckets,
+          " separate days and 32-day runs; narrow it (split it into several queries)"));
+    }
+    --*budget;
+    visit(found);
+    if (found == last) break;
+    bucket = found + 1;
   }
-  RETURN_IF_ERROR(cursor.status());
-  if (!cursor.Valid() || !cursor.key().starts_with(level_prefix) ||
-      cursor.key().size() != level_prefix.size() + 16) {
-    return std::nullopt;
-  }
-  return static_cast<int64_t>(DecodeBigEndian64(cursor.key().substr(level_prefix.size(), 8)) ^
-                              (uint64_t{1} << 63));
+  return cursor.status();
 }
 
-// The records whose event time lies in [from, to): whole 32-day buckets where
-// they fit, days elsewhere, the partial days checked against exact times.
-absl::StatusOr<std::unique_ptr<PostingList>> EventTimeList(Store::Cursor& cursor,
+// The records whose event time lies in `range`: the 32-day buckets wholly
+// inside it, and the days of the rest (at most 31 at each end), the partial
+// days checked against exact times. Only the buckets the index holds are
+// visited, so a range of any span costs what the records in it cost.
+absl::StatusOr<std::unique_ptr<PostingList>> EventTimeList(IndexCursor& cursor,
                                                            const v1::TimeRange& range) {
-  // Open bounds: clamp to the buckets the index holds.
-  ASSIGN_OR_RETURN(std::optional<int64_t> first, EdgeBucket(cursor, 1, /*last=*/false));
-  ASSIGN_OR_RETURN(std::optional<int64_t> last, EdgeBucket(cursor, 1, /*last=*/true));
   std::vector<std::unique_ptr<PostingList>> lists;
-  if (!first || !last) return std::make_unique<UnionList>(std::move(lists));  // empty
-  const int64_t big = EventTimeBucketMicros(1);
-  const int64_t lowest = *first * big;
-  const int64_t highest = *last >= std::numeric_limits<int64_t>::max() / big - 1
-                              ? std::numeric_limits<int64_t>::max()
-                              : (*last + 1) * big;
-  const int64_t from = std::max(range.has_from_micros() ? range.from_micros() : lowest, lowest);
-  const int64_t to = std::min(range.has_to_micros() ? range.to_micros() : highest, highest);
-  if (from >= to) return std::make_unique<UnionList>(std::move(lists));
-  const std::pair<int64_t, int64_t> exact(from, to);
-  const int64_t last_day = EventTimeBucket(0, to - 1);
-  for (int64_t day = EventTimeBucket(0, from); day <= last_day;) {
-    const int64_t day_start = day * kMicrosPerDay;
-    const int64_t run = EventTimeBucket(1, day_start);
-    const int64_t run_start = run * big;
-    if (run_start == day_start && run_start >= from && run_start <= to - big) {
-      lists.push_back(std::make_unique<PrefixList>(cursor, EventTimePrefix(1, run)));
-      day += 32;
-      continue;
-    }
-    const bool partial = day_start < from || day_start > to - kMicrosPerDay;
-    lists.push_back(std::make_unique<PrefixList>(
-        cursor, EventTimePrefix(0, day),
-        partial ? std::optional<std::pair<int64_t, int64_t>>(exact) : std::nullopt));
-    ++day;
+  if (range.has_to_micros() && range.to_micros() == std::numeric_limits<int64_t>::min()) {
+    return std::make_unique<UnionList>(cursor, std::move(lists));  // empty
   }
-  return AnyOf(std::move(lists));
+  const TimeInterval exact(
+      range.has_from_micros() ? range.from_micros() : std::numeric_limits<int64_t>::min(),
+      range.has_to_micros() ? range.to_micros() - 1 : std::numeric_limits<int64_t>::max());
+  if (exact.first > exact.second) return std::make_unique<UnionList>(cursor, std::move(lists));
+
+  size_t budget = kMaxEventTimeBuckets;
+  const auto add_days = [&](int64_t first_day, int64_t last_day) -> absl::Status {
+    const std::pair<int64_t, int64_t> whole_days = WholeBuckets(0, exact);
+    return ForEachStoredBucket(cursor, 0, first_day, last_day, &budget, [&](int64_t day) {
+      const bool whole = day >= whole_days.first && day <= whole_days.second;
+      lists.push_back(std::make_unique<PrefixList>(
+          cursor, EventTimePrefix(0, day), whole ? std::nullopt : std::optional(exact)));
+    });
+  };
+  const int64_t first_day = EventTimeBucket(0, exact.first);
+  const int64_t last_day = EventTimeBucket(0, exact.second);
+  const auto [first_run, last_run] = WholeBuckets(1, exact);
+  if (first_run > last_run) {
+    RETURN_IF_ERROR(add_days(first_day, last_day));  // less than 64 days
+  } else {
+    constexpr int64_t kDaysPerRun = 32;
+    RETURN_IF_ERROR(add_days(first_day, first_run * kDaysPerRun - 1));
+    RETURN_IF_ERROR(ForEachStoredBucket(cursor, 1, first_run, last_run, &budget, [&](int64_t run) {
+      lists.push_back(std::make_unique<PrefixList>(cursor, EventTimePrefix(1, run)));
+    }));
+    RETURN_IF_ERROR(add_days((last_run + 1) * kDaysPerRun, last_day));
+  }
+  return AnyOf(cursor, std::move(lists));
 }
 
 absl::Status CheckRange(const v1::TimeRange& range, const char* what) {
@@ -345,7 +428,7 @@ absl::Status ValidateFilter(const v1::QueryFilter& filter) {
 }
 
 RecordQuery::RecordQuery(uint64_t tree_size, v1::QueryOrder order,
-                         std::unique_ptr<Store::Cursor> cursor)
+                         std::unique_ptr<IndexCursor> cursor)
     : tree_size_(tree_size), order_(order), cursor_(std::move(cursor)) {}
 RecordQuery::RecordQuery(RecordQuery&&) noexcept = default;
 RecordQuery& RecordQuery::operator=(RecordQuery&&) noexcept = default;
@@ -357,8 +440,8 @@ absl::StatusOr<RecordQuery> RecordQuery::Prepare(const Log& log, const v1::Query
     return absl::OutOfRangeError(absl::StrCat("tree size ", tree_size, " is beyond the log's size ",
                                               log.Size()));
   }
-  RecordQuery query(tree_size, order, std::make_unique<Store::Cursor>(log.NewStateCursor()));
-  Store::Cursor& cursor = *query.cursor_;
+  RecordQuery query(tree_size, order, std::make_unique<IndexCursor>(log.NewStateCursor()));
+  IndexCursor& cursor = *query.cursor_;
 
   query.end_ = tree_size;
   const v1::TimeRange& integrated = filter.integrated();
@@ -416,17 +499,29 @@ absl::StatusOr<RecordQuery> RecordQuery::Prepare(const Log& log, const v1::Query
   return query;
 }
 
+const QueryStats& RecordQuery::stats() const { return cursor_->stats(); }
+
 absl::StatusOr<QueryPage> RecordQuery::Find(std::optional<uint64_t> start, size_t limit) {
   QueryPage page;
   if (begin_ >= end_) return page;
   const bool ascending = order_ != v1::NEWEST_FIRST;
+  QueryStats& stats = cursor_->stats();
+  const uint64_t work_before = stats.index_reads + stats.list_steps;
   // The candidate: every list is asked to jump to it; one that lands
   // elsewhere moves it; when none does, it is a match.
   uint64_t candidate = ascending ? std::max(start.value_or(begin_), begin_)
                                  : std::min(start.value_or(end_ - 1), end_ - 1);
+  bool first_step = true;
   while (ascending ? candidate < end_ : candidate >= begin_) {
+    // Each step moves the candidate, so a page cut short here has moved on.
+    if (!first_step && stats.index_reads + stats.list_steps - work_before >= work_limit_) {
+      page.next = candidate;
+      return page;
+    }
+    first_step = false;
     bool agreed = true;
     for (const std::unique_ptr<PostingList>& list : lists_) {
+      ++stats.list_steps;
       ASSIGN_OR_RETURN(Answer at, ascending ? list->AtOrAfter(candidate)
                                             : list->AtOrBefore(candidate));
       if (!at || (ascending ? *at >= end_ : *at < begin_)) return page;

@@ -45,16 +45,39 @@ inline constexpr int kMaxFilterValues = 100;
 // whose start is not before its end, too many values.
 absl::Status ValidateFilter(const v1::QueryFilter& filter);
 
+// At most this many separate event-time buckets (days and 32-day runs holding
+// records) in one event-time range: the lists a query keeps in memory. The
+// server refuses event times before 1900 (entry_validation.h), so a range
+// meets at most about 1,500 of them, and more only in a log that stored odd
+// times before that check; a range past the limit is RESOURCE_EXHAUSTED.
+inline constexpr size_t kMaxEventTimeBuckets = 10'000;
+// The work one Find may do: index reads plus jumps asked of posting lists
+// (about 0.1-0.5 s of CPU), past which it returns the page found so far.
+inline constexpr uint64_t kMaxWorkPerFind = 2'000'000;
+
 struct QueryPage {
   std::vector<uint64_t> indexes;  // in the query's order
-  std::optional<uint64_t> next;   // the first match after these, if any
+  // Where the next page starts, if anywhere: the first match after these, or,
+  // on a page cut short by the work limit (fewer than `limit` indexes), the
+  // first index not yet examined.
+  std::optional<uint64_t> next;
 };
 
+// What a query has done so far, Prepare and every Find together. It grows
+// with the index entries met, not with the span of a time range.
+struct QueryStats {
+  uint64_t index_reads = 0;  // seeks and steps of the index cursor
+  uint64_t list_steps = 0;   // jumps asked of the query's conditions
+};
+
+class IndexCursor;
 class PostingList;
 
 class RecordQuery {
  public:
   // `filter` must be valid (ValidateFilter); tree_size <= log.Size().
+  // RESOURCE_EXHAUSTED if its event-time range meets more than
+  // kMaxEventTimeBuckets buckets holding records.
   static absl::StatusOr<RecordQuery> Prepare(const Log& log, const v1::QueryFilter& filter,
                                              uint64_t tree_size, v1::QueryOrder order);
   RecordQuery(RecordQuery&&) noexcept;
@@ -62,20 +85,26 @@ class RecordQuery {
   ~RecordQuery();
 
   // Up to `limit` matches, in order, from `start` on (inclusive; nullopt: from
-  // the first record in this order).
+  // the first record in this order). Fewer, with `next` set, when the call
+  // has done work_limit() work: go on from `next`.
   absl::StatusOr<QueryPage> Find(std::optional<uint64_t> start, size_t limit);
 
   uint64_t tree_size() const { return tree_size_; }
+  const QueryStats& stats() const;
+  // The work one Find may do (kMaxWorkPerFind unless set; at least one step).
+  uint64_t work_limit() const { return work_limit_; }
+  void set_work_limit(uint64_t work) { work_limit_ = work; }
 
  private:
-  RecordQuery(uint64_t tree_size, v1::QueryOrder order, std::unique_ptr<Store::Cursor> cursor);
+  RecordQuery(uint64_t tree_size, v1::QueryOrder order, std::unique_ptr<IndexCursor> cursor);
 
   uint64_t tree_size_;
   v1::QueryOrder order_;
   // Matches lie in [begin_, end_) (integration-time range within the tree).
   uint64_t begin_ = 0;
   uint64_t end_ = 0;
-  std::unique_ptr<Store::Cursor> cursor_;  // shared by the lists
+  uint64_t work_limit_ = kMaxWorkPerFind;
+  std::unique_ptr<IndexCursor> cursor_;  // shared by the lists
   std::vector<std::unique_ptr<PostingList>> lists_;
 };
 

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cassert>
-#include <chrono>
 #include <cstdio>
 #include <utility>
 
@@ -201,22 +200,48 @@ std::string SpreadsheetText(std::string_view text) {
   return absl::StrCat("'", std::string(text));
 }
 
+namespace {
+
+struct CivilDate {
+  int64_t year;
+  int month;  // 1-12
+  int day;    // 1-31
+};
+
+// The proleptic Gregorian date `days` after 1970-01-01 (H. Hinnant's
+// civil_from_days, in int64: any day of an int64 of microseconds).
+CivilDate DateOfDay(int64_t days) {
+  const int64_t z = days + 719'468;
+  const int64_t era = (z >= 0 ? z : z - 146'096) / 146'097;
+  const int64_t day_of_era = z - era * 146'097;
+  const int64_t year_of_era =
+      (day_of_era - day_of_era / 1460 + day_of_era / 36'524 - day_of_era / 146'096) / 365;
+  const int64_t day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+  const int64_t shifted_month = (5 * day_of_year + 2) / 153;  // March = 0
+  const int day = static_cast<int>(day_of_year - (153 * shifted_month + 2) / 5 + 1);
+  const int month = static_cast<int>(shifted_month < 10 ? shifted_month + 3 : shifted_month - 9);
+  return {year_of_era + era * 400 + (month <= 2 ? 1 : 0), month, day};
+}
+
+}  // namespace
+
 std::string FormatMicrosUtc(int64_t micros) {
-  using std::chrono::days;
-  using std::chrono::microseconds;
-  using std::chrono::sys_days;
-  const microseconds since_epoch(micros);
-  const days day = std::chrono::floor<days>(since_epoch);
-  const std::chrono::year_month_day date{sys_days(day)};
-  int64_t in_day = (since_epoch - day).count();  // [0, 86400 * 10^6)
-  const int64_t fraction = in_day % 1000000;
-  in_day /= 1000000;
+  constexpr int64_t kMicrosPerDay = int64_t{86'400} * 1'000'000;
+  // Floor division and remainder, without overflow at either end of int64.
+  int64_t in_day = micros % kMicrosPerDay;
+  int64_t day = micros / kMicrosPerDay;
+  if (in_day < 0) {
+    in_day += kMicrosPerDay;
+    --day;
+  }
+  const CivilDate date = DateOfDay(day);
+  const int64_t fraction = in_day % 1'000'000;
+  in_day /= 1'000'000;
   char text[64];
-  std::snprintf(text, sizeof(text), "%04d-%02u-%02uT%02d:%02d:%02d.%06dZ",
-                static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
-                static_cast<unsigned>(date.day()), static_cast<int>(in_day / 3600),
-                static_cast<int>(in_day / 60 % 60), static_cast<int>(in_day % 60),
-                static_cast<int>(fraction));
+  std::snprintf(text, sizeof(text), "%04lld-%02d-%02dT%02d:%02d:%02d.%06dZ",
+                static_cast<long long>(date.year), date.month, date.day,
+                static_cast<int>(in_day / 3600), static_cast<int>(in_day / 60 % 60),
+                static_cast<int>(in_day % 60), static_cast<int>(fraction));
   return text;
 }
 

@@ -83,7 +83,8 @@ std::string CsvField(std::string_view text);
 std::string SpreadsheetText(std::string_view text);
 
 // `micros` since the Unix epoch (negative: before it) as ISO 8601 UTC with
-// six fractional digits, e.g. "1969-12-31T23:59:59.999999Z" for -1.
+// six fractional digits, e.g. "1969-12-31T23:59:59.999999Z" for -1; any
+// int64 (years beyond 9999 have more digits, before year 0 a minus sign).
 std::string FormatMicrosUtc(int64_t micros);
 
 }  // namespace memoria::query

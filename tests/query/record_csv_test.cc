@@ -4,6 +4,7 @@
 #include "ledger/query/record_csv.h"
 
 #include <map>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -373,6 +374,10 @@ TEST(FormatMicrosUtcTest, IsoUtcWithMicroseconds) {
   EXPECT_EQ(FormatMicrosUtc(1772366400000123), "2026-03-01T12:00:00.000123Z");
   EXPECT_EQ(FormatMicrosUtc(951782400000000), "2000-02-29T00:00:00.000000Z");  // leap day
   EXPECT_EQ(FormatMicrosUtc(253402300799999999), "9999-12-31T23:59:59.999999Z");
+  // Odd event times stored before the server checked them: both ends of int64.
+  EXPECT_EQ(FormatMicrosUtc(-2208988800000000), "1900-01-01T00:00:00.000000Z");
+  EXPECT_EQ(FormatMicrosUtc(std::numeric_limits<int64_t>::max()), "294247-01-10T04:00:54.775807Z");
+  EXPECT_EQ(FormatMicrosUtc(std::numeric_limits<int64_t>::min()), "-290308-12-21T19:59:05.224192Z");
 }
 
 }  // namespace

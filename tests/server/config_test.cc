@@ -3,6 +3,8 @@
 
 #include <stdlib.h>
 
+#include <fstream>
+#include <string>
 #include <vector>
 
 #include "gmock/gmock.h"
@@ -92,6 +94,55 @@ TEST(ServerConfigTest, InconsistentTlsSettingsAreRefused) {
   config = ServerConfig();
   config.log_level = "loud";
   EXPECT_FALSE(ValidateServerConfig(config).ok());
+}
+
+TEST(ServerConfigTest, EventTimeWindowFromFlagsEnvironmentAndFile) {
+  ServerConfig config;
+  EXPECT_EQ(Parse({}, config), std::nullopt);
+  EXPECT_EQ(config.min_event_time, absl::FromUnixSeconds(-2'208'988'800));  // 1900-01-01
+  EXPECT_EQ(config.max_event_time_ahead, absl::Hours(24));
+
+  EXPECT_EQ(Parse({"--min-event-time", "2000-01-01T00:00:00-05:00", "--max-event-time-ahead",
+                   "90m"},
+                  config),
+            std::nullopt);
+  EXPECT_EQ(config.min_event_time, absl::FromUnixSeconds(946'702'800));
+  EXPECT_EQ(config.max_event_time_ahead, absl::Minutes(90));
+
+  setenv("MEMORIA_MAX_EVENT_TIME_AHEAD", "1h30m", 1);
+  config = ServerConfig();
+  EXPECT_EQ(Parse({}, config), std::nullopt);
+  unsetenv("MEMORIA_MAX_EVENT_TIME_AHEAD");
+  EXPECT_EQ(config.max_event_time_ahead, absl::Minutes(90));
+
+  const std::string file = ::testing::TempDir() + "/event-window.toml";
+  {
+    std::ofstream out(file);
+    out << "min-event-time = \"1970-01-01T00:00:01Z\"\nmax-event-time-ahead = \"10s\"\n";
+  }
+  config = ServerConfig();
+  EXPECT_EQ(Parse({"--config", file.c_str()}, config), std::nullopt);
+  EXPECT_EQ(config.min_event_time, absl::FromUnixSeconds(1));
+  EXPECT_EQ(config.max_event_time_ahead, absl::Seconds(10));
+
+  testing::internal::CaptureStdout();
+  EXPECT_EQ(Parse({"--help"}, config), 0);
+  const std::string help = testing::internal::GetCapturedStdout();
+  EXPECT_THAT(help, HasSubstr("--min-event-time"));
+  EXPECT_THAT(help, HasSubstr("--max-event-time-ahead"));
+}
+
+TEST(ServerConfigTest, BadEventTimeWindowsAreRefused) {
+  ServerConfig config;
+  testing::internal::CaptureStderr();
+  EXPECT_THAT(Parse({"--min-event-time", "1900-01-01"}, config), ::testing::Optional(::testing::Ne(0)));
+  EXPECT_THAT(testing::internal::GetCapturedStderr(), HasSubstr("is not an RFC 3339 time"));
+  testing::internal::CaptureStderr();
+  EXPECT_THAT(Parse({"--max-event-time-ahead", "1 day"}, config), ::testing::Optional(::testing::Ne(0)));
+  EXPECT_THAT(testing::internal::GetCapturedStderr(), HasSubstr("is not a duration"));
+  config = ServerConfig();
+  config.max_event_time_ahead = absl::Seconds(-1);
+  EXPECT_THAT(ValidateServerConfig(config).message(), HasSubstr("--max-event-time-ahead"));
 }
 
 }  // namespace

@@ -5,8 +5,10 @@
 #include <chrono>
 #include <functional>
 #include <iostream>
+#include <limits>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -538,6 +540,135 @@ TEST_F(LedgerServiceTest, MalformedEntriesAreInvalidArgument) {
 
   // Still serving everyone.
   EXPECT_TRUE(VerifyReceipt(MustAppend(GenericEntry(writer, "fine")), LogKey()).ok());
+}
+
+// Event times outside [--min-event-time, now + --max-event-time-ahead] are
+// INVALID_ARGUMENT naming the time and the window; nothing is stored, and a
+// batch holding one such entry is refused whole.
+TEST_F(LedgerServiceTest, EventTimesOutsideTheWindowAreInvalidArgument) {
+  Signer writer = Register("svc-time");
+  constexpr int64_t kMinMicros = int64_t{1'000'000'000} * 1'000'000;  // 2001-09-09T01:46:40Z
+  config_.min_event_time = absl::FromUnixMicros(kMinMicros);
+  config_.max_event_time_ahead = absl::Hours(1);
+  RestartServer();
+  int request = 0;
+  const auto at = [&](int64_t event_time_micros) {
+    v1::Entry entry;
+    entry.set_writer(writer.name());
+    entry.set_request_id(absl::StrCat("time-", ++request));
+    entry.set_event_time_micros(event_time_micros);
+    entry.mutable_generic()->set_type("post.published");
+    return SignEntry(writer, entry);
+  };
+  ExpectRejected(at(kMinMicros - 1), grpc::StatusCode::INVALID_ARGUMENT,
+                 "event_time_micros 999999999999999 (2001-09-09T01:46:39.999999+00:00) is "
+                 "outside the accepted window [2001-09-09T01:46:40+00:00, ");
+  MustAppend(at(kMinMicros));
+  // The upper bound moves with the clock: a minute either side of it.
+  const int64_t latest = absl::ToUnixMicros(absl::Now() + absl::Hours(1));
+  ExpectRejected(at(latest + 60'000'000), grpc::StatusCode::INVALID_ARGUMENT,
+                 "now + --max-event-time-ahead 1h");
+  MustAppend(at(latest - 60'000'000));
+  ExpectRejected(at(std::numeric_limits<int64_t>::min()), grpc::StatusCode::INVALID_ARGUMENT,
+                 "event_time_micros -9223372036854775808 (");
+  ExpectRejected(at(std::numeric_limits<int64_t>::max()), grpc::StatusCode::INVALID_ARGUMENT,
+                 "event_time_micros 9223372036854775807 (");
+  const int64_t nanoseconds = absl::ToUnixNanos(absl::Now());  // sent as microseconds
+  ExpectRejected(at(nanoseconds), grpc::StatusCode::INVALID_ARGUMENT,
+                 "is outside the accepted window");
+
+  const uint64_t size = Size();
+  v1::AppendBatchResponse response;
+  grpc::Status mixed = AppendBatch({at(kMinMicros + 1), at(kMinMicros - 1)}, &response);
+  EXPECT_EQ(mixed.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << StatusText(mixed);
+  EXPECT_THAT(mixed.error_message(), HasSubstr("entry 1: event_time_micros"));
+  EXPECT_EQ(Size(), size);
+}
+
+// Records stored with odd event times (here by a server whose window is
+// unbounded, as before the window existed) are found by the Query and Export
+// ranges that hold them, before and after a restart with the default window,
+// and an open-ended range still finds everything else.
+TEST_F(LedgerServiceTest, OddEventTimesStoredEarlierAreStillFoundByQueryAndExport) {
+  config_.min_event_time = absl::InfinitePast();
+  config_.max_event_time_ahead = absl::InfiniteDuration();
+  RestartServer();
+  Signer writer = Register("svc-odd");
+  constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  const int64_t now = absl::ToUnixMicros(absl::Now());
+  const std::vector<int64_t> times = {kMin, now - 1, kMax, now * 1000, now};
+  std::map<uint64_t, int64_t> time_of;  // index -> event time
+  for (size_t i = 0; i < times.size(); ++i) {
+    v1::Entry entry;
+    entry.set_writer(writer.name());
+    entry.set_request_id(absl::StrCat("odd-", i));
+    entry.set_event_time_micros(times[i]);
+    entry.mutable_generic()->set_type("post.published");
+    time_of[MustAppend(SignEntry(writer, entry)).index()] = times[i];
+  }
+  const auto expected = [&](std::optional<int64_t> from, std::optional<int64_t> to) {
+    std::vector<uint64_t> indexes;
+    for (const auto& [index, time] : time_of) {
+      if ((!from || time >= *from) && (!to || time < *to)) indexes.push_back(index);
+    }
+    return indexes;
+  };
+  const auto filter_of = [](std::optional<int64_t> from, std::optional<int64_t> to) {
+    v1::QueryFilter filter;
+    filter.add_writers("svc-odd");
+    if (from) filter.mutable_event_time()->set_from_micros(*from);
+    if (to) filter.mutable_event_time()->set_to_micros(*to);
+    return filter;
+  };
+  const auto query = [&](const v1::QueryFilter& filter) {
+    std::vector<uint64_t> indexes;
+    v1::QueryRequest request;
+    *request.mutable_filter() = filter;
+    request.set_page_size(2);
+    do {
+      grpc::ClientContext context;
+      v1::QueryResponse response;
+      grpc::Status status = stub_->Query(&context, request, &response);
+      EXPECT_TRUE(status.ok()) << StatusText(status);
+      if (!status.ok()) break;
+      for (const v1::QueryRecord& record : response.records()) indexes.push_back(record.index());
+      request.set_page_token(response.next_page_token());
+    } while (!request.page_token().empty());
+    return indexes;
+  };
+  const auto exported = [&](const v1::QueryFilter& filter) {
+    std::vector<uint64_t> indexes;
+    grpc::ClientContext context;
+    v1::ExportRequest request;
+    *request.mutable_filter() = filter;
+    std::unique_ptr<grpc::ClientReader<v1::ExportItem>> reader = stub_->Export(&context, request);
+    v1::ExportItem item;
+    while (reader->Read(&item)) {
+      for (const v1::ExportedRecord& record : item.records()) {
+        if (!record.trust()) indexes.push_back(record.index());
+      }
+    }
+    grpc::Status status = reader->Finish();
+    EXPECT_TRUE(status.ok()) << StatusText(status);
+    return indexes;
+  };
+  for (int start = 0; start < 2; ++start) {
+    if (start == 1) {  // the default window: the stored records stay found
+      config_ = server::testing::TestServerConfig(config_.data_dir);
+      RestartServer();
+    }
+    const std::vector<std::pair<std::optional<int64_t>, std::optional<int64_t>>> ranges = {
+        {kMin, std::nullopt}, {std::nullopt, kMax}, {now - 1, std::nullopt},
+        {std::nullopt, now}, {kMin, kMin + 1},      {kMax - 1, std::nullopt},
+        {now, now + 1}};
+    for (const auto& [from, to] : ranges) {
+      const v1::QueryFilter filter = filter_of(from, to);
+      EXPECT_EQ(query(filter), expected(from, to)) << filter.ShortDebugString();
+      EXPECT_EQ(exported(filter), expected(from, to)) << filter.ShortDebugString();
+    }
+    EXPECT_EQ(query(filter_of(kMin, std::nullopt)).size(), times.size());
+  }
 }
 
 TEST_F(LedgerServiceTest, OversizedMessageIsResourceExhausted) {

@@ -11,7 +11,10 @@
 //   2. a real memoria-server's data directory filled to `records` (writer
 //      registered through the server, then events appended with the server's
 //      own validation and observers), the server restarted on it;
-//   3. Query RPC latency of first pages of 1,000 records for several filters;
+//   3. Query RPC latency of first pages of 1,000 records for several filters,
+//      and of an open-ended event-time range over the log, which also holds
+//      one event stored (bypassing the server's validation) at INT64_MAX, with
+//      the server's peak resident memory before and after;
 //   4. an export with proofs (client::WriteRequest: CSV, bundle, README, every
 //      proof checked) of about a tenth of the log, records/s;
 //   5. with `million_export`, `memoria request` of every record as a child
