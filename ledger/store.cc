@@ -8,6 +8,10 @@
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 
 #include "ledger/encoding.h"
@@ -23,6 +27,9 @@ constexpr const char* kColumnNames[kColumnCount] = {
 absl::Status FromRocksDB(const rocksdb::Status& status, std::string_view context) {
   if (status.ok()) return absl::OkStatus();
   const std::string message = std::string(context) + ": " + status.ToString();
+  if (status.IsNoSpace()) {
+    return absl::ResourceExhaustedError(message + " (the disk is full: free space on it)");
+  }
   switch (status.code()) {
     case rocksdb::Status::kNotFound:
       return absl::NotFoundError(message);
@@ -68,16 +75,34 @@ void Store::Batch::Put(Column column, std::string_view key, std::string_view val
 
 size_t Store::Batch::ByteSize() const { return batch_->GetDataSize(); }
 
+absl::Status CreatePrivateDirectory(const std::string& path) {
+  std::error_code ec;
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  if (ec) return absl::UnavailableError("cannot create " + parent.string() + ": " + ec.message());
+  // mkdir's mode is masked by the umask, which can only remove bits: 0700
+  // whatever the umask.
+  if (mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) {
+    return absl::UnavailableError("cannot create " + path + ": " + std::strerror(errno));
+  }
+  std::filesystem::permissions(path, std::filesystem::perms::owner_all, ec);
+  if (ec) return absl::UnavailableError("cannot make " + path + " private (mode 0700): " + ec.message());
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   if (options.create_if_missing) {
-    std::error_code ec;
-    std::filesystem::create_directories(options.path, ec);
-    if (ec) return absl::UnavailableError("cannot create " + options.path + ": " + ec.message());
+    if (absl::Status created = CreatePrivateDirectory(options.path); !created.ok()) return created;
   }
   rocksdb::Options db_options;
   db_options.create_if_missing = options.create_if_missing;
   db_options.create_missing_column_families = options.create_if_missing;
-  db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+  // Every batch is written with sync=true, so any WAL record but a torn last
+  // one (a write that a crash interrupted, never acknowledged) was
+  // acknowledged: damage anywhere else must not open as a shorter log, which
+  // kPointInTimeRecovery would do silently (stopping the replay at the
+  // damage). kAbsoluteConsistency would refuse the torn tail too.
+  db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
   db_options.paranoid_checks = true;
   db_options.max_background_jobs = 2;
   db_options.max_open_files = 512;
@@ -137,6 +162,14 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
           rocksdb::DB::Open(db_options, options.path, columns, &handles, &db),
           "opening RocksDB at " + options.path);
       !s.ok()) {
+    if (absl::IsDataLoss(s)) {
+      return absl::DataLossError(
+          std::string(s.message()) +
+          ": the store is damaged (a record of its write-ahead log or a table file fails its "
+          "checksum), so records it acknowledged cannot all be read back; it is not opened, "
+          "lest the log come back shorter. Restore the data directory from a backup, or copy "
+          "the log from a mirror");
+    }
     return s;
   }
   store->path_ = options.path;
@@ -178,6 +211,10 @@ Store::Batch Store::NewBatch(size_t reserve_bytes) {
   Batch batch(reserve_bytes);
   batch.store_ = this;
   return batch;
+}
+
+absl::Status Store::Resume() {
+  return FromRocksDB(db_->Resume(), "resuming writes to " + path_ + " after a failed write");
 }
 
 absl::Status Store::Write(Batch& batch) {

@@ -44,7 +44,15 @@ class WriteBatch;
 namespace memoria {
 
 // Converts a RocksDB status to ours. The only such conversion in memoria.
+// A full disk (RocksDB's NoSpace) is RESOURCE_EXHAUSTED; corruption is
+// DATA_LOSS; other I/O errors are UNAVAILABLE.
 absl::Status FromRocksDB(const rocksdb::Status& status, std::string_view context);
+
+// Creates `path` (and its parents) with mode 0700 whatever the umask, or
+// makes an existing directory 0700: RocksDB's files inside are then private
+// even though RocksDB creates them with the umask's mode. UNAVAILABLE if it
+// cannot.
+absl::Status CreatePrivateDirectory(const std::string& path);
 
 enum class Column { kRecords, kTree, kCheckpoints, kLeaves, kDedup, kState, kMeta };
 inline constexpr int kColumnCount = 7;
@@ -94,13 +102,25 @@ class Store {
     Store* store_ = nullptr;  // set by Store::NewBatch
   };
 
+  // Opens the store. DATA_LOSS, saying how to recover, if RocksDB finds
+  // damage (a write-ahead log record other than a torn last one, or a table
+  // file, fails its checksum): the store is never opened shorter than what
+  // it acknowledged. The directory is created mode 0700.
   static absl::StatusOr<std::unique_ptr<Store>> Open(const StoreOptions& options);
   ~Store();
 
   // A batch with room for `reserve_bytes` of puts before it reallocates.
   Batch NewBatch(size_t reserve_bytes = 0);
   // Writes the batch with sync=true: when this returns OK, the batch is on disk.
+  // RESOURCE_EXHAUSTED when the disk is full, UNAVAILABLE on other I/O
+  // errors; after a failed write RocksDB refuses writes (reads still work)
+  // until Resume succeeds.
   absl::Status Write(Batch& batch);
+  // After a failed write: lets RocksDB write again (DB::Resume, which flushes
+  // the memtables to a new write-ahead log, so nothing of the failed write
+  // comes back). OK if no write failed; RESOURCE_EXHAUSTED while the disk is
+  // still full; UNAVAILABLE otherwise.
+  absl::Status Resume();
 
   // NOT_FOUND if the key is absent.
   absl::StatusOr<std::string> Get(Column column, std::string_view key) const;
