@@ -59,7 +59,9 @@ absl::StatusOr<std::unique_ptr<Log>> Log::Open(const LogOptions& options, Signer
   ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
                    Store::Open({.path = options.path,
                                 .create_if_missing = options.create_if_missing,
-                                .block_cache_bytes = options.block_cache_bytes}));
+                                .block_cache_bytes = options.block_cache_bytes,
+                                .reserved_disk_bytes = options.reserved_disk_bytes,
+                                .file_system = options.file_system_for_testing}));
   const std::string vkey = log_key.verifier().ToString();
   absl::StatusOr<std::string> stored_vkey = store->Get(Column::kMeta, kMetaLogKey);
   if (stored_vkey.ok() && *stored_vkey != vkey) {

@@ -92,6 +92,12 @@ struct LogOptions {
   // holds every level up to about 10^6 leaves, levels >= 1 to 2x10^6, and so
   // on; proofs read from RocksDB only the nodes below the lowest level held.
   size_t node_memory_bytes = 64 << 20;
+  // Appends are refused (RESOURCE_EXHAUSTED) while the disk holding the
+  // store has less free space than this (StoreOptions::reserved_disk_bytes).
+  uint64_t reserved_disk_bytes = 256 << 20;
+  // Testing only: the file system under the store (fault injection); null
+  // for the default one.
+  std::shared_ptr<rocksdb::FileSystem> file_system_for_testing;
   // Testing only: called by Append after the batch is built and signed and
   // before it is written (crash tests kill the process here).
   std::function<void()> before_write_for_testing;
