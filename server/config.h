@@ -73,6 +73,9 @@ struct ServerConfig {
   // ledger/node_memory.h): 64 MiB holds the whole tree up to ~10^6 records;
   // a larger log keeps its upper levels.
   size_t tree_memory_mib = 64;
+  // Appends are refused (RESOURCE_EXHAUSTED) while the disk holding the log
+  // has less free space than this (LogOptions::reserved_disk_bytes).
+  size_t reserved_disk_mib = 256;
 
   // PEM server certificate chain and private key: TLS when both are given.
   std::string tls_cert_file;

@@ -181,6 +181,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
   log_options.path = (fs::path(config.data_dir) / "db").string();
   log_options.high_water_mark_path = (fs::path(config.data_dir) / kHighWaterMarkFile).string();
   log_options.node_memory_bytes = config.tree_memory_mib << 20;
+  log_options.reserved_disk_bytes = uint64_t{config.reserved_disk_mib} << 20;
   ASSIGN_OR_RETURN(std::unique_ptr<Log> log, Log::Open(log_options, log_key));
   ASSIGN_OR_RETURN(Verifier admin, EstablishAdministrator(config, log_key, *log));
 
