@@ -37,6 +37,7 @@ std::string_view FindingKindName(FindingKind kind) {
     case FindingKind::kFork: return "fork";
     case FindingKind::kTruncated: return "truncated";
     case FindingKind::kPersonalData: return "personal_data";
+    case FindingKind::kDamaged: return "damaged";
   }
   return "unknown";
 }
@@ -49,7 +50,8 @@ std::string FindingText(const AuditFinding& finding) {
     case FindingKind::kRoot:
     case FindingKind::kRollback:
     case FindingKind::kFork:
-    case FindingKind::kTruncated: what = "size"; break;
+    case FindingKind::kTruncated:
+    case FindingKind::kDamaged: what = "size"; break;
     default: break;
   }
   return absl::StrCat(what, " ", finding.index, ": ", std::string(FindingKindName(finding.kind)), ": ",

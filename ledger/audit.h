@@ -81,6 +81,7 @@ enum class FindingKind {
   kFork,        // the log is inconsistent with the trusted checkpoint
   kTruncated,   // records promised by a checkpoint are missing
   kPersonalData,  // a personal-data opening (export bundle) does not open its commitment
+  kDamaged,     // the store's files fail their checksums (memoria-audit verify --data)
 };
 std::string_view FindingKindName(FindingKind kind);
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cassert>
 #include <chrono>
+#include <filesystem>
 #include <set>
 #include <tuple>
 
@@ -17,6 +18,7 @@ Log::Log(const LogOptions& options, Signer log_key, std::unique_ptr<Store> store
       log_key_(std::move(log_key)),
       before_write_for_testing_(options.before_write_for_testing),
       store_(std::move(store)),
+      store_path_(options.path),
       node_memory_(options.node_memory_bytes),
       writer_([this] { WriteFlights(); }) {}
 
@@ -30,12 +32,36 @@ Log::~Log() {
   writer_.join();  // after the flights in the queue are written
 }
 
+namespace {
+
+constexpr std::string_view kHowToRecover =
+    " Restore the data directory from a backup, or copy the log from a mirror (do not remove "
+    "the high-water mark: it is what detected this).";
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<Log>> Log::Open(const LogOptions& options, Signer log_key) {
   InitCrypto();
+  std::optional<MarkedCheckpoint> mark;
+  if (!options.high_water_mark_path.empty()) {
+    ASSIGN_OR_RETURN(mark, ReadHighWaterMark(options.high_water_mark_path, log_key.verifier()));
+    std::error_code error;
+    if (mark.has_value() &&
+        !std::filesystem::exists(std::filesystem::path(options.path) / "CURRENT", error)) {
+      return absl::DataLossError(
+          "the high-water mark " + options.high_water_mark_path +
+          " records that this log acknowledged and signed " +
+          std::to_string(mark->checkpoint.size) + " records, but there is no store at " +
+          options.path + " (a new log is not created over a lost one)." +
+          std::string(kHowToRecover));
+    }
+  }
   ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
                    Store::Open({.path = options.path,
                                 .create_if_missing = options.create_if_missing,
-                                .block_cache_bytes = options.block_cache_bytes}));
+                                .block_cache_bytes = options.block_cache_bytes,
+                                .reserved_disk_bytes = options.reserved_disk_bytes,
+                                .file_system = options.file_system_for_testing}));
   const std::string vkey = log_key.verifier().ToString();
   absl::StatusOr<std::string> stored_vkey = store->Get(Column::kMeta, kMetaLogKey);
   if (stored_vkey.ok() && *stored_vkey != vkey) {
@@ -64,6 +90,7 @@ absl::StatusOr<std::unique_ptr<Log>> Log::Open(const LogOptions& options, Signer
 
   std::unique_ptr<Log> log(new Log(options, std::move(log_key), std::move(store)));
   RETURN_IF_ERROR(log->Load());
+  RETURN_IF_ERROR(log->OpenHighWaterMark(options.high_water_mark_path, mark));
   log->loader_ = std::thread([raw = log.get(), size = log->Size()] { raw->LoadNodes(size); });
   return log;
 }
@@ -117,9 +144,67 @@ absl::Status Log::Load() {
   return absl::OkStatus();
 }
 
+absl::Status Log::OpenHighWaterMark(const std::string& path,
+                                    const std::optional<MarkedCheckpoint>& mark) {
+  if (path.empty()) return absl::OkStatus();
+  const SignedHead head = Head();
+  if (!mark.has_value()) {  // a new log, or one from before the mark existed
+    ASSIGN_OR_RETURN(high_water_mark_, HighWaterMark::Create(path, head.note));
+    return absl::OkStatus();
+  }
+  const uint64_t size = head.checkpoint.size;
+  const uint64_t marked = mark->checkpoint.size;
+  if (size < marked) {
+    return absl::DataLossError(
+        "the store at " + store_path_ + " holds " + std::to_string(size) +
+        " records (its latest signed checkpoint), but the high-water mark " + path +
+        " records that the log acknowledged and signed " + std::to_string(marked) +
+        ": the store came back shorter (a damaged or lost write-ahead log, or an older copy of "
+        "the store put back)." + std::string(kHowToRecover));
+  }
+  ASSIGN_OR_RETURN(Hash root, RootAt(marked));
+  if (root != mark->checkpoint.root) {
+    return absl::DataLossError(
+        "the tree in the store at " + store_path_ + " has another root at size " +
+        std::to_string(marked) + " than the checkpoint of that size in the high-water mark " +
+        path + ": the store is not the log that was acknowledged (a fork)." +
+        std::string(kHowToRecover));
+  }
+  ASSIGN_OR_RETURN(high_water_mark_, HighWaterMark::OpenForWriting(path, mark->slot));
+  // A batch written but not acknowledged before a crash: durable, so marked.
+  if (size > marked) RETURN_IF_ERROR(high_water_mark_->Write(head.note));
+  return absl::OkStatus();
+}
+
 absl::StatusOr<AppendResult> Log::Append(std::span<const PendingEntry> entries,
                                          std::span<const StatePut> state_puts) {
+  RETURN_IF_ERROR(Recover());
   return AppendAsync(entries, state_puts).get();
+}
+
+absl::Status Log::SuspendedError() const {
+  return absl::Status(failed_.code(),
+                      "appends are suspended since a write failed (" +
+                          std::string(failed_.message()) +
+                          "); they resume once the store accepts writes again");
+}
+
+absl::Status Log::Recover() {
+  if (!WriteFailed()) return absl::OkStatus();
+  {
+    absl::MutexLock lock(&mu_);
+    auto answered = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return flights_.empty(); };
+    mu_.Await(absl::Condition(&answered));
+  }
+  if (absl::Status resumed = store_->Resume(); !resumed.ok()) {
+    return absl::Status(resumed.code(), "appends are suspended: " + std::string(resumed.message()));
+  }
+  // The batches that failed advanced the right edge; the store did not.
+  RETURN_IF_ERROR(Load());
+  absl::MutexLock lock(&mu_);
+  failed_ = absl::OkStatus();
+  write_failed_.store(false, std::memory_order_release);
+  return absl::OkStatus();
 }
 
 namespace {
@@ -155,10 +240,7 @@ std::future<absl::StatusOr<AppendResult>> Log::AppendAsync(
   }
   {
     absl::MutexLock lock(&mu_);
-    if (!failed_.ok()) {
-      return Resolved(absl::FailedPreconditionError(
-          "an earlier write failed (" + std::string(failed_.message()) + "); reopen the log"));
-    }
+    if (!failed_.ok()) return Resolved(SuspendedError());
     for (const std::string& key : flight->dedup_keys) {
       if (dedup_in_flight_.contains(key)) {
         return Resolved(absl::AlreadyExistsError("dedup key is already in the log"));
@@ -225,10 +307,7 @@ std::future<absl::StatusOr<AppendResult>> Log::AppendAsync(
     return flights_.size() < kMaxBatchesInFlight || !failed_.ok();
   };
   mu_.Await(absl::Condition(&room));
-  if (!failed_.ok()) {
-    return Resolved(absl::FailedPreconditionError(
-        "an earlier write failed (" + std::string(failed_.message()) + "); reopen the log"));
-  }
+  if (!failed_.ok()) return Resolved(SuspendedError());
   frontier_ = std::move(frontier);
   last_leaf_hash_ = prev;
   last_time_micros_ = time;
@@ -254,7 +333,10 @@ void Log::WriteFlights() {
     absl::Status status;
     {
       absl::MutexLock lock(&mu_);
-      if (!failed_.ok()) status = absl::AbortedError("an earlier batch failed: " + failed_.ToString());
+      if (!failed_.ok()) {
+        status = absl::Status(failed_.code(), "not written: an earlier batch failed (" +
+                                                  std::string(failed_.message()) + ")");
+      }
     }
     if (status.ok()) {
       if (before_write_for_testing_) before_write_for_testing_();
@@ -264,6 +346,9 @@ void Log::WriteFlights() {
       // Durable now: proofs of the new head find its nodes in memory.
       node_memory_.Grow(flight->head.checkpoint.size);
       node_memory_.Put(*flight->result.proof_nodes);
+      // Marked before it is acknowledged. If the mark cannot be written the
+      // batch stays durable but unacknowledged (Recover reloads the head).
+      if (high_water_mark_ != nullptr) status = high_water_mark_->Write(flight->head.note);
     }
     std::unique_ptr<Flight> finished;
     {
@@ -272,6 +357,7 @@ void Log::WriteFlights() {
         head_ = flight->head;
       } else if (failed_.ok()) {
         failed_ = status;
+        write_failed_.store(true, std::memory_order_release);
       }
       for (const std::string& key : flight->dedup_keys) dedup_in_flight_.erase(key);
       finished = std::move(flights_.front());

@@ -16,6 +16,13 @@
 // decrease; no key is ever deleted or overwritten; each checkpoint is larger
 // than, and consistent with, every one before it.
 //
+// High-water mark (LogOptions::high_water_mark_path, ledger/high_water_mark.h):
+// after each batch's synced write and before the batch is acknowledged, its
+// signed checkpoint is written durably to a file apart from the store. Open
+// refuses (DATA_LOSS) a store whose latest checkpoint is smaller than the
+// mark's, or whose root at the mark's size differs, and a mark without a
+// store: a log never comes back shorter than what it acknowledged.
+//
 // Open costs O(log n) reads: it loads the right edge of the tree, checks that
 // the latest checkpoint verifies under the log key and that its root equals
 // the stored tree's root, and refuses to open (DATA_LOSS or
@@ -29,8 +36,14 @@
 // has up to kMaxBatchesInFlight batches in flight). Batches are written, and
 // their futures resolved, in the order they were built.
 //
-// Thread-safety: Append and AppendAsync must not be called concurrently with
-// each other (one sequencer thread); every other method may be called from
+// A failed write (a full disk, an I/O error) suspends appends: the batch and
+// those queued after it fail, and later appends fail with the same code
+// (RESOURCE_EXHAUSTED for a full disk, else UNAVAILABLE) until Recover, which
+// the sequencer calls before planning each batch, lets the store write again
+// and reloads the right edge from it. Reads keep working meanwhile.
+//
+// Thread-safety: Append, AppendAsync and Recover must not be called
+// concurrently with each other (one sequencer thread); every other method may be called from
 // any thread at any time and sees only fully written batches.
 #pragma once
 
@@ -54,6 +67,7 @@
 #include "ledger/checkpoint.h"
 #include "ledger/clock.h"
 #include "ledger/hash.h"
+#include "ledger/high_water_mark.h"
 #include "ledger/keys.h"
 #include "ledger/merkle.h"
 #include "ledger/node_memory.h"
@@ -65,6 +79,9 @@ namespace memoria {
 struct LogOptions {
   // The RocksDB directory.
   std::string path = "data";
+  // The high-water mark file, outside `path` (memoria-server: beside db/ in
+  // its data directory); empty for none. Created at open if missing.
+  std::string high_water_mark_path;
   // Create an empty log if `path` holds none.
   bool create_if_missing = true;
   // Integration times come from here; nullptr means SystemClock().
@@ -75,6 +92,12 @@ struct LogOptions {
   // holds every level up to about 10^6 leaves, levels >= 1 to 2x10^6, and so
   // on; proofs read from RocksDB only the nodes below the lowest level held.
   size_t node_memory_bytes = 64 << 20;
+  // Appends are refused (RESOURCE_EXHAUSTED) while the disk holding the
+  // store has less free space than this (StoreOptions::reserved_disk_bytes).
+  uint64_t reserved_disk_bytes = 256 << 20;
+  // Testing only: the file system under the store (fault injection); null
+  // for the default one.
+  std::shared_ptr<rocksdb::FileSystem> file_system_for_testing;
   // Testing only: called by Append after the batch is built and signed and
   // before it is written (crash tests kill the process here).
   std::function<void()> before_write_for_testing;
@@ -126,15 +149,21 @@ class Log {
  public:
   // Opens (or creates) the log at options.path signed by `log_key`; the key's
   // name is the log's origin. FAILED_PRECONDITION if the store was created
-  // with another key; DATA_LOSS if its tree and checkpoint disagree.
+  // with another key; DATA_LOSS if its tree and checkpoint disagree, if
+  // RocksDB finds damage (Store::Open), or if the store is shorter than, or
+  // forked from, the high-water mark, or missing while the mark exists (the
+  // message says what was found, what was expected, and to restore the data
+  // directory from a backup or copy the log from a mirror).
   static absl::StatusOr<std::unique_ptr<Log>> Open(const LogOptions& options, Signer log_key);
   ~Log();
 
-  // Appends the entries as one durable batch (see above). INVALID_ARGUMENT for
-  // an empty batch or a malformed entry (signature not 64 bytes);
-  // ALREADY_EXISTS if a dedup key is already in the log or twice in the batch.
-  // `state_puts` land in Column::kState in the same synced batch. Nothing is
-  // written when an error is returned. Not concurrent with itself.
+  // Appends the entries as one durable batch (see above), calling Recover
+  // first. INVALID_ARGUMENT for an empty batch or a malformed entry
+  // (signature not 64 bytes); ALREADY_EXISTS if a dedup key is already in the
+  // log or twice in the batch; Recover's errors, or the write's
+  // (RESOURCE_EXHAUSTED for a full disk, UNAVAILABLE). `state_puts` land in
+  // Column::kState in the same synced batch. Nothing is acknowledged when an
+  // error is returned. Not concurrent with itself.
   absl::StatusOr<AppendResult> Append(std::span<const PendingEntry> entries,
                                       std::span<const StatePut> state_puts = {});
 
@@ -142,8 +171,8 @@ class Log {
   // resolves when it is durable (or failed). Blocks while kMaxBatchesInFlight
   // batches are already queued. Validation errors resolve the future at once
   // and leave the log unchanged. If a write fails, that batch and every batch
-  // queued after it fail with its error, and every later append fails with
-  // FAILED_PRECONDITION: the log must be reopened.
+  // queued after it fail with its error's code, and so does every later
+  // append until Recover succeeds.
   //
   // `integration_time_micros`, when given, is the batch's integration time
   // (from NextIntegrationTime(), so that derived state computed before the
@@ -153,6 +182,17 @@ class Log {
       std::span<const PendingEntry> entries, std::span<const StatePut> state_puts = {},
       std::optional<int64_t> integration_time_micros = std::nullopt);
   static constexpr size_t kMaxBatchesInFlight = 2;
+
+  // After a failed write: waits until the batches in flight are answered,
+  // lets the store write again (Store::Resume) and reloads the right edge,
+  // the head and the last record from the store, so that nothing in memory
+  // is ahead of what is durable. OK at once if no write failed; otherwise
+  // RESOURCE_EXHAUSTED while the disk is still full, UNAVAILABLE for another
+  // store error (appends stay suspended; call again later). Sequencer thread
+  // only, before NextIndex() is read to plan a batch.
+  absl::Status Recover();
+  // A write failed and Recover has not succeeded since.
+  bool WriteFailed() const { return write_failed_.load(std::memory_order_acquire); }
 
   // The index the next appended entry will get: Size() plus the entries of
   // batches in flight. For the sequencer thread.
@@ -241,6 +281,12 @@ class Log {
 
   Log(const LogOptions& options, Signer log_key, std::unique_ptr<Store> store);
   absl::Status Load();
+  // At open, after Load: checks the store against the mark read from `path`
+  // (if any) and opens it for writing, or creates it from the head.
+  absl::Status OpenHighWaterMark(const std::string& path,
+                                 const std::optional<MarkedCheckpoint>& mark);
+  // The error later appends get while appends are suspended.
+  absl::Status SuspendedError() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The writer thread: writes flights in order, publishes each new head.
   void WriteFlights();
   // The loader thread: puts the nodes of the first `leaves` leaves, as
@@ -253,6 +299,10 @@ class Log {
   const Signer log_key_;
   const std::function<void()> before_write_for_testing_;
   const std::unique_ptr<Store> store_;
+  const std::string store_path_;
+  // Written by the writer thread after each synced batch; null without a
+  // high-water mark path. Set by Open before any append.
+  std::unique_ptr<HighWaterMark> high_water_mark_;
   // Durable node hashes, from the lowest level the budget allows.
   mutable NodeMemory node_memory_;
   std::atomic<bool> stop_loading_{false};
@@ -273,7 +323,8 @@ class Log {
   std::deque<std::unique_ptr<Flight>> flights_ ABSL_GUARDED_BY(mu_);
   // Dedup keys of batches in flight (not yet visible in the store).
   std::set<std::string, std::less<>> dedup_in_flight_ ABSL_GUARDED_BY(mu_);
-  absl::Status failed_ ABSL_GUARDED_BY(mu_);  // set when a write failed
+  absl::Status failed_ ABSL_GUARDED_BY(mu_);  // set when a write failed, until Recover
+  std::atomic<bool> write_failed_{false};      // !failed_.ok(), read without mu_
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread writer_;
   std::thread loader_;  // started by Open once the log is loaded

@@ -29,10 +29,7 @@ PersonalStore::PersonalStore(std::unique_ptr<rocksdb::DB> db) : db_(std::move(db
 PersonalStore::~PersonalStore() = default;
 
 absl::StatusOr<std::unique_ptr<PersonalStore>> PersonalStore::Open(const std::string& path) {
-  std::error_code error;
-  std::filesystem::create_directories(path, error);
-  if (error) return absl::UnavailableError(absl::StrCat("cannot create ", path, ": ", error.message()));
-  std::filesystem::permissions(path, std::filesystem::perms::owner_all, error);
+  RETURN_IF_ERROR(CreatePrivateDirectory(path));
   rocksdb::Options options;
   options.create_if_missing = true;
   options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;

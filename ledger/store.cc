@@ -2,15 +2,24 @@
 
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
+#include <rocksdb/env.h>
+#include <rocksdb/file_system.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/listener.h>
 #include <rocksdb/options.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 
 #include "ledger/encoding.h"
+#include "ledger/status.h"
 
 namespace memoria {
 namespace {
@@ -18,11 +27,30 @@ namespace {
 constexpr const char* kColumnNames[kColumnCount] = {
     "records", "tree", "checkpoints", "leaves", "dedup", "state", "meta"};
 
+// RocksDB's own recovery from a full disk waits (polling every 5 s) for free
+// space of its reserved buffer: the write buffers of every column family,
+// about 300 MiB here, more than a nearly full disk may ever free; and while
+// it waits, DB::Resume answers Busy. So appends could stay refused after
+// space returned. Recovery is left to Store::Resume, which the Log calls on
+// the next append once there is room.
+class NoAutomaticRecovery final : public rocksdb::EventListener {
+ public:
+  const char* Name() const override { return "memoria.NoAutomaticRecovery"; }
+  void OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason /*reason*/, rocksdb::Status bg_error,
+                            bool* auto_recovery) override {
+    bg_error.PermitUncheckedError();
+    *auto_recovery = false;
+  }
+};
+
 }  // namespace
 
 absl::Status FromRocksDB(const rocksdb::Status& status, std::string_view context) {
   if (status.ok()) return absl::OkStatus();
   const std::string message = std::string(context) + ": " + status.ToString();
+  if (status.IsNoSpace()) {
+    return absl::ResourceExhaustedError(message + " (the disk is full: free space on it)");
+  }
   switch (status.code()) {
     case rocksdb::Status::kNotFound:
       return absl::NotFoundError(message);
@@ -68,17 +96,36 @@ void Store::Batch::Put(Column column, std::string_view key, std::string_view val
 
 size_t Store::Batch::ByteSize() const { return batch_->GetDataSize(); }
 
+absl::Status CreatePrivateDirectory(const std::string& path) {
+  std::error_code ec;
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  if (ec) return absl::UnavailableError("cannot create " + parent.string() + ": " + ec.message());
+  // mkdir's mode is masked by the umask, which can only remove bits: 0700
+  // whatever the umask.
+  if (mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) {
+    return absl::UnavailableError("cannot create " + path + ": " + std::strerror(errno));
+  }
+  std::filesystem::permissions(path, std::filesystem::perms::owner_all, ec);
+  if (ec) return absl::UnavailableError("cannot make " + path + " private (mode 0700): " + ec.message());
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   if (options.create_if_missing) {
-    std::error_code ec;
-    std::filesystem::create_directories(options.path, ec);
-    if (ec) return absl::UnavailableError("cannot create " + options.path + ": " + ec.message());
+    if (absl::Status created = CreatePrivateDirectory(options.path); !created.ok()) return created;
   }
   rocksdb::Options db_options;
   db_options.create_if_missing = options.create_if_missing;
   db_options.create_missing_column_families = options.create_if_missing;
-  db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+  // Every batch is written with sync=true, so any WAL record but a torn last
+  // one (a write that a crash interrupted, never acknowledged) was
+  // acknowledged: damage anywhere else must not open as a shorter log, which
+  // kPointInTimeRecovery would do silently (stopping the replay at the
+  // damage). kAbsoluteConsistency would refuse the torn tail too.
+  db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
   db_options.paranoid_checks = true;
+  db_options.listeners.push_back(std::make_shared<NoAutomaticRecovery>());
   db_options.max_background_jobs = 2;
   db_options.max_open_files = 512;
   db_options.max_total_wal_size = 128 << 20;
@@ -131,15 +178,28 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   }
 
   std::unique_ptr<Store> store(new Store());
+  if (options.file_system != nullptr) {
+    store->env_ = rocksdb::NewCompositeEnv(options.file_system);
+    db_options.env = store->env_.get();
+  }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* db = nullptr;
   if (absl::Status s = FromRocksDB(
           rocksdb::DB::Open(db_options, options.path, columns, &handles, &db),
           "opening RocksDB at " + options.path);
       !s.ok()) {
+    if (absl::IsDataLoss(s)) {
+      return absl::DataLossError(
+          std::string(s.message()) +
+          ": the store is damaged (a record of its write-ahead log or a table file fails its "
+          "checksum), so records it acknowledged cannot all be read back; it is not opened, "
+          "lest the log come back shorter. Restore the data directory from a backup, or copy "
+          "the log from a mirror");
+    }
     return s;
   }
   store->path_ = options.path;
+  store->reserved_disk_bytes_ = options.reserved_disk_bytes;
   store->db_.reset(db);
   store->handles_ = std::move(handles);
   return store;
@@ -162,8 +222,12 @@ Store::~Store() {
   if (!db_) return;
   // Leave nothing in memtables, so that the next open replays no WAL: open
   // cost must not grow with the log. (After a crash the WAL to replay is
-  // bounded by max_total_wal_size.)
-  db_->Flush(rocksdb::FlushOptions(), handles_).PermitUncheckedError();
+  // bounded by max_total_wal_size.) Not on a full disk: a flush that fails
+  // there can leave RocksDB 7.8 asserting as it closes; the next open
+  // replays the write-ahead log instead.
+  if (CheckFreeSpace(MemtableBytes() + (4 << 20)).ok()) {
+    db_->Flush(rocksdb::FlushOptions(), handles_).PermitUncheckedError();
+  }
   for (rocksdb::ColumnFamilyHandle* handle : handles_) {
     db_->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
   }
@@ -180,7 +244,37 @@ Store::Batch Store::NewBatch(size_t reserve_bytes) {
   return batch;
 }
 
+absl::Status Store::CheckFreeSpace(uint64_t needed) const {
+  uint64_t free_bytes = 0;
+  if (!db_->GetFileSystem()->GetFreeSpace(path_, rocksdb::IOOptions(), &free_bytes, nullptr).ok()) {
+    return absl::OkStatus();  // unknown: let the write say
+  }
+  if (free_bytes >= needed) return absl::OkStatus();
+  return absl::ResourceExhaustedError(
+      "the disk is full: " + std::to_string(free_bytes) + " bytes free on the disk holding " +
+      path_ + ", and the log writes only with " + std::to_string(needed) +
+      " free; free space on it, and appends resume by themselves");
+}
+
+uint64_t Store::MemtableBytes() const {
+  uint64_t bytes = 0;
+  if (!db_->GetAggregatedIntProperty(rocksdb::DB::Properties::kCurSizeAllMemTables, &bytes)) {
+    return 0;
+  }
+  return bytes;
+}
+
+absl::Status Store::Resume() {
+  // DB::Resume flushes every memtable to a new table file and write-ahead
+  // log. Tried without room for that, the flush fails, and a new
+  // write-ahead log that cannot be created is fatal to RocksDB (it refuses
+  // writes until reopened, even once space returns).
+  RETURN_IF_ERROR(CheckFreeSpace(std::max(reserved_disk_bytes_, MemtableBytes())));
+  return FromRocksDB(db_->Resume(), "resuming writes to " + path_ + " after a failed write");
+}
+
 absl::Status Store::Write(Batch& batch) {
+  RETURN_IF_ERROR(CheckFreeSpace(reserved_disk_bytes_));
   rocksdb::WriteOptions options;
   options.sync = true;
   options.memtable_insert_hint_per_batch = true;  // our batches insert runs of ascending keys

@@ -36,6 +36,8 @@
 namespace rocksdb {
 class ColumnFamilyHandle;
 class DB;
+class Env;
+class FileSystem;
 class Iterator;
 class Status;
 class WriteBatch;
@@ -44,7 +46,15 @@ class WriteBatch;
 namespace memoria {
 
 // Converts a RocksDB status to ours. The only such conversion in memoria.
+// A full disk (RocksDB's NoSpace) is RESOURCE_EXHAUSTED; corruption is
+// DATA_LOSS; other I/O errors are UNAVAILABLE.
 absl::Status FromRocksDB(const rocksdb::Status& status, std::string_view context);
+
+// Creates `path` (and its parents) with mode 0700 whatever the umask, or
+// makes an existing directory 0700: RocksDB's files inside are then private
+// even though RocksDB creates them with the umask's mode. UNAVAILABLE if it
+// cannot.
+absl::Status CreatePrivateDirectory(const std::string& path);
 
 enum class Column { kRecords, kTree, kCheckpoints, kLeaves, kDedup, kState, kMeta };
 inline constexpr int kColumnCount = 7;
@@ -74,6 +84,15 @@ struct StoreOptions {
   bool create_if_missing = true;
   // Size of the RocksDB block cache shared by all column families.
   size_t block_cache_bytes = 128 << 20;
+  // Writes are refused (RESOURCE_EXHAUSTED, nothing written) while the disk
+  // holding the store has less free space than this: RocksDB is kept from
+  // running out of space in the middle of its own work (a flush, a
+  // compaction, a new write-ahead log), from which RocksDB 7.8 may not
+  // recover, or may abort on an assertion (Debian's build keeps them).
+  uint64_t reserved_disk_bytes = 256 << 20;
+  // Testing only: the file system RocksDB uses (fault injection); null for
+  // the default one.
+  std::shared_ptr<rocksdb::FileSystem> file_system;
 };
 
 class Store {
@@ -94,13 +113,27 @@ class Store {
     Store* store_ = nullptr;  // set by Store::NewBatch
   };
 
+  // Opens the store. DATA_LOSS, saying how to recover, if RocksDB finds
+  // damage (a write-ahead log record other than a torn last one, or a table
+  // file, fails its checksum): the store is never opened shorter than what
+  // it acknowledged. The directory is created mode 0700.
   static absl::StatusOr<std::unique_ptr<Store>> Open(const StoreOptions& options);
   ~Store();
 
   // A batch with room for `reserve_bytes` of puts before it reallocates.
   Batch NewBatch(size_t reserve_bytes = 0);
   // Writes the batch with sync=true: when this returns OK, the batch is on disk.
+  // RESOURCE_EXHAUSTED, writing nothing, while the disk has less free space
+  // than StoreOptions::reserved_disk_bytes, or when the disk is full;
+  // UNAVAILABLE on other I/O errors. After a failed write RocksDB refuses
+  // writes (reads still work) until Resume succeeds.
   absl::Status Write(Batch& batch);
+  // After a failed write: lets RocksDB write again (DB::Resume, which flushes
+  // the memtables to a new write-ahead log, so nothing of the failed write
+  // comes back). OK if no write failed and there is room; RESOURCE_EXHAUSTED
+  // while the disk has less free space than the reserve (Resume is not tried
+  // then); UNAVAILABLE otherwise.
+  absl::Status Resume();
 
   // NOT_FOUND if the key is absent.
   absl::StatusOr<std::string> Get(Column column, std::string_view key) const;
@@ -166,7 +199,14 @@ class Store {
   Store() = default;
   rocksdb::ColumnFamilyHandle* Handle(Column column) const;
 
+  // RESOURCE_EXHAUSTED if the disk has less than `needed` bytes free.
+  absl::Status CheckFreeSpace(uint64_t needed) const;
+  // Bytes in the memtables: what a flush writes.
+  uint64_t MemtableBytes() const;
+
   std::string path_;
+  uint64_t reserved_disk_bytes_ = 0;
+  std::unique_ptr<rocksdb::Env> env_;  // over options.file_system, if given; outlives db_
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // indexed by Column
 };

@@ -173,6 +173,11 @@ std::optional<int> ParseServerFlags(int argc, const char* const* argv, ServerCon
           ->check(CLI::Validator(ParseDurationFlag, "DURATION"))
           ->capture_default_str(),
       "MEMORIA_MAX_EVENT_TIME_AHEAD");
+  env(app.add_option("--reserved-disk-mib", config.reserved_disk_mib,
+                     "Appends answer RESOURCE_EXHAUSTED while the disk holding the log has less "
+                     "free space than this; they resume by themselves once space is freed")
+          ->capture_default_str(),
+      "MEMORIA_RESERVED_DISK_MIB");
   env(app.add_option("--tls-cert", config.tls_cert_file, "PEM server certificate chain (TLS)"),
       "MEMORIA_TLS_CERT");
   env(app.add_option("--tls-key", config.tls_key_file, "PEM server private key (TLS)"),

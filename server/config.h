@@ -73,6 +73,9 @@ struct ServerConfig {
   // ledger/node_memory.h): 64 MiB holds the whole tree up to ~10^6 records;
   // a larger log keeps its upper levels.
   size_t tree_memory_mib = 64;
+  // Appends are refused (RESOURCE_EXHAUSTED) while the disk holding the log
+  // has less free space than this (LogOptions::reserved_disk_bytes).
+  size_t reserved_disk_mib = 256;
 
   // The window of accepted event times (Entry.event_time_micros), as in
   // ValidationLimits: from min_event_time (1900-01-01T00:00:00Z) to now +

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "ledger/high_water_mark.h"
 #include "ledger/keys.h"
 #include "ledger/log.h"
 #include "ledger/policy/state_reader.h"
@@ -14,6 +15,8 @@ absl::StatusOr<policy::ViewsDiff> CheckViews(const ServerConfig& config) {
   ASSIGN_OR_RETURN(Signer log_key, ReadSignerKeyFile(config.LogKeyPath()));
   LogOptions options;
   options.path = (std::filesystem::path(config.data_dir) / "db").string();
+  options.high_water_mark_path =
+      (std::filesystem::path(config.data_dir) / kHighWaterMarkFile).string();
   options.create_if_missing = false;
   options.node_memory_bytes = 0;  // reads records only: no proofs, no tree in memory
   ASSIGN_OR_RETURN(std::unique_ptr<Log> log, Log::Open(options, std::move(log_key)));

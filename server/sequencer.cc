@@ -245,6 +245,27 @@ struct Sequencer::Flight {
 };
 
 void Sequencer::Process(std::vector<std::shared_ptr<Submission>>& batch) {
+  if (log_.WriteFailed()) {
+    // Appends are suspended (a full disk, an I/O error). Once the failed
+    // batches are answered (their derived state abandoned), the log tries
+    // to write again from what is durable; while it cannot, the batch fails
+    // with its error (RESOURCE_EXHAUSTED for a full disk).
+    {
+      absl::MutexLock lock(&flight_mu_);
+      auto answered = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(flight_mu_) { return flights_.empty(); };
+      flight_mu_.Await(absl::Condition(&answered));
+    }
+    if (absl::Status recovered = log_.Recover(); !recovered.ok()) {
+      auto flight = std::make_unique<Flight>();
+      flight->slots.resize(batch.size());
+      flight->failures.assign(batch.size(), recovered);
+      flight->submissions = std::move(batch);
+      absl::MutexLock lock(&flight_mu_);
+      flights_.push_back(std::move(flight));
+      return;
+    }
+    spdlog::info("appends resumed after a failed write, at tree size {}", log_.Size());
+  }
   BatchPlan plan;
   plan.base = log_.NextIndex();
   std::vector<std::vector<Slot>> slots(batch.size());

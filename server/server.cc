@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "ledger/clock.h"
 #include "ledger/hash.h"
+#include "ledger/high_water_mark.h"
 #include "ledger/record.h"
 #include "memoria/v1/entry.pb.h"
 #include "server/entry_validation.h"
@@ -178,7 +179,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
   }
   LogOptions log_options;
   log_options.path = (fs::path(config.data_dir) / "db").string();
+  log_options.high_water_mark_path = (fs::path(config.data_dir) / kHighWaterMarkFile).string();
   log_options.node_memory_bytes = config.tree_memory_mib << 20;
+  log_options.reserved_disk_bytes = uint64_t{config.reserved_disk_mib} << 20;
   ASSIGN_OR_RETURN(std::unique_ptr<Log> log, Log::Open(log_options, log_key));
   ASSIGN_OR_RETURN(Verifier admin, EstablishAdministrator(config, log_key, *log));
 

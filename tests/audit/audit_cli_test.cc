@@ -3,7 +3,9 @@
 // tree hashes, checkpoints) with the server stopped, an old copy of the data
 // served again (rollback), a second log under the same key (fork), export
 // bundles (whole, partial, cut short, garbled) and receipts.
+#include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -23,7 +25,9 @@
 #include "ledger/bundle.h"
 #include "ledger/checkpoint.h"
 #include "ledger/encoding.h"
+#include "ledger/high_water_mark.h"
 #include "ledger/keys.h"
+#include "ledger/log.h"
 #include "ledger/store.h"
 #include "server/config.h"
 #include "server/server.h"
@@ -162,6 +166,57 @@ class AuditCliTest : public ::testing::Test {
     Store::Batch batch = store.NewBatch();
     batch.Put(column, key, value);
     ASSERT_TRUE(store.Write(batch).ok());
+  }
+
+  // Appends `count` entries by writer_ to the log in `dir` in a child
+  // process that is then killed (SIGKILL): acknowledged records left only in
+  // the write-ahead log, never flushed.
+  static void AppendThenKill(const std::string& dir, int count) {
+    const pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      LogOptions options;
+      options.path = dir + "/db";
+      options.high_water_mark_path = dir + "/" + std::string(kHighWaterMarkFile);
+      absl::StatusOr<Signer> log_key = ReadSignerKeyFile(dir + "/keys/log.key");
+      if (!log_key.ok()) _exit(3);
+      absl::StatusOr<std::unique_ptr<Log>> log = Log::Open(options, *std::move(log_key));
+      if (!log.ok()) _exit(4);
+      for (int done = 0; done < count;) {
+        std::vector<PendingEntry> batch;
+        for (int i = 0; i < 100 && done < count; ++i, ++done) {
+          const v1::SignedEntry signed_entry =
+              GenericEntry(*writer_, absl::StrCat("wal-", done), "post.published", {});
+          PendingEntry entry;
+          entry.writer_key_id = signed_entry.key_id();
+          entry.entry = signed_entry.entry();
+          entry.writer_signature = signed_entry.signature();
+          batch.push_back(std::move(entry));
+        }
+        if (!(*log)->Append(batch).ok()) _exit(5);
+      }
+      raise(SIGKILL);
+    }
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "child status " << status;
+  }
+
+  // The newest file of the store in `dir` whose name ends with `suffix`.
+  static std::string NewestStoreFile(const std::string& dir, const std::string& suffix) {
+    std::string newest;
+    for (const auto& file : fs::directory_iterator(dir + "/db")) {
+      const std::string path = file.path().string();
+      if (path.ends_with(suffix) && (newest.empty() || path > newest)) newest = path;
+    }
+    return newest;
+  }
+  // Flips 16 bytes in the middle of `path`.
+  static void FlipMiddle(const std::string& path) {
+    std::string bytes = ReadFileBytes(path);
+    ASSERT_GT(bytes.size(), 64u) << path;
+    for (size_t i = bytes.size() / 2; i < bytes.size() / 2 + 16; ++i) bytes[i] ^= 0xff;
+    WriteFileBytes(path, bytes);
   }
 
   static TempDir* root_;
@@ -363,6 +418,58 @@ TEST_F(AuditCliTest, RollbackToAnOldCopyIsCaughtByVerifyAndMonitor) {
   EXPECT_EQ(refused.exit_code, 2) << refused.out << refused.err;
   EXPECT_THAT(refused.err, HasSubstr("state file " + garbled));
   EXPECT_EQ(ReadFileBytes(garbled), trusted.substr(0, trusted.size() / 2));
+}
+
+TEST_F(AuditCliTest, DamageInTheMiddleOfTheWalIsAnIntegrityFailure) {
+  const std::string dir = Copy("wal-damage");
+  AppendThenKill(dir, 500);
+  const std::string wal = NewestStoreFile(dir, ".log");
+  ASSERT_GT(fs::file_size(wal), 100'000u) << "the records are not in the write-ahead log";
+  FlipMiddle(wal);
+  AuditRun run = VerifyData(dir);
+  EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+  EXPECT_THAT(run.out, HasSubstr("damaged"));
+  EXPECT_THAT(run.out, HasSubstr("write-ahead log"));
+}
+
+TEST_F(AuditCliTest, AStoreRolledBackUnderItsHighWaterMarkIsAnIntegrityFailure) {
+  const std::string dir = Copy("mark-rollback");
+  const std::string old_db = root_->path() + "/mark-rollback-old-db";
+  fs::remove_all(old_db);
+  fs::copy(dir + "/db", old_db, fs::copy_options::recursive);
+  {
+    RunningServer server(dir);
+    ASSERT_TRUE(server.ok());
+    server.AppendMany(*writer_, 100, "after-copy-");
+  }
+  fs::remove_all(dir + "/db");
+  fs::rename(old_db, dir + "/db");
+  AuditRun run = VerifyData(dir);
+  EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+  EXPECT_THAT(run.out, HasSubstr(absl::StrCat("rollback: the store holds ", kSize,
+                                              " records but the high-water mark")));
+  // And the server refuses to start on it.
+  absl::StatusOr<std::unique_ptr<server::Server>> started =
+      server::Server::Start(server::testing::TestServerConfig(dir));
+  EXPECT_EQ(started.status().code(), absl::StatusCode::kDataLoss) << started.status();
+  EXPECT_THAT(std::string(started.status().message()), HasSubstr("came back shorter"));
+}
+
+TEST_F(AuditCliTest, ATableFileFailingItsChecksumIsAnIntegrityFailure) {
+  const std::string dir = Copy("sst-damage");
+  const std::string table = NewestStoreFile(dir, ".sst");
+  ASSERT_FALSE(table.empty());
+  // The largest table: the records.
+  std::string largest = table;
+  for (const auto& file : fs::directory_iterator(dir + "/db")) {
+    if (file.path().string().ends_with(".sst") && fs::file_size(file) > fs::file_size(largest)) {
+      largest = file.path().string();
+    }
+  }
+  FlipMiddle(largest);
+  AuditRun run = VerifyData(dir);
+  EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+  EXPECT_THAT(run.out, HasSubstr("damaged"));
 }
 
 TEST_F(AuditCliTest, ForkUnderTheSameKeyIsCaughtByVerifyAndMonitor) {

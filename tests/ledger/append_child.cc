@@ -1,8 +1,9 @@
 // A child process for crash_test: appends batches of 50 records to the log at
 // argv[1], two in flight at a time, until it is killed, or kills itself (SIGKILL) after building batch
-// number argv[2] and before writing it.
+// number argv[2] and before writing it; argv[3], if given, is the log's
+// high-water mark file.
 //
-//   ledger_append_child DIR [KILL_BEFORE_BATCH]
+//   ledger_append_child DIR [KILL_BEFORE_BATCH [MARK]]
 #include <signal.h>
 #include <unistd.h>
 
@@ -19,6 +20,7 @@ int main(int argc, char** argv) {
   memoria::InitCrypto();
   long writes = 0;  // counted in the Log's writer thread, where the hook runs
   memoria::LogOptions options{.path = argv[1]};
+  if (argc > 3) options.high_water_mark_path = argv[3];
   options.before_write_for_testing = [&] {
     if (writes++ == kill_before_batch) raise(SIGKILL);
   };

@@ -5,9 +5,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
 #include <random>
 #include <thread>
 
@@ -15,6 +17,7 @@
 #include "ledger/record.h"
 #include "tests/ledger/crash_batch.h"
 #include "tests/ledger/test_support.h"
+#include "tests/support/file_bytes.h"
 
 namespace memoria {
 namespace {
@@ -30,15 +33,43 @@ Signer TestLogKey() {
 
 std::vector<PendingEntry> Batch(uint64_t first) { return testing::CrashBatch(first); }
 
-// Starts ledger_append_child on `path` (see append_child.cc).
-pid_t Spawn(const std::string& path, int64_t kill_before_batch) {
+// Starts ledger_append_child on `path` (see append_child.cc), with the
+// high-water mark `mark` if not empty.
+pid_t Spawn(const std::string& path, int64_t kill_before_batch, const std::string& mark = "") {
   const std::string kill_arg = std::to_string(kill_before_batch);
   const pid_t pid = fork();
   if (pid == 0) {
-    execl(MEMORIA_APPEND_CHILD, MEMORIA_APPEND_CHILD, path.c_str(), kill_arg.c_str(), nullptr);
+    if (mark.empty()) {
+      execl(MEMORIA_APPEND_CHILD, MEMORIA_APPEND_CHILD, path.c_str(), kill_arg.c_str(), nullptr);
+    } else {
+      execl(MEMORIA_APPEND_CHILD, MEMORIA_APPEND_CHILD, path.c_str(), kill_arg.c_str(),
+            mark.c_str(), nullptr);
+    }
     _exit(127);
   }
   return pid;
+}
+
+// Runs the child until it kills itself before writing batch `kill_before_batch`.
+void AppendUntilKilled(const std::string& path, int64_t kill_before_batch,
+                       const std::string& mark = "") {
+  const pid_t pid = Spawn(path, kill_before_batch, mark);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << status;
+}
+
+// The newest write-ahead log of the store at `path` (RocksDB's NNNNNN.log).
+std::string NewestWal(const std::string& path) {
+  std::string newest;
+  for (const auto& file : std::filesystem::directory_iterator(path)) {
+    const std::string name = file.path().filename().string();
+    if (name.size() > 4 && name.ends_with(".log") && name != "LOG" &&
+        (newest.empty() || name > std::filesystem::path(newest).filename().string())) {
+      newest = file.path().string();
+    }
+  }
+  return newest;
 }
 
 // Every record is present, chained, and covered by the verified checkpoint.
@@ -109,6 +140,61 @@ TEST(CrashTest, KilledAtRandomMomentsKeepsAWholePrefixOfBatches) {
     ExpectWholePrefixOfBatches(**log);
   }
   EXPECT_GT(last_size, 0u);
+}
+
+// Acknowledged batches that are only in the write-ahead log (the process was
+// killed before any flush) must never come back as a shorter log: 16 bytes
+// flipped half-way through the WAL make the open fail, saying how to recover.
+TEST(CrashTest, DamageInTheMiddleOfTheWalRefusesToOpen) {
+  ScopedTempDir dir;
+  const std::string store = dir.path() + "/db";
+  const std::string mark = dir.path() + "/mark";
+  AppendUntilKilled(store, /*kill_before_batch=*/40, mark);
+  const std::string wal = NewestWal(store);
+  ASSERT_FALSE(wal.empty());
+  std::string bytes = testing::ReadFileBytes(wal);
+  ASSERT_GT(bytes.size(), 40 * kBatch * 200) << "the batches are not in the WAL";
+  for (size_t i = bytes.size() / 2; i < bytes.size() / 2 + 16; ++i) {
+    bytes[i] = static_cast<char>(bytes[i] ^ 0xff);
+  }
+  testing::WriteFileBytes(wal, bytes);
+
+  for (const std::string& with_mark : {std::string(), mark}) {
+    LogOptions options{.path = store};
+    options.high_water_mark_path = with_mark;
+    auto log = Log::Open(options, TestLogKey());
+    ASSERT_EQ(log.status().code(), absl::StatusCode::kDataLoss)
+        << (log.ok() ? "opened with " + std::to_string((*log)->Size()) + " of " +
+                           std::to_string(40 * kBatch) + " acknowledged records"
+                     : log.status().ToString());
+    EXPECT_THAT(std::string(log.status().message()), ::testing::HasSubstr("write-ahead log"));
+    EXPECT_THAT(std::string(log.status().message()),
+                ::testing::HasSubstr("Restore the data directory from a backup"));
+  }
+}
+
+// A crash in the middle of writing a batch leaves its WAL record torn: that
+// batch was never acknowledged, and the log opens without it, with every
+// batch before it.
+TEST(CrashTest, ATornTailOfTheWalOpensWithEveryAcknowledgedBatch) {
+  ScopedTempDir dir;
+  const std::string store = dir.path() + "/db";
+  const std::string mark = dir.path() + "/mark";
+  AppendUntilKilled(store, /*kill_before_batch=*/10, mark);
+  const std::string mark_before = testing::ReadFileBytes(mark);
+  // One more batch alone in a new WAL; then the crash tears its record and
+  // its mark was never written.
+  AppendUntilKilled(store, /*kill_before_batch=*/1, mark);
+  testing::WriteFileBytes(mark, mark_before);
+  const std::string wal = NewestWal(store);
+  std::filesystem::resize_file(wal, std::filesystem::file_size(wal) - 1000);
+
+  LogOptions options{.path = store};
+  options.high_water_mark_path = mark;
+  auto log = Log::Open(options, TestLogKey());
+  ASSERT_TRUE(log.ok()) << log.status();
+  EXPECT_EQ((*log)->Size(), 10 * kBatch);
+  ExpectWholePrefixOfBatches(**log);
 }
 
 }  // namespace

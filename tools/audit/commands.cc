@@ -21,6 +21,7 @@
 #include "ledger/bundle.h"
 #include "ledger/checkpoint.h"
 #include "ledger/encoding.h"
+#include "ledger/high_water_mark.h"
 #include "ledger/merkle.h"
 #include "ledger/query/event_type.h"
 #include "ledger/record.h"
@@ -425,10 +426,11 @@ absl::Status VerifyBundleFile(const VerifyOptions& options, TrustCheck& trust,
 }
 
 // A stopped server's RocksDB directory, read directly: the records as above,
-// plus every stored tree hash against the recomputed tree and every stored
-// checkpoint's signature and root.
-absl::Status VerifyData(const VerifyOptions& options, LogAuditor& auditor, TrustCheck& trust,
-                        VerifyOutcome& outcome, Progress& progress) {
+// plus every stored tree hash against the recomputed tree, every stored
+// checkpoint's signature and root, and the high-water mark beside the store
+// (the store must reach its size, with its root there).
+absl::Status VerifyStore(const VerifyOptions& options, LogAuditor& auditor, TrustCheck& trust,
+                         VerifyOutcome& outcome, Progress& progress) {
   namespace fs = std::filesystem;
   std::string path = options.data_dir;
   if (fs::exists(fs::path(path) / "db" / "CURRENT")) path = (fs::path(path) / "db").string();
@@ -436,10 +438,22 @@ absl::Status VerifyData(const VerifyOptions& options, LogAuditor& auditor, Trust
     return absl::NotFoundError(absl::StrCat("no RocksDB store in ", options.data_dir));
   }
   outcome.source = absl::StrCat("data ", path);
+  const Verifier& log_key = auditor.log_key();
+  fs::path store_dir = fs::absolute(path).lexically_normal();
+  if (store_dir.filename().empty()) store_dir = store_dir.parent_path();
+  const std::string mark_path = (store_dir.parent_path() / kHighWaterMarkFile).string();
+  absl::StatusOr<std::optional<MarkedCheckpoint>> mark = ReadHighWaterMark(mark_path, log_key);
+  if (absl::IsDataLoss(mark.status())) {
+    auditor.Report(0, FindingKind::kDamaged, std::string(mark.status().message()));
+  } else if (!mark.ok()) {
+    return mark.status();
+  }
+  const std::optional<MarkedCheckpoint> marked =
+      mark.ok() ? *std::move(mark) : std::optional<MarkedCheckpoint>();
+
   ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
                    Store::Open({.path = path, .create_if_missing = false}));
   RETURN_IF_ERROR(store->CheckFormat());
-  const Verifier& log_key = auditor.log_key();
 
   if (absl::StatusOr<std::string> vkey = store->Get(Column::kMeta, kMetaLogKey); vkey.ok()) {
     if (*vkey != log_key.ToString()) {
@@ -535,6 +549,11 @@ absl::Status VerifyData(const VerifyOptions& options, LogAuditor& auditor, Trust
     }
   };
   check_roots();
+  std::optional<Hash> root_at_mark;
+  auto check_mark = [&]() {
+    if (marked.has_value() && auditor.size() == marked->checkpoint.size) root_at_mark = auditor.Root();
+  };
+  check_mark();
   const uint64_t total = largest_key.value_or(0);
   RETURN_IF_ERROR(store->Scan(Column::kRecords, "", "", [&](std::string_view key, std::string_view leaf) {
     if (key.size() != 8) {
@@ -545,12 +564,27 @@ absl::Status VerifyData(const VerifyOptions& options, LogAuditor& auditor, Trust
     auditor.Add(DecodeBigEndian64(key), std::string(leaf));
     trust.After(auditor);
     check_roots();
+    check_mark();
     if (pending.size() >= 8192) flush_nodes();
     progress.Update(auditor.size(), total);
     return true;
   }));
   flush_nodes();
   RETURN_IF_ERROR(tree_status);
+  if (marked.has_value()) {
+    const uint64_t size = marked->checkpoint.size;
+    if (auditor.size() < size) {
+      auditor.Report(auditor.size(), FindingKind::kRollback,
+                     absl::StrCat("the store holds ", auditor.size(), " records but the high-water mark ",
+                                  mark_path, " records that the log acknowledged and signed ", size,
+                                  ": the store came back shorter (restore it from a backup or a mirror)"));
+    } else if (root_at_mark != marked->checkpoint.root) {
+      auditor.Report(size, FindingKind::kFork,
+                     absl::StrCat("the root recomputed from the stored records at size ", size,
+                                  " differs from the checkpoint of that size in the high-water mark ",
+                                  mark_path));
+    }
+  }
   if (next_checkpoint < checkpoints.size()) {
     auditor.Report(auditor.size(), FindingKind::kTruncated,
                    absl::StrCat("stored checkpoints sign up to ", checkpoints.back().size,
@@ -566,6 +600,17 @@ absl::Status VerifyData(const VerifyOptions& options, LogAuditor& auditor, Trust
       *largest_key != outcome.checkpoint->size) {
     outcome.checkpoint.reset();  // the latest stored checkpoint is corrupt: none to trust
   }
+  return absl::OkStatus();
+}
+
+absl::Status VerifyData(const VerifyOptions& options, LogAuditor& auditor, TrustCheck& trust,
+                        VerifyOutcome& outcome, Progress& progress) {
+  absl::Status status = VerifyStore(options, auditor, trust, outcome, progress);
+  if (!absl::IsDataLoss(status)) return status;
+  // Damage RocksDB finds (a write-ahead log record or a table file failing
+  // its checksum) is an integrity failure of the store, not an I/O error.
+  auditor.Report(auditor.size(), FindingKind::kDamaged, std::string(status.message()));
+  outcome.checkpoint.reset();
   return absl::OkStatus();
 }
 
