@@ -17,10 +17,12 @@
 // the handler returns, its thread and slot are freed. A long read that waits
 // for something else (Watch for the next record) is not stalled.
 //
-// Memory: when the last long read of a busy spell ends, the watchdog gives
-// the C library's free memory back to the system (malloc_trim): the buffers
-// of many streams, freed on as many threads, otherwise stay in the process's
-// malloc arenas.
+// Memory: when no long read is left after some ended, the watchdog gives the
+// C library's free memory back to the system (malloc_trim, at most once per
+// tick: a quarter of the stall timeout, at most a second): the buffers of
+// many streams, freed on as many threads, otherwise stay in glibc's arenas
+// (measured: 1,000 stalled streams left the server at 1.77x its baseline
+// memory without it, 1.00x with it; memoria-bench --streams).
 //
 // Thread-safe. A Slot must not outlive its LongReads, nor its ServerContext.
 #pragma once

@@ -183,7 +183,7 @@ TEST_F(LongReadTest, LongReadBeyondTheCapIsResourceExhaustedUntilOneEnds) {
 }
 
 TEST_F(LongReadTest, StalledStreamIsCancelledAfterTheStallTimeoutAndItsPlaceFreed) {
-  Start(absl::Seconds(1));
+  Start(absl::Seconds(2));
   std::unique_ptr<v1::Ledger::Stub> stalled_stub = NewFixedWindowStub(server_->port(), 1);
   HeldStream stalled = StalledGetRecords(*stalled_stub);
   HeldStream idle = Watch(*stub_);  // idle for longer than the timeout: never cancelled
