@@ -24,9 +24,14 @@ namespace {
 // (records_per_call 0): bounds what it holds before handing them on.
 constexpr uint64_t kRecordsPerRun = 8192;
 
-bool IsTransient(const grpc::Status& status) {
+// Failures worth another attempt after a backoff: the server unreachable or
+// slow and, for a long read (GetRecords, Export), no place for it on the
+// server right now (RESOURCE_EXHAUSTED "too many concurrent long reads",
+// answered before anything is sent).
+bool IsTransient(const grpc::Status& status, bool long_read = false) {
   return status.error_code() == grpc::StatusCode::UNAVAILABLE ||
-         status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED;
+         status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED ||
+         (long_read && status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED);
 }
 
 std::chrono::system_clock::time_point DeadlineAfter(absl::Duration timeout) {
@@ -125,22 +130,29 @@ LedgerClient::LedgerClient(ClientOptions options, std::shared_ptr<grpc::Channel>
       state_(std::move(state)) {}
 
 absl::Status LedgerClient::Call(std::string_view rpc,
-                                const std::function<grpc::Status(grpc::ClientContext&)>& call) {
+                                const std::function<grpc::Status(grpc::ClientContext&)>& call,
+                                bool long_read) {
   absl::Duration backoff = options_.retry.initial_backoff;
   grpc::Status status;
   for (int attempt = 1;; ++attempt) {
     grpc::ClientContext context;
     context.set_deadline(DeadlineAfter(options_.timeout));
     status = call(context);
-    if (status.ok() || !IsTransient(status) || attempt >= options_.retry.max_attempts) break;
-    if (options_.sleep) {
-      options_.sleep(backoff);
-    } else {
-      absl::SleepFor(backoff);
+    if (status.ok() || !IsTransient(status, long_read) || attempt >= options_.retry.max_attempts) {
+      break;
     }
-    backoff = std::min(backoff * options_.retry.multiplier, options_.retry.max_backoff);
+    WaitBeforeRetry(backoff);
   }
   return FromGrpcStatus(status, rpc);
+}
+
+void LedgerClient::WaitBeforeRetry(absl::Duration& backoff) const {
+  if (options_.sleep) {
+    options_.sleep(backoff);
+  } else {
+    absl::SleepFor(backoff);
+  }
+  backoff = std::min(backoff * options_.retry.multiplier, options_.retry.max_backoff);
 }
 
 absl::StatusOr<const Verifier*> LedgerClient::LogKey() const {
@@ -278,7 +290,7 @@ absl::Status LedgerClient::ScanLeaves(
     call_end = next + (per_call == 0 ? left : std::min(left, per_call));
     for (;;) {
       const uint64_t before = next;
-      absl::Status streamed = Call("GetRecords", stream);
+      absl::Status streamed = Call("GetRecords", stream, /*long_read=*/true);
       // A long scan outlives the per-attempt deadline: resume for as long as
       // each round of attempts brings records.
       const bool transient = absl::IsUnavailable(streamed) || absl::IsDeadlineExceeded(streamed);
@@ -357,6 +369,9 @@ absl::Status LedgerClient::Export(const v1::ExportRequest& request, std::string_
   call.clear_results_after();
   call.set_max_results(options_.records_per_call);
   bool first_call = true;
+  // Attempts of the current call refused for want of a place on the server.
+  int attempt = 1;
+  absl::Duration backoff = options_.retry.initial_backoff;
   for (;;) {
     grpc::ClientContext context;
     if (!reader_token.empty()) {
@@ -401,14 +416,26 @@ absl::Status LedgerClient::Export(const v1::ExportRequest& request, std::string_
       return visit(item);
     };
     v1::ExportItem item;
+    bool received = false;
     while (reader->Read(&item)) {
+      received = true;
       if (absl::Status status = take(item); !status.ok()) {
         context.TryCancel();
         reader->Finish();
         return status;
       }
     }
-    RETURN_IF_ERROR(FromGrpcStatus(reader->Finish(), "Export"));
+    const grpc::Status finished = reader->Finish();
+    if (!received && finished.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED &&
+        attempt < options_.retry.max_attempts) {
+      // No place for the call yet; nothing of it was received: call again.
+      ++attempt;
+      WaitBeforeRetry(backoff);
+      continue;
+    }
+    RETURN_IF_ERROR(FromGrpcStatus(finished, "Export"));
+    attempt = 1;
+    backoff = options_.retry.initial_backoff;
     if (limit != 0 && results > limit) {
       return MarkServerError(absl::DataLossError(absl::StrCat(
           "Export: the server sent ", results, " results in a call of at most ", limit)));

@@ -28,7 +28,12 @@
 //
 // Retries. Every unary call gets options.timeout as its deadline per attempt
 // and is retried on UNAVAILABLE and DEADLINE_EXCEEDED up to
-// options.retry.max_attempts times with exponential backoff. Appends are
+// options.retry.max_attempts times with exponential backoff. A long read
+// (ScanLeaves, Export; so GetRecords, Watch's backlog, requests and exports)
+// refused with RESOURCE_EXHAUSTED because the server holds as many as it
+// allows ("too many concurrent long reads (N); retry later") is retried the
+// same way; after the last attempt that status is returned (WatchLeaves, one
+// attempt, returns it at once). Appends are
 // retried with the same signed bytes (so the same request id): the server
 // answers a retry of an entry it already stored with the original receipt.
 //
@@ -171,7 +176,8 @@ class LedgerClient {
   // Unchecked otherwise: the caller verifies the checkpoint and proofs
   // (RequestWriter, client/request_report.h, does). `reader_token`, if not
   // empty, is sent as the reader credential (disclosure needs it). No
-  // deadline and no retry: an export of millions of records takes minutes.
+  // deadline and no retry (except a call refused with RESOURCE_EXHAUSTED
+  // before it sent anything): an export of millions of records takes minutes.
   absl::Status Export(const v1::ExportRequest& request, std::string_view reader_token,
                       const std::function<absl::Status(v1::ExportItem&)>& visit);
 
@@ -237,9 +243,13 @@ class LedgerClient {
   LedgerClient(ClientOptions options, std::shared_ptr<grpc::Channel> channel, TrustedState state);
 
   // Runs `call` with a fresh context and deadline per attempt, retrying
-  // transient failures; the grpc::Status is converted here.
+  // transient failures (for a long read, RESOURCE_EXHAUSTED too); the
+  // grpc::Status is converted here.
   absl::Status Call(std::string_view rpc,
-                    const std::function<grpc::Status(grpc::ClientContext&)>& call);
+                    const std::function<grpc::Status(grpc::ClientContext&)>& call,
+                    bool long_read = false);
+  // Sleeps `backoff` (options.sleep), then grows it for the next attempt.
+  void WaitBeforeRetry(absl::Duration& backoff) const;
   absl::StatusOr<const Verifier*> LogKey() const;
   // `failure`, or the verification failure Update() finds (a rollback, a
   // fork) when `failure` is a server error: a server that lost records it

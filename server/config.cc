@@ -178,6 +178,39 @@ std::optional<int> ParseServerFlags(int argc, const char* const* argv, ServerCon
                      "free space than this; they resume by themselves once space is freed")
           ->capture_default_str(),
       "MEMORIA_RESERVED_DISK_MIB");
+  int64_t stall_seconds = absl::ToInt64Seconds(config.stream_stall_timeout);
+  int64_t keepalive_seconds = absl::ToInt64Seconds(config.keepalive_time);
+  int64_t keepalive_timeout_seconds = absl::ToInt64Seconds(config.keepalive_timeout);
+  int64_t idle_seconds = absl::ToInt64Seconds(config.connection_idle_timeout);
+  env(app.add_option("--max-long-reads", config.max_long_reads,
+                     "Most GetRecords, Watch and Export streams at once (one thread each); one "
+                     "more is answered RESOURCE_EXHAUSTED")
+          ->capture_default_str(),
+      "MEMORIA_MAX_LONG_READS");
+  env(app.add_option("--stream-stall-timeout-seconds", stall_seconds,
+                     "Cancel a stream whose client takes no message for this long")
+          ->capture_default_str(),
+      "MEMORIA_STREAM_STALL_TIMEOUT_SECONDS");
+  env(app.add_option("--max-streams-per-connection", config.max_streams_per_connection,
+                     "Most concurrent calls on one connection")
+          ->capture_default_str(),
+      "MEMORIA_MAX_STREAMS_PER_CONNECTION");
+  env(app.add_option("--grpc-memory-mib", config.grpc_memory_mib,
+                     "Memory gRPC may use for its buffers (resource quota)")
+          ->capture_default_str(),
+      "MEMORIA_GRPC_MEMORY_MIB");
+  env(app.add_option("--keepalive-seconds", keepalive_seconds,
+                     "Ping a connection quiet for this long")
+          ->capture_default_str(),
+      "MEMORIA_KEEPALIVE_SECONDS");
+  env(app.add_option("--keepalive-timeout-seconds", keepalive_timeout_seconds,
+                     "Close a connection whose keepalive ping is not answered within this long")
+          ->capture_default_str(),
+      "MEMORIA_KEEPALIVE_TIMEOUT_SECONDS");
+  env(app.add_option("--connection-idle-seconds", idle_seconds,
+                     "Close a connection that has had no call for this long")
+          ->capture_default_str(),
+      "MEMORIA_CONNECTION_IDLE_SECONDS");
   env(app.add_option("--tls-cert", config.tls_cert_file, "PEM server certificate chain (TLS)"),
       "MEMORIA_TLS_CERT");
   env(app.add_option("--tls-key", config.tls_key_file, "PEM server private key (TLS)"),
@@ -239,6 +272,10 @@ std::optional<int> ParseServerFlags(int argc, const char* const* argv, ServerCon
   config.batch.max_wait = absl::Microseconds(max_wait_micros);
   config.shutdown_grace = absl::Seconds(grace_seconds);
   config.reflection = !no_reflection;
+  config.stream_stall_timeout = absl::Seconds(stall_seconds);
+  config.keepalive_time = absl::Seconds(keepalive_seconds);
+  config.keepalive_timeout = absl::Seconds(keepalive_timeout_seconds);
+  config.connection_idle_timeout = absl::Seconds(idle_seconds);
   return std::nullopt;
 }
 
@@ -253,6 +290,23 @@ absl::Status ValidateServerConfig(const ServerConfig& config) {
       config.max_message_bytes == 0 || config.batch.max_entries == 0 ||
       config.batch.max_bytes == 0) {
     return absl::InvalidArgumentError("size and count limits must be positive");
+  }
+  if (config.max_long_reads == 0 || config.max_streams_per_connection == 0 ||
+      config.grpc_memory_mib == 0) {
+    return absl::InvalidArgumentError(
+        "--max-long-reads, --max-streams-per-connection and --grpc-memory-mib must be positive");
+  }
+  if (config.max_long_reads > 10'000) {
+    return absl::InvalidArgumentError(
+        "--max-long-reads is at most 10000: each long read holds a thread");
+  }
+  if (config.stream_stall_timeout <= absl::ZeroDuration() ||
+      config.keepalive_time <= absl::ZeroDuration() ||
+      config.keepalive_timeout <= absl::ZeroDuration() ||
+      config.connection_idle_timeout <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        "--stream-stall-timeout-seconds, --keepalive-seconds, --keepalive-timeout-seconds and "
+        "--connection-idle-seconds must be positive");
   }
   if (config.max_message_bytes > static_cast<size_t>(INT32_MAX)) {
     return absl::InvalidArgumentError("--max-message-bytes must fit in 31 bits");

@@ -83,6 +83,24 @@ struct ServerConfig {
   absl::Time min_event_time = absl::FromUnixSeconds(-2'208'988'800);
   absl::Duration max_event_time_ahead = absl::Hours(24);
 
+  // What clients may hold (server/long_reads.h, and gRPC's own bounds).
+  // Most long reads (GetRecords, Watch, Export) at once; each holds a handler
+  // thread while it runs, and one more is answered RESOURCE_EXHAUSTED.
+  size_t max_long_reads = 64;
+  // A long read whose client takes no message for this long (one write
+  // waiting that long for the client's flow-control window) is cancelled.
+  absl::Duration stream_stall_timeout = absl::Seconds(30);
+  // Most concurrent calls on one HTTP/2 connection (more wait for a free one).
+  uint32_t max_streams_per_connection = 100;
+  // Memory gRPC may use for its buffers (its resource quota), MiB.
+  size_t grpc_memory_mib = 256;
+  // A connection quiet for keepalive_time is pinged, and closed if the ping
+  // is not answered within keepalive_timeout; one without any call for
+  // connection_idle_timeout is closed.
+  absl::Duration keepalive_time = absl::Seconds(60);
+  absl::Duration keepalive_timeout = absl::Seconds(20);
+  absl::Duration connection_idle_timeout = absl::Minutes(10);
+
   // PEM server certificate chain and private key: TLS when both are given.
   std::string tls_cert_file;
   std::string tls_key_file;
@@ -125,7 +143,8 @@ struct ServerConfig {
 std::optional<int> ParseServerFlags(int argc, const char* const* argv, ServerConfig& config);
 
 // INVALID_ARGUMENT naming the problem if the config is inconsistent: limits of
-// zero, a negative --max-event-time-ahead, a certificate without its key, a client CA without TLS, plaintext
+// zero (the stream and connection bounds included), a negative --max-event-time-ahead,
+// a certificate without its key, a client CA without TLS, plaintext
 // together with TLS, plaintext on a non-loopback address without --plaintext,
 // an unknown log level, an unparsable listen address.
 absl::Status ValidateServerConfig(const ServerConfig& config);

@@ -22,6 +22,10 @@ namespace {
 // How often a waiting append or an idle Watch looks at its call's state.
 constexpr absl::Duration kPollInterval = absl::Milliseconds(20);
 
+// Records GetRecords and Watch read from the store at a time, before writing
+// them: no store iterator stays open while a write waits for the client.
+constexpr uint64_t kRecordsPerRead = 64;
+
 bool DeadlinePassed(const grpc::ServerContextBase& context) {
   return std::chrono::system_clock::now() > context.deadline();
 }
@@ -66,7 +70,8 @@ LedgerService::LedgerService(Log& log, WriterRegistry& registry, Sequencer& sequ
       registry_(registry),
       sequencer_(sequencer),
       admin_(std::move(admin)),
-      options_(options) {}
+      options_(options),
+      long_reads_(options.max_long_reads, options.stream_stall_timeout) {}
 
 grpc::Status LedgerService::Reject(grpc::ServerContextBase& context, const char* method,
                                    const absl::Status& status) {
@@ -314,45 +319,52 @@ grpc::ServerUnaryReactor* LedgerService::GetRecord(grpc::CallbackServerContext* 
 grpc::Status LedgerService::GetRecords(grpc::ServerContext* context,
                                        const v1::GetRecordsRequest* request,
                                        grpc::ServerWriter<v1::RecordResponse>* writer) {
+  absl::StatusOr<std::unique_ptr<LongReads::Slot>> slot = long_reads_.Admit(*context);
+  if (!slot.ok()) return ToGrpcStatus(slot.status());
   const uint64_t size = log_.Size();
   const uint64_t end = request->end() == 0 || request->end() > size ? size : request->end();
-  if (request->start() >= end) return grpc::Status::OK;
-  bool cancelled = false;
-  absl::Status status = log_.ScanRecords(
-      request->start(), end, [&](uint64_t index, std::string_view bytes) {
-        v1::RecordResponse response;
+  for (uint64_t next = request->start(); next < end;) {
+    absl::StatusOr<uint64_t> sent = SendRecords(*context, **slot, *writer, next, end);
+    if (!sent.ok()) return ToGrpcStatus(sent.status());
+    next = *sent;
+  }
+  return grpc::Status::OK;
+}
+
+absl::StatusOr<uint64_t> LedgerService::SendRecords(grpc::ServerContext& context,
+                                                    LongReads::Slot& slot,
+                                                    grpc::ServerWriter<v1::RecordResponse>& writer,
+                                                    uint64_t begin, uint64_t end) const {
+  std::vector<v1::RecordResponse> chunk;
+  RETURN_IF_ERROR(log_.ScanRecords(
+      begin, std::min(end, begin + kRecordsPerRead), [&](uint64_t index, std::string_view bytes) {
+        v1::RecordResponse& response = chunk.emplace_back();
         response.set_index(index);
         response.set_leaf(std::string(bytes));
-        if (context->IsCancelled() || !writer->Write(response)) {
-          cancelled = true;
-          return false;
-        }
         return true;
-      });
-  if (cancelled) return grpc::Status(grpc::StatusCode::CANCELLED, "the client went away");
-  return ToGrpcStatus(status);
+      }));
+  if (chunk.empty()) {
+    return absl::InternalError(absl::StrCat("record ", begin, " below the log's size is missing"));
+  }
+  for (const v1::RecordResponse& response : chunk) {
+    if (context.IsCancelled() || !slot.Write(writer, response)) {
+      return GoneOrStalledError();
+    }
+  }
+  return begin + chunk.size();
 }
 
 grpc::Status LedgerService::Watch(grpc::ServerContext* context, const v1::WatchRequest* request,
                                   grpc::ServerWriter<v1::RecordResponse>* writer) {
+  absl::StatusOr<std::unique_ptr<LongReads::Slot>> slot = long_reads_.Admit(*context);
+  if (!slot.ok()) return ToGrpcStatus(slot.status());
   uint64_t next = request->start();
   while (!context->IsCancelled()) {
     const uint64_t size = log_.Size();
     if (next < size) {
-      bool gone = false;
-      absl::Status status = log_.ScanRecords(next, size, [&](uint64_t index, std::string_view bytes) {
-        v1::RecordResponse response;
-        response.set_index(index);
-        response.set_leaf(std::string(bytes));
-        if (context->IsCancelled() || !writer->Write(response)) {
-          gone = true;
-          return false;
-        }
-        next = index + 1;
-        return true;
-      });
-      if (gone) return grpc::Status(grpc::StatusCode::CANCELLED, "the client went away");
-      if (!status.ok()) return ToGrpcStatus(status);
+      absl::StatusOr<uint64_t> sent = SendRecords(*context, **slot, *writer, next, size);
+      if (!sent.ok()) return ToGrpcStatus(sent.status());
+      next = *sent;
       continue;
     }
     if (sequencer_.stopped()) {

@@ -43,6 +43,13 @@
 // the log live; it ends when the client cancels or the server shuts down
 // (UNAVAILABLE).
 //
+// Long reads (GetRecords, Watch, Export) are blocking handlers, a thread each:
+// at most LedgerServiceOptions::max_long_reads run at once (one more is
+// RESOURCE_EXHAUSTED "too many concurrent long reads (N); retry later"), and
+// one whose client takes no message for stream_stall_timeout is cancelled
+// (CANCELLED); see long_reads.h. GetRecords and Watch read the store a chunk
+// at a time and hold no store iterator while they wait for the client.
+//
 // Thread-safe; every borrowed object must outlive the service.
 #pragma once
 
@@ -63,6 +70,7 @@
 #include "ledger/policy/state_reader.h"
 #include "memoria/v1/ledger.grpc.pb.h"
 #include "server/entry_validation.h"
+#include "server/long_reads.h"
 #include "server/reader_credential.h"
 #include "server/sequencer.h"
 #include "server/task_pool.h"
@@ -90,6 +98,10 @@ struct LedgerServiceOptions {
   ValidationLimits validation;
   // Most entries in one AppendBatch call.
   size_t max_batch_entries = 1000;
+  // Most long reads at once, and how long one may wait for its client to take
+  // a message (long_reads.h).
+  size_t max_long_reads = 64;
+  absl::Duration stream_stall_timeout = absl::Seconds(30);
   PolicyServiceOptions policy;
 };
 
@@ -157,6 +169,8 @@ class LedgerService final : public LedgerServiceBase {
 
   // Append calls rejected so far (validation, sequencing, cancellation).
   uint64_t rejected() const { return rejected_.load(std::memory_order_relaxed); }
+  // Long reads running now, and cancelled because their client stalled.
+  const LongReads& long_reads() const { return long_reads_; }
 
  private:
   class AppendCall;
@@ -181,6 +195,13 @@ class LedgerService final : public LedgerServiceBase {
   absl::StatusOr<std::vector<v1::PersonalDataOpening>> OpeningsOf(std::string_view leaf) const;
   // The SHA-256 of the entry bytes of record `index`.
   absl::StatusOr<Hash> EntryHashAt(uint64_t index) const;
+  // Sends records [begin, min(end, begin + a chunk)) of the log on a long
+  // read's stream, read from the store before the first is written; returns
+  // the index after the last one sent. CANCELLED if the client went away or
+  // stalled.
+  absl::StatusOr<uint64_t> SendRecords(grpc::ServerContext& context, LongReads::Slot& slot,
+                                       grpc::ServerWriter<v1::RecordResponse>& writer,
+                                       uint64_t begin, uint64_t end) const;
   // Counts and logs (at debug level) a rejected append.
   grpc::Status Reject(grpc::ServerContextBase& context, const char* method,
                       const absl::Status& status);
@@ -196,6 +217,7 @@ class LedgerService final : public LedgerServiceBase {
   // one thread per core.
   TaskPool blocking_{1};
   TaskPool verifying_{std::thread::hardware_concurrency()};
+  LongReads long_reads_;
 };
 
 }  // namespace memoria::server

@@ -136,6 +136,7 @@ grpc::Status LedgerService::Export(grpc::ServerContext* context, const v1::Expor
       return absl::OutOfRangeError(absl::StrCat("tree size ", tree_size,
                                                 " is beyond the log's size ", log_.Size()));
     }
+    ASSIGN_OR_RETURN(std::unique_ptr<LongReads::Slot> slot, long_reads_.Admit(*context));
     v1::ExportItem first;
     v1::ExportHeader& header = *first.mutable_header();
     ASSIGN_OR_RETURN(*header.mutable_checkpoint(), log_.CheckpointAt(tree_size));
@@ -143,7 +144,7 @@ grpc::Status LedgerService::Export(grpc::ServerContext* context, const v1::Expor
     header.set_log_vkey(log_.verifier().ToString());
     header.set_admin_vkey(admin_.ToString());
     header.set_max_results(request->max_results());
-    if (!writer->Write(first)) return absl::CancelledError("the client went away");
+    if (!slot->Write(*writer, first)) return GoneOrStalledError();
 
     ASSIGN_OR_RETURN(query::RecordQuery results,
                      query::RecordQuery::Prepare(log_, request->filter(), tree_size, v1::OLDEST_FIRST));
@@ -166,7 +167,7 @@ grpc::Status LedgerService::Export(grpc::ServerContext* context, const v1::Expor
         }
         record.set_leaf(std::move(leaves[i]));
       }
-      if (!writer->Write(item)) return absl::CancelledError("the client went away");
+      if (!slot->Write(*writer, item)) return GoneOrStalledError();
       return absl::OkStatus();
     };
 

@@ -1,6 +1,8 @@
 #include "server/server.h"
 
+#include <algorithm>
 #include <chrono>
+#include <climits>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -9,6 +11,7 @@
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/resource_quota.h>
 #include <grpcpp/security/server_credentials.h>
 
 #include "absl/strings/str_cat.h"
@@ -82,6 +85,33 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const Serve
   }
   options.pem_key_cert_pairs.push_back({std::move(key), std::move(cert)});
   return grpc::SslServerCredentials(options);
+}
+
+// Idle threads of the blocking handlers kept polling for calls.
+constexpr int kMaxIdleSyncThreads = 32;
+// Threads for blocking handlers besides the long reads: the idle pollers and
+// as many policy reads, queries and erasures at once.
+constexpr int kSyncThreadsBesideLongReads = 2 * kMaxIdleSyncThreads;
+
+// What one client, or many, may hold of the server: threads of the blocking
+// handlers (long reads are capped below this by LongReads; past it gRPC
+// answers RESOURCE_EXHAUSTED "Server Threadpool Exhausted"), gRPC's buffer
+// memory, calls per connection, and how long dead or idle connections live.
+void ApplyTransportBounds(const ServerConfig& config, grpc::ServerBuilder& builder) {
+  grpc::ResourceQuota quota("memoria-server");
+  quota.SetMaxThreads(static_cast<int>(config.max_long_reads) + kSyncThreadsBesideLongReads);
+  quota.Resize(config.grpc_memory_mib << 20);
+  builder.SetResourceQuota(quota);
+  const auto milliseconds = [](absl::Duration duration) {
+    return static_cast<int>(std::min<int64_t>(absl::ToInt64Milliseconds(duration), INT32_MAX));
+  };
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
+                             static_cast<int>(config.max_streams_per_connection));
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, milliseconds(config.keepalive_time));
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
+                             milliseconds(config.keepalive_timeout));
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS,
+                             milliseconds(config.connection_idle_timeout));
 }
 
 absl::Status WritePortFile(const std::string& path, int port) {
@@ -209,6 +239,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
   service_options.validation.min_event_time = config.min_event_time;
   service_options.validation.max_event_time_ahead = config.max_event_time_ahead;
   service_options.max_batch_entries = config.max_batch_entries;
+  service_options.max_long_reads = config.max_long_reads;
+  service_options.stream_stall_timeout = config.stream_stall_timeout;
   service_options.policy.personal_store = server->personal_store_.get();
   service_options.policy.views = server->views_reader_.get();
   if (!config.reader_token_file.empty()) {
@@ -233,7 +265,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
   // gRPC destroys and re-creates a thread every few concurrent blocking calls
   // (measured when appends were blocking handlers: about 20% of the server's
   // CPU per single-entry append; the streams and the policy's reads still are).
-  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, 32);
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
+                              kMaxIdleSyncThreads);
+  ApplyTransportBounds(config, builder);
   builder.RegisterService(server->service_.get());
   server->grpc_server_ = builder.BuildAndStart();
   if (server->grpc_server_ == nullptr || server->port_ == 0) {

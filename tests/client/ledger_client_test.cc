@@ -454,6 +454,88 @@ TEST_F(LedgerClientTest, LongReadsInCallsOfThreeRecordsMissNothingAndRepeatNothi
   EXPECT_EQ(counter->calls("/memoria.v1.Ledger/Export"), 4);
 }
 
+TEST_F(LedgerClientTest, LongReadsRetryWhileTheServerHasNoPlaceForThem) {
+  std::unique_ptr<LedgerClient> writer_client = Client();
+  TwelveRecords(*writer_client);
+  writer_client.reset();
+  server_.reset();
+  ServerConfig config = TestServerConfig(data_dir_);
+  config.max_long_reads = 1;
+  server_ = MustStart(config);
+
+  // Another reader holds the server's only place for a long read until the
+  // client's first backoff.
+  std::unique_ptr<v1::Ledger::Stub> other = server::testing::NewLocalStub(server_->port());
+  std::unique_ptr<grpc::ClientContext> held;
+  std::unique_ptr<grpc::ClientReader<v1::RecordResponse>> watch;
+  const auto hold = [&] {
+    held = std::make_unique<grpc::ClientContext>();
+    v1::WatchRequest request;
+    request.set_start(11);
+    watch = other->Watch(held.get(), request);
+    v1::RecordResponse record;
+    ASSERT_TRUE(watch->Read(&record));
+  };
+  int sleeps = 0;
+  ClientOptions options;
+  options.log_key = LogKey();
+  options.connection.target = absl::StrCat("127.0.0.1:", server_->port());
+  options.retry.initial_backoff = absl::Milliseconds(200);
+  options.sleep = [&](absl::Duration backoff) {
+    if (++sleeps == 1 && watch != nullptr) {
+      held->TryCancel();
+      v1::RecordResponse record;
+      while (watch->Read(&record)) {
+      }
+      watch->Finish();
+      watch.reset();
+    }
+    absl::SleepFor(backoff);
+  };
+  absl::StatusOr<std::unique_ptr<LedgerClient>> client = LedgerClient::Create(options);
+  ASSERT_TRUE(client.ok()) << client.status();
+
+  hold();
+  uint64_t scanned = 0;
+  const absl::Status scan = (*client)->ScanLeaves(0, 12, [&](uint64_t, std::string) {
+    ++scanned;
+    return absl::OkStatus();
+  });
+  EXPECT_TRUE(scan.ok()) << scan;
+  EXPECT_EQ(scanned, 12u);
+  EXPECT_GE(sleeps, 1);
+
+  sleeps = 0;
+  hold();
+  v1::ExportRequest request;
+  request.mutable_filter()->add_event_types("generic");
+  uint64_t results = 0;
+  const absl::Status exported = (*client)->Export(request, "", [&](v1::ExportItem& item) {
+    for (const v1::ExportedRecord& record : item.records()) results += record.trust() ? 0 : 1;
+    return absl::OkStatus();
+  });
+  EXPECT_TRUE(exported.ok()) << exported;
+  EXPECT_EQ(results, 10u);
+  EXPECT_GE(sleeps, 1);
+
+  // Held for good: after the last attempt, the server's reason.
+  options.sleep = [](absl::Duration) {};
+  options.retry.max_attempts = 2;
+  absl::StatusOr<std::unique_ptr<LedgerClient>> impatient = LedgerClient::Create(options);
+  ASSERT_TRUE(impatient.ok());
+  hold();
+  const absl::Status refused =
+      (*impatient)->ScanLeaves(0, 12, [](uint64_t, std::string) { return absl::OkStatus(); });
+  EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(refused.message(), HasSubstr("too many concurrent long reads (1); retry later"));
+  EXPECT_EQ(KindOf(refused), ErrorKind::kServer);
+  held->TryCancel();
+  v1::RecordResponse record;
+  while (watch->Read(&record)) {
+  }
+  watch->Finish();
+}
+
 TEST_F(LedgerClientTest, WatchDeliversVerifiedRecordsAsTheyArrive) {
   std::unique_ptr<LedgerClient> client = Client();
   EntrySigner writer = Register(*client, "writer-a");

@@ -145,5 +145,31 @@ TEST(ServerConfigTest, BadEventTimeWindowsAreRefused) {
   EXPECT_THAT(ValidateServerConfig(config).message(), HasSubstr("--max-event-time-ahead"));
 }
 
+TEST(ServerConfigTest, StreamAndConnectionBoundsComeFromFlagsAndMustBePositive) {
+  ServerConfig config;
+  EXPECT_EQ(config.max_long_reads, 64u);
+  EXPECT_EQ(config.stream_stall_timeout, absl::Seconds(30));
+  EXPECT_EQ(Parse({"--max-long-reads", "8", "--stream-stall-timeout-seconds", "5",
+                   "--max-streams-per-connection", "10", "--grpc-memory-mib", "32",
+                   "--keepalive-seconds", "7", "--keepalive-timeout-seconds", "3",
+                   "--connection-idle-seconds", "90"},
+                  config),
+            std::nullopt);
+  EXPECT_EQ(config.max_long_reads, 8u);
+  EXPECT_EQ(config.stream_stall_timeout, absl::Seconds(5));
+  EXPECT_EQ(config.max_streams_per_connection, 10u);
+  EXPECT_EQ(config.grpc_memory_mib, 32u);
+  EXPECT_EQ(config.keepalive_time, absl::Seconds(7));
+  EXPECT_EQ(config.keepalive_timeout, absl::Seconds(3));
+  EXPECT_EQ(config.connection_idle_timeout, absl::Seconds(90));
+  EXPECT_TRUE(ValidateServerConfig(config).ok());
+  config.max_long_reads = 0;
+  EXPECT_THAT(ValidateServerConfig(config).message(), HasSubstr("--max-long-reads"));
+  config = ServerConfig();
+  config.stream_stall_timeout = absl::ZeroDuration();
+  EXPECT_THAT(ValidateServerConfig(config).message(),
+              HasSubstr("--stream-stall-timeout-seconds"));
+}
+
 }  // namespace
 }  // namespace memoria::server

@@ -5,6 +5,7 @@
 //   memoria-bench --quick         # under 2 minutes: ledger at 10^5, server at 10^4
 //   memoria-bench --json out.json
 //   memoria-bench --server-max-records 1000000   # full, but the server only up to 10^6
+//   memoria-bench --streams       # 1,000 stalled long reads: GetCheckpoint latency, server memory
 //
 // Sections: limits (SHA-256, Ed25519, synced RocksDB, the empty gRPC call),
 // ledger (the library: Log::AppendAsync, proofs, open), audit (LogAuditor in
@@ -25,6 +26,7 @@
 #include "tools/bench/report.h"
 #include "tools/bench/server_bench.h"
 #include "tools/bench/server_process.h"
+#include "tools/bench/stream_bench.h"
 
 namespace {
 
@@ -80,7 +82,34 @@ int main(int argc, char** argv) {
                  "With --appends-only, only these phases: 1 16 64 (clients, single-entry Append), "
                  "b10 b100 b1000 (AppendBatch, 16 clients), o1000 o5000 (offered load/s)")
       ->delimiter(',');
+  bool streams_only = false;
+  app.add_flag("--streams", streams_only,
+               "Only the stalled-streams figures: 1,000 long reads that never read, over 500 "
+               "connections, against a server with 5,000 records (under 2 minutes)");
   CLI11_PARSE(app, argc, argv);
+  if (streams_only) {
+    if (server_binary.empty()) {
+      std::fprintf(stderr, "memoria-server not found (build it, or give --server-binary)\n");
+      return 2;
+    }
+    memoria::InitCrypto();
+    memoria::bench::Report report;
+    const std::string load_at_start = LoadAverage();
+    memoria::bench::RunStreamBench(
+        {.server_binary = server_binary, .dir = dir + "/streams", .entry_bytes = entry_bytes},
+        report);
+    std::filesystem::remove_all(dir);
+    report.Print();
+    std::printf("\nload average (1, 5, 15 min): at the start %s, at the end %s\n",
+                load_at_start.c_str(), LoadAverage().c_str());
+    if (!json.empty() && !report.WriteJson(json, {{"mode", "streams"},
+                                                  {"loadavg_at_start", load_at_start},
+                                                  {"server_binary", server_binary}})) {
+      std::fprintf(stderr, "cannot write %s\n", json.c_str());
+      return 2;
+    }
+    return 0;
+  }
   if (appends_only && !ledger_only && !audit_only) server_only = true;
   if (ledger_only + audit_only + server_only + query_only > 1) {
     std::fprintf(stderr, "--ledger-only, --audit, --server-only and --query exclude each other\n");

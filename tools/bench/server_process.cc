@@ -47,15 +47,16 @@ int ReadPortFile(const std::string& path) {
   return in && port > 0 && port < 65536 ? port : 0;
 }
 
+// The number a line of /proc/<pid>/status gives `field` (kB for sizes), 0 if none.
 uint64_t StatusField(pid_t pid, const std::string& field) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
   std::string line;
   while (std::getline(in, line)) {
     if (line.rfind(field + ":", 0) == 0) {
       std::istringstream value(line.substr(field.size() + 1));
-      uint64_t kib = 0;
-      value >> kib;
-      return kib * 1024;
+      uint64_t number = 0;
+      value >> number;
+      return number;
     }
   }
   return 0;
@@ -150,8 +151,13 @@ absl::Status ServerProcess::Stop(double timeout_seconds) {
   return absl::OkStatus();
 }
 
-uint64_t ServerProcess::ResidentBytes() const { return pid_ > 0 ? StatusField(pid_, "VmRSS") : 0; }
-uint64_t ServerProcess::PeakResidentBytes() const { return pid_ > 0 ? StatusField(pid_, "VmHWM") : 0; }
+uint64_t ServerProcess::ResidentBytes() const {
+  return pid_ > 0 ? StatusField(pid_, "VmRSS") * 1024 : 0;
+}
+uint64_t ServerProcess::PeakResidentBytes() const {
+  return pid_ > 0 ? StatusField(pid_, "VmHWM") * 1024 : 0;
+}
+uint64_t ServerProcess::Threads() const { return pid_ > 0 ? StatusField(pid_, "Threads") : 0; }
 
 double ServerProcess::CpuSeconds() const {
   if (pid_ <= 0) return 0;

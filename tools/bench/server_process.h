@@ -65,6 +65,8 @@ class ServerProcess {
   // (0 if unreadable).
   uint64_t ResidentBytes() const;
   uint64_t PeakResidentBytes() const;
+  // Its threads now, from /proc/<pid>/status (0 if unreadable).
+  uint64_t Threads() const;
   // CPU time (user + system, every thread) the server used so far, seconds,
   // from /proc/<pid>/stat (0 if unreadable).
   double CpuSeconds() const;
