@@ -1,19 +1,20 @@
 #include "server/rebuild_views.h"
 
-#include <filesystem>
-
 #include "ledger/keys.h"
 #include "ledger/log.h"
 #include "ledger/policy/state_reader.h"
 #include "ledger/status.h"
+#include "server/data_dir.h"
 
 namespace memoria::server {
 
 absl::StatusOr<policy::ViewsDiff> CheckViews(const ServerConfig& config) {
   InitCrypto();
+  // Not beside a running server: it holds the data directory.
+  ASSIGN_OR_RETURN(DataDir data_dir, DataDir::Open(config.data_dir, /*init=*/false));
   ASSIGN_OR_RETURN(Signer log_key, ReadSignerKeyFile(config.LogKeyPath()));
   LogOptions options;
-  options.path = (std::filesystem::path(config.data_dir) / "db").string();
+  options.path = data_dir.LogStorePath();
   options.create_if_missing = false;
   options.node_memory_bytes = 0;  // reads records only: no proofs, no tree in memory
   ASSIGN_OR_RETURN(std::unique_ptr<Log> log, Log::Open(options, std::move(log_key)));

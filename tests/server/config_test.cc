@@ -62,6 +62,18 @@ TEST(ServerConfigTest, HelpAndUsageErrorsExit) {
   testing::internal::GetCapturedStderr();
 }
 
+TEST(ServerConfigTest, InitIsAnExplicitFlagWithoutEnvironmentVariable) {
+  ServerConfig config;
+  EXPECT_EQ(Parse({}, config), std::nullopt);
+  EXPECT_FALSE(config.init);
+  setenv("MEMORIA_INIT", "1", 1);
+  EXPECT_EQ(Parse({}, config), std::nullopt);
+  unsetenv("MEMORIA_INIT");
+  EXPECT_FALSE(config.init);
+  EXPECT_EQ(Parse({"--init"}, config), std::nullopt);
+  EXPECT_TRUE(config.init);
+}
+
 TEST(ServerConfigTest, PlaintextOnANonLoopbackAddressNeedsTheFlag) {
   ServerConfig config;
   config.listen = "0.0.0.0:50051";

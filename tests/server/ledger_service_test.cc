@@ -64,6 +64,7 @@ class LedgerServiceTest : public ::testing::Test {
   void RestartServer() {
     stub_.reset();
     server_.reset();
+    config_.init = false;  // the log is there now
     StartServer();
   }
 

@@ -1,5 +1,6 @@
 // TLS and mTLS: certificates made with the openssl command at test time.
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include <string>
 
@@ -39,8 +40,8 @@ class TlsTest : public ::testing::Test {
         "openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1 "
         "-out client.pem) > ", d, "/openssl.log 2>&1");
     if (system(("(" + script).c_str()) != 0) GTEST_SKIP() << "openssl unavailable";
-    config_.data_dir = d + "/data";
-    config_.listen = "127.0.0.1:0";
+    chmod((d + "/server.key").c_str(), 0600);
+    config_ = testing::TestServerConfig(d + "/data");
     config_.tls_cert_file = d + "/server.pem";
     config_.tls_key_file = d + "/server.key";
   }
@@ -91,9 +92,7 @@ TEST_F(TlsTest, MutualTlsRequiresAClientCertificate) {
 
 TEST(TlsConfigTest, MissingCertificateFileFailsToStart) {
   TempDir dir;
-  ServerConfig config;
-  config.data_dir = dir.path() + "/data";
-  config.listen = "127.0.0.1:0";
+  ServerConfig config = testing::TestServerConfig(dir.path() + "/data");
   config.tls_cert_file = dir.path() + "/nope.pem";
   config.tls_key_file = dir.path() + "/nope.key";
   absl::StatusOr<std::unique_ptr<Server>> server = Server::Start(config);
