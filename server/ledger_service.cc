@@ -143,6 +143,7 @@ absl::StatusOr<std::vector<v1::Receipt>> LedgerService::AppendEntries(
     grpc::ServerContext& context, const std::vector<const v1::SignedEntry*>& entries) {
   ASSIGN_OR_RETURN(std::vector<ValidatedEntry> validated, ValidateEntries(entries));
   RETURN_IF_ERROR(FilePersonalData(validated));
+  const std::vector<uint64_t> erased_records = ErasedRecords(validated);
   ASSIGN_OR_RETURN(std::shared_ptr<Submission> submission, sequencer_.Submit(std::move(validated)));
   while (!submission->WaitFor(kPollInterval)) {
     const bool deadline = DeadlinePassed(context);
@@ -150,7 +151,10 @@ absl::StatusOr<std::vector<v1::Receipt>> LedgerService::AppendEntries(
       return WithdrawnError(deadline);
     }
   }
-  return Receipts(submission->result());
+  ASSIGN_OR_RETURN(std::vector<v1::Receipt> receipts, Receipts(submission->result()));
+  // The erasure records are durable (appended now, or earlier: a retry).
+  RETURN_IF_ERROR(ErasePersonalDataOf(erased_records));
+  return receipts;
 }
 
 // One Append or AppendBatch call in flight (gRPC callback API): no thread
@@ -211,6 +215,7 @@ class LedgerService::AppendCall final : public grpc::ServerUnaryReactor {
     const bool late = DeadlinePassed(context_);
     if (late || context_.IsCancelled()) return Fail(WithdrawnError(late));
     if (absl::Status filed = service_.FilePersonalData(entries); !filed.ok()) return Fail(filed);
+    erased_records_ = ErasedRecords(entries);
     absl::Status failed;
     {
       absl::MutexLock lock(&mu_);
@@ -229,10 +234,11 @@ class LedgerService::AppendCall final : public grpc::ServerUnaryReactor {
   }
 
   // On the sequencer's completion thread, which answers every call: retries
-  // of entries appended earlier read their proofs from the store elsewhere.
+  // of entries appended earlier read their proofs from the store, and
+  // erasures delete, elsewhere.
   void Answer(const absl::StatusOr<BatchOutcome>& outcome) {
     { absl::MutexLock wait_for_sequence(&mu_); }
-    if (!outcome.ok() || !HasRetry(*outcome)) return Reply(outcome);
+    if (!outcome.ok() || (!HasRetry(*outcome) && erased_records_.empty())) return Reply(outcome);
     service_.blocking_.Post([this, outcome] { Reply(outcome); });
   }
 
@@ -240,6 +246,10 @@ class LedgerService::AppendCall final : public grpc::ServerUnaryReactor {
   void Reply(const absl::StatusOr<BatchOutcome>& outcome) {
     absl::StatusOr<std::vector<v1::Receipt>> receipts = service_.Receipts(outcome);
     if (!receipts.ok()) return Fail(receipts.status());
+    // The erasure records are durable (appended now, or earlier: a retry).
+    if (absl::Status erased = service_.ErasePersonalDataOf(erased_records_); !erased.ok()) {
+      return Fail(erased);
+    }
     respond_(*std::move(receipts));
     Finish(grpc::Status::OK);
   }
@@ -256,6 +266,10 @@ class LedgerService::AppendCall final : public grpc::ServerUnaryReactor {
   grpc::CallbackServerContext& context_;
   const char* const method_;
   const Respond respond_;
+  // The records whose personal data the call's erasure entries erase: set by
+  // Sequence before the entries are queued, read by Reply after they are
+  // durable (Answer waits for mu_, which Sequence holds while queueing).
+  std::vector<uint64_t> erased_records_;
   absl::Mutex mu_;
   std::shared_ptr<Submission> submission_ ABSL_GUARDED_BY(mu_);
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;

@@ -32,8 +32,11 @@
 // orphan nobody can reach through a record (a retry of the same entry finds
 // them; a sweep may delete them). An erasure deletes the record's openings
 // (synced, with a tombstone that keeps a retried append from storing them
-// again) before its PersonalDataErased entry is sequenced; if that append
-// fails, retrying the same erasure entry finishes it.
+// again) only after its PersonalDataErased record is durable, and before the
+// call is answered: an erasure the sequencer rejects (a reused request id,
+// for one) erases nothing. A retry of an erasure whose record is durable
+// (the deletion failed, or the server crashed in between) deletes (again:
+// PersonalStore::Erase is idempotent) and answers the original receipt.
 //
 // Queries and exports (query_service.cc) are public and read from the query
 // indexes (ledger/query/); an export that discloses personal data needs the
@@ -173,9 +176,15 @@ class LedgerService final : public LedgerServiceBase {
   // entry, in order.
   absl::StatusOr<std::vector<v1::Receipt>> AppendEntries(
       grpc::ServerContext& context, const std::vector<const v1::SignedEntry*>& entries);
-  // Personal data, before the entries are sequenced: erases what erasure
-  // entries name, then stores the openings of the others (both synced).
+  // Personal data, before the entries are sequenced: stores the openings the
+  // entries carry (synced); checks that erasure entries name an existing
+  // record (OUT_OF_RANGE otherwise) but deletes nothing yet.
   absl::Status FilePersonalData(const std::vector<ValidatedEntry>& entries);
+  // The records that the erasure entries among `entries` erase.
+  static std::vector<uint64_t> ErasedRecords(const std::vector<ValidatedEntry>& entries);
+  // After the erasure records are durable: deletes the personal data of
+  // `records` (PersonalStore::Erase, synced, idempotent).
+  absl::Status ErasePersonalDataOf(const std::vector<uint64_t>& records);
   // The personal-data openings the erasable store holds for a record's entry
   // (none if it has no commitments or they were erased).
   absl::StatusOr<std::vector<v1::PersonalDataOpening>> OpeningsOf(std::string_view leaf) const;
