@@ -203,11 +203,18 @@ std::optional<int> ParseServerFlags(int argc, const char* const* argv, ServerCon
                "Create a new log (keys if missing, genesis record) in an absent or empty "
                "--data-dir, then serve it; refused on a non-empty one. No environment "
                "variable: creating a log is a deliberate step");
+  // Every numeric flag (whatever its type): a negative number is a usage
+  // error, not a wrapped-around unsigned value.
+  for (CLI::Option* option : app.get_options()) {
+    const std::string type = option->get_type_name();
+    if (type == "INT" || type == "UINT" || type == "FLOAT") option->check(CLI::NonNegativeNumber);
+  }
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // CLI11's own codes (100 and up) would hide the usage error's contract.
+    return app.exit(e) == 0 ? 0 : 2;
   }
   config.batch.max_wait = absl::Microseconds(max_wait_micros);
   config.shutdown_grace = absl::Seconds(grace_seconds);

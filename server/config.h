@@ -75,6 +75,7 @@ struct ServerConfig {
   size_t tree_memory_mib = 64;
 
   // PEM server certificate chain and private key: TLS when both are given.
+  // The key file is refused if group or others may access it.
   std::string tls_cert_file;
   std::string tls_key_file;
   // PEM CA bundle: clients must present a certificate signed by it (mTLS).
@@ -117,7 +118,8 @@ struct ServerConfig {
 // Parses the command line (and MEMORIA_* environment, and --config file) into
 // `config`, starting from the values it already holds. Returns an exit code
 // when the process should stop now: 0 after --help or --version, 2 after a
-// usage error (the message is printed to stderr).
+// usage error (the message is printed to stderr), including a negative number
+// given to any numeric flag.
 std::optional<int> ParseServerFlags(int argc, const char* const* argv, ServerConfig& config);
 
 // INVALID_ARGUMENT naming the problem if the config is inconsistent: limits of

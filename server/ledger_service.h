@@ -98,12 +98,15 @@ struct LedgerServiceOptions {
 
 // Appends and the quick reads are callback methods; the streams (GetRecords,
 // Watch), the policy's methods and ErasePersonalData are blocking handlers.
+// The callback methods take raw bytes and parse them themselves
+// (raw_messages.h): a request that does not parse is INVALID_ARGUMENT, not
+// the UNIMPLEMENTED of gRPC's typed callback handler.
 using LedgerServiceBase =
-    v1::Ledger::WithCallbackMethod_Append<v1::Ledger::WithCallbackMethod_AppendBatch<
-        v1::Ledger::WithCallbackMethod_GetRecord<v1::Ledger::WithCallbackMethod_GetCheckpoint<
-            v1::Ledger::WithCallbackMethod_GetInclusionProof<
-                v1::Ledger::WithCallbackMethod_GetConsistencyProof<
-                    v1::Ledger::WithCallbackMethod_GetInfo<v1::Ledger::Service>>>>>>>;
+    v1::Ledger::WithRawCallbackMethod_Append<v1::Ledger::WithRawCallbackMethod_AppendBatch<
+        v1::Ledger::WithRawCallbackMethod_GetRecord<v1::Ledger::WithRawCallbackMethod_GetCheckpoint<
+            v1::Ledger::WithRawCallbackMethod_GetInclusionProof<
+                v1::Ledger::WithRawCallbackMethod_GetConsistencyProof<
+                    v1::Ledger::WithRawCallbackMethod_GetInfo<v1::Ledger::Service>>>>>>>;
 
 class LedgerService final : public LedgerServiceBase {
  public:
@@ -119,30 +122,34 @@ class LedgerService final : public LedgerServiceBase {
   using LedgerServiceBase::GetInclusionProof;
   using LedgerServiceBase::GetInfo;
   using LedgerServiceBase::GetRecord;
+  // The callback methods: `request` holds the serialized request message
+  // (AppendRequest, AppendBatchRequest, GetRecordRequest, ...), `response`
+  // receives the serialized response.
   grpc::ServerUnaryReactor* Append(grpc::CallbackServerContext* context,
-                                   const v1::AppendRequest* request,
-                                   v1::Receipt* response) override;
+                                   const grpc::ByteBuffer* request,
+                                   grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* AppendBatch(grpc::CallbackServerContext* context,
-                                        const v1::AppendBatchRequest* request,
-                                        v1::AppendBatchResponse* response) override;
+                                        const grpc::ByteBuffer* request,
+                                        grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* GetRecord(grpc::CallbackServerContext* context,
-                                      const v1::GetRecordRequest* request,
-                                      v1::RecordResponse* response) override;
+                                      const grpc::ByteBuffer* request,
+                                      grpc::ByteBuffer* response) override;
   grpc::Status GetRecords(grpc::ServerContext* context, const v1::GetRecordsRequest* request,
                           grpc::ServerWriter<v1::RecordResponse>* writer) override;
   grpc::Status Watch(grpc::ServerContext* context, const v1::WatchRequest* request,
                      grpc::ServerWriter<v1::RecordResponse>* writer) override;
   grpc::ServerUnaryReactor* GetCheckpoint(grpc::CallbackServerContext* context,
-                                          const v1::GetCheckpointRequest* request,
-                                          v1::CheckpointResponse* response) override;
+                                          const grpc::ByteBuffer* request,
+                                          grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* GetInclusionProof(grpc::CallbackServerContext* context,
-                                              const v1::GetInclusionProofRequest* request,
-                                              v1::InclusionProof* response) override;
+                                              const grpc::ByteBuffer* request,
+                                              grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* GetConsistencyProof(grpc::CallbackServerContext* context,
-                                                const v1::GetConsistencyProofRequest* request,
-                                                v1::ConsistencyProof* response) override;
+                                                const grpc::ByteBuffer* request,
+                                                grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* GetInfo(grpc::CallbackServerContext* context,
-                                    const v1::GetInfoRequest* request, v1::Info* response) override;
+                                    const grpc::ByteBuffer* request,
+                                    grpc::ByteBuffer* response) override;
   grpc::Status GetInventory(grpc::ServerContext* context, const v1::InventoryRequest* request,
                             v1::Inventory* response) override;
   grpc::Status GetFindings(grpc::ServerContext* context, const v1::FindingsRequest* request,

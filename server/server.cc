@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "ledger/clock.h"
 #include "ledger/hash.h"
+#include "ledger/private_file.h"
 #include "ledger/record.h"
 #include "memoria/v1/entry.pb.h"
 #include "server/data_dir.h"
@@ -76,6 +77,7 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const Serve
     return grpc::InsecureServerCredentials();
   }
   ASSIGN_OR_RETURN(std::string cert, ReadFile(config.tls_cert_file, "TLS certificate"));
+  RETURN_IF_ERROR(CheckPrivateFileMode(config.tls_key_file, "TLS key file"));
   ASSIGN_OR_RETURN(std::string key, ReadFile(config.tls_key_file, "TLS key"));
   grpc::SslServerCredentialsOptions options(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
   if (!config.client_ca_file.empty()) {

@@ -396,7 +396,7 @@ TEST_F(CrashTest, AcknowledgedAppendsSurviveSigkill) {
 
 // Real processes: a second memoria-server on a running one's data directory
 // or address exits 1 saying so; one without --init on a directory with no
-// log, too.
+// log, too; a negative number is a usage error (exit 2).
 TEST(ServerProcessTest, ASecondServerOnTheSameDataDirOrAddressExitsWithAClearMessage) {
   TempDir dir;
   ServerProcess server(dir.path());
@@ -423,6 +423,9 @@ TEST(ServerProcessTest, ASecondServerOnTheSameDataDirOrAddressExitsWithAClearMes
   EXPECT_EQ(no_log.exit_code, 1) << no_log.out;
   EXPECT_THAT(no_log.out, HasSubstr("no log in the data directory " + dir.path() + "/absent"));
   EXPECT_THAT(no_log.out, HasSubstr("--init"));
+
+  ProcessRun negative = run({"--data-dir", dir.path() + "/data", "--max-entry-bytes", "-1"});
+  EXPECT_EQ(negative.exit_code, 2) << negative.out;
 
   // The first one still serves.
   auto stub = NewLocalStub(server.port());

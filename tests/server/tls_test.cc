@@ -2,12 +2,14 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include <filesystem>
 #include <string>
 
 #include <grpcpp/grpcpp.h>
 
 #include "tests/support/file_bytes.h"
 #include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "memoria/v1/ledger.grpc.pb.h"
 #include "server/config.h"
@@ -88,6 +90,20 @@ TEST_F(TlsTest, MutualTlsRequiresAClientCertificate) {
   options.pem_private_key = ReadFileBytes(dir_.path() + "/client.key");
   grpc::Status status = GetInfo(options, (*server)->port());
   EXPECT_TRUE(status.ok()) << status.error_message();
+}
+
+// The TLS private key is checked like the log and administrator keys, before
+// the data directory is touched.
+TEST_F(TlsTest, ATlsKeyReadableByGroupOrOthersIsRefused) {
+  for (mode_t mode : {0640, 0604}) {
+    chmod(config_.tls_key_file.c_str(), mode);
+    absl::StatusOr<std::unique_ptr<Server>> server = Server::Start(config_);
+    ASSERT_EQ(server.status().code(), absl::StatusCode::kPermissionDenied) << server.status();
+    EXPECT_THAT(server.status().message(),
+                ::testing::HasSubstr(absl::StrCat("TLS key file ", config_.tls_key_file,
+                                                  " is accessible by group or others; chmod 600")));
+    EXPECT_FALSE(std::filesystem::exists(config_.data_dir));
+  }
 }
 
 TEST(TlsConfigTest, MissingCertificateFileFailsToStart) {
