@@ -12,6 +12,7 @@
 
 #include "ledger/encoding.h"
 #include "ledger/hash.h"
+#include "ledger/private_file.h"
 
 namespace memoria {
 namespace {
@@ -170,15 +171,7 @@ std::string Signer::Sign(std::string_view message) const {
 }
 
 absl::StatusOr<Signer> ReadSignerKeyFile(const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
-    if (errno == ENOENT) return absl::NotFoundError("key file " + path + " does not exist");
-    return absl::UnavailableError("cannot stat key file " + path + ": " + std::strerror(errno));
-  }
-  if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-    return absl::PermissionDeniedError("key file " + path +
-                                       " is accessible by group or others; chmod 600 it");
-  }
+  if (absl::Status mode = CheckPrivateFileMode(path, "key file"); !mode.ok()) return mode;
   std::ifstream in(path);
   if (!in) return absl::UnavailableError("cannot read key file " + path);
   std::string text;

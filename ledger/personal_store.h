@@ -56,7 +56,8 @@ class PersonalStore {
   // NOT_FOUND if nothing was ever stored or erased for the entry.
   absl::StatusOr<PersonalDataItem> Get(const Hash& entry_hash) const;
   // Deletes the openings and writes a tombstone (synced), then compacts.
-  // Idempotent.
+  // Idempotent: erasing again, or erasing what was never stored, is OK and
+  // pushes the deletion through again (a retried erasure after a crash).
   absl::Status Erase(const Hash& entry_hash);
   // Number of entries whose openings are held (tests, metrics).
   absl::StatusOr<size_t> CountOpenings() const;

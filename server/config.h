@@ -40,14 +40,14 @@ struct BatchLimits {
 };
 
 struct ServerConfig {
-  // The RocksDB directory of the log (created on first start).
+  // The data directory of the log (created by --init, see `init`).
   std::string data_dir = "data";
   // host:port to listen on; port 0 picks a free port (see Server::port()).
   std::string listen = "127.0.0.1:50051";
   // If non-empty, the bound port is written to this file once serving.
   std::string port_file;
 
-  // The log's private key; generated (mode 0600) on first start if missing.
+  // The log's private key; generated (mode 0600) by --init if missing.
   // Empty means <data_dir>/keys/log.key.
   std::string log_key_file;
   // The log's origin: the name of a newly generated log key. An existing key
@@ -58,7 +58,7 @@ struct ServerConfig {
   // (see admin_key_file).
   std::string admin_vkey;
   // The administrator's private key file: read for its public half, and
-  // generated (mode 0600) on first start if missing. Empty means
+  // generated (mode 0600) by --init if missing. Empty means
   // <data_dir>/keys/admin.key. Ignored when admin_vkey is set.
   std::string admin_key_file;
 
@@ -102,6 +102,7 @@ struct ServerConfig {
   absl::Duration connection_idle_timeout = absl::Minutes(10);
 
   // PEM server certificate chain and private key: TLS when both are given.
+  // The key file is refused if group or others may access it.
   std::string tls_cert_file;
   std::string tls_key_file;
   // PEM CA bundle: clients must present a certificate signed by it (mTLS).
@@ -130,6 +131,11 @@ struct ServerConfig {
   // memoria-server --rebuild-views: recompute the views from the log, compare
   // them with the stored ones, report and exit (0 equal, 1 different).
   bool rebuild_views = false;
+  // memoria-server --init: create a new log in data_dir, which must be absent
+  // or empty (generate the keys that are missing, write the genesis record),
+  // then serve it. Without it, data_dir must already hold a log (a log key
+  // with no store is an error, never a new genesis; see data_dir.h).
+  bool init = false;
 
   // The effective key file paths (the defaults under data_dir when empty).
   std::string LogKeyPath() const;
@@ -139,7 +145,8 @@ struct ServerConfig {
 // Parses the command line (and MEMORIA_* environment, and --config file) into
 // `config`, starting from the values it already holds. Returns an exit code
 // when the process should stop now: 0 after --help or --version, 2 after a
-// usage error (the message is printed to stderr).
+// usage error (the message is printed to stderr), including a negative number
+// given to any numeric flag.
 std::optional<int> ParseServerFlags(int argc, const char* const* argv, ServerConfig& config);
 
 // INVALID_ARGUMENT naming the problem if the config is inconsistent: limits of

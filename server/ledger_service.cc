@@ -10,6 +10,8 @@
 #include "ledger/hash.h"
 #include "ledger/status.h"
 #include "server/grpc_status.h"
+#include "server/log_escape.h"
+#include "server/raw_messages.h"
 #include "spdlog/spdlog.h"
 
 #ifndef MEMORIA_VERSION
@@ -52,13 +54,24 @@ absl::StatusOr<SignedHead> LatestHead(const Log& log) {
   return head;
 }
 
-// Finishes a callback unary call with what `read` returns, on the gRPC
-// thread that received it: for reads that compute from memory or a few store
-// lookups and never wait for another thread.
-template <typename Read>
-grpc::ServerUnaryReactor* AnswerNow(grpc::CallbackServerContext* context, Read read) {
+// Finishes a callback unary call with what `read(request, response)`
+// returns, on the gRPC thread that received it: for reads that compute from
+// memory or a few store lookups and never wait for another thread. A request
+// that does not parse is INVALID_ARGUMENT.
+template <typename Request, typename Response, typename Read>
+grpc::ServerUnaryReactor* AnswerNow(grpc::CallbackServerContext* context,
+                                    const grpc::ByteBuffer& raw_request,
+                                    grpc::ByteBuffer& raw_response, Read read) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(read());
+  reactor->Finish([&]() -> grpc::Status {
+    Request request;
+    if (absl::Status parsed = ParseRawRequest(raw_request, request); !parsed.ok()) {
+      return ToGrpcStatus(parsed);
+    }
+    Response response;
+    if (grpc::Status status = read(request, response); !status.ok()) return status;
+    return ToGrpcStatus(SerializeRawResponse(response, raw_response));
+  }());
   return reactor;
 }
 
@@ -76,7 +89,8 @@ LedgerService::LedgerService(Log& log, WriterRegistry& registry, Sequencer& sequ
 grpc::Status LedgerService::Reject(grpc::ServerContextBase& context, const char* method,
                                    const absl::Status& status) {
   rejected_.fetch_add(1, std::memory_order_relaxed);
-  spdlog::debug("rejected {} from {}: {}", method, context.peer(), status.ToString());
+  // The message may quote what the client sent (a writer name, a request id).
+  spdlog::debug("rejected {} from {}: {}", method, context.peer(), EscapeForLog(status.ToString()));
   return ToGrpcStatus(status);
 }
 
@@ -149,6 +163,7 @@ absl::StatusOr<std::vector<v1::Receipt>> LedgerService::AppendEntries(
     grpc::ServerContext& context, const std::vector<const v1::SignedEntry*>& entries) {
   ASSIGN_OR_RETURN(std::vector<ValidatedEntry> validated, ValidateEntries(entries));
   RETURN_IF_ERROR(FilePersonalData(validated));
+  const std::vector<uint64_t> erased_records = ErasedRecords(validated);
   ASSIGN_OR_RETURN(std::shared_ptr<Submission> submission, sequencer_.Submit(std::move(validated)));
   while (!submission->WaitFor(kPollInterval)) {
     const bool deadline = DeadlinePassed(context);
@@ -156,7 +171,10 @@ absl::StatusOr<std::vector<v1::Receipt>> LedgerService::AppendEntries(
       return WithdrawnError(deadline);
     }
   }
-  return Receipts(submission->result());
+  ASSIGN_OR_RETURN(std::vector<v1::Receipt> receipts, Receipts(submission->result()));
+  // The erasure records are durable (appended now, or earlier: a retry).
+  RETURN_IF_ERROR(ErasePersonalDataOf(erased_records));
+  return receipts;
 }
 
 // One Append or AppendBatch call in flight (gRPC callback API): no thread
@@ -171,12 +189,18 @@ absl::StatusOr<std::vector<v1::Receipt>> LedgerService::AppendEntries(
 // entries are about to be queued.
 class LedgerService::AppendCall final : public grpc::ServerUnaryReactor {
  public:
-  // Hands the receipts to the call's response.
-  using Respond = std::function<void(std::vector<v1::Receipt>)>;
+  // Writes the receipts into the call's (serialized) response.
+  using Respond = std::function<absl::Status(std::vector<v1::Receipt>)>;
 
+  // `request` (the parsed request message) lives as long as the call: the
+  // entries Start is given point into it.
   AppendCall(LedgerService& service, grpc::CallbackServerContext& context, const char* method,
-             Respond respond)
-      : service_(service), context_(context), method_(method), respond_(std::move(respond)) {}
+             std::unique_ptr<google::protobuf::Message> request, Respond respond)
+      : service_(service),
+        context_(context),
+        method_(method),
+        request_(std::move(request)),
+        respond_(std::move(respond)) {}
 
   void Start(const std::vector<const v1::SignedEntry*>& entries) {
     if (entries.size() == 1) return Validate(entries);
@@ -217,6 +241,7 @@ class LedgerService::AppendCall final : public grpc::ServerUnaryReactor {
     const bool late = DeadlinePassed(context_);
     if (late || context_.IsCancelled()) return Fail(WithdrawnError(late));
     if (absl::Status filed = service_.FilePersonalData(entries); !filed.ok()) return Fail(filed);
+    erased_records_ = ErasedRecords(entries);
     absl::Status failed;
     {
       absl::MutexLock lock(&mu_);
@@ -235,10 +260,11 @@ class LedgerService::AppendCall final : public grpc::ServerUnaryReactor {
   }
 
   // On the sequencer's completion thread, which answers every call: retries
-  // of entries appended earlier read their proofs from the store elsewhere.
+  // of entries appended earlier read their proofs from the store, and
+  // erasures delete, elsewhere.
   void Answer(const absl::StatusOr<BatchOutcome>& outcome) {
     { absl::MutexLock wait_for_sequence(&mu_); }
-    if (!outcome.ok() || !HasRetry(*outcome)) return Reply(outcome);
+    if (!outcome.ok() || (!HasRetry(*outcome) && erased_records_.empty())) return Reply(outcome);
     service_.blocking_.Post([this, outcome] { Reply(outcome); });
   }
 
@@ -246,7 +272,13 @@ class LedgerService::AppendCall final : public grpc::ServerUnaryReactor {
   void Reply(const absl::StatusOr<BatchOutcome>& outcome) {
     absl::StatusOr<std::vector<v1::Receipt>> receipts = service_.Receipts(outcome);
     if (!receipts.ok()) return Fail(receipts.status());
-    respond_(*std::move(receipts));
+    // The erasure records are durable (appended now, or earlier: a retry).
+    if (absl::Status erased = service_.ErasePersonalDataOf(erased_records_); !erased.ok()) {
+      return Fail(erased);
+    }
+    if (absl::Status responded = respond_(*std::move(receipts)); !responded.ok()) {
+      return Fail(responded);
+    }
     Finish(grpc::Status::OK);
   }
 
@@ -261,7 +293,12 @@ class LedgerService::AppendCall final : public grpc::ServerUnaryReactor {
   LedgerService& service_;
   grpc::CallbackServerContext& context_;
   const char* const method_;
+  const std::unique_ptr<google::protobuf::Message> request_;
   const Respond respond_;
+  // The records whose personal data the call's erasure entries erase: set by
+  // Sequence before the entries are queued, read by Reply after they are
+  // durable (Answer waits for mu_, which Sequence holds while queueing).
+  std::vector<uint64_t> erased_records_;
   absl::Mutex mu_;
   std::shared_ptr<Submission> submission_ ABSL_GUARDED_BY(mu_);
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
@@ -269,28 +306,43 @@ class LedgerService::AppendCall final : public grpc::ServerUnaryReactor {
 };
 
 grpc::ServerUnaryReactor* LedgerService::Append(grpc::CallbackServerContext* context,
-                                                const v1::AppendRequest* request,
-                                                v1::Receipt* response) {
-  auto* call = new AppendCall(*this, *context, "Append", [response](std::vector<v1::Receipt> r) {
-    *response = std::move(r.front());
-  });
-  if (!request->has_entry()) {
+                                                const grpc::ByteBuffer* raw_request,
+                                                grpc::ByteBuffer* raw_response) {
+  auto owned = std::make_unique<v1::AppendRequest>();
+  const v1::AppendRequest& request = *owned;
+  const absl::Status parsed = ParseRawRequest(*raw_request, *owned);
+  auto* call = new AppendCall(*this, *context, "Append", std::move(owned),
+                              [raw_response](std::vector<v1::Receipt> r) {
+                                return SerializeRawResponse(r.front(), *raw_response);
+                              });
+  if (!parsed.ok()) {
+    call->Fail(parsed);
+  } else if (!request.has_entry()) {
     call->Fail(absl::InvalidArgumentError("the request has no entry"));
   } else {
-    call->Start({&request->entry()});
+    call->Start({&request.entry()});
   }
   return call;
 }
 
 grpc::ServerUnaryReactor* LedgerService::AppendBatch(grpc::CallbackServerContext* context,
-                                                     const v1::AppendBatchRequest* request,
-                                                     v1::AppendBatchResponse* response) {
-  auto* call =
-      new AppendCall(*this, *context, "AppendBatch", [response](std::vector<v1::Receipt> r) {
-        for (v1::Receipt& receipt : r) *response->add_receipts() = std::move(receipt);
-      });
-  const int count = request->entries_size();
-  if (count == 0) {
+                                                     const grpc::ByteBuffer* raw_request,
+                                                     grpc::ByteBuffer* raw_response) {
+  auto owned = std::make_unique<v1::AppendBatchRequest>();
+  const v1::AppendBatchRequest& request = *owned;
+  const absl::Status parsed = ParseRawRequest(*raw_request, *owned);
+  auto* call = new AppendCall(*this, *context, "AppendBatch", std::move(owned),
+                              [raw_response](std::vector<v1::Receipt> r) {
+                                v1::AppendBatchResponse response;
+                                for (v1::Receipt& receipt : r) {
+                                  *response.add_receipts() = std::move(receipt);
+                                }
+                                return SerializeRawResponse(response, *raw_response);
+                              });
+  const int count = request.entries_size();
+  if (!parsed.ok()) {
+    call->Fail(parsed);
+  } else if (count == 0) {
     call->Fail(absl::InvalidArgumentError("the batch has no entries"));
   } else if (static_cast<size_t>(count) > options_.max_batch_entries) {
     call->Fail(absl::InvalidArgumentError(absl::StrCat(
@@ -298,22 +350,24 @@ grpc::ServerUnaryReactor* LedgerService::AppendBatch(grpc::CallbackServerContext
   } else {
     std::vector<const v1::SignedEntry*> entries;
     entries.reserve(static_cast<size_t>(count));
-    for (const v1::SignedEntry& entry : request->entries()) entries.push_back(&entry);
+    for (const v1::SignedEntry& entry : request.entries()) entries.push_back(&entry);
     call->Start(entries);
   }
   return call;
 }
 
 grpc::ServerUnaryReactor* LedgerService::GetRecord(grpc::CallbackServerContext* context,
-                                                   const v1::GetRecordRequest* request,
-                                                   v1::RecordResponse* response) {
-  return AnswerNow(context, [&]() -> grpc::Status {
-    absl::StatusOr<std::string> record = log_.GetRecord(request->index());
-    if (!record.ok()) return ToGrpcStatus(record.status());
-    response->set_index(request->index());
-    response->set_leaf(*std::move(record));
-    return grpc::Status::OK;
-  });
+                                                   const grpc::ByteBuffer* raw_request,
+                                                   grpc::ByteBuffer* raw_response) {
+  return AnswerNow<v1::GetRecordRequest, v1::RecordResponse>(
+      context, *raw_request, *raw_response,
+      [&](const v1::GetRecordRequest& request, v1::RecordResponse& response) -> grpc::Status {
+        absl::StatusOr<std::string> record = log_.GetRecord(request.index());
+        if (!record.ok()) return ToGrpcStatus(record.status());
+        response.set_index(request.index());
+        response.set_leaf(*std::move(record));
+        return grpc::Status::OK;
+      });
 }
 
 grpc::Status LedgerService::GetRecords(grpc::ServerContext* context,
@@ -376,106 +430,119 @@ grpc::Status LedgerService::Watch(grpc::ServerContext* context, const v1::WatchR
 }
 
 grpc::ServerUnaryReactor* LedgerService::GetCheckpoint(grpc::CallbackServerContext* context,
-                                                       const v1::GetCheckpointRequest* request,
-                                                       v1::CheckpointResponse* response) {
-  return AnswerNow(context, [&]() -> grpc::Status {
-    if (request->tree_size() == 0) {
-      // The head in memory: signed by this process, or verified when the log
-      // was opened; not verified again on every call.
-      absl::StatusOr<SignedHead> head = LatestHead(log_);
-      if (!head.ok()) return ToGrpcStatus(head.status());
-      response->set_tree_size(head->checkpoint.size);
-      response->set_root_hash(std::string(AsBytes(head->checkpoint.root)));
-      response->set_note(std::move(head->note));
-      return grpc::Status::OK;
-    }
-    // An older one comes from disk: serve it only if it still verifies.
-    absl::StatusOr<std::string> note = log_.CheckpointAt(request->tree_size());
-    if (!note.ok()) return ToGrpcStatus(note.status());
-    absl::StatusOr<Checkpoint> checkpoint = OpenCheckpoint(*note, log_.verifier());
-    if (!checkpoint.ok()) {
-      return ToGrpcStatus(absl::DataLossError(absl::StrCat(
-          "stored checkpoint does not open under the log key: ", checkpoint.status().message())));
-    }
-    response->set_tree_size(checkpoint->size);
-    response->set_root_hash(std::string(AsBytes(checkpoint->root)));
-    response->set_note(*std::move(note));
-    return grpc::Status::OK;
-  });
+                                                       const grpc::ByteBuffer* raw_request,
+                                                       grpc::ByteBuffer* raw_response) {
+  return AnswerNow<v1::GetCheckpointRequest, v1::CheckpointResponse>(
+      context, *raw_request, *raw_response,
+      [&](const v1::GetCheckpointRequest& request,
+          v1::CheckpointResponse& response) -> grpc::Status {
+        if (request.tree_size() == 0) {
+          // The head in memory: signed by this process, or verified when the log
+          // was opened; not verified again on every call.
+          absl::StatusOr<SignedHead> head = LatestHead(log_);
+          if (!head.ok()) return ToGrpcStatus(head.status());
+          response.set_tree_size(head->checkpoint.size);
+          response.set_root_hash(std::string(AsBytes(head->checkpoint.root)));
+          response.set_note(std::move(head->note));
+          return grpc::Status::OK;
+        }
+        // An older one comes from disk: serve it only if it still verifies.
+        absl::StatusOr<std::string> note = log_.CheckpointAt(request.tree_size());
+        if (!note.ok()) return ToGrpcStatus(note.status());
+        absl::StatusOr<Checkpoint> checkpoint = OpenCheckpoint(*note, log_.verifier());
+        if (!checkpoint.ok()) {
+          return ToGrpcStatus(absl::DataLossError(
+              absl::StrCat("stored checkpoint does not open under the log key: ",
+                           checkpoint.status().message())));
+        }
+        response.set_tree_size(checkpoint->size);
+        response.set_root_hash(std::string(AsBytes(checkpoint->root)));
+        response.set_note(*std::move(note));
+        return grpc::Status::OK;
+      });
 }
 
-grpc::ServerUnaryReactor* LedgerService::GetInclusionProof(
-    grpc::CallbackServerContext* context, const v1::GetInclusionProofRequest* request,
-    v1::InclusionProof* response) {
-  return AnswerNow(context, [&]() -> grpc::Status {
-    const uint64_t tree_size =
-        request->tree_size() != 0 ? request->tree_size() : log_.Head().checkpoint.size;
-    uint64_t index = 0;
-    switch (request->leaf_case()) {
-      case v1::GetInclusionProofRequest::kIndex:
-        index = request->index();
-        break;
-      case v1::GetInclusionProofRequest::kLeafHash: {
-        absl::StatusOr<Hash> hash = HashFromBytes(request->leaf_hash());
-        if (!hash.ok()) return ToGrpcStatus(hash.status());
-        absl::StatusOr<uint64_t> found = log_.FindLeaf(*hash);
-        if (!found.ok()) return ToGrpcStatus(found.status());
-        index = *found;
-        break;
-      }
-      case v1::GetInclusionProofRequest::LEAF_NOT_SET:
-        return ToGrpcStatus(absl::InvalidArgumentError("give an index or a leaf_hash"));
-    }
-    if (index >= tree_size) {
-      return ToGrpcStatus(absl::OutOfRangeError(
-          absl::StrCat("index ", index, " is not in a tree of ", tree_size, " leaves")));
-    }
-    absl::StatusOr<LeafInclusion> proved = log_.LeafInclusionProof(index, tree_size);
-    if (!proved.ok()) return ToGrpcStatus(proved.status());
-    response->set_index(index);
-    response->set_tree_size(tree_size);
-    response->set_leaf_hash(std::string(AsBytes(proved->leaf_hash)));
-    for (const Hash& hash : proved->proof) response->add_hashes(std::string(AsBytes(hash)));
-    return grpc::Status::OK;
-  });
+grpc::ServerUnaryReactor* LedgerService::GetInclusionProof(grpc::CallbackServerContext* context,
+                                                           const grpc::ByteBuffer* raw_request,
+                                                           grpc::ByteBuffer* raw_response) {
+  return AnswerNow<v1::GetInclusionProofRequest, v1::InclusionProof>(
+      context, *raw_request, *raw_response,
+      [&](const v1::GetInclusionProofRequest& request,
+          v1::InclusionProof& response) -> grpc::Status {
+        const uint64_t tree_size =
+            request.tree_size() != 0 ? request.tree_size() : log_.Head().checkpoint.size;
+        uint64_t index = 0;
+        switch (request.leaf_case()) {
+          case v1::GetInclusionProofRequest::kIndex:
+            index = request.index();
+            break;
+          case v1::GetInclusionProofRequest::kLeafHash: {
+            absl::StatusOr<Hash> hash = HashFromBytes(request.leaf_hash());
+            if (!hash.ok()) return ToGrpcStatus(hash.status());
+            absl::StatusOr<uint64_t> found = log_.FindLeaf(*hash);
+            if (!found.ok()) return ToGrpcStatus(found.status());
+            index = *found;
+            break;
+          }
+          case v1::GetInclusionProofRequest::LEAF_NOT_SET:
+            return ToGrpcStatus(absl::InvalidArgumentError("give an index or a leaf_hash"));
+        }
+        if (index >= tree_size) {
+          return ToGrpcStatus(absl::OutOfRangeError(
+              absl::StrCat("index ", index, " is not in a tree of ", tree_size, " leaves")));
+        }
+        absl::StatusOr<LeafInclusion> proved = log_.LeafInclusionProof(index, tree_size);
+        if (!proved.ok()) return ToGrpcStatus(proved.status());
+        response.set_index(index);
+        response.set_tree_size(tree_size);
+        response.set_leaf_hash(std::string(AsBytes(proved->leaf_hash)));
+        for (const Hash& hash : proved->proof) response.add_hashes(std::string(AsBytes(hash)));
+        return grpc::Status::OK;
+      });
 }
 
-grpc::ServerUnaryReactor* LedgerService::GetConsistencyProof(
-    grpc::CallbackServerContext* context, const v1::GetConsistencyProofRequest* request,
-    v1::ConsistencyProof* response) {
-  return AnswerNow(context, [&]() -> grpc::Status {
-    const uint64_t second =
-        request->second() != 0 ? request->second() : log_.Head().checkpoint.size;
-    if (request->first() > second) {
-      return ToGrpcStatus(absl::InvalidArgumentError(
-          absl::StrCat("first size ", request->first(), " is larger than second size ", second)));
-    }
-    absl::StatusOr<std::vector<Hash>> proof = log_.ConsistencyProof(request->first(), second);
-    if (!proof.ok()) return ToGrpcStatus(proof.status());
-    absl::StatusOr<Hash> first_root = log_.RootAt(request->first());
-    if (!first_root.ok()) return ToGrpcStatus(first_root.status());
-    absl::StatusOr<Hash> second_root = log_.RootAt(second);
-    if (!second_root.ok()) return ToGrpcStatus(second_root.status());
-    response->set_first(request->first());
-    response->set_second(second);
-    response->set_first_root(std::string(AsBytes(*first_root)));
-    response->set_second_root(std::string(AsBytes(*second_root)));
-    for (const Hash& hash : *proof) response->add_hashes(std::string(AsBytes(hash)));
-    return grpc::Status::OK;
-  });
+grpc::ServerUnaryReactor* LedgerService::GetConsistencyProof(grpc::CallbackServerContext* context,
+                                                             const grpc::ByteBuffer* raw_request,
+                                                             grpc::ByteBuffer* raw_response) {
+  return AnswerNow<v1::GetConsistencyProofRequest, v1::ConsistencyProof>(
+      context, *raw_request, *raw_response,
+      [&](const v1::GetConsistencyProofRequest& request,
+          v1::ConsistencyProof& response) -> grpc::Status {
+        const uint64_t second =
+            request.second() != 0 ? request.second() : log_.Head().checkpoint.size;
+        if (request.first() > second) {
+          return ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat(
+              "first size ", request.first(), " is larger than second size ", second)));
+        }
+        absl::StatusOr<std::vector<Hash>> proof = log_.ConsistencyProof(request.first(), second);
+        if (!proof.ok()) return ToGrpcStatus(proof.status());
+        absl::StatusOr<Hash> first_root = log_.RootAt(request.first());
+        if (!first_root.ok()) return ToGrpcStatus(first_root.status());
+        absl::StatusOr<Hash> second_root = log_.RootAt(second);
+        if (!second_root.ok()) return ToGrpcStatus(second_root.status());
+        response.set_first(request.first());
+        response.set_second(second);
+        response.set_first_root(std::string(AsBytes(*first_root)));
+        response.set_second_root(std::string(AsBytes(*second_root)));
+        for (const Hash& hash : *proof) response.add_hashes(std::string(AsBytes(hash)));
+        return grpc::Status::OK;
+      });
 }
 
 grpc::ServerUnaryReactor* LedgerService::GetInfo(grpc::CallbackServerContext* context,
-                                                 const v1::GetInfoRequest*, v1::Info* response) {
-  return AnswerNow(context, [&]() -> grpc::Status {
-    response->set_origin(log_.origin());
-    response->set_vkey(log_.verifier().ToString());
-    response->set_version(MEMORIA_VERSION);
-    response->set_tree_size(log_.Head().checkpoint.size);
-    response->set_admin_vkey(admin_.ToString());
-    for (v1::WriterInfo& writer : registry_.List()) *response->add_writers() = std::move(writer);
-    return grpc::Status::OK;
-  });
+                                                 const grpc::ByteBuffer* raw_request,
+                                                 grpc::ByteBuffer* raw_response) {
+  return AnswerNow<v1::GetInfoRequest, v1::Info>(
+      context, *raw_request, *raw_response,
+      [&](const v1::GetInfoRequest&, v1::Info& response) -> grpc::Status {
+        response.set_origin(log_.origin());
+        response.set_vkey(log_.verifier().ToString());
+        response.set_version(MEMORIA_VERSION);
+        response.set_tree_size(log_.Head().checkpoint.size);
+        response.set_admin_vkey(admin_.ToString());
+        for (v1::WriterInfo& writer : registry_.List()) *response.add_writers() = std::move(writer);
+        return grpc::Status::OK;
+      });
 }
 
 }  // namespace memoria::server

@@ -32,8 +32,11 @@
 // orphan nobody can reach through a record (a retry of the same entry finds
 // them; a sweep may delete them). An erasure deletes the record's openings
 // (synced, with a tombstone that keeps a retried append from storing them
-// again) before its PersonalDataErased entry is sequenced; if that append
-// fails, retrying the same erasure entry finishes it.
+// again) only after its PersonalDataErased record is durable, and before the
+// call is answered: an erasure the sequencer rejects (a reused request id,
+// for one) erases nothing. A retry of an erasure whose record is durable
+// (the deletion failed, or the server crashed in between) deletes (again:
+// PersonalStore::Erase is idempotent) and answers the original receipt.
 //
 // Queries and exports (query_service.cc) are public and read from the query
 // indexes (ledger/query/); an export that discloses personal data needs the
@@ -107,12 +110,15 @@ struct LedgerServiceOptions {
 
 // Appends and the quick reads are callback methods; the streams (GetRecords,
 // Watch), the policy's methods and ErasePersonalData are blocking handlers.
+// The callback methods take raw bytes and parse them themselves
+// (raw_messages.h): a request that does not parse is INVALID_ARGUMENT, not
+// the UNIMPLEMENTED of gRPC's typed callback handler.
 using LedgerServiceBase =
-    v1::Ledger::WithCallbackMethod_Append<v1::Ledger::WithCallbackMethod_AppendBatch<
-        v1::Ledger::WithCallbackMethod_GetRecord<v1::Ledger::WithCallbackMethod_GetCheckpoint<
-            v1::Ledger::WithCallbackMethod_GetInclusionProof<
-                v1::Ledger::WithCallbackMethod_GetConsistencyProof<
-                    v1::Ledger::WithCallbackMethod_GetInfo<v1::Ledger::Service>>>>>>>;
+    v1::Ledger::WithRawCallbackMethod_Append<v1::Ledger::WithRawCallbackMethod_AppendBatch<
+        v1::Ledger::WithRawCallbackMethod_GetRecord<v1::Ledger::WithRawCallbackMethod_GetCheckpoint<
+            v1::Ledger::WithRawCallbackMethod_GetInclusionProof<
+                v1::Ledger::WithRawCallbackMethod_GetConsistencyProof<
+                    v1::Ledger::WithRawCallbackMethod_GetInfo<v1::Ledger::Service>>>>>>>;
 
 class LedgerService final : public LedgerServiceBase {
  public:
@@ -128,30 +134,34 @@ class LedgerService final : public LedgerServiceBase {
   using LedgerServiceBase::GetInclusionProof;
   using LedgerServiceBase::GetInfo;
   using LedgerServiceBase::GetRecord;
+  // The callback methods: `request` holds the serialized request message
+  // (AppendRequest, AppendBatchRequest, GetRecordRequest, ...), `response`
+  // receives the serialized response.
   grpc::ServerUnaryReactor* Append(grpc::CallbackServerContext* context,
-                                   const v1::AppendRequest* request,
-                                   v1::Receipt* response) override;
+                                   const grpc::ByteBuffer* request,
+                                   grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* AppendBatch(grpc::CallbackServerContext* context,
-                                        const v1::AppendBatchRequest* request,
-                                        v1::AppendBatchResponse* response) override;
+                                        const grpc::ByteBuffer* request,
+                                        grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* GetRecord(grpc::CallbackServerContext* context,
-                                      const v1::GetRecordRequest* request,
-                                      v1::RecordResponse* response) override;
+                                      const grpc::ByteBuffer* request,
+                                      grpc::ByteBuffer* response) override;
   grpc::Status GetRecords(grpc::ServerContext* context, const v1::GetRecordsRequest* request,
                           grpc::ServerWriter<v1::RecordResponse>* writer) override;
   grpc::Status Watch(grpc::ServerContext* context, const v1::WatchRequest* request,
                      grpc::ServerWriter<v1::RecordResponse>* writer) override;
   grpc::ServerUnaryReactor* GetCheckpoint(grpc::CallbackServerContext* context,
-                                          const v1::GetCheckpointRequest* request,
-                                          v1::CheckpointResponse* response) override;
+                                          const grpc::ByteBuffer* request,
+                                          grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* GetInclusionProof(grpc::CallbackServerContext* context,
-                                              const v1::GetInclusionProofRequest* request,
-                                              v1::InclusionProof* response) override;
+                                              const grpc::ByteBuffer* request,
+                                              grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* GetConsistencyProof(grpc::CallbackServerContext* context,
-                                                const v1::GetConsistencyProofRequest* request,
-                                                v1::ConsistencyProof* response) override;
+                                                const grpc::ByteBuffer* request,
+                                                grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* GetInfo(grpc::CallbackServerContext* context,
-                                    const v1::GetInfoRequest* request, v1::Info* response) override;
+                                    const grpc::ByteBuffer* request,
+                                    grpc::ByteBuffer* response) override;
   grpc::Status GetInventory(grpc::ServerContext* context, const v1::InventoryRequest* request,
                             v1::Inventory* response) override;
   grpc::Status GetFindings(grpc::ServerContext* context, const v1::FindingsRequest* request,
@@ -187,9 +197,15 @@ class LedgerService final : public LedgerServiceBase {
   // entry, in order.
   absl::StatusOr<std::vector<v1::Receipt>> AppendEntries(
       grpc::ServerContext& context, const std::vector<const v1::SignedEntry*>& entries);
-  // Personal data, before the entries are sequenced: erases what erasure
-  // entries name, then stores the openings of the others (both synced).
+  // Personal data, before the entries are sequenced: stores the openings the
+  // entries carry (synced); checks that erasure entries name an existing
+  // record (OUT_OF_RANGE otherwise) but deletes nothing yet.
   absl::Status FilePersonalData(const std::vector<ValidatedEntry>& entries);
+  // The records that the erasure entries among `entries` erase.
+  static std::vector<uint64_t> ErasedRecords(const std::vector<ValidatedEntry>& entries);
+  // After the erasure records are durable: deletes the personal data of
+  // `records` (PersonalStore::Erase, synced, idempotent).
+  absl::Status ErasePersonalDataOf(const std::vector<uint64_t>& records);
   // The personal-data openings the erasable store holds for a record's entry
   // (none if it has no commitments or they were erased).
   absl::StatusOr<std::vector<v1::PersonalDataOpening>> OpeningsOf(std::string_view leaf) const;

@@ -26,20 +26,34 @@ absl::Status LedgerService::FilePersonalData(const std::vector<ValidatedEntry>& 
     if (store == nullptr) {
       return absl::FailedPreconditionError("this server keeps no personal data store");
     }
-    if (entry.erases.has_value()) {
-      if (*entry.erases >= log_.Size()) {
-        return absl::OutOfRangeError(absl::StrCat("personal_data_erased refers to record ",
-                                                  *entry.erases, ", beyond the log's ",
-                                                  log_.Size(), " records"));
-      }
-      ASSIGN_OR_RETURN(Hash erased, EntryHashAt(*entry.erases));
-      RETURN_IF_ERROR(store->Erase(erased));
+    // An erasure is only checked here: it deletes once its record is durable
+    // (ErasePersonalDataOf).
+    if (entry.erases.has_value() && *entry.erases >= log_.Size()) {
+      return absl::OutOfRangeError(absl::StrCat("personal_data_erased refers to record ",
+                                                *entry.erases, ", beyond the log's ",
+                                                log_.Size(), " records"));
     }
     if (!entry.openings.empty()) {
       google::protobuf::RepeatedPtrField<v1::PersonalDataOpening> openings(entry.openings.begin(),
                                                                            entry.openings.end());
       RETURN_IF_ERROR(store->Put(entry.entry_hash, openings));
     }
+  }
+  return absl::OkStatus();
+}
+
+std::vector<uint64_t> LedgerService::ErasedRecords(const std::vector<ValidatedEntry>& entries) {
+  std::vector<uint64_t> records;
+  for (const ValidatedEntry& entry : entries) {
+    if (entry.erases.has_value()) records.push_back(*entry.erases);
+  }
+  return records;
+}
+
+absl::Status LedgerService::ErasePersonalDataOf(const std::vector<uint64_t>& records) {
+  for (uint64_t record : records) {
+    ASSIGN_OR_RETURN(Hash erased, EntryHashAt(record));
+    RETURN_IF_ERROR(options_.policy.personal_store->Erase(erased));
   }
   return absl::OkStatus();
 }

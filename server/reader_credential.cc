@@ -1,13 +1,12 @@
 #include "server/reader_credential.h"
 
-#include <sys/stat.h>
-
 #include <fstream>
 
 #include <sodium.h>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "ledger/private_file.h"
 
 namespace memoria::server {
 
@@ -21,13 +20,8 @@ absl::StatusOr<ReaderCredential> ReaderCredential::FromToken(std::string_view to
 }
 
 absl::StatusOr<ReaderCredential> ReaderCredential::FromFile(const std::string& path) {
-  struct stat info {};
-  if (stat(path.c_str(), &info) != 0) {
-    return absl::NotFoundError(absl::StrCat("cannot read the reader token file ", path));
-  }
-  if ((info.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "the reader token file ", path, " may be read by group or others; chmod 600 it"));
+  if (absl::Status mode = CheckPrivateFileMode(path, "the reader token file"); !mode.ok()) {
+    return mode;
   }
   std::ifstream in(path);
   std::string line;

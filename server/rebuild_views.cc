@@ -1,22 +1,21 @@
 #include "server/rebuild_views.h"
 
-#include <filesystem>
-
-#include "ledger/high_water_mark.h"
 #include "ledger/keys.h"
 #include "ledger/log.h"
 #include "ledger/policy/state_reader.h"
 #include "ledger/status.h"
+#include "server/data_dir.h"
 
 namespace memoria::server {
 
 absl::StatusOr<policy::ViewsDiff> CheckViews(const ServerConfig& config) {
   InitCrypto();
+  // Not beside a running server: it holds the data directory.
+  ASSIGN_OR_RETURN(DataDir data_dir, DataDir::Open(config.data_dir, /*init=*/false));
   ASSIGN_OR_RETURN(Signer log_key, ReadSignerKeyFile(config.LogKeyPath()));
   LogOptions options;
-  options.path = (std::filesystem::path(config.data_dir) / "db").string();
-  options.high_water_mark_path =
-      (std::filesystem::path(config.data_dir) / kHighWaterMarkFile).string();
+  options.path = data_dir.LogStorePath();
+  options.high_water_mark_path = data_dir.HighWaterMarkPath();
   options.create_if_missing = false;
   options.node_memory_bytes = 0;  // reads records only: no proofs, no tree in memory
   ASSIGN_OR_RETURN(std::unique_ptr<Log> log, Log::Open(options, std::move(log_key)));

@@ -15,9 +15,10 @@
 
 namespace memoria::server {
 
-// Opens the log under config.data_dir with the configured log key (which
-// must exist), rebuilds the views and compares. Errors: key file and
-// Log::Open errors, DATA_LOSS if a record does not parse.
+// Locks config.data_dir (DataDir: not while a server holds it), opens its
+// log with the configured log key (which must exist), rebuilds the views and
+// compares. Errors: DataDir::Open's, key file and Log::Open errors, DATA_LOSS
+// if a record does not parse.
 absl::StatusOr<policy::ViewsDiff> CheckViews(const ServerConfig& config);
 
 }  // namespace memoria::server

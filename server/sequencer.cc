@@ -11,6 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "ledger/record.h"
 #include "ledger/status.h"
+#include "server/log_escape.h"
 #include "spdlog/spdlog.h"
 
 namespace memoria::server {
@@ -557,7 +558,7 @@ void Sequencer::Answer(Flight& flight) {
       for (const auto& [key, info] : flight.writers) registry_.Apply(info);
     } else {
       spdlog::error("append of a batch of {} entries failed: {}", flight.new_entries,
-                    appended.status().ToString());
+                    EscapeForLog(appended.status().ToString()));
     }
     absl::MutexLock lock(&flight_mu_);
     for (const PendingEntry& entry : flight.entries) dedup_in_flight_.erase(entry.dedup_key);

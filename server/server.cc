@@ -5,6 +5,7 @@
 #include <climits>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <system_error>
 #include <utility>
@@ -17,12 +18,14 @@
 #include "absl/strings/str_cat.h"
 #include "ledger/clock.h"
 #include "ledger/hash.h"
-#include "ledger/high_water_mark.h"
+#include "ledger/private_file.h"
 #include "ledger/record.h"
 #include "memoria/v1/entry.pb.h"
+#include "server/data_dir.h"
 #include "server/entry_validation.h"
 #include "ledger/status.h"
 #include "server/ledger_service.h"
+#include "server/reader_credential.h"
 #include "server/sequencer.h"
 #include "server/writer_registry.h"
 #include "spdlog/spdlog.h"
@@ -77,6 +80,7 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const Serve
     return grpc::InsecureServerCredentials();
   }
   ASSIGN_OR_RETURN(std::string cert, ReadFile(config.tls_cert_file, "TLS certificate"));
+  RETURN_IF_ERROR(CheckPrivateFileMode(config.tls_key_file, "TLS key file"));
   ASSIGN_OR_RETURN(std::string key, ReadFile(config.tls_key_file, "TLS key"));
   grpc::SslServerCredentialsOptions options(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
   if (!config.client_ca_file.empty()) {
@@ -200,22 +204,43 @@ Server::~Server() { Shutdown(); }
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config) {
   RETURN_IF_ERROR(ValidateServerConfig(config));
   InitCrypto();
-  RETURN_IF_ERROR(CreateDirectory(config.data_dir, fs::perms::owner_all));
+  // What the config names outside the data directory is read before the
+  // directory is touched: a bad file leaves an --init directory empty.
+  ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials, Credentials(config));
+  std::optional<ReaderCredential> reader;
+  if (!config.reader_token_file.empty()) {
+    ASSIGN_OR_RETURN(reader, ReaderCredential::FromFile(config.reader_token_file));
+  }
+  // Then the data directory's lock, then whether it holds a log (or, with
+  // --init, nothing at all).
+  ASSIGN_OR_RETURN(DataDir data_dir, DataDir::Open(config.data_dir, config.init));
 
-  ASSIGN_OR_RETURN(Signer log_key, LoadOrGenerateKey(config.LogKeyPath(), config.origin, "log"));
+  // Keys are generated only for a new log: an existing log's key is never replaced.
+  ASSIGN_OR_RETURN(Signer log_key, config.init
+                                       ? LoadOrGenerateKey(config.LogKeyPath(), config.origin, "log")
+                                       : ReadSignerKeyFile(config.LogKeyPath()));
   if (log_key.name() != config.origin) {
     spdlog::warn("the log key in {} is named {}, not --origin {}; the key's name is the origin",
                  config.LogKeyPath(), log_key.name(), config.origin);
   }
   LogOptions log_options;
-  log_options.path = (fs::path(config.data_dir) / "db").string();
-  log_options.high_water_mark_path = (fs::path(config.data_dir) / kHighWaterMarkFile).string();
+  log_options.path = data_dir.LogStorePath();
+  log_options.high_water_mark_path = data_dir.HighWaterMarkPath();
+  log_options.create_if_missing = config.init;
   log_options.node_memory_bytes = config.tree_memory_mib << 20;
   log_options.reserved_disk_bytes = uint64_t{config.reserved_disk_mib} << 20;
   ASSIGN_OR_RETURN(std::unique_ptr<Log> log, Log::Open(log_options, log_key));
+  if (log->Size() == 0 && !config.init) {
+    // A store whose records were lost (its write-ahead log gone before a
+    // flush): a genesis here would start another log under the same key.
+    return NoLogStoreError(config.data_dir,
+                           absl::StrCat("its log store ", log_options.path,
+                                        " holds no records, not even the genesis record"));
+  }
   ASSIGN_OR_RETURN(Verifier admin, EstablishAdministrator(config, log_key, *log));
 
   std::unique_ptr<Server> server(new Server(config, std::move(admin)));
+  server->data_dir_ = std::make_unique<DataDir>(std::move(data_dir));
   server->log_ = std::move(log);
   // The query index covers every record the sequencer's observers did not
   // see: the genesis just written, or a log of a version without the index.
@@ -223,7 +248,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
   if (indexed > 1) spdlog::info("the query index caught up with {} records", indexed);
   ASSIGN_OR_RETURN(server->registry_, WriterRegistry::Load(*server->log_));
   ASSIGN_OR_RETURN(server->personal_store_,
-                   PersonalStore::Open((fs::path(config.data_dir) / "personal").string()));
+                   PersonalStore::Open(server->data_dir_->PersonalStorePath()));
   server->views_reader_ = std::make_unique<policy::LogStateReader>(*server->log_);
   server->views_ = std::make_unique<policy::PolicyViews>(*server->views_reader_);
   server->query_index_ = std::make_unique<query::QueryIndex>();
@@ -243,10 +268,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
   service_options.stream_stall_timeout = config.stream_stall_timeout;
   service_options.policy.personal_store = server->personal_store_.get();
   service_options.policy.views = server->views_reader_.get();
-  if (!config.reader_token_file.empty()) {
-    ASSIGN_OR_RETURN(service_options.policy.reader,
-                     ReaderCredential::FromFile(config.reader_token_file));
-  }
+  service_options.policy.reader = std::move(reader);
   service_options.policy.findings.allowed_email_domains = config.allowed_email_domains;
   service_options.policy.findings.pqrd_referral_business_days = config.pqrd_referral_business_days;
   service_options.policy.findings.alternate_inactive_days = config.alternate_inactive_days;
@@ -255,12 +277,14 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
                                                      *server->sequencer_, server->admin_,
                                                      service_options);
 
-  ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials, Credentials(config));
   grpc::EnableDefaultHealthCheckService(true);
   if (config.reflection) grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   builder.AddListeningPort(config.listen, credentials, &server->port_);
   builder.SetMaxReceiveMessageSize(static_cast<int>(config.max_message_bytes));
+  // gRPC sets SO_REUSEPORT by default: a second server on the same address
+  // would then bind too and take a share of the connections to another log.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   // Keep idle handler threads polling instead of exiting: with the default (2)
   // gRPC destroys and re-creates a thread every few concurrent blocking calls
   // (measured when appends were blocking handlers: about 20% of the server's
@@ -272,7 +296,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
   server->grpc_server_ = builder.BuildAndStart();
   if (server->grpc_server_ == nullptr || server->port_ == 0) {
     server->grpc_server_.reset();
-    return absl::UnavailableError(absl::StrCat("cannot listen on ", config.listen));
+    return absl::UnavailableError(absl::StrCat(
+        "cannot listen on ", config.listen,
+        ": the address is in use (another memoria-server, or another program, listens there) "
+        "or is not an address of this host; stop the other one or give another --listen"));
   }
   if (grpc::HealthCheckServiceInterface* health = server->grpc_server_->GetHealthCheckService()) {
     health->SetServingStatus(true);

@@ -53,11 +53,13 @@ constexpr int kRecords = 1200;
 
 using AuditRun = ::memoria::testing::ProcessRun;
 
-// A running in-process server over `data_dir` (keys under data_dir/keys).
+// A running in-process server: restarted over the log in `data_dir` (keys
+// under data_dir/keys), or started with `config`.
 class RunningServer {
  public:
-  explicit RunningServer(const std::string& data_dir) {
-    server::ServerConfig config = server::testing::TestServerConfig(data_dir);
+  explicit RunningServer(const std::string& data_dir)
+      : RunningServer(server::testing::RestartTestServerConfig(data_dir)) {}
+  explicit RunningServer(const server::ServerConfig& config) {
     absl::StatusOr<std::unique_ptr<server::Server>> started = server::Server::Start(config);
     if (!started.ok()) {
       ADD_FAILURE() << "server did not start: " << started.status();
@@ -65,7 +67,7 @@ class RunningServer {
     }
     server_ = *std::move(started);
     stub_ = NewLocalStub(server_->port());
-    absl::StatusOr<Signer> admin = ReadSignerKeyFile(data_dir + "/keys/admin.key");
+    absl::StatusOr<Signer> admin = ReadSignerKeyFile(config.AdminKeyPath());
     if (admin.ok()) admin_ = std::make_unique<Signer>(*std::move(admin));
   }
   bool ok() const { return server_ != nullptr && admin_ != nullptr; }
@@ -110,7 +112,7 @@ class AuditCliTest : public ::testing::Test {
     spdlog::set_level(spdlog::level::warn);
     root_ = new TempDir();
     pristine_ = root_->path() + "/pristine";
-    RunningServer server(pristine_);
+    RunningServer server(server::testing::TestServerConfig(pristine_));  // a new log
     ASSERT_TRUE(server.ok());
     log_vkey_ = new std::string(
         absl::StatusOr<Signer>(ReadSignerKeyFile(pristine_ + "/keys/log.key"))->verifier().ToString());
@@ -478,10 +480,13 @@ TEST_F(AuditCliTest, ForkUnderTheSameKeyIsCaughtByVerifyAndMonitor) {
   ASSERT_EQ(trust.exit_code, 0) << trust.out << trust.err;
 
   // A second log with the same log and administrator keys, diverging from record 0.
+  // (--init takes an empty data directory: the keys are given from outside it.)
   const std::string fork = root_->path() + "/fork";
-  fs::create_directories(fork);
-  fs::copy(pristine_ + "/keys", fork + "/keys", fs::copy_options::recursive);
-  RunningServer server(fork);
+  fs::copy(pristine_ + "/keys", root_->path() + "/fork-keys", fs::copy_options::recursive);
+  server::ServerConfig fork_config = server::testing::TestServerConfig(fork);
+  fork_config.log_key_file = root_->path() + "/fork-keys/log.key";
+  fork_config.admin_key_file = root_->path() + "/fork-keys/admin.key";
+  RunningServer server(fork_config);
   ASSERT_TRUE(server.ok());
   server.Append(RegisterWriterEntry(server.admin(), writer_->verifier(), "register-posts"));
   server.AppendMany(*writer_, kRecords + 50, "fork-");

@@ -35,6 +35,7 @@ namespace {
 using ::memoria::client::testing::MustStart;
 using ::memoria::client::testing::Server;
 using ::memoria::client::testing::TempDir;
+using ::memoria::client::testing::RestartTestServerConfig;
 using ::memoria::client::testing::TestServerConfig;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
@@ -370,13 +371,13 @@ TEST_F(CliTest, StateFileRefusesARollback) {
   server_.reset();
   const std::string other_dir = dir_.path() + "/other";
   std::filesystem::copy(data_dir_, other_dir, std::filesystem::copy_options::recursive);
-  server_ = MustStart(TestServerConfig(data_dir_));
+  server_ = MustStart(RestartTestServerConfig(data_dir_));
   server_flag_ = absl::StrCat("127.0.0.1:", server_->port());
   ASSERT_EQ(Pinned({"append", "--key", key, "--type", "post.published"}).exit_code, 0);
   ASSERT_EQ(Pinned({"--state", state, "checkpoint"}).exit_code, 0);
   const std::string trusted = *ReadFile(state);
   server_.reset();
-  server_ = MustStart(TestServerConfig(other_dir));
+  server_ = MustStart(RestartTestServerConfig(other_dir));
   server_flag_ = absl::StrCat("127.0.0.1:", server_->port());
   CliRun rolled_back = Pinned({"--state", state, "checkpoint"});
   EXPECT_EQ(rolled_back.exit_code, 1);

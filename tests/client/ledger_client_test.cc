@@ -60,6 +60,7 @@ using ::memoria::client::testing::MustStart;
 using ::memoria::client::testing::Server;
 using ::memoria::client::testing::ServerConfig;
 using ::memoria::client::testing::TempDir;
+using ::memoria::client::testing::RestartTestServerConfig;
 using ::memoria::client::testing::TestServerConfig;
 using ::testing::HasSubstr;
 
@@ -329,7 +330,7 @@ TEST_F(LedgerClientTest, RefusesARollbackToAnOlderCopyOfTheData) {
   server_.reset();
   const std::string old_copy = dir_.path() + "/old";
   std::filesystem::copy(data_dir_, old_copy, std::filesystem::copy_options::recursive);
-  server_ = MustStart(TestServerConfig(data_dir_));
+  server_ = MustStart(RestartTestServerConfig(data_dir_));
   ASSERT_NE(server_, nullptr);
   {
     std::unique_ptr<LedgerClient> client = Client(state_file_);
@@ -342,7 +343,7 @@ TEST_F(LedgerClientTest, RefusesARollbackToAnOlderCopyOfTheData) {
 
   // The older copy served again.
   server_.reset();
-  server_ = MustStart(TestServerConfig(old_copy));
+  server_ = MustStart(RestartTestServerConfig(old_copy));
   ASSERT_NE(server_, nullptr);
   ASSERT_LT(server_->stats().tree_size, trusted_size);
   std::unique_ptr<LedgerClient> client = Client(state_file_);
@@ -622,7 +623,7 @@ TEST_F(LedgerClientTest, RangesAndWatchRefuseARecordAlteredOnDisk) {
     batch.Put(Column::kRecords, RecordKey(7), altered);
     ASSERT_TRUE((*store)->Write(batch).ok());
   }
-  server_ = MustStart(TestServerConfig(data_dir_));
+  server_ = MustStart(RestartTestServerConfig(data_dir_));
   ASSERT_NE(server_, nullptr);
   std::unique_ptr<LedgerClient> client = Client(state_file_);
 

@@ -4,6 +4,7 @@
 // verify), inventory and findings RPCs.
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <memory>
 #include <string>
@@ -81,6 +82,28 @@ class PolicyServiceTest : public ::testing::Test {
     entry.set_event_time_micros(1709564400000000);
     *entry.mutable_policy() = event;
     return SignEntry(*writer_, entry);
+  }
+
+  // A personal_data_erased of record `index`, approved by the administrator.
+  v1::PolicyEvent ErasureOf(uint64_t index, const std::string& reference) {
+    v1::PolicyEvent erase = Base();
+    erase.clear_account();
+    erase.set_refers_to(index);
+    erase.mutable_personal_data_erased()->set_request_reference(reference);
+    erase.mutable_personal_data_erased()->set_admin_signature(
+        admin_->Sign(policy::ErasureApprovalMessage(index, reference)));
+    return erase;
+  }
+
+  // Stops the server, runs `while_stopped`, starts it again on config_.
+  void Restart(const std::function<void()>& while_stopped) {
+    stub_.reset();
+    server_.reset();
+    while_stopped();
+    absl::StatusOr<std::unique_ptr<Server>> server = Server::Start(config_);
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+    stub_ = NewLocalStub(server_->port());
   }
 
   static v1::PolicyEvent Base() {
@@ -273,6 +296,107 @@ TEST_F(PolicyServiceTest, ErasureRemovesTheValueEverywhereAndEverythingStillVeri
   v1::Entry entry;
   ASSERT_TRUE(entry.ParseFromString(record->entry()));
   EXPECT_TRUE(policy::CheckOpening(kept, entry.policy().personal_data(0)).ok());
+}
+
+// An erasure the sequencer rejects erases nothing: here its request id was
+// already used by the same writer for another entry (ALREADY_EXISTS), through
+// ErasePersonalData and through Append. A corrected erasure then works.
+TEST_F(PolicyServiceTest, ARejectedErasureErasesNothing) {
+  v1::Receipt original;
+  ASSERT_TRUE(Append(Blocked("blocked", nullptr), &original).ok());
+  v1::PolicyEvent erase = ErasureOf(original.index(), "habeas-2024-18");
+  const uint64_t size = Size();
+  v1::Receipt receipt;
+  {
+    grpc::ClientContext context;
+    v1::AppendRequest request;
+    *request.mutable_entry() = PolicyEntry("blocked", erase);  // the original's request id
+    EXPECT_EQ(stub_->ErasePersonalData(&context, request, &receipt).error_code(),
+              grpc::StatusCode::ALREADY_EXISTS);
+  }
+  EXPECT_EQ(Append(PolicyEntry("blocked", erase), &receipt).error_code(),
+            grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(Size(), size);
+  EXPECT_EQ(*server_->personal_store().CountOpenings(), 1u);
+  v1::PersonalData data;
+  ASSERT_TRUE(GetPersonalData(original.index(), std::string("Bearer ") + kToken, &data).ok());
+  EXPECT_FALSE(data.erased());
+  ASSERT_EQ(data.openings_size(), 1);
+  EXPECT_EQ(data.openings(0).value(), kCitizen);
+
+  {
+    grpc::ClientContext context;
+    v1::AppendRequest request;
+    *request.mutable_entry() = PolicyEntry("erase", erase);
+    grpc::Status status = stub_->ErasePersonalData(&context, request, &receipt);
+    ASSERT_TRUE(status.ok()) << StatusText(status);
+  }
+  EXPECT_EQ(*server_->personal_store().CountOpenings(), 0u);
+}
+
+// The crash window: the erasure record is durable but the server died before
+// deleting. A retry of the same erasure deletes and answers the original
+// receipt, through either method.
+TEST_F(PolicyServiceTest, ARetriedErasureWhoseRecordIsDurableDeletesAndAnswersTheOriginalReceipt) {
+  v1::Receipt original;
+  ASSERT_TRUE(Append(Blocked("blocked", nullptr), &original).ok());
+  const v1::SignedEntry erase = PolicyEntry("erase", ErasureOf(original.index(), "habeas-2024-19"));
+  // The personal store as it was before the erasure deleted anything.
+  const std::string personal = config_.data_dir + "/personal";
+  const std::string before_erasure = dir_.path() + "/personal-before-erasure";
+  config_.init = false;  // restarts of the log
+  ASSERT_NO_FATAL_FAILURE(Restart([&] {
+    std::filesystem::copy(personal, before_erasure, std::filesystem::copy_options::recursive);
+  }));
+  v1::Receipt first;
+  {
+    grpc::ClientContext context;
+    v1::AppendRequest request;
+    *request.mutable_entry() = erase;
+    grpc::Status status = stub_->ErasePersonalData(&context, request, &first);
+    ASSERT_TRUE(status.ok()) << StatusText(status);
+  }
+  ASSERT_EQ(*server_->personal_store().CountOpenings(), 0u);
+
+  for (bool through_append : {false, true}) {
+    SCOPED_TRACE(through_append ? "Append" : "ErasePersonalData");
+    // The crash: the erasure record stays, its deletion is undone.
+    ASSERT_NO_FATAL_FAILURE(Restart([&] {
+      std::filesystem::remove_all(personal);
+      std::filesystem::copy(before_erasure, personal, std::filesystem::copy_options::recursive);
+    }));
+    ASSERT_EQ(*server_->personal_store().CountOpenings(), 1u);
+
+    v1::Receipt retried;
+    if (through_append) {
+      grpc::Status status = Append(erase, &retried);
+      ASSERT_TRUE(status.ok()) << StatusText(status);
+    } else {
+      grpc::ClientContext context;
+      v1::AppendRequest request;
+      *request.mutable_entry() = erase;
+      grpc::Status status = stub_->ErasePersonalData(&context, request, &retried);
+      ASSERT_TRUE(status.ok()) << StatusText(status);
+    }
+    EXPECT_TRUE(retried.duplicate());
+    EXPECT_EQ(retried.index(), first.index());
+    EXPECT_EQ(retried.leaf_hash(), first.leaf_hash());
+    EXPECT_EQ(*server_->personal_store().CountOpenings(), 0u);
+    v1::PersonalData data;
+    ASSERT_TRUE(GetPersonalData(original.index(), std::string("Bearer ") + kToken, &data).ok());
+    EXPECT_TRUE(data.erased());
+    EXPECT_EQ(data.openings_size(), 0);
+  }
+  // Once more, with nothing left to delete: the same receipt, still erased.
+  v1::Receipt again;
+  grpc::ClientContext context;
+  v1::AppendRequest request;
+  *request.mutable_entry() = erase;
+  grpc::Status status = stub_->ErasePersonalData(&context, request, &again);
+  ASSERT_TRUE(status.ok()) << StatusText(status);
+  EXPECT_TRUE(again.duplicate());
+  EXPECT_EQ(again.index(), first.index());
+  EXPECT_EQ(*server_->personal_store().CountOpenings(), 0u);
 }
 
 TEST_F(PolicyServiceTest, InventoryAndFindingsAnswer) {

@@ -60,8 +60,53 @@ TEST(ServerConfigTest, HelpAndUsageErrorsExit) {
   EXPECT_EQ(Parse({"--help"}, config), 0);
   EXPECT_THAT(testing::internal::GetCapturedStdout(), HasSubstr("--plaintext"));
   testing::internal::CaptureStderr();
-  EXPECT_NE(Parse({"--no-such-flag"}, config), std::nullopt);
+  EXPECT_EQ(Parse({"--no-such-flag"}, config), 2);
   testing::internal::GetCapturedStderr();
+}
+
+TEST(ServerConfigTest, InitIsAnExplicitFlagWithoutEnvironmentVariable) {
+  ServerConfig config;
+  EXPECT_EQ(Parse({}, config), std::nullopt);
+  EXPECT_FALSE(config.init);
+  setenv("MEMORIA_INIT", "1", 1);
+  EXPECT_EQ(Parse({}, config), std::nullopt);
+  unsetenv("MEMORIA_INIT");
+  EXPECT_FALSE(config.init);
+  EXPECT_EQ(Parse({"--init"}, config), std::nullopt);
+  EXPECT_TRUE(config.init);
+}
+
+// A negative number in any numeric flag is a usage error (exit 2), not a
+// value wrapped around to a huge unsigned one.
+TEST(ServerConfigTest, NegativeNumbersAreUsageErrors) {
+  for (const char* flag :
+       {"--max-entry-bytes", "--max-batch-entries", "--max-message-bytes", "--batch-max-entries",
+        "--batch-max-bytes", "--batch-max-wait-micros", "--tree-memory-mib",
+        "--shutdown-grace-seconds", "--pqrd-referral-business-days", "--alternate-inactive-days",
+        "--credentials-rotation-days"}) {
+    SCOPED_TRACE(flag);
+    ServerConfig config;
+    const ServerConfig defaults;
+    testing::internal::CaptureStderr();
+    EXPECT_EQ(Parse({flag, "-1"}, config), 2);
+    const std::string separate = testing::internal::GetCapturedStderr();
+    EXPECT_THAT(separate, HasSubstr(flag));
+    testing::internal::CaptureStderr();
+    const std::string joined = std::string(flag) + "=-7";
+    EXPECT_EQ(Parse({joined.c_str()}, config), 2);
+    testing::internal::GetCapturedStderr();
+    EXPECT_EQ(config.max_entry_bytes, defaults.max_entry_bytes);
+    EXPECT_EQ(config.tree_memory_mib, defaults.tree_memory_mib);
+  }
+  // From the environment too.
+  setenv("MEMORIA_MAX_ENTRY_BYTES", "-5", 1);
+  ServerConfig config;
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(Parse({}, config), 2);
+  testing::internal::GetCapturedStderr();
+  unsetenv("MEMORIA_MAX_ENTRY_BYTES");
+  // Zero is still a number (ValidateServerConfig judges it).
+  EXPECT_EQ(Parse({"--batch-max-wait-micros", "0"}, config), std::nullopt);
 }
 
 TEST(ServerConfigTest, PlaintextOnANonLoopbackAddressNeedsTheFlag) {

@@ -23,7 +23,9 @@
 #include <vector>
 
 #include "tests/support/file_bytes.h"
+#include "tests/support/run_binary.h"
 #include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ledger/audit.h"
 #include "ledger/checkpoint.h"
@@ -43,7 +45,10 @@ using ::memoria::server::testing::NewWriterKey;
 using ::memoria::server::testing::RegisterWriterEntry;
 using ::memoria::server::testing::StatusText;
 using ::memoria::server::testing::TempDir;
+using ::memoria::testing::ProcessRun;
 using ::memoria::testing::ReadFileBytes;
+using ::memoria::testing::RunBinary;
+using ::testing::HasSubstr;
 using ::memoria::server::testing::VerifyConsistent;
 using ::memoria::server::testing::VerifyReceipt;
 
@@ -59,12 +64,18 @@ class ServerProcess {
     if (pid_ > 0) Kill();
   }
 
-  // Starts the server and waits until it serves (its port file appears).
-  void Start() {
+  // Starts the server and waits until it serves (its port file appears):
+  // with `init`, on a new log (--init); otherwise a restart.
+  void Start(bool init) {
     const std::string port_file = dir_ + "/port";
     unlink(port_file.c_str());
     const std::string data = dir_ + "/data";
     const std::string log = dir_ + "/server.log";
+    std::vector<const char*> args = {MEMORIA_SERVER_BINARY, "--data-dir", data.c_str(),
+                                     "--listen", "127.0.0.1:0", "--port-file", port_file.c_str(),
+                                     "--log-level", "warn", "--shutdown-grace-seconds", "5"};
+    if (init) args.push_back("--init");
+    args.push_back(nullptr);
     pid_ = fork();
     ASSERT_GE(pid_, 0);
     if (pid_ == 0) {
@@ -73,9 +84,7 @@ class ServerProcess {
         dup2(fd, 1);
         dup2(fd, 2);
       }
-      execl(MEMORIA_SERVER_BINARY, MEMORIA_SERVER_BINARY, "--data-dir", data.c_str(), "--listen",
-            "127.0.0.1:0", "--port-file", port_file.c_str(), "--log-level", "warn",
-            "--shutdown-grace-seconds", "5", static_cast<char*>(nullptr));
+      execv(MEMORIA_SERVER_BINARY, const_cast<char* const*>(args.data()));
       _exit(127);
     }
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
@@ -286,7 +295,7 @@ class CrashTest : public ::testing::Test {
 TEST_F(CrashTest, AcknowledgedAppendsSurviveSigkill) {
   TempDir dir;
   ServerProcess server(dir.path());
-  ASSERT_NO_FATAL_FAILURE(server.Start());
+  ASSERT_NO_FATAL_FAILURE(server.Start(/*init=*/true));
   auto stub = NewLocalStub(server.port());
 
   // Pin the log key and register the writers.
@@ -335,7 +344,7 @@ TEST_F(CrashTest, AcknowledgedAppendsSurviveSigkill) {
     for (std::thread& t : threads) t.join();
     ASSERT_TRUE(seen.errors.empty()) << seen.errors.front();
 
-    ASSERT_NO_FATAL_FAILURE(server.Start());
+    ASSERT_NO_FATAL_FAILURE(server.Start(/*init=*/false));
     stub = NewLocalStub(server.port());
     {
       grpc::ClientContext context;
@@ -377,11 +386,52 @@ TEST_F(CrashTest, AcknowledgedAppendsSurviveSigkill) {
 
   // A last check of the whole log, then a graceful stop.
   EXPECT_EQ(server.Terminate(), 0) << server.Log();
-  ASSERT_NO_FATAL_FAILURE(server.Start());
+  ASSERT_NO_FATAL_FAILURE(server.Start(/*init=*/false));
   stub = NewLocalStub(server.port());
   Checkpoint latest;
   ASSERT_NO_FATAL_FAILURE(VerifyAfterRestart(*stub, *log_key, seen, 0, seen.checkpoints,
                                              previous_latest, &latest));
+  EXPECT_EQ(server.Terminate(), 0) << server.Log();
+}
+
+// Real processes: a second memoria-server on a running one's data directory
+// or address exits 1 saying so; one without --init on a directory with no
+// log, too; a negative number is a usage error (exit 2).
+TEST(ServerProcessTest, ASecondServerOnTheSameDataDirOrAddressExitsWithAClearMessage) {
+  TempDir dir;
+  ServerProcess server(dir.path());
+  ASSERT_NO_FATAL_FAILURE(server.Start(/*init=*/true));
+  const std::string scratch = dir.path();
+  auto run = [&](const std::vector<std::string>& args) {
+    ProcessRun ran = RunBinary(MEMORIA_SERVER_BINARY, args, scratch);
+    ran.out += ran.err;
+    return ran;
+  };
+
+  ProcessRun same_dir = run({"--data-dir", dir.path() + "/data", "--listen", "127.0.0.1:0"});
+  EXPECT_EQ(same_dir.exit_code, 1) << same_dir.out;
+  EXPECT_THAT(same_dir.out, HasSubstr("the data directory " + dir.path() + "/data is in use: "
+                                      "another memoria-server holds its lock"));
+
+  const std::string address = absl::StrCat("127.0.0.1:", server.port());
+  ProcessRun same_address =
+      run({"--init", "--data-dir", dir.path() + "/another", "--listen", address});
+  EXPECT_EQ(same_address.exit_code, 1) << same_address.out;
+  EXPECT_THAT(same_address.out, HasSubstr("cannot listen on " + address));
+
+  ProcessRun no_log = run({"--data-dir", dir.path() + "/absent", "--listen", "127.0.0.1:0"});
+  EXPECT_EQ(no_log.exit_code, 1) << no_log.out;
+  EXPECT_THAT(no_log.out, HasSubstr("no log in the data directory " + dir.path() + "/absent"));
+  EXPECT_THAT(no_log.out, HasSubstr("--init"));
+
+  ProcessRun negative = run({"--data-dir", dir.path() + "/data", "--max-entry-bytes", "-1"});
+  EXPECT_EQ(negative.exit_code, 2) << negative.out;
+
+  // The first one still serves.
+  auto stub = NewLocalStub(server.port());
+  grpc::ClientContext context;
+  v1::Info info;
+  EXPECT_TRUE(stub->GetInfo(&context, v1::GetInfoRequest(), &info).ok());
   EXPECT_EQ(server.Terminate(), 0) << server.Log();
 }
 

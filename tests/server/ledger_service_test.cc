@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -27,6 +28,7 @@
 #include "ledger/record.h"
 #include "server/config.h"
 #include "server/server.h"
+#include "spdlog/sinks/ostream_sink.h"
 #include "spdlog/spdlog.h"
 #include "tests/server/server_test_util.h"
 
@@ -66,6 +68,7 @@ class LedgerServiceTest : public ::testing::Test {
   void RestartServer() {
     stub_.reset();
     server_.reset();
+    config_.init = false;  // the log is there now
     StartServer();
   }
 
@@ -786,6 +789,59 @@ TEST_F(LedgerServiceTest, HealthServiceReportsServing) {
   std::string bytes;
   for (const grpc::Slice& slice : slices) bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
   EXPECT_EQ(bytes, std::string("\x08\x01", 2));  // status: SERVING
+}
+
+// The callback methods parse their requests themselves: garbage bytes are
+// INVALID_ARGUMENT saying what did not parse (gRPC's typed callback handler
+// answered UNIMPLEMENTED with an empty message).
+TEST_F(LedgerServiceTest, AGarbledRequestToACallbackMethodIsInvalidArgument) {
+  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
+                                     grpc::InsecureChannelCredentials());
+  const std::string garbage = "\xff\xff\xff\xff\xff garbage";
+  for (const char* method : {"Append", "AppendBatch", "GetRecord", "GetCheckpoint",
+                             "GetInclusionProof", "GetConsistencyProof", "GetInfo"}) {
+    SCOPED_TRACE(method);
+    grpc::ClientContext context;
+    grpc::Slice slice(garbage);
+    grpc::ByteBuffer request(&slice, 1);
+    grpc::ByteBuffer response;
+    const std::string path = absl::StrCat("/memoria.v1.Ledger/", method);  // RpcMethod keeps a pointer
+    grpc::internal::RpcMethod rpc(path.c_str(), grpc::internal::RpcMethod::NORMAL_RPC);
+    grpc::Status status = grpc::internal::BlockingUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>(
+        channel.get(), rpc, &context, request, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << StatusText(status);
+    EXPECT_THAT(status.error_message(), HasSubstr("the request does not parse as a memoria.v1."));
+  }
+  // The server still serves.
+  EXPECT_EQ(Info().tree_size(), Size());
+}
+
+// What a client sends (here a writer name) is escaped in the server's log
+// lines: it can neither forge a line nor break one.
+TEST_F(LedgerServiceTest, ClientTextIsEscapedInLogLines) {
+  std::ostringstream captured;
+  auto logger = std::make_shared<spdlog::logger>(
+      "captured", std::make_shared<spdlog::sinks::ostream_sink_mt>(captured));
+  logger->set_level(spdlog::level::debug);
+  logger->set_pattern("%v");
+  std::shared_ptr<spdlog::logger> previous = spdlog::default_logger();
+  spdlog::set_default_logger(logger);
+  const Signer forger = NewWriterKey("forger");
+  v1::Entry entry;
+  entry.set_writer("svc\n[2026-01-01 00:00:00.000] [info] forged\x01\x1b[31m");
+  entry.set_request_id("forge\r\n1");
+  entry.mutable_generic()->set_type("post.published");
+  v1::Receipt receipt;
+  const grpc::Status status = Append(SignEntry(forger, entry), &receipt);
+  logger->flush();
+  spdlog::set_default_logger(previous);
+  ASSERT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED) << StatusText(status);
+
+  const std::string log = captured.str();
+  EXPECT_THAT(log, HasSubstr("writer svc\\n[2026-01-01 00:00:00.000] [info] forged\\x01\\x1b[31m key"));
+  EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 1) << log;  // one line, its own end
+  EXPECT_EQ(log.find('\x01'), std::string::npos);
+  EXPECT_EQ(log.find('\x1b'), std::string::npos);
 }
 
 TEST_F(LedgerServiceTest, ExpiredDeadlineIsAnsweredAndTheServerKeepsServing) {

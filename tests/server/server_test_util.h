@@ -24,13 +24,22 @@ namespace memoria::server::testing {
 // A fresh directory under $TMPDIR (or /tmp), removed with everything in it.
 using TempDir = ::memoria::testing::TempDir;
 
-// The configuration of an in-process test server: its log under `data_dir`,
-// any free loopback port, a short shutdown grace.
+// The configuration of an in-process test server that creates a new log
+// (--init) under `data_dir`, which must be absent or empty: any free loopback
+// port, a short shutdown grace.
 inline ServerConfig TestServerConfig(const std::string& data_dir) {
   ServerConfig config;
   config.data_dir = data_dir;
   config.listen = "127.0.0.1:0";
   config.shutdown_grace = absl::Seconds(2);
+  config.init = true;
+  return config;
+}
+
+// The same for a restart: the log already under `data_dir`, without --init.
+inline ServerConfig RestartTestServerConfig(const std::string& data_dir) {
+  ServerConfig config = TestServerConfig(data_dir);
+  config.init = false;
   return config;
 }
 

@@ -1,12 +1,15 @@
 // TLS and mTLS: certificates made with the openssl command at test time.
 #include <stdlib.h>
+#include <sys/stat.h>
 
+#include <filesystem>
 #include <string>
 
 #include <grpcpp/grpcpp.h>
 
 #include "tests/support/file_bytes.h"
 #include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "memoria/v1/ledger.grpc.pb.h"
 #include "server/config.h"
@@ -39,8 +42,8 @@ class TlsTest : public ::testing::Test {
         "openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1 "
         "-out client.pem) > ", d, "/openssl.log 2>&1");
     if (system(("(" + script).c_str()) != 0) GTEST_SKIP() << "openssl unavailable";
-    config_.data_dir = d + "/data";
-    config_.listen = "127.0.0.1:0";
+    chmod((d + "/server.key").c_str(), 0600);
+    config_ = testing::TestServerConfig(d + "/data");
     config_.tls_cert_file = d + "/server.pem";
     config_.tls_key_file = d + "/server.key";
   }
@@ -89,11 +92,23 @@ TEST_F(TlsTest, MutualTlsRequiresAClientCertificate) {
   EXPECT_TRUE(status.ok()) << status.error_message();
 }
 
+// The TLS private key is checked like the log and administrator keys, before
+// the data directory is touched.
+TEST_F(TlsTest, ATlsKeyReadableByGroupOrOthersIsRefused) {
+  for (mode_t mode : {0640, 0604}) {
+    chmod(config_.tls_key_file.c_str(), mode);
+    absl::StatusOr<std::unique_ptr<Server>> server = Server::Start(config_);
+    ASSERT_EQ(server.status().code(), absl::StatusCode::kPermissionDenied) << server.status();
+    EXPECT_THAT(server.status().message(),
+                ::testing::HasSubstr(absl::StrCat("TLS key file ", config_.tls_key_file,
+                                                  " is accessible by group or others; chmod 600")));
+    EXPECT_FALSE(std::filesystem::exists(config_.data_dir));
+  }
+}
+
 TEST(TlsConfigTest, MissingCertificateFileFailsToStart) {
   TempDir dir;
-  ServerConfig config;
-  config.data_dir = dir.path() + "/data";
-  config.listen = "127.0.0.1:0";
+  ServerConfig config = testing::TestServerConfig(dir.path() + "/data");
   config.tls_cert_file = dir.path() + "/nope.pem";
   config.tls_key_file = dir.path() + "/nope.key";
   absl::StatusOr<std::unique_ptr<Server>> server = Server::Start(config);

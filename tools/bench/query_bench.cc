@@ -313,7 +313,8 @@ void RunQueryBench(const QueryBenchOptions& options, Report& report) {
   // 2. A server's data directory: keys, genesis and the writer's registration
   // from the server itself.
   const std::string data_dir = options.dir + "/server";
-  ServerProcessOptions server_options{.binary = options.server_binary, .data_dir = data_dir};
+  ServerProcessOptions server_options{
+      .binary = options.server_binary, .data_dir = data_dir, .init = true};
   {
     absl::StatusOr<std::unique_ptr<ServerProcess>> server = ServerProcess::Start(server_options);
     if (!server.ok()) return Fail("starting memoria-server", server.status());
@@ -373,6 +374,7 @@ void RunQueryBench(const QueryBenchOptions& options, Report& report) {
     if (!appended.ok()) return Fail("appending the odd-time event", appended.status());
   }
 
+  server_options.init = false;  // a restart
   absl::StatusOr<std::unique_ptr<ServerProcess>> server = ServerProcess::Start(server_options);
   if (!server.ok()) return Fail("restarting memoria-server", server.status());
   client::ClientOptions client_options;

@@ -78,11 +78,13 @@ class Fixture {
         verify_limit_(report.Value("Ed25519 verify, all cores")),
         rocksdb_limit_(report.Value("RocksDB synced batch writes, same bytes")) {}
 
-  // Starts (or restarts) the server and connects `options.channels` channels.
-  absl::Status Start() {
+  // Starts the server (with `init`, on a new log; otherwise a restart) and
+  // connects `options.channels` channels.
+  absl::Status Start(bool init) {
     stubs_.clear();
     generic_stubs_.clear();
-    ServerProcessOptions process{.binary = options_.server_binary, .data_dir = options_.dir + "/server"};
+    ServerProcessOptions process{
+        .binary = options_.server_binary, .data_dir = options_.dir + "/server", .init = init};
     absl::StatusOr<std::unique_ptr<ServerProcess>> started = ServerProcess::Start(process);
     if (!started.ok()) return started.status();
     server_ = std::move(*started);
@@ -728,7 +730,7 @@ bool KeyFigures(Fixture& fixture, const ServerBenchOptions& options, Bounds& bou
               .value = disk, .unit = "bytes",
               .target = "<= " + std::to_string(static_cast<int>(disk_budget)),
               .target_met = disk <= disk_budget});
-  if (absl::Status started = fixture.Start(); !started.ok()) {
+  if (absl::Status started = fixture.Start(/*init=*/false); !started.ok()) {
     std::fprintf(stderr, "server bench: restart: %s\n", started.ToString().c_str());
     return false;
   }
@@ -768,7 +770,7 @@ void RunServerBench(const ServerBenchOptions& options, Report& report) {
   std::filesystem::remove_all(options.dir);
   std::filesystem::create_directories(options.dir);
   Fixture fixture(options, report);
-  if (absl::Status started = fixture.Start(); !started.ok()) {
+  if (absl::Status started = fixture.Start(/*init=*/true); !started.ok()) {
     std::fprintf(stderr, "server bench: %s\n", started.ToString().c_str());
     return;
   }

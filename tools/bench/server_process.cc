@@ -67,7 +67,6 @@ uint64_t StatusField(pid_t pid, const std::string& field) {
 absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
     const ServerProcessOptions& options) {
   std::unique_ptr<ServerProcess> server(new ServerProcess(options));
-  std::filesystem::create_directories(options.data_dir);
   const std::string port_file = options.data_dir + ".port";
   const std::string log_file = options.data_dir + ".log";
   std::filesystem::remove(port_file);
@@ -75,6 +74,7 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
   std::vector<std::string> args = {options.binary,      "--data-dir",  options.data_dir,
                                    "--listen",          "127.0.0.1:0", "--port-file",
                                    port_file,           "--log-level", "warn"};
+  if (options.init) args.push_back("--init");
   args.insert(args.end(), options.extra_args.begin(), options.extra_args.end());
   std::vector<char*> argv;
   for (std::string& arg : args) argv.push_back(arg.data());

@@ -28,6 +28,9 @@ struct ServerProcessOptions {
   std::string binary;
   // Its --data-dir: kept between Start()s (a restart reopens the log).
   std::string data_dir;
+  // Pass --init: create a new log (data_dir absent or empty). False for a
+  // restart, which reopens the log already in data_dir.
+  bool init = false;
   // More flags, e.g. {"--batch-max-wait-micros", "1000"}.
   std::vector<std::string> extra_args;
   // Start() gives up (and kills the child) after this long.
