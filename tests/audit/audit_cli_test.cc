@@ -452,7 +452,7 @@ TEST_F(AuditCliTest, AStoreRolledBackUnderItsHighWaterMarkIsAnIntegrityFailure) 
                                               " records but the high-water mark")));
   // And the server refuses to start on it.
   absl::StatusOr<std::unique_ptr<server::Server>> started =
-      server::Server::Start(server::testing::TestServerConfig(dir));
+      server::Server::Start(server::testing::RestartTestServerConfig(dir));
   EXPECT_EQ(started.status().code(), absl::StatusCode::kDataLoss) << started.status();
   EXPECT_THAT(std::string(started.status().message()), HasSubstr("came back shorter"));
 }

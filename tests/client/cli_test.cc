@@ -342,7 +342,7 @@ TEST_F(CliTest, GetAfterARollbackIsAVerificationFailure) {
   server_.reset();
   const std::string old_dir = dir_.path() + "/old";
   std::filesystem::copy(data_dir_, old_dir, std::filesystem::copy_options::recursive);
-  server_ = MustStart(TestServerConfig(data_dir_));
+  server_ = MustStart(RestartTestServerConfig(data_dir_));
   server_flag_ = absl::StrCat("127.0.0.1:", server_->port());
   for (int i = 0; i < 4; ++i) {
     ASSERT_EQ(Pinned({"append", "--key", key, "--type", "post.published"}).exit_code, 0);
@@ -350,7 +350,7 @@ TEST_F(CliTest, GetAfterARollbackIsAVerificationFailure) {
   ASSERT_EQ(Pinned({"--state", state, "get", "--index", "5"}).exit_code, 0);
   // The old copy served again: record 1 exists there, the trusted checkpoint does not.
   server_.reset();
-  server_ = MustStart(TestServerConfig(old_dir));
+  server_ = MustStart(RestartTestServerConfig(old_dir));
   server_flag_ = absl::StrCat("127.0.0.1:", server_->port());
   for (const std::string index : {"1", "5"}) {
     CliRun run = Pinned({"--state", state, "get", "--index", index});

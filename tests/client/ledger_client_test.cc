@@ -460,7 +460,7 @@ TEST_F(LedgerClientTest, LongReadsRetryWhileTheServerHasNoPlaceForThem) {
   TwelveRecords(*writer_client);
   writer_client.reset();
   server_.reset();
-  ServerConfig config = TestServerConfig(data_dir_);
+  ServerConfig config = RestartTestServerConfig(data_dir_);
   config.max_long_reads = 1;
   server_ = MustStart(config);
 

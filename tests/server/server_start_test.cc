@@ -91,7 +91,9 @@ TEST_F(ServerStartTest, ALogKeyWithNoStoreIsRefusedNotANewGenesis) {
 }
 
 // The store is there but holds no record (its write-ahead log lost before a
-// flush): no genesis either.
+// flush): no genesis either. The high-water mark names the loss (DATA_LOSS);
+// without it (a data directory from before the mark existed) the empty store
+// alone is refused.
 TEST_F(ServerStartTest, AStoreWithNoRecordsIsRefusedWithoutInit) {
   ASSERT_NO_FATAL_FAILURE(CreateLog());
   absl::StatusOr<Signer> log_key = ReadSignerKeyFile(DataDir() + "/keys/log.key");
@@ -103,6 +105,11 @@ TEST_F(ServerStartTest, AStoreWithNoRecordsIsRefusedWithoutInit) {
   }
   absl::StatusOr<std::unique_ptr<Server>> server =
       Server::Start(RestartTestServerConfig(DataDir()));
+  ASSERT_EQ(server.status().code(), absl::StatusCode::kDataLoss) << server.status();
+  EXPECT_THAT(server.status().message(), HasSubstr("came back shorter"));
+
+  ASSERT_TRUE(fs::remove(DataDir() + "/high-water-mark"));
+  server = Server::Start(RestartTestServerConfig(DataDir()));
   ASSERT_EQ(server.status().code(), absl::StatusCode::kFailedPrecondition) << server.status();
   EXPECT_THAT(server.status().message(), HasSubstr("holds no records"));
   EXPECT_THAT(server.status().message(), HasSubstr("--init"));
