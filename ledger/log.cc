@@ -17,10 +17,12 @@ Log::Log(const LogOptions& options, Signer log_key, std::unique_ptr<Store> store
     : clock_(options.clock != nullptr ? *options.clock : SystemClock()),
       log_key_(std::move(log_key)),
       before_write_for_testing_(options.before_write_for_testing),
+      before_mark_for_testing_(options.before_mark_for_testing),
       store_(std::move(store)),
       store_path_(options.path),
       node_memory_(options.node_memory_bytes),
-      writer_([this] { WriteFlights(); }) {}
+      writer_([this] { WriteFlights(); }),
+      acknowledger_([this] { AcknowledgeFlights(); }) {}
 
 Log::~Log() {
   stop_loading_ = true;
@@ -29,7 +31,8 @@ Log::~Log() {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
   }
-  writer_.join();  // after the flights in the queue are written
+  writer_.join();        // after the flights in the queue are written
+  acknowledger_.join();  // and answered
 }
 
 namespace {
@@ -203,6 +206,7 @@ absl::Status Log::Recover() {
   RETURN_IF_ERROR(Load());
   absl::MutexLock lock(&mu_);
   failed_ = absl::OkStatus();
+  mark_failed_ = false;
   write_failed_.store(false, std::memory_order_release);
   return absl::OkStatus();
 }
@@ -319,20 +323,20 @@ std::future<absl::StatusOr<AppendResult>> Log::AppendAsync(
 void Log::WriteFlights() {
   while (true) {
     Flight* flight = nullptr;
-    {
-      absl::MutexLock lock(&mu_);
-      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-        return !flights_.empty() || stopping_;
-      };
-      mu_.Await(absl::Condition(&ready));
-      if (flights_.empty()) return;  // stopping, and everything is written
-      flight = flights_.front().get();
-    }
-    // A batch built on top of a failed one must not be written: it would
-    // leave a gap. (`flight` is the writer's alone once queued.)
     absl::Status status;
     {
       absl::MutexLock lock(&mu_);
+      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return stored_flights_ < flights_.size() || stopping_;
+      };
+      mu_.Await(absl::Condition(&ready));
+      if (stored_flights_ == flights_.size()) {  // stopping, and everything is written
+        writer_done_ = true;
+        return;
+      }
+      flight = flights_[stored_flights_].get();
+      // A batch built on top of a failed one must not be written: it would
+      // leave a gap.
       if (!failed_.ok()) {
         status = absl::Status(failed_.code(), "not written: an earlier batch failed (" +
                                                   std::string(failed_.message()) + ")");
@@ -346,27 +350,77 @@ void Log::WriteFlights() {
       // Durable now: proofs of the new head find its nodes in memory.
       node_memory_.Grow(flight->head.checkpoint.size);
       node_memory_.Put(*flight->result.proof_nodes);
-      // Marked before it is acknowledged. If the mark cannot be written the
-      // batch stays durable but unacknowledged (Recover reloads the head).
-      if (high_water_mark_ != nullptr) status = high_water_mark_->Write(flight->head.note);
     }
-    std::unique_ptr<Flight> finished;
+    absl::MutexLock lock(&mu_);
+    flight->write_status = std::move(status);
+    if (!flight->write_status.ok() && failed_.ok()) {
+      failed_ = flight->write_status;
+      write_failed_.store(true, std::memory_order_release);
+    }
+    ++stored_flights_;
+  }
+}
+
+void Log::AcknowledgeFlights() {
+  while (true) {
+    // Every batch stored since the last mark (the front of the queue): one
+    // mark covers them all. They stay queued (and count as in flight) until
+    // they are answered.
+    std::vector<Flight*> stored;
+    absl::Status mark_failed;  // an earlier mark failed: nothing more is acknowledged
     {
       absl::MutexLock lock(&mu_);
-      if (status.ok()) {
-        head_ = flight->head;
-      } else if (failed_.ok()) {
-        failed_ = status;
-        write_failed_.store(true, std::memory_order_release);
+      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return stored_flights_ > 0 || writer_done_;
+      };
+      mu_.Await(absl::Condition(&ready));
+      if (stored_flights_ == 0) return;  // the writer stopped, and everything is answered
+      for (size_t i = 0; i < stored_flights_; ++i) stored.push_back(flights_[i].get());
+      if (mark_failed_) {
+        mark_failed = absl::Status(failed_.code(), "not acknowledged: an earlier batch failed (" +
+                                                       std::string(failed_.message()) + ")");
       }
-      for (const std::string& key : flight->dedup_keys) dedup_in_flight_.erase(key);
-      finished = std::move(flights_.front());
-      flights_.pop_front();
     }
-    if (status.ok()) {
-      finished->done.set_value(std::move(finished->result));
-    } else {
-      finished->done.set_value(status);
+    // The durable prefix: batches written before the first failed write.
+    size_t durable = 0;
+    while (mark_failed.ok() && durable < stored.size() && stored[durable]->write_status.ok()) {
+      ++durable;
+    }
+    // Marked before they are acknowledged. If the mark cannot be written the
+    // batches stay durable but unacknowledged (Recover reloads the head).
+    absl::Status mark_status;
+    if (durable > 0 && high_water_mark_ != nullptr) {
+      if (before_mark_for_testing_) mark_status = before_mark_for_testing_();
+      if (mark_status.ok()) mark_status = high_water_mark_->Write(stored[durable - 1]->head.note);
+    }
+    std::vector<std::unique_ptr<Flight>> finished;
+    {
+      absl::MutexLock lock(&mu_);
+      if (durable > 0 && mark_status.ok()) {
+        head_ = stored[durable - 1]->head;
+      } else if (!mark_status.ok()) {
+        mark_failed_ = true;
+        if (failed_.ok()) {
+          failed_ = mark_status;
+          write_failed_.store(true, std::memory_order_release);
+        }
+      }
+      for (Flight* flight : stored) {
+        for (const std::string& key : flight->dedup_keys) dedup_in_flight_.erase(key);
+        finished.push_back(std::move(flights_.front()));
+        flights_.pop_front();
+      }
+      stored_flights_ -= stored.size();
+    }
+    for (size_t i = 0; i < finished.size(); ++i) {
+      absl::Status status = i < durable                 ? mark_status
+                            : !mark_failed.ok()           ? mark_failed
+                                                          : finished[i]->write_status;
+      if (status.ok()) {
+        finished[i]->done.set_value(std::move(finished[i]->result));
+      } else {
+        finished[i]->done.set_value(std::move(status));
+      }
     }
   }
 }

@@ -101,6 +101,9 @@ struct LogOptions {
   // Testing only: called by Append after the batch is built and signed and
   // before it is written (crash tests kill the process here).
   std::function<void()> before_write_for_testing;
+  // Testing only: called before each high-water mark write; an error it
+  // returns stands for the write's (a failing disk).
+  std::function<absl::Status()> before_mark_for_testing;
 };
 
 // One entry to append: what a writer sent, already authenticated by the caller.
@@ -181,7 +184,7 @@ class Log {
   std::future<absl::StatusOr<AppendResult>> AppendAsync(
       std::span<const PendingEntry> entries, std::span<const StatePut> state_puts = {},
       std::optional<int64_t> integration_time_micros = std::nullopt);
-  static constexpr size_t kMaxBatchesInFlight = 2;
+  static constexpr size_t kMaxBatchesInFlight = 3;
 
   // After a failed write: waits until the batches in flight are answered,
   // lets the store write again (Store::Resume) and reloads the right edge,
@@ -277,6 +280,9 @@ class Log {
     SignedHead head;
     std::vector<std::string> dedup_keys;
     std::promise<absl::StatusOr<AppendResult>> done;
+    // The store write's outcome, set by the writer thread (under mu_) before
+    // it counts the flight in stored_flights_.
+    absl::Status write_status;
   };
 
   Log(const LogOptions& options, Signer log_key, std::unique_ptr<Store> store);
@@ -287,8 +293,13 @@ class Log {
                                  const std::optional<MarkedCheckpoint>& mark);
   // The error later appends get while appends are suspended.
   absl::Status SuspendedError() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // The writer thread: writes flights in order, publishes each new head.
+  // The writer thread: writes flights to the store in order, synced.
   void WriteFlights();
+  // The acknowledger thread: marks the latest stored flight in the
+  // high-water mark, then publishes its head and answers every flight stored
+  // up to it (a mark written while the next batch is stored; one mark for
+  // all the batches stored meanwhile).
+  void AcknowledgeFlights();
   // The loader thread: puts the nodes of the first `leaves` leaves, as
   // stored when the log was opened, into node_memory_.
   void LoadNodes(uint64_t leaves);
@@ -298,9 +309,10 @@ class Log {
   const Clock& clock_;
   const Signer log_key_;
   const std::function<void()> before_write_for_testing_;
+  const std::function<absl::Status()> before_mark_for_testing_;
   const std::unique_ptr<Store> store_;
   const std::string store_path_;
-  // Written by the writer thread after each synced batch; null without a
+  // Written by the acknowledger thread after synced batches; null without a
   // high-water mark path. Set by Open before any append.
   std::unique_ptr<HighWaterMark> high_water_mark_;
   // Durable node hashes, from the lowest level the budget allows.
@@ -320,13 +332,21 @@ class Log {
 
   mutable absl::Mutex mu_;
   SignedHead head_ ABSL_GUARDED_BY(mu_);  // the latest durable checkpoint
+  // Built, not yet answered, in order; the first stored_flights_ of them are
+  // written to the store (or failed) and wait for the acknowledger.
   std::deque<std::unique_ptr<Flight>> flights_ ABSL_GUARDED_BY(mu_);
+  size_t stored_flights_ ABSL_GUARDED_BY(mu_) = 0;
+  bool writer_done_ ABSL_GUARDED_BY(mu_) = false;  // the writer thread returned
+  // A high-water mark write failed: batches stored after it are not
+  // acknowledged either, until Recover.
+  bool mark_failed_ ABSL_GUARDED_BY(mu_) = false;
   // Dedup keys of batches in flight (not yet visible in the store).
   std::set<std::string, std::less<>> dedup_in_flight_ ABSL_GUARDED_BY(mu_);
   absl::Status failed_ ABSL_GUARDED_BY(mu_);  // set when a write failed, until Recover
   std::atomic<bool> write_failed_{false};      // !failed_.ok(), read without mu_
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread writer_;
+  std::thread acknowledger_;
   std::thread loader_;  // started by Open once the log is loaded
 };
 

@@ -14,8 +14,10 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <deque>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <string>
 #include <vector>
 
@@ -191,6 +193,74 @@ TEST(HighWaterMarkTest, AMissingMarkIsCreatedAndFollowsEveryBatch) {
   ASSERT_EQ(stat(mark_path.c_str(), &info), 0);
   EXPECT_EQ(info.st_mode & 0777, 0600u);
   EXPECT_EQ(info.st_size, 2 * static_cast<off_t>(HighWaterMark::kSlotBytes));
+}
+
+// Pipelined appends (a sequencer's): each batch is answered only once the
+// mark holds its checkpoint or a later one, though marks are written while
+// the next batch is stored and one mark may cover several batches.
+TEST(HighWaterMarkTest, PipelinedBatchesAreAnsweredOnlyOnceMarked) {
+  ScopedTempDir dir;
+  const LogOptions options = Options(dir.path());
+  auto log = Log::Open(options, TestLogKey());
+  ASSERT_TRUE(log.ok()) << log.status();
+  std::deque<std::future<absl::StatusOr<AppendResult>>> pending;
+  uint64_t next = 0;
+  uint64_t answered = 0;
+  auto answer_oldest = [&] {
+    absl::StatusOr<AppendResult> appended = pending.front().get();
+    pending.pop_front();
+    ASSERT_TRUE(appended.ok()) << appended.status();
+    auto mark = ReadHighWaterMark(options.high_water_mark_path, (*log)->verifier());
+    ASSERT_TRUE(mark.ok() && mark->has_value()) << mark.status();
+    EXPECT_GE((*mark)->checkpoint.size, appended->tree_size);
+    EXPECT_GE((*log)->Size(), appended->tree_size);
+    ++answered;
+  };
+  for (int b = 0; b < 60; ++b) {
+    pending.push_back((*log)->AppendAsync(Entries(next, 5)));
+    next += 5;
+    if (pending.size() == Log::kMaxBatchesInFlight) {
+      ASSERT_NO_FATAL_FAILURE(answer_oldest());
+    }
+  }
+  while (!pending.empty()) ASSERT_NO_FATAL_FAILURE(answer_oldest());
+  EXPECT_EQ(answered, 60u);
+  ExpectWholeLog(**log, 300);
+}
+
+// A mark that cannot be written: the batch is durable but not acknowledged,
+// appends are suspended, and Recover resumes them from what is in the store.
+TEST(HighWaterMarkTest, AFailedMarkLeavesTheBatchUnacknowledgedUntilRecover) {
+  ScopedTempDir dir;
+  LogOptions options = Options(dir.path());
+  std::atomic<bool> fail_marks{false};
+  options.before_mark_for_testing = [&fail_marks]() -> absl::Status {
+    if (fail_marks) return absl::UnavailableError("injected: the mark's disk failed");
+    return absl::OkStatus();
+  };
+  auto log = Log::Open(options, TestLogKey());
+  ASSERT_TRUE(log.ok()) << log.status();
+  EXPECT_EQ(AppendBatches(**log, 1), 10u);
+
+  fail_marks = true;
+  auto appended = (*log)->Append(Entries(10, 10));
+  ASSERT_EQ(appended.status().code(), absl::StatusCode::kUnavailable) << appended.status();
+  EXPECT_THAT(std::string(appended.status().message()), HasSubstr("the mark's disk failed"));
+  EXPECT_EQ((*log)->Size(), 10u) << "not acknowledged, so not visible";
+  EXPECT_TRUE((*log)->WriteFailed());
+  auto mark = ReadHighWaterMark(options.high_water_mark_path, (*log)->verifier());
+  ASSERT_TRUE(mark.ok() && mark->has_value()) << mark.status();
+  EXPECT_EQ((*mark)->checkpoint.size, 10u);
+
+  fail_marks = false;
+  // Append recovers first: the stored batch comes back (durable), then the next one is marked.
+  appended = (*log)->Append(Entries(20, 10));
+  ASSERT_TRUE(appended.ok()) << appended.status();
+  EXPECT_EQ(appended->tree_size, 30u);
+  ExpectWholeLog(**log, 30);
+  mark = ReadHighWaterMark(options.high_water_mark_path, (*log)->verifier());
+  ASSERT_TRUE(mark.ok() && mark->has_value()) << mark.status();
+  EXPECT_EQ((*mark)->checkpoint.size, 30u);
 }
 
 TEST(HighWaterMarkTest, ATornSlotLeavesThePreviousMark) {
