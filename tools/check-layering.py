@@ -62,7 +62,9 @@ LAYERS = {
 # "Layers" table says the same in words.
 RULES = {
     # The ledger core: hashing, proofs, keys, notes, checkpoints, records, the
-    # store and the Log. Knows nothing of gRPC nor of what is built on it.
+    # store and the Log. Knows nothing of gRPC nor of what is built on it,
+    # but for ledger/verify/: the store checker replays a store through the
+    # auditor.
     "ledger": ["ledger/sequencer", "ledger/policy", "ledger/query",
                "server", "client", "tools", "grpc"],
     # Verification: what an auditor or a client runs without trusting the
