@@ -4,9 +4,10 @@
 //
 //   ASSIGN_OR_RETURN(policy::ViewsDiff diff, CheckViews(config));
 //
-// Replacing stored views that differ needs a state-only write in Log, which
-// it does not offer (a Log batch always holds records): a difference is
-// reported (exit 1) for an operator to investigate, never silently fixed.
+// Stored views that differ are not replaced: a difference is reported
+// (exit 1) for an operator to investigate, never silently fixed. (The Log's
+// state-only write, Log::WriteState, is for state derived at start-up before
+// anything appends, as the query index's catch-up does, not for repairs.)
 #pragma once
 
 #include "absl/status/statusor.h"

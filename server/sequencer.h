@@ -41,7 +41,8 @@
 // One failing entry fails its whole submission; the others go on.
 // If a write fails, every submission of that batch and of the batches after
 // it gets the error, and nothing of them was written (the Log then refuses
-// appends until the server restarts).
+// appends until Log::Recover, called before each batch is planned, finds the
+// store writable again).
 //
 // Cancellation: a submission withdrawn (Submission::Withdraw) before the
 // sequencer takes it is dropped and never appended; once taken, it is appended

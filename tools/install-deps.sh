@@ -9,6 +9,7 @@ packages=(
   librocksdb-dev libsodium-dev libssl-dev libgtest-dev libgmock-dev libabsl-dev
   libcli11-dev libspdlog-dev libfmt-dev
   openssl  # the TLS tests make their certificates with it
+  python3  # tools/check-layering.py, run by ctest
 )
 
 missing=()
