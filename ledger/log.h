@@ -42,9 +42,9 @@
 // the sequencer calls before planning each batch, lets the store write again
 // and reloads the right edge from it. Reads keep working meanwhile.
 //
-// Thread-safety: Append, AppendAsync and Recover must not be called
-// concurrently with each other (one sequencer thread); every other method may be called from
-// any thread at any time and sees only fully written batches.
+// Thread-safety: Append, AppendAsync and Recover must not be called concurrently with each other
+// (one sequencer thread); every other method may be called from any thread at any time and sees
+// only fully written batches (FindDedup also sees batches in flight: the Log owns dedup keys).
 #pragma once
 
 #include <atomic>
