@@ -315,7 +315,11 @@ std::future<absl::StatusOr<AppendResult>> Log::AppendAsync(
   frontier_ = std::move(frontier);
   last_leaf_hash_ = prev;
   last_time_micros_ = time;
-  for (const std::string& key : flight->dedup_keys) dedup_in_flight_.insert(key);
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (!entries[i].dedup_key.empty()) {
+      dedup_in_flight_.emplace(entries[i].dedup_key, &flight->result.records[i]);
+    }
+  }
   flights_.push_back(std::move(flight));
   return done;
 }
@@ -591,11 +595,20 @@ absl::StatusOr<uint64_t> Log::FindLeaf(const Hash& leaf_hash) const {
   return found;
 }
 
-absl::StatusOr<uint64_t> Log::FindDedup(std::string_view dedup_key) const {
+absl::StatusOr<DedupMatch> Log::FindDedup(std::string_view dedup_key) const {
+  {
+    absl::MutexLock lock(&mu_);
+    if (auto it = dedup_in_flight_.find(dedup_key); it != dedup_in_flight_.end()) {
+      return DedupMatch{it->second->index, it->second->leaf};
+    }
+  }
+  // Not in flight: its batch, if any, was answered, so it is in the store.
   absl::StatusOr<std::string> index = store_->Get(Column::kDedup, dedup_key);
   if (absl::IsNotFound(index.status())) return absl::NotFoundError("no record has that dedup key");
   if (!index.ok()) return index.status();
-  return DecodeBigEndian64(*index);
+  DedupMatch match{.index = DecodeBigEndian64(*index)};
+  ASSIGN_OR_RETURN(match.record, GetRecord(match.index));
+  return match;
 }
 
 absl::StatusOr<std::string> Log::GetState(std::string_view key) const {

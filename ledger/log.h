@@ -42,9 +42,9 @@
 // the sequencer calls before planning each batch, lets the store write again
 // and reloads the right edge from it. Reads keep working meanwhile.
 //
-// Thread-safety: Append, AppendAsync and Recover must not be called
-// concurrently with each other (one sequencer thread); every other method may be called from
-// any thread at any time and sees only fully written batches.
+// Thread-safety: Append, AppendAsync and Recover must not be called concurrently with each other
+// (one sequencer thread); every other method may be called from any thread at any time and sees
+// only fully written batches (FindDedup also sees batches in flight: the Log owns dedup keys).
 #pragma once
 
 #include <atomic>
@@ -53,8 +53,8 @@
 #include <functional>
 #include <future>
 #include <memory>
+#include <map>
 #include <optional>
-#include <set>
 #include <span>
 #include <string>
 #include <thread>
@@ -118,6 +118,12 @@ struct PendingEntry {
   // the sequencer so that Append hashes only the sequencing fields. Append
   // builds it when absent. Must be built from this entry's own fields.
   std::optional<RecordPrefix> prefix;
+};
+
+// The record that holds a dedup key (Log::FindDedup).
+struct DedupMatch {
+  uint64_t index = 0;
+  std::string record;  // the record's bytes (ledger/record.h)
 };
 
 // A put into Column::kState that lands in the same batch as the entries.
@@ -240,8 +246,11 @@ class Log {
   absl::StatusOr<Hash> LeafHashAt(uint64_t index) const;
   // The index of the record with this leaf hash; NOT_FOUND if none.
   absl::StatusOr<uint64_t> FindLeaf(const Hash& leaf_hash) const;
-  // The index stored with a dedup key; NOT_FOUND if none.
-  absl::StatusOr<uint64_t> FindDedup(std::string_view dedup_key) const;
+  // The record holding a dedup key: durable, or in a batch in flight (built
+  // by AppendAsync, not yet answered; its index may be >= Size()). NOT_FOUND
+  // if none. The Log is the one owner of dedup keys: Append refuses a key it
+  // holds, and the sequencer asks here which entries are retries.
+  absl::StatusOr<DedupMatch> FindDedup(std::string_view dedup_key) const;
 
   // Root, and RFC 9162 proofs, for any tree size up to Size(); O(log n) reads
   // (none for the root of the latest signed size).
@@ -340,8 +349,9 @@ class Log {
   // A high-water mark write failed: batches stored after it are not
   // acknowledged either, until Recover.
   bool mark_failed_ ABSL_GUARDED_BY(mu_) = false;
-  // Dedup keys of batches in flight (not yet visible in the store).
-  std::set<std::string, std::less<>> dedup_in_flight_ ABSL_GUARDED_BY(mu_);
+  // Dedup keys of batches in flight (not yet visible in the store), with
+  // their records (owned by their Flight's result until it is answered).
+  std::map<std::string, const Appended*, std::less<>> dedup_in_flight_ ABSL_GUARDED_BY(mu_);
   absl::Status failed_ ABSL_GUARDED_BY(mu_);  // set when a write failed, until Recover
   std::atomic<bool> write_failed_{false};      // !failed_.ok(), read without mu_
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

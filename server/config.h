@@ -24,20 +24,9 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "ledger/sequencer/batch_limits.h"
 
 namespace memoria::server {
-
-// Bounds of one sequenced batch (one synced write, one checkpoint signature).
-struct BatchLimits {
-  // At most this many entries per batch (an AppendBatch call is never split,
-  // so a single call may exceed it up to ServerConfig::max_batch_entries).
-  size_t max_entries = 1000;
-  // At most about this many entry bytes per batch.
-  size_t max_bytes = 4 << 20;
-  // How long the sequencer waits for more entries, counted from the arrival of
-  // the oldest queued request, before writing a batch that is not yet full.
-  absl::Duration max_wait = absl::Milliseconds(2);
-};
 
 struct ServerConfig {
   // The data directory of the log (created by --init, see `init`).

@@ -6,11 +6,12 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "ledger/checkpoint.h"
 #include "ledger/hash.h"
+#include "ledger/log_escape.h"
 #include "ledger/status.h"
 #include "server/grpc_status.h"
-#include "server/log_escape.h"
 #include "server/raw_messages.h"
 #include "spdlog/spdlog.h"
 
@@ -159,60 +160,47 @@ absl::StatusOr<std::vector<v1::Receipt>> LedgerService::Receipts(
   return receipts;
 }
 
-absl::StatusOr<std::vector<v1::Receipt>> LedgerService::AppendEntries(
-    grpc::ServerContext& context, const std::vector<const v1::SignedEntry*>& entries) {
-  ASSIGN_OR_RETURN(std::vector<ValidatedEntry> validated, ValidateEntries(entries));
-  RETURN_IF_ERROR(FilePersonalData(validated));
-  const std::vector<uint64_t> erased_records = ErasedRecords(validated);
-  ASSIGN_OR_RETURN(std::shared_ptr<Submission> submission, sequencer_.Submit(std::move(validated)));
-  while (!submission->WaitFor(kPollInterval)) {
-    const bool deadline = DeadlinePassed(context);
-    if ((deadline || context.IsCancelled()) && submission->Withdraw()) {
-      return WithdrawnError(deadline);
-    }
-  }
-  ASSIGN_OR_RETURN(std::vector<v1::Receipt> receipts, Receipts(submission->result()));
-  // The erasure records are durable (appended now, or earlier: a retry).
-  RETURN_IF_ERROR(ErasePersonalDataOf(erased_records));
-  return receipts;
-}
-
-// One Append or AppendBatch call in flight (gRPC callback API): no thread
-// waits for its batch. A single entry is validated on the gRPC thread that
-// received the call (one signature, ~60 us of CPU); several on the service's
-// verifying threads, so that a batch's signatures never hold up the gRPC
-// threads every other call needs. What blocks (filing personal data, proofs
-// of retries read from the store) runs on the service's task thread. The
-// sequencer's completion thread answers the call once its batch is durable.
-// A call cancelled (or past its deadline) before the sequencer takes its
-// entries is withdrawn: when the server learns of it (OnCancel), or when the
-// entries are about to be queued.
-class LedgerService::AppendCall final : public grpc::ServerUnaryReactor {
+// The one append path (Append, AppendBatch, ErasePersonalData): one call's
+// entries from validation to receipts, with no thread waiting for its batch.
+// A single entry is validated on the thread that received the call (one
+// signature, ~60 us of CPU); several on the service's verifying threads, so
+// that a batch's signatures never hold up the gRPC threads every other call
+// needs. What blocks (filing personal data, proofs of retries read from the
+// store, erasures) runs on the service's task thread. The sequencer's
+// completion thread answers the call once its batch is durable. A call
+// cancelled (or past its deadline) before the sequencer takes its entries is
+// withdrawn: when the caller learns of it (Cancel), or when the entries are
+// about to be queued.
+//
+// How the outcome reaches the client is the front end's: Reactor (a callback
+// method) or Blocking (a handler that waits). Done is called exactly once, as
+// the last thing the path does with the call: the call may be deleted then.
+class LedgerService::AppendCall {
  public:
-  // Writes the receipts into the call's (serialized) response.
-  using Respond = std::function<absl::Status(std::vector<v1::Receipt>)>;
+  using Outcome = absl::StatusOr<std::vector<v1::Receipt>>;
+  class Reactor;
+  class Blocking;
 
-  // `request` (the parsed request message) lives as long as the call: the
-  // entries Start is given point into it.
-  AppendCall(LedgerService& service, grpc::CallbackServerContext& context, const char* method,
-             std::unique_ptr<google::protobuf::Message> request, Respond respond)
-      : service_(service),
-        context_(context),
-        method_(method),
-        request_(std::move(request)),
-        respond_(std::move(respond)) {}
+  AppendCall(LedgerService& service, grpc::ServerContextBase& context)
+      : service_(service), context_(context) {}
+  virtual ~AppendCall() = default;
+  AppendCall(const AppendCall&) = delete;
+  AppendCall& operator=(const AppendCall&) = delete;
 
+  // `entries` (non-empty) must live until Done: they are read by Validate.
   void Start(const std::vector<const v1::SignedEntry*>& entries) {
     if (entries.size() == 1) return Validate(entries);
-    // The entries live in the request, which lives until the call finishes;
-    // and nothing finishes it before Validate has run (OnCancel withdraws
-    // only a submission, and there is none yet).
+    // Nothing calls Done before Validate has run (Cancel withdraws only a
+    // submission, and there is none yet).
     service_.verifying_.Post([this, entries] { Validate(entries); });
   }
 
-  void Fail(const absl::Status& status) { Finish(service_.Reject(context_, method_, status)); }
+  // Ends the call with `status` (a request rejected before Start).
+  void Fail(const absl::Status& status) { Done(status); }
 
-  void OnCancel() override {
+  // The caller is gone (cancelled, or past its deadline): withdraws the
+  // entries if the sequencer has not taken them. Idempotent.
+  void Cancel() {
     bool withdrawn = false;
     {
       absl::MutexLock lock(&mu_);
@@ -222,7 +210,12 @@ class LedgerService::AppendCall final : public grpc::ServerUnaryReactor {
     if (withdrawn) Fail(WithdrawnError(DeadlinePassed(context_)));
   }
 
-  void OnDone() override { delete this; }
+ protected:
+  // The receipts, one per entry in order, or the error.
+  virtual void Done(Outcome outcome) = 0;
+
+  LedgerService& service_;
+  grpc::ServerContextBase& context_;
 
  private:
   void Validate(const std::vector<const v1::SignedEntry*>& entries) {
@@ -233,7 +226,7 @@ class LedgerService::AppendCall final : public grpc::ServerUnaryReactor {
         [this, entries = *std::move(validated)]() mutable { Sequence(std::move(entries)); });
   }
 
-  // Files the entries' personal data and queues them. Finish (and so the
+  // Files the entries' personal data and queues them. Done (and so the
   // call's deletion) is never called with mu_ held, nor before this is done
   // with the call: Answer waits for mu_, which is held until the submission
   // is stored.
@@ -252,7 +245,7 @@ class LedgerService::AppendCall final : public grpc::ServerUnaryReactor {
         failed = submission.status();
       } else {
         submission_ = *std::move(submission);
-        // OnCancel ran while the entries were filed.
+        // Cancel ran while the entries were filed.
         if (cancelled_ && WithdrawLocked()) failed = WithdrawnError(DeadlinePassed(context_));
       }
     }
@@ -276,10 +269,7 @@ class LedgerService::AppendCall final : public grpc::ServerUnaryReactor {
     if (absl::Status erased = service_.ErasePersonalDataOf(erased_records_); !erased.ok()) {
       return Fail(erased);
     }
-    if (absl::Status responded = respond_(*std::move(receipts)); !responded.ok()) {
-      return Fail(responded);
-    }
-    Finish(grpc::Status::OK);
+    Done(*std::move(receipts));
   }
 
   // Withdraws the submission if the sequencer has not taken it; true if this
@@ -290,11 +280,6 @@ class LedgerService::AppendCall final : public grpc::ServerUnaryReactor {
     return true;
   }
 
-  LedgerService& service_;
-  grpc::CallbackServerContext& context_;
-  const char* const method_;
-  const std::unique_ptr<google::protobuf::Message> request_;
-  const Respond respond_;
   // The records whose personal data the call's erasure entries erase: set by
   // Sequence before the entries are queued, read by Reply after they are
   // durable (Answer waits for mu_, which Sequence holds while queueing).
@@ -305,16 +290,80 @@ class LedgerService::AppendCall final : public grpc::ServerUnaryReactor {
   bool withdrawn_ ABSL_GUARDED_BY(mu_) = false;
 };
 
+// An append of a callback method (gRPC's callback API): no thread waits for
+// it; gRPC's cancellation (OnCancel) withdraws it.
+class LedgerService::AppendCall::Reactor final : public grpc::ServerUnaryReactor,
+                                                 public AppendCall {
+ public:
+  // Writes the receipts into the call's (serialized) response.
+  using Respond = std::function<absl::Status(std::vector<v1::Receipt>)>;
+
+  // `request` (the parsed request message) lives as long as the call: the
+  // entries Start is given point into it.
+  Reactor(LedgerService& service, grpc::CallbackServerContext& context, const char* method,
+          std::unique_ptr<google::protobuf::Message> request, Respond respond)
+      : AppendCall(service, context),
+        method_(method),
+        request_(std::move(request)),
+        respond_(std::move(respond)) {}
+
+  void OnCancel() override { Cancel(); }
+  void OnDone() override { delete this; }
+
+ private:
+  void Done(Outcome outcome) override {
+    if (!outcome.ok()) return Finish(service_.Reject(context_, method_, outcome.status()));
+    if (absl::Status responded = respond_(*std::move(outcome)); !responded.ok()) {
+      return Finish(service_.Reject(context_, method_, responded));
+    }
+    Finish(grpc::Status::OK);
+  }
+
+  const char* const method_;
+  const std::unique_ptr<google::protobuf::Message> request_;
+  const Respond respond_;
+};
+
+// An append of a blocking handler: its thread waits for the outcome, and
+// withdraws the entries if the client goes away meanwhile.
+class LedgerService::AppendCall::Blocking final : public AppendCall {
+ public:
+  using AppendCall::AppendCall;
+
+  Outcome Wait() {
+    while (!done_.WaitForNotificationWithTimeout(kPollInterval)) {
+      if (DeadlinePassed(context_) || context_.IsCancelled()) Cancel();
+    }
+    return std::move(outcome_);
+  }
+
+ private:
+  void Done(Outcome outcome) override {
+    outcome_ = std::move(outcome);
+    done_.Notify();  // last: Wait's caller may destroy this call at once
+  }
+
+  Outcome outcome_ = absl::UnknownError("not answered");
+  absl::Notification done_;
+};
+
+absl::StatusOr<std::vector<v1::Receipt>> LedgerService::AppendEntries(
+    grpc::ServerContext& context, const std::vector<const v1::SignedEntry*>& entries) {
+  AppendCall::Blocking call(*this, context);
+  call.Start(entries);
+  return call.Wait();
+}
+
 grpc::ServerUnaryReactor* LedgerService::Append(grpc::CallbackServerContext* context,
                                                 const grpc::ByteBuffer* raw_request,
                                                 grpc::ByteBuffer* raw_response) {
   auto owned = std::make_unique<v1::AppendRequest>();
   const v1::AppendRequest& request = *owned;
   const absl::Status parsed = ParseRawRequest(*raw_request, *owned);
-  auto* call = new AppendCall(*this, *context, "Append", std::move(owned),
-                              [raw_response](std::vector<v1::Receipt> r) {
-                                return SerializeRawResponse(r.front(), *raw_response);
-                              });
+  auto* call = new AppendCall::Reactor(*this, *context, "Append", std::move(owned),
+                                       [raw_response](std::vector<v1::Receipt> r) {
+                                         return SerializeRawResponse(r.front(), *raw_response);
+                                       });
   if (!parsed.ok()) {
     call->Fail(parsed);
   } else if (!request.has_entry()) {
@@ -331,14 +380,14 @@ grpc::ServerUnaryReactor* LedgerService::AppendBatch(grpc::CallbackServerContext
   auto owned = std::make_unique<v1::AppendBatchRequest>();
   const v1::AppendBatchRequest& request = *owned;
   const absl::Status parsed = ParseRawRequest(*raw_request, *owned);
-  auto* call = new AppendCall(*this, *context, "AppendBatch", std::move(owned),
-                              [raw_response](std::vector<v1::Receipt> r) {
-                                v1::AppendBatchResponse response;
-                                for (v1::Receipt& receipt : r) {
-                                  *response.add_receipts() = std::move(receipt);
-                                }
-                                return SerializeRawResponse(response, *raw_response);
-                              });
+  auto* call = new AppendCall::Reactor(*this, *context, "AppendBatch", std::move(owned),
+                                       [raw_response](std::vector<v1::Receipt> r) {
+                                         v1::AppendBatchResponse response;
+                                         for (v1::Receipt& receipt : r) {
+                                           *response.add_receipts() = std::move(receipt);
+                                         }
+                                         return SerializeRawResponse(response, *raw_response);
+                                       });
   const int count = request.entries_size();
   if (!parsed.ok()) {
     call->Fail(parsed);

@@ -71,13 +71,13 @@
 #include "ledger/personal_store.h"
 #include "ledger/policy/rules/rules.h"
 #include "ledger/policy/state_reader.h"
+#include "ledger/sequencer/entry_validation.h"
+#include "ledger/sequencer/sequencer.h"
+#include "ledger/sequencer/task_pool.h"
+#include "ledger/sequencer/writer_registry.h"
 #include "memoria/v1/ledger.grpc.pb.h"
-#include "server/entry_validation.h"
 #include "server/long_reads.h"
 #include "server/reader_credential.h"
-#include "server/sequencer.h"
-#include "server/task_pool.h"
-#include "server/writer_registry.h"
 
 namespace memoria::server {
 
@@ -193,8 +193,8 @@ class LedgerService final : public LedgerServiceBase {
   // One receipt per entry of an answered submission, in order.
   absl::StatusOr<std::vector<v1::Receipt>> Receipts(
       const absl::StatusOr<BatchOutcome>& outcome) const;
-  // Validates, sequences and waits (a blocking handler); one receipt per
-  // entry, in order.
+  // The append path (AppendCall) for a blocking handler: waits for it; one
+  // receipt per entry, in order.
   absl::StatusOr<std::vector<v1::Receipt>> AppendEntries(
       grpc::ServerContext& context, const std::vector<const v1::SignedEntry*>& entries);
   // Personal data, before the entries are sequenced: stores the openings the

@@ -20,14 +20,14 @@
 #include "ledger/hash.h"
 #include "ledger/private_file.h"
 #include "ledger/record.h"
+#include "ledger/sequencer/entry_validation.h"
+#include "ledger/sequencer/sequencer.h"
+#include "ledger/sequencer/writer_registry.h"
+#include "ledger/status.h"
 #include "memoria/v1/entry.pb.h"
 #include "server/data_dir.h"
-#include "server/entry_validation.h"
-#include "ledger/status.h"
 #include "server/ledger_service.h"
 #include "server/reader_credential.h"
-#include "server/sequencer.h"
-#include "server/writer_registry.h"
 #include "spdlog/spdlog.h"
 
 namespace memoria::server {

@@ -48,11 +48,14 @@
 #include "server/config.h"
 #include "server/data_dir.h"
 
+namespace memoria {
+class Sequencer;       // ledger/sequencer/sequencer.h
+class WriterRegistry;  // ledger/sequencer/writer_registry.h
+}  // namespace memoria
+
 namespace memoria::server {
 
 class LedgerService;
-class Sequencer;
-class WriterRegistry;
 
 // The name of a generated administrator key.
 inline constexpr char kDefaultAdminKeyName[] = "memoria-admin";

@@ -47,8 +47,9 @@ absl::Status ValidateFilter(const v1::QueryFilter& filter);
 
 // At most this many separate event-time buckets (days and 32-day runs holding
 // records) in one event-time range: the lists a query keeps in memory. The
-// server refuses event times before 1900 (entry_validation.h), so a range
-// meets at most about 1,500 of them, and more only in a log that stored odd
+// server refuses event times before 1900
+// (ledger/sequencer/entry_validation.h), so a range meets at most about
+// 1,500 of them, and more only in a log that stored odd
 // times before that check; a range past the limit is RESOURCE_EXHAUSTED.
 inline constexpr size_t kMaxEventTimeBuckets = 10'000;
 // The work one Find may do: index reads plus jumps asked of posting lists

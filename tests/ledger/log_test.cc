@@ -135,13 +135,40 @@ TEST(LogTest, DedupKeysAreUniqueAcrossTheLog) {
   PendingEntry entry = MakeEntry(1);
   entry.dedup_key = "writer\nrequest-1";
   ASSERT_TRUE(log->Append(std::span(&entry, 1)).ok());
-  EXPECT_EQ(*log->FindDedup("writer\nrequest-1"), 0u);
+  EXPECT_EQ(log->FindDedup("writer\nrequest-1")->index, 0u);
   EXPECT_EQ(log->FindDedup("writer\nrequest-2").status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(log->Append(std::span(&entry, 1)).status().code(), absl::StatusCode::kAlreadyExists);
   std::vector<PendingEntry> twice = {MakeEntry(2), MakeEntry(3)};
   twice[0].dedup_key = twice[1].dedup_key = "writer\nrequest-2";
   EXPECT_EQ(log->Append(twice).status().code(), absl::StatusCode::kAlreadyExists);
   EXPECT_EQ(log->Size(), 1u);
+}
+
+TEST(LogTest, FindDedupFindsTheRecordInFlightThenDurable) {
+  ScopedTempDir dir;
+  // The writer thread waits for the test: the batch stays in flight.
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  auto log = *Log::Open({.path = dir.path(), .before_write_for_testing = [released] {
+                           released.wait();
+                         }},
+                        TestLogKey());
+  std::vector<PendingEntry> batch = {MakeEntry(1), MakeEntry(2)};
+  batch[1].dedup_key = "writer\nrequest-1";
+  std::future<absl::StatusOr<AppendResult>> done = log->AppendAsync(batch);
+  absl::StatusOr<DedupMatch> in_flight = log->FindDedup("writer\nrequest-1");
+  ASSERT_TRUE(in_flight.ok()) << in_flight.status();
+  EXPECT_EQ(in_flight->index, 1u);
+  EXPECT_EQ(log->Size(), 0u);  // not durable yet
+  EXPECT_EQ(log->FindDedup("writer\nrequest-2").status().code(), absl::StatusCode::kNotFound);
+  release.set_value();
+  absl::StatusOr<AppendResult> appended = done.get();
+  ASSERT_TRUE(appended.ok()) << appended.status();
+  EXPECT_EQ(in_flight->record, appended->records[1].leaf);
+  absl::StatusOr<DedupMatch> durable = log->FindDedup("writer\nrequest-1");
+  ASSERT_TRUE(durable.ok()) << durable.status();
+  EXPECT_EQ(durable->index, 1u);
+  EXPECT_EQ(durable->record, appended->records[1].leaf);
 }
 
 TEST(LogTest, PipelinedBatchesResolveInOrderAndAreAllDurable) {

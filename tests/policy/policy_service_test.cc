@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include "client/entry_signer.h"
 #include "ledger/audit.h"
 #include "ledger/keys.h"
 #include "ledger/policy/commitment.h"
@@ -27,10 +28,10 @@
 namespace memoria::server {
 namespace {
 
+using client::SignEntry;
 using testing::NewLocalStub;
 using testing::NewWriterKey;
 using testing::RegisterWriterEntry;
-using testing::SignEntry;
 using testing::StatusText;
 using testing::TempDir;
 using testing::VerifyReceipt;

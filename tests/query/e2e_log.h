@@ -24,6 +24,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "client/entry_signer.h"
 #include "google/protobuf/descriptor.h"
 #include "ledger/encoding.h"
 #include "ledger/hash.h"
@@ -173,7 +174,7 @@ class E2eLog {
           Known known;
           known.type = "generic";
           known.generic_type = type;
-          MustAppend(server::testing::SignEntry(writer, entry), std::move(known));
+          MustAppend(client::SignEntry(writer, entry), std::move(known));
           break;
         }
       }
@@ -208,7 +209,7 @@ class E2eLog {
     entry.set_request_id(request_id);
     entry.set_event_time_micros(time);
     *entry.mutable_policy() = event;
-    v1::SignedEntry signed_entry = server::testing::SignEntry(writer, entry);
+    v1::SignedEntry signed_entry = client::SignEntry(writer, entry);
     for (const v1::PersonalDataOpening& opening : openings) *signed_entry.add_personal_data() = opening;
     Known known;
     known.type = std::string(PolicyKindName(event));

@@ -21,6 +21,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "client/entry_signer.h"
 #include "ledger/bundle.h"
 #include "ledger/encoding.h"
 #include "ledger/policy/erasure.h"
@@ -450,7 +451,7 @@ TEST_F(RequestCliTest, AWriterRevokedMidwayLeavesAFilteredExportThatVerifies) {
     entry.mutable_generic()->set_type("ticket.opened");
     grpc::ClientContext context;
     v1::AppendRequest request;
-    *request.mutable_entry() = server::testing::SignEntry(temporal, entry);
+    *request.mutable_entry() = client::SignEntry(temporal, entry);
     v1::Receipt receipt;
     EXPECT_FALSE(log_.stub().Append(&context, request, &receipt).ok());
   }
@@ -511,7 +512,7 @@ TEST_F(RequestCliTest, ErasedDataIsAbsentFromADisclosedRequestWhichStillVerifies
   {
     grpc::ClientContext context;
     v1::AppendRequest request;
-    *request.mutable_entry() = server::testing::SignEntry(log_.writer(0), entry);
+    *request.mutable_entry() = client::SignEntry(log_.writer(0), entry);
     v1::Receipt receipt;
     grpc::Status status = log_.stub().ErasePersonalData(&context, request, &receipt);
     ASSERT_TRUE(status.ok()) << server::testing::StatusText(status);

@@ -16,10 +16,10 @@
 #include "ledger/hash.h"
 #include "ledger/keys.h"
 #include "ledger/log.h"
+#include "ledger/sequencer/sequencer.h"
+#include "ledger/sequencer/writer_registry.h"
 #include "ledger/views.h"
 #include "server/ledger_service.h"
-#include "server/sequencer.h"
-#include "server/writer_registry.h"
 #include "tests/server/server_test_util.h"
 
 namespace memoria::server {

@@ -21,6 +21,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "client/entry_signer.h"
 #include "ledger/audit.h"
 #include "ledger/hash.h"
 #include "ledger/keys.h"
@@ -35,12 +36,12 @@
 namespace memoria::server {
 namespace {
 
+using ::memoria::client::SignEntry;
 using ::memoria::server::testing::GenericEntry;
 using ::memoria::server::testing::NewLocalStub;
 using ::memoria::server::testing::NewWriterKey;
 using ::memoria::server::testing::RegisterWriterEntry;
 using ::memoria::server::testing::RevokeWriterEntry;
-using ::memoria::server::testing::SignEntry;
 using ::memoria::server::testing::StatusText;
 using ::memoria::server::testing::TempDir;
 using ::memoria::server::testing::VerifyConsistent;

@@ -6,20 +6,13 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "client/entry_signer.h"
 #include "ledger/hash.h"
 #include "ledger/merkle.h"
 #include "ledger/record.h"
 #include "ledger/status.h"
 
 namespace memoria::server::testing {
-
-v1::SignedEntry SignEntry(const Signer& key, const v1::Entry& entry) {
-  v1::SignedEntry signed_entry;
-  signed_entry.set_entry(entry.SerializeAsString());
-  signed_entry.set_key_id(key.key_id());
-  signed_entry.set_signature(key.Sign(EntrySignedMessage(signed_entry.entry())));
-  return signed_entry;
-}
 
 v1::SignedEntry GenericEntry(const Signer& key, const std::string& request_id,
                              const std::string& type,
@@ -30,7 +23,7 @@ v1::SignedEntry GenericEntry(const Signer& key, const std::string& request_id,
   entry.set_event_time_micros(1700000000000000);
   entry.mutable_generic()->set_type(type);
   for (const auto& [name, value] : attributes) (*entry.mutable_generic()->mutable_attributes())[name] = value;
-  return SignEntry(key, entry);
+  return client::SignEntry(key, entry);
 }
 
 v1::SignedEntry RegisterWriterEntry(const Signer& admin, const Verifier& writer,
@@ -40,7 +33,7 @@ v1::SignedEntry RegisterWriterEntry(const Signer& admin, const Verifier& writer,
   entry.set_request_id(request_id);
   entry.mutable_writer_registered()->set_vkey(writer.ToString());
   entry.mutable_writer_registered()->set_description("test writer " + writer.name());
-  return SignEntry(admin, entry);
+  return client::SignEntry(admin, entry);
 }
 
 v1::SignedEntry RevokeWriterEntry(const Signer& admin, const Verifier& writer,
@@ -50,7 +43,7 @@ v1::SignedEntry RevokeWriterEntry(const Signer& admin, const Verifier& writer,
   entry.set_request_id(request_id);
   entry.mutable_writer_revoked()->set_vkey(writer.ToString());
   entry.mutable_writer_revoked()->set_reason("test");
-  return SignEntry(admin, entry);
+  return client::SignEntry(admin, entry);
 }
 
 Signer NewWriterKey(const std::string& name) {

@@ -1,5 +1,6 @@
 // Helpers shared by the server tests: temporary directories, writer keys that
-// sign entries, receipt verification as a client would do it.
+// sign entries, receipt verification as a client would do it. Entries are
+// signed as a writer signs them: client::SignEntry (client/entry_signer.h).
 #pragma once
 
 #include "tests/support/temp_dir.h"
@@ -42,9 +43,6 @@ inline ServerConfig RestartTestServerConfig(const std::string& data_dir) {
   config.init = false;
   return config;
 }
-
-// Serializes `entry` and signs it with `key` as a writer does.
-v1::SignedEntry SignEntry(const Signer& key, const v1::Entry& entry);
 
 // A generic event by `key` (Entry.writer = key.name()).
 v1::SignedEntry GenericEntry(const Signer& key, const std::string& request_id,

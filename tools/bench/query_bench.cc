@@ -27,7 +27,7 @@
 #include "ledger/query/query_index.h"
 #include "ledger/record.h"
 #include "ledger/views.h"
-#include "server/entry_validation.h"
+#include "ledger/sequencer/entry_validation.h"
 #include "tools/bench/load.h"
 #include "tools/bench/server_process.h"
 
@@ -104,7 +104,7 @@ PendingEntry PendingFor(const Signer& writer, const v1::Entry& entry) {
   p.writer_key_id = writer.key_id();
   p.entry = signed_entry.entry();
   p.writer_signature = signed_entry.signature();
-  p.dedup_key = server::DedupKey(writer.key_id(), writer.name(), entry.request_id());
+  p.dedup_key = DedupKey(writer.key_id(), writer.name(), entry.request_id());
   p.prefix.emplace(p.writer_key_id, p.entry, p.writer_signature);
   return p;
 }

@@ -29,10 +29,11 @@
 //
 // Before appending, for each submission in order, the sequencer decides what
 // may have changed since validation:
-//   - idempotency: an entry whose dedup key is in the log (Log::FindDedup), in
-//     a batch in flight, or earlier in the batch is not appended again; its result is the original
-//     record with duplicate = true (ALREADY_EXISTS if the retried entry bytes
-//     differ from the original's);
+//   - idempotency: an entry whose dedup key is in the log or in a batch in
+//     flight (Log::FindDedup: the Log owns dedup keys), or earlier in the
+//     batch is not appended again; its result is the original record with
+//     duplicate = true (ALREADY_EXISTS if the retried entry bytes differ from
+//     the original's);
 //   - revocation: an entry by a writer revoked earlier (in the log or in this
 //     batch) gets PERMISSION_DENIED;
 //   - registry transitions: registering a known key or revoking an unknown or
@@ -62,7 +63,6 @@
 #include <optional>
 #include <string>
 #include <thread>
-#include <unordered_map>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -71,12 +71,12 @@
 #include "absl/time/time.h"
 #include "ledger/hash.h"
 #include "ledger/log.h"
+#include "ledger/sequencer/batch_limits.h"
+#include "ledger/sequencer/entry_validation.h"
+#include "ledger/sequencer/writer_registry.h"
 #include "ledger/views.h"
-#include "server/config.h"
-#include "server/entry_validation.h"
-#include "server/writer_registry.h"
 
-namespace memoria::server {
+namespace memoria {
 
 // The result for one entry: where it is in the log, and the record itself
 // (receipts carry it, so that a client checks it holds the entry it sent).
@@ -177,7 +177,7 @@ class Sequencer {
 
  private:
   // A planned batch on its way to disk and back to its callers.
-  struct Flight;
+  struct PlannedBatch;
 
   void Run();
   // Takes the next batch of submissions off the queue (empty when stopping and
@@ -186,12 +186,14 @@ class Sequencer {
   // Decides each entry's fate, starts the batch's write, and queues it for
   // the completion thread.
   void Process(std::vector<std::shared_ptr<Submission>>& batch);
-  // The completion thread: waits for each flight's write, in order, and
-  // answers its submissions.
+  // The completion thread: waits for each planned batch's write, in order,
+  // and answers its submissions.
   void Complete();
-  void Answer(Flight& flight);
-  // Runs the observer over a planned batch, appending its state puts.
-  absl::Status ObserveBatch(uint64_t base, int64_t time, const std::vector<PendingEntry>& entries,
+  void Answer(PlannedBatch& planned);
+  // Runs the observer over the (parsed) entries of a planned batch,
+  // appending its state puts.
+  absl::Status ObserveBatch(uint64_t base, int64_t time,
+                            const std::vector<const v1::Entry*>& entries,
                             std::vector<StatePut>& puts);
   static std::future<absl::StatusOr<AppendResult>> Failed(absl::Status status);
 
@@ -204,15 +206,13 @@ class Sequencer {
   BatchObserver* const observer_ ABSL_PT_GUARDED_BY(observer_mu_);
 
   // State of batches in flight (planned, not yet answered), so that the next
-  // batch sees them: dedup key -> (index, the entry's bytes, owned by its
-  // Flight), and writer state key -> new state.
-  // Written by the sequencer thread, cleared by the completion thread.
+  // batch sees them: writer state key -> new state. (Their dedup keys are
+  // the Log's: Log::FindDedup.) Written by the sequencer thread, cleared by
+  // the completion thread.
   mutable absl::Mutex flight_mu_;
-  std::unordered_map<std::string, std::pair<uint64_t, const std::string*>> dedup_in_flight_
-      ABSL_GUARDED_BY(flight_mu_);
   std::map<std::string, v1::WriterInfo> writers_in_flight_ ABSL_GUARDED_BY(flight_mu_);
-  std::deque<std::unique_ptr<Flight>> flights_ ABSL_GUARDED_BY(flight_mu_);
-  // Flights with a write not yet answered.
+  std::deque<std::unique_ptr<PlannedBatch>> planned_batches_ ABSL_GUARDED_BY(flight_mu_);
+  // Planned batches with a write not yet answered.
   std::atomic<size_t> writes_in_progress_{0};
   bool planning_done_ ABSL_GUARDED_BY(flight_mu_) = false;
 
@@ -238,4 +238,4 @@ class Sequencer {
   std::thread completion_thread_;
 };
 
-}  // namespace memoria::server
+}  // namespace memoria

@@ -1,4 +1,4 @@
-#include "server/writer_registry.h"
+#include "ledger/sequencer/writer_registry.h"
 
 #include <algorithm>
 #include <cassert>
@@ -7,7 +7,7 @@
 #include "absl/strings/str_format.h"
 #include "ledger/status.h"
 
-namespace memoria::server {
+namespace memoria {
 
 std::string WriterStateKey(uint32_t key_id, std::string_view name) {
   std::string key(kWriterStatePrefix);
@@ -87,4 +87,4 @@ void WriterRegistry::Apply(const v1::WriterInfo& info) {
   writers_.insert_or_assign(std::move(ref), Writer{info, *std::move(verifier)});
 }
 
-}  // namespace memoria::server
+}  // namespace memoria

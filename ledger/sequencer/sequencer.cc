@@ -1,4 +1,4 @@
-#include "server/sequencer.h"
+#include "ledger/sequencer/sequencer.h"
 
 #include <algorithm>
 #include <cassert>
@@ -9,12 +9,12 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "ledger/log_escape.h"
 #include "ledger/record.h"
 #include "ledger/status.h"
-#include "server/log_escape.h"
 #include "spdlog/spdlog.h"
 
-namespace memoria::server {
+namespace memoria {
 
 // ---- Submission -----------------------------------------------------------------
 
@@ -218,6 +218,9 @@ struct Slot {
 struct BatchPlan {
   uint64_t base = 0;  // log size before the batch
   std::vector<PendingEntry> entries;
+  // The parsed form of each of `entries` (owned by its submission's
+  // ValidatedEntry), for the observer.
+  std::vector<const v1::Entry*> parsed;
   std::vector<StatePut> state_puts;
   std::unordered_map<std::string, size_t> dedup;  // dedup key -> position
   std::map<std::string, v1::WriterInfo> writers;  // state key -> new state
@@ -233,13 +236,11 @@ std::string WriterLabel(uint32_t key_id, std::string_view name) {
 
 }  // namespace
 
-struct Sequencer::Flight {
+struct Sequencer::PlannedBatch {
   std::vector<std::shared_ptr<Submission>> submissions;
   std::vector<std::vector<Slot>> slots;  // per submission
   std::vector<absl::Status> failures;    // per submission
   std::map<std::string, v1::WriterInfo> writers;  // state key -> new state
-  // The new entries (dedup_in_flight_ points at their bytes until answered).
-  std::vector<PendingEntry> entries;
   size_t new_entries = 0;
   // The batch's write; absent when the batch appends nothing.
   std::optional<std::future<absl::StatusOr<AppendResult>>> append;
@@ -253,16 +254,16 @@ void Sequencer::Process(std::vector<std::shared_ptr<Submission>>& batch) {
     // with its error (RESOURCE_EXHAUSTED for a full disk).
     {
       absl::MutexLock lock(&flight_mu_);
-      auto answered = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(flight_mu_) { return flights_.empty(); };
+      auto answered = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(flight_mu_) { return planned_batches_.empty(); };
       flight_mu_.Await(absl::Condition(&answered));
     }
     if (absl::Status recovered = log_.Recover(); !recovered.ok()) {
-      auto flight = std::make_unique<Flight>();
-      flight->slots.resize(batch.size());
-      flight->failures.assign(batch.size(), recovered);
-      flight->submissions = std::move(batch);
+      auto planned = std::make_unique<PlannedBatch>();
+      planned->slots.resize(batch.size());
+      planned->failures.assign(batch.size(), recovered);
+      planned->submissions = std::move(batch);
       absl::MutexLock lock(&flight_mu_);
-      flights_.push_back(std::move(flight));
+      planned_batches_.push_back(std::move(planned));
       return;
     }
     spdlog::info("appends resumed after a failed write, at tree size {}", log_.Size());
@@ -295,20 +296,10 @@ void Sequencer::Process(std::vector<std::shared_ptr<Submission>>& batch) {
     }
     return it->second;
   };
-  // The index of an entry in a batch still in flight, and whether `entry`
-  // has the same bytes.
-  auto in_flight = [&](const std::string& key,
-                       const std::string& entry) -> std::optional<std::pair<uint64_t, bool>> {
-    absl::MutexLock lock(&flight_mu_);
-    if (auto it = dedup_in_flight_.find(key); it != dedup_in_flight_.end()) {
-      return std::make_pair(it->second.first, *it->second.second == entry);
-    }
-    return std::nullopt;
-  };
-
   for (size_t s = 0; s < batch.size(); ++s) {
     std::vector<ValidatedEntry>& entries = batch[s]->entries_;
     std::vector<PendingEntry> group_entries;
+    std::vector<const v1::Entry*> group_parsed;
     std::unordered_map<std::string, size_t> group_dedup;
     std::map<std::string, v1::WriterInfo> group_writers;
     std::vector<Slot>& group_slots = slots[s];
@@ -329,7 +320,8 @@ void Sequencer::Process(std::vector<std::shared_ptr<Submission>>& batch) {
             where == UINT64_MAX ? std::string(" in this batch") : absl::StrCat(" at index ", where)));
       };
 
-      // Idempotency: earlier in this submission, earlier in the batch, or in the log.
+      // Idempotency: earlier in this submission, earlier in the batch, or in
+      // the log (durable or in a batch in flight: the Log owns dedup keys).
       const PendingEntry* earlier = nullptr;
       size_t earlier_position = 0;
       if (auto it = group_dedup.find(key); it != group_dedup.end()) {
@@ -347,30 +339,20 @@ void Sequencer::Process(std::vector<std::shared_ptr<Submission>>& batch) {
         group_slots.push_back({Slot::Kind::kDuplicateInBatch, earlier_position, 0});
         continue;
       }
-      if (std::optional<std::pair<uint64_t, bool>> flying = in_flight(key, e.pending.entry)) {
-        if (!flying->second) {
-          fail(reused(flying->first));
-          break;
-        }
-        // Answered after its batch is durable: flights complete in order.
-        group_slots.push_back({Slot::Kind::kDuplicateInLog, 0, flying->first});
-        continue;
-      }
-      absl::StatusOr<uint64_t> found = log_.FindDedup(key);
+      absl::StatusOr<DedupMatch> found = log_.FindDedup(key);
       if (found.ok()) {
-        absl::StatusOr<std::string> record_bytes = log_.GetRecord(*found);
-        absl::StatusOr<v1::Record> record =
-            record_bytes.ok() ? DecodeRecord(*record_bytes)
-                              : absl::StatusOr<v1::Record>(record_bytes.status());
+        absl::StatusOr<v1::Record> record = DecodeRecord(found->record);
         if (!record.ok()) {
           fail(record.status());
           break;
         }
         if (record->entry() != e.pending.entry) {
-          fail(reused(*found));
+          fail(reused(found->index));
           break;
         }
-        group_slots.push_back({Slot::Kind::kDuplicateInLog, 0, *found});
+        // Answered once its batch is durable (in flight: batches are answered
+        // in order).
+        group_slots.push_back({Slot::Kind::kDuplicateInLog, 0, found->index});
         continue;
       }
       if (!absl::IsNotFound(found.status())) {
@@ -435,6 +417,7 @@ void Sequencer::Process(std::vector<std::shared_ptr<Submission>>& batch) {
       group_dedup.emplace(key, index - plan.base);
       group_slots.push_back({Slot::Kind::kNew, static_cast<size_t>(index - plan.base), 0});
       group_entries.push_back(std::move(e.pending));
+      group_parsed.push_back(&e.parsed);
     }
 
     if (!status.ok()) {
@@ -443,54 +426,46 @@ void Sequencer::Process(std::vector<std::shared_ptr<Submission>>& batch) {
     }
     for (auto& [key, position] : group_dedup) plan.dedup.emplace(key, position);
     for (PendingEntry& p : group_entries) plan.entries.push_back(std::move(p));
+    plan.parsed.insert(plan.parsed.end(), group_parsed.begin(), group_parsed.end());
     for (auto& [key, info] : group_writers) plan.writers.insert_or_assign(key, std::move(info));
   }
 
   // Start the batch's synced write; the completion thread answers once it
-  // is durable. (A retry of an entry in flight carries the original's
-  // request, so comparing entry bytes happens against the log once durable.)
-  auto flight = std::make_unique<Flight>();
-  flight->submissions = std::move(batch);
-  flight->slots = std::move(slots);
-  flight->failures = std::move(failures);
-  flight->new_entries = plan.entries.size();
+  // is durable.
+  auto planned = std::make_unique<PlannedBatch>();
+  planned->submissions = std::move(batch);
+  planned->slots = std::move(slots);
+  planned->failures = std::move(failures);
+  planned->new_entries = plan.entries.size();
   if (!plan.entries.empty()) {
     for (const auto& [key, info] : plan.writers) {
       plan.state_puts.push_back({key, info.SerializeAsString()});
     }
     const int64_t time = log_.NextIntegrationTime();
-    absl::Status observed = ObserveBatch(plan.base, time, plan.entries, plan.state_puts);
-    flight->append = observed.ok()
+    absl::Status observed = ObserveBatch(plan.base, time, plan.parsed, plan.state_puts);
+    planned->append = observed.ok()
                          ? log_.AppendAsync(plan.entries, plan.state_puts, time)
                          : Failed(std::move(observed));
-    // The next batches see this one's entries and writer changes until it is
-    // answered (the flight, and so the entry bytes, live until then).
-    flight->entries = std::move(plan.entries);
+    // The next batches see this one's writer changes until it is answered
+    // (and its entries' dedup keys through the Log).
     absl::MutexLock lock(&flight_mu_);
-    for (size_t i = 0; i < flight->entries.size(); ++i) {
-      const PendingEntry& entry = flight->entries[i];
-      dedup_in_flight_[entry.dedup_key] = {plan.base + i, &entry.entry};
-    }
     for (const auto& [key, info] : plan.writers) writers_in_flight_[key] = info;
-    flight->writers = std::move(plan.writers);
+    planned->writers = std::move(plan.writers);
   }
-  if (flight->append.has_value()) ++writes_in_progress_;
+  if (planned->append.has_value()) ++writes_in_progress_;
   absl::MutexLock lock(&flight_mu_);
-  flights_.push_back(std::move(flight));
+  planned_batches_.push_back(std::move(planned));
 }
 
 absl::Status Sequencer::ObserveBatch(uint64_t base, int64_t time,
-                                     const std::vector<PendingEntry>& entries,
+                                     const std::vector<const v1::Entry*>& entries,
                                      std::vector<StatePut>& puts) {
   if (observer_ == nullptr) return absl::OkStatus();
   absl::Status status;
   {
     absl::MutexLock lock(&observer_mu_);
-    v1::Entry entry;
     for (size_t i = 0; i < entries.size() && status.ok(); ++i) {
-      status = entry.ParseFromString(entries[i].entry)
-                   ? observer_->OnRecord(base + i, time, entry, puts)
-                   : absl::InternalError("a validated entry no longer parses");
+      status = observer_->OnRecord(base + i, time, *entries[i], puts);
       if (!status.ok()) {
         status = absl::Status(status.code(), absl::StrCat("deriving views for record ", base + i,
                                                           ": ", status.message()));
@@ -503,7 +478,7 @@ absl::Status Sequencer::ObserveBatch(uint64_t base, int64_t time,
   // partial derivations: OnAbandoned covers everything since the last OnDurable.
   {
     absl::MutexLock lock(&flight_mu_);
-    auto drained = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(flight_mu_) { return flights_.empty(); };
+    auto drained = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(flight_mu_) { return planned_batches_.empty(); };
     flight_mu_.Await(absl::Condition(&drained));
   }
   absl::MutexLock lock(&observer_mu_);
@@ -519,29 +494,29 @@ std::future<absl::StatusOr<AppendResult>> Sequencer::Failed(absl::Status status)
 
 void Sequencer::Complete() {
   while (true) {
-    std::unique_ptr<Flight> flight;
+    std::unique_ptr<PlannedBatch> planned;
     {
       absl::MutexLock lock(&flight_mu_);
       auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(flight_mu_) {
-        return !flights_.empty() || planning_done_;
+        return !planned_batches_.empty() || planning_done_;
       };
       flight_mu_.Await(absl::Condition(&ready));
-      if (flights_.empty()) return;
-      flight = std::move(flights_.front());
-      flights_.pop_front();
+      if (planned_batches_.empty()) return;
+      planned = std::move(planned_batches_.front());
+      planned_batches_.pop_front();
     }
-    Answer(*flight);
-    if (flight->append.has_value() && --writes_in_progress_ == 0) {
+    Answer(*planned);
+    if (planned->append.has_value() && --writes_in_progress_ == 0) {
       absl::MutexLock lock(&mu_);  // lets NextBatch re-check that the log is idle
     }
   }
 }
 
-void Sequencer::Answer(Flight& flight) {
+void Sequencer::Answer(PlannedBatch& planned) {
   absl::StatusOr<AppendResult> appended = absl::UnknownError("nothing appended");
   BatchOutcome head;
-  if (flight.append.has_value()) {
-    appended = flight.append->get();
+  if (planned.append.has_value()) {
+    appended = planned.append->get();
     if (observer_ != nullptr) {
       absl::MutexLock lock(&observer_mu_);
       if (appended.ok()) {
@@ -551,18 +526,17 @@ void Sequencer::Answer(Flight& flight) {
       }
     }
     if (appended.ok()) {
-      assert(appended->records.size() == flight.new_entries);
+      assert(appended->records.size() == planned.new_entries);
       head.tree_size = appended->tree_size;
       head.checkpoint = appended->checkpoint;
       head.proof_nodes = appended->proof_nodes;
-      for (const auto& [key, info] : flight.writers) registry_.Apply(info);
+      for (const auto& [key, info] : planned.writers) registry_.Apply(info);
     } else {
-      spdlog::error("append of a batch of {} entries failed: {}", flight.new_entries,
+      spdlog::error("append of a batch of {} entries failed: {}", planned.new_entries,
                     EscapeForLog(appended.status().ToString()));
     }
     absl::MutexLock lock(&flight_mu_);
-    for (const PendingEntry& entry : flight.entries) dedup_in_flight_.erase(entry.dedup_key);
-    for (const auto& [key, info] : flight.writers) {
+    for (const auto& [key, info] : planned.writers) {
       // A later batch in flight may have changed the same writer again.
       auto it = writers_in_flight_.find(key);
       if (it != writers_in_flight_.end() &&
@@ -577,11 +551,11 @@ void Sequencer::Answer(Flight& flight) {
   }
 
   SequencerStats delta;
-  for (size_t s = 0; s < flight.submissions.size(); ++s) {
-    Submission& submission = *flight.submissions[s];
-    if (!flight.failures[s].ok()) {
+  for (size_t s = 0; s < planned.submissions.size(); ++s) {
+    Submission& submission = *planned.submissions[s];
+    if (!planned.failures[s].ok()) {
       ++delta.failed;
-      submission.Finish(std::move(flight.failures[s]));
+      submission.Finish(std::move(planned.failures[s]));
       continue;
     }
     BatchOutcome outcome;
@@ -589,7 +563,7 @@ void Sequencer::Answer(Flight& flight) {
     outcome.checkpoint = head.checkpoint;
     outcome.proof_nodes = head.proof_nodes;
     absl::Status status;
-    for (const Slot& slot : flight.slots[s]) {
+    for (const Slot& slot : planned.slots[s]) {
       EntryOutcome entry;
       if (slot.kind == Slot::Kind::kDuplicateInLog) {
         absl::StatusOr<std::string> leaf = log_.GetRecord(slot.index);
@@ -630,8 +604,8 @@ void Sequencer::Answer(Flight& flight) {
   }
   {
     absl::MutexLock lock(&stats_mu_);
-    stats_.batches += flight.new_entries == 0 || !appended.ok() ? 0 : 1;
-    stats_.appended += appended.ok() ? flight.new_entries : 0;
+    stats_.batches += planned.new_entries == 0 || !appended.ok() ? 0 : 1;
+    stats_.appended += appended.ok() ? planned.new_entries : 0;
     stats_.duplicates += delta.duplicates;
     stats_.failed += delta.failed;
   }
@@ -641,4 +615,4 @@ void Sequencer::Answer(Flight& flight) {
   }
 }
 
-}  // namespace memoria::server
+}  // namespace memoria

@@ -1,4 +1,4 @@
-#include "server/entry_validation.h"
+#include "ledger/sequencer/entry_validation.h"
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -9,7 +9,7 @@
 #include "ledger/record.h"
 #include "ledger/status.h"
 
-namespace memoria::server {
+namespace memoria {
 namespace {
 
 bool ValidEventType(std::string_view type) {
@@ -157,7 +157,8 @@ absl::StatusOr<ValidatedEntry> ValidateEntry(const v1::SignedEntry& signed_entry
   if (!out.openings.empty()) out.entry_hash = Sha256(bytes);
   // The writer's half of the record is hashed here, in parallel, not in the sequencer.
   out.pending.prefix.emplace(key_id, out.pending.entry, out.pending.writer_signature);
+  out.parsed = std::move(entry);
   return out;
 }
 
-}  // namespace memoria::server
+}  // namespace memoria

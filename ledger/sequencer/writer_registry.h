@@ -36,7 +36,7 @@
 #include "ledger/log.h"
 #include "memoria/v1/ledger.pb.h"
 
-namespace memoria::server {
+namespace memoria {
 
 inline constexpr std::string_view kWriterStatePrefix = "writer/";
 
@@ -75,4 +75,4 @@ class WriterRegistry {
   std::map<KeyRef, Writer> writers_ ABSL_GUARDED_BY(mu_);
 };
 
-}  // namespace memoria::server
+}  // namespace memoria

@@ -12,10 +12,10 @@
 
 #include "absl/strings/escaping.h"
 
-namespace memoria::server {
+namespace memoria {
 
 inline std::string EscapeForLog(std::string_view untrusted) {
   return absl::CHexEscape(absl::string_view(untrusted.data(), untrusted.size()));
 }
 
-}  // namespace memoria::server
+}  // namespace memoria

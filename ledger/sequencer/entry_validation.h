@@ -26,11 +26,11 @@
 #include "ledger/hash.h"
 #include "ledger/keys.h"
 #include "ledger/log.h"
+#include "ledger/sequencer/writer_registry.h"
 #include "memoria/v1/entry.pb.h"
 #include "memoria/v1/ledger.pb.h"
-#include "server/writer_registry.h"
 
-namespace memoria::server {
+namespace memoria {
 
 inline constexpr size_t kMaxRequestIdBytes = 128;
 inline constexpr size_t kMaxEventTypeBytes = 64;
@@ -58,6 +58,9 @@ struct ValidatedEntry {
   // Ready for Log::Append, with the dedup key (see DedupKey) and the record
   // prefix set.
   PendingEntry pending;
+  // The entry bytes (pending.entry) parsed: the one parse on the append path
+  // (the sequencer hands it to the BatchObserver).
+  v1::Entry parsed;
   // Entry.writer and Entry.request_id.
   std::string writer;
   std::string request_id;
@@ -102,4 +105,4 @@ absl::StatusOr<ValidatedEntry> ValidateEntry(const v1::SignedEntry& signed_entry
                                              const WriterRegistry& registry,
                                              const ValidationLimits& limits);
 
-}  // namespace memoria::server
+}  // namespace memoria

@@ -19,7 +19,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 
-namespace memoria::server {
+namespace memoria {
 
 class TaskPool {
  public:
@@ -39,4 +39,4 @@ class TaskPool {
   std::vector<std::thread> threads_;  // last: they start once the rest is built
 };
 
-}  // namespace memoria::server
+}  // namespace memoria

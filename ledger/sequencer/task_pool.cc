@@ -1,9 +1,9 @@
-#include "server/task_pool.h"
+#include "ledger/sequencer/task_pool.h"
 
 #include <algorithm>
 #include <utility>
 
-namespace memoria::server {
+namespace memoria {
 
 TaskPool::TaskPool(size_t threads) {
   for (size_t i = 0; i < std::max<size_t>(1, threads); ++i) threads_.emplace_back([this] { Run(); });
@@ -39,4 +39,4 @@ void TaskPool::Run() {
   }
 }
 
-}  // namespace memoria::server
+}  // namespace memoria
