@@ -34,13 +34,13 @@
 #include "ledger/policy/erasure.h"
 #include "ledger/query/record_csv.h"
 #include "ledger/status.h"
-#include "memoria/v1/ledger.grpc.pb.h"
+#include "memoria/v1/policy_service.grpc.pb.h"
 
 namespace memoria::client::cli {
 namespace {
 
 struct Stub {
-  std::unique_ptr<v1::Ledger::Stub> stub;
+  std::unique_ptr<v1::Policy::Stub> stub;
   absl::Duration timeout;
   void Prepare(grpc::ClientContext& context) const {
     context.set_deadline(std::chrono::system_clock::now() +
@@ -56,7 +56,7 @@ absl::StatusOr<Stub> OpenStub(const GlobalOptions& globals) {
   options.tls_key_file = globals.tls_key;
   if (globals.timeout_seconds <= 0) return absl::InvalidArgumentError("--timeout must be positive");
   ASSIGN_OR_RETURN(std::shared_ptr<grpc::Channel> channel, OpenChannel(options));
-  return Stub{v1::Ledger::NewStub(channel), absl::Seconds(globals.timeout_seconds)};
+  return Stub{v1::Policy::NewStub(channel), absl::Seconds(globals.timeout_seconds)};
 }
 
 // --- inventory -------------------------------------------------------------

@@ -37,6 +37,7 @@ namespace {
 
 using ::memoria::server::testing::GenericEntry;
 using ::memoria::server::testing::NewLocalStub;
+using ::memoria::server::testing::NewLocalTransparencyStub;
 using ::memoria::server::testing::NewWriterKey;
 using ::memoria::server::testing::RegisterWriterEntry;
 using ::memoria::server::testing::RevokeWriterEntry;
@@ -624,6 +625,8 @@ TEST_F(LedgerServiceTest, OddEventTimesStoredEarlierAreStillFoundByQueryAndExpor
     if (to) filter.mutable_event_time()->set_to_micros(*to);
     return filter;
   };
+  const std::unique_ptr<v1::Transparency::Stub> transparency =
+      NewLocalTransparencyStub(server_->port());
   const auto query = [&](const v1::QueryFilter& filter) {
     std::vector<uint64_t> indexes;
     v1::QueryRequest request;
@@ -632,7 +635,7 @@ TEST_F(LedgerServiceTest, OddEventTimesStoredEarlierAreStillFoundByQueryAndExpor
     do {
       grpc::ClientContext context;
       v1::QueryResponse response;
-      grpc::Status status = stub_->Query(&context, request, &response);
+      grpc::Status status = transparency->Query(&context, request, &response);
       EXPECT_TRUE(status.ok()) << StatusText(status);
       if (!status.ok()) break;
       for (const v1::QueryRecord& record : response.records()) indexes.push_back(record.index());
@@ -645,7 +648,8 @@ TEST_F(LedgerServiceTest, OddEventTimesStoredEarlierAreStillFoundByQueryAndExpor
     grpc::ClientContext context;
     v1::ExportRequest request;
     *request.mutable_filter() = filter;
-    std::unique_ptr<grpc::ClientReader<v1::ExportItem>> reader = stub_->Export(&context, request);
+    std::unique_ptr<grpc::ClientReader<v1::ExportItem>> reader =
+        transparency->Export(&context, request);
     v1::ExportItem item;
     while (reader->Read(&item)) {
       for (const v1::ExportedRecord& record : item.records()) {
