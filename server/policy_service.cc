@@ -102,9 +102,10 @@ grpc::Status PolicyService::ErasePersonalData(grpc::ServerContext* context,
   v1::Entry entry;
   if (!request->has_entry() || !entry.ParseFromString(request->entry().entry()) ||
       !entry.policy().has_personal_data_erased()) {
-    return appends_.Reject(*context, "ErasePersonalData",
-                  absl::InvalidArgumentError(
-                      "ErasePersonalData takes an entry holding a personal_data_erased event"));
+    return appends_.Reject(
+        *context, "ErasePersonalData",
+        absl::InvalidArgumentError(
+            "ErasePersonalData takes an entry holding a personal_data_erased event"));
   }
   absl::StatusOr<std::vector<v1::Receipt>> receipts =
       appends_.AppendEntries(*context, {&request->entry()});
