@@ -27,6 +27,13 @@ std::chrono::system_clock::time_point DeadlineAfter(absl::Duration timeout) {
   return std::chrono::system_clock::now() + absl::ToChronoMicroseconds(timeout);
 }
 
+// Sends the reader credential (GetPersonalData, a disclosing Export), if any.
+void AddReaderCredential(grpc::ClientContext& context, std::string_view reader_token) {
+  if (!reader_token.empty()) {
+    context.AddMetadata("authorization", absl::StrCat("Bearer ", std::string(reader_token)));
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Transport>> Transport::Create(
@@ -45,6 +52,7 @@ Transport::Transport(CallOptions options, std::shared_ptr<grpc::Channel> channel
     : options_(std::move(options)),
       channel_(std::move(channel)),
       ledger_stub_(v1::Ledger::NewStub(channel_)),
+      policy_stub_(v1::Policy::NewStub(channel_)),
       transparency_stub_(v1::Transparency::NewStub(channel_)) {}
 
 absl::Status Transport::Call(std::string_view rpc,
@@ -228,6 +236,46 @@ absl::Status Transport::WatchLeaves(uint64_t start, absl::Time deadline,
   return FromGrpcStatus(reader->Finish(), "Watch");
 }
 
+// ---- memoria.v1.Policy ------------------------------------------------------------
+
+absl::StatusOr<v1::Inventory> Transport::GetInventory(const v1::InventoryRequest& request) {
+  v1::Inventory inventory;
+  RETURN_IF_ERROR(Call("GetInventory", [&](grpc::ClientContext& context) {
+    inventory.Clear();
+    return policy_stub_->GetInventory(&context, request, &inventory);
+  }));
+  return inventory;
+}
+
+absl::StatusOr<v1::Findings> Transport::GetFindings(const v1::FindingsRequest& request) {
+  v1::Findings findings;
+  RETURN_IF_ERROR(Call("GetFindings", [&](grpc::ClientContext& context) {
+    findings.Clear();
+    return policy_stub_->GetFindings(&context, request, &findings);
+  }));
+  return findings;
+}
+
+absl::StatusOr<v1::PersonalData> Transport::GetPersonalData(
+    const v1::GetPersonalDataRequest& request, std::string_view reader_token) {
+  v1::PersonalData data;
+  RETURN_IF_ERROR(Call("GetPersonalData", [&](grpc::ClientContext& context) {
+    data.Clear();
+    AddReaderCredential(context, reader_token);
+    return policy_stub_->GetPersonalData(&context, request, &data);
+  }));
+  return data;
+}
+
+absl::StatusOr<v1::Receipt> Transport::ErasePersonalData(const v1::AppendRequest& request) {
+  v1::Receipt receipt;
+  RETURN_IF_ERROR(Call("ErasePersonalData", [&](grpc::ClientContext& context) {
+    receipt.Clear();
+    return policy_stub_->ErasePersonalData(&context, request, &receipt);
+  }));
+  return receipt;
+}
+
 // ---- memoria.v1.Transparency --------------------------------------------------------
 
 absl::StatusOr<v1::QueryResponse> Transport::Query(const v1::QueryRequest& request) {
@@ -250,10 +298,9 @@ absl::Status Transport::Export(const v1::ExportRequest& request, std::string_vie
   absl::Duration backoff = options_.retry.initial_backoff;
   for (;;) {
     grpc::ClientContext context;
-    if (!reader_token.empty()) {
-      context.AddMetadata("authorization", absl::StrCat("Bearer ", std::string(reader_token)));
-    }
-    std::unique_ptr<grpc::ClientReader<v1::ExportItem>> reader = transparency_stub_->Export(&context, call);
+    AddReaderCredential(context, reader_token);
+    std::unique_ptr<grpc::ClientReader<v1::ExportItem>> reader =
+        transparency_stub_->Export(&context, call);
     uint64_t results = 0;
     uint64_t limit = 0;  // as the call's header says the server applied it
     // The last result seen; every result must be above it.

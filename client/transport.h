@@ -1,7 +1,8 @@
 // Transport: how the client talks to a memoria-server — one channel, a stub
-// per service it calls (memoria.v1.Ledger, memoria.v1.Transparency), a
-// deadline per attempt and the retry policy, in one place. It returns what
-// the server sends, unchecked: LedgerClient (ledger_client.h) verifies.
+// per service (memoria.v1.Ledger, memoria.v1.Policy, memoria.v1.Transparency),
+// a deadline per attempt and the retry policy, in one place. It returns what
+// the server sends, unchecked: LedgerClient (ledger_client.h) verifies, and
+// the CLI's policy commands check erasure receipts themselves.
 //
 // Retries. Every unary call gets options.timeout as its deadline per attempt
 // and is retried on UNAVAILABLE and DEADLINE_EXCEEDED up to
@@ -9,9 +10,10 @@
 // (ScanLeaves, Export) refused with RESOURCE_EXHAUSTED because the server
 // holds as many as it allows ("too many concurrent long reads (N); retry
 // later") is retried the same way; after the last attempt that status is
-// returned (WatchLeaves, one attempt, returns it at once). Appends are
-// retried with the same request bytes (so the same request id): the server
-// answers a retry of an entry it already stored with the original receipt.
+// returned (WatchLeaves, one attempt, returns it at once). Appends (and
+// erasures) are retried with the same request bytes (so the same request
+// id): the server answers a retry of an entry it already stored with the
+// original receipt (and an erasure's deletion is idempotent).
 //
 // Errors: the server's gRPC status converted once (client/grpc_status.h:
 // marked kServer, named after the RPC); INVALID_ARGUMENT for a bad range.
@@ -32,6 +34,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "memoria/v1/ledger_service.grpc.pb.h"
+#include "memoria/v1/policy_service.grpc.pb.h"
 #include "memoria/v1/transparency_service.grpc.pb.h"
 
 namespace memoria::client {
@@ -100,6 +103,14 @@ class Transport {
   absl::Status WatchLeaves(uint64_t start, absl::Time deadline,
                            const std::function<bool(uint64_t, std::string)>& visit);
 
+  // ---- memoria.v1.Policy ------------------------------------------------------------
+  absl::StatusOr<v1::Inventory> GetInventory(const v1::InventoryRequest& request);
+  absl::StatusOr<v1::Findings> GetFindings(const v1::FindingsRequest& request);
+  // `reader_token` is sent as the reader credential.
+  absl::StatusOr<v1::PersonalData> GetPersonalData(const v1::GetPersonalDataRequest& request,
+                                                   std::string_view reader_token);
+  absl::StatusOr<v1::Receipt> ErasePersonalData(const v1::AppendRequest& request);
+
   // ---- memoria.v1.Transparency --------------------------------------------------------
   // One page of a query, as the server sends it.
   absl::StatusOr<v1::QueryResponse> Query(const v1::QueryRequest& request);
@@ -130,6 +141,7 @@ class Transport {
   const CallOptions options_;
   const std::shared_ptr<grpc::Channel> channel_;
   const std::unique_ptr<v1::Ledger::Stub> ledger_stub_;
+  const std::unique_ptr<v1::Policy::Stub> policy_stub_;
   const std::unique_ptr<v1::Transparency::Stub> transparency_stub_;
 };
 
