@@ -52,7 +52,6 @@
 #include <vector>
 
 #include <grpcpp/channel.h>
-#include <grpcpp/client_context.h>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -60,12 +59,12 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "client/connection.h"
+#include "client/transport.h"
 #include "client/trusted_state.h"
 #include "ledger/checkpoint.h"
 #include "ledger/hash.h"
 #include "ledger/keys.h"
 #include "ledger/merkle.h"
-#include "client/transport.h"
 #include "memoria/v1/ledger.pb.h"
 #include "memoria/v1/query.pb.h"
 #include "memoria/v1/record.pb.h"

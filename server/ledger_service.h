@@ -1,9 +1,9 @@
 // LedgerService: the memoria.v1.Ledger gRPC service (ledger_service.proto):
 // appends, records, checkpoints, proofs, Watch, GetInfo. The same server
 // serves memoria.v1.Policy (policy_service.h) and memoria.v1.Transparency
-// (transparency_service.h) beside it. Handlers are thin:
-// validate (in the calling gRPC thread), hand appends to the Sequencer, read
-// through the Log, convert the status once (grpc_status.h). Append and
+// (transparency_service.h) beside it. Handlers are thin: validate (in the
+// calling gRPC thread), hand appends to the Sequencer, read through the
+// Log, convert the status once (grpc_status.h). Append and
 // AppendBatch use gRPC's callback API: no thread waits while their batch is
 // written; the sequencer's completion thread builds the receipts and finishes
 // the call. What blocks (filing personal data, proofs of retries read from
@@ -42,9 +42,8 @@
 // (the deletion failed, or the server crashed in between) deletes (again:
 // PersonalStore::Erase is idempotent) and answers the original receipt.
 //
-// Watch streams records from its start index, then follows
-// the log live; it ends when the client cancels or the server shuts down
-// (UNAVAILABLE).
+// Watch streams records from its start index, then follows the log live; it
+// ends when the client cancels or the server shuts down (UNAVAILABLE).
 //
 // Long reads (GetRecords, Watch, and the Transparency service's Export) are
 // blocking handlers, a thread each, admitted by one LongReads shared by the
