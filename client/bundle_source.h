@@ -1,8 +1,7 @@
 // A memoria::BundleSource (ledger/bundle.h) over a LedgerClient: a live
-// server as `memoria export` (a memoria-bundle-v1) and memoria-audit (which
-// recomputes everything) read it. The data is passed through unchecked:
-// ExportBundle checks the checkpoint under the log key, and whoever reads the
-// bundle, or the auditor, verifies every record. What an auditor needs beyond
+// server as memoria-audit (which recomputes everything) reads it. The data is
+// passed through unchecked: the auditor verifies every record. (`memoria
+// export` writes its bundle from the Export stream instead: range_export.h.) What an auditor needs beyond
 // this concept (consistency proofs, the Watch stream) is on LedgerClient
 // (FetchConsistencyProof, WatchLeaves).
 //

@@ -24,20 +24,6 @@ namespace {
 // (records_per_call 0): bounds what it holds before handing them on.
 constexpr uint64_t kRecordsPerRun = 8192;
 
-// Failures worth another attempt after a backoff: the server unreachable or
-// slow and, for a long read (GetRecords, Export), no place for it on the
-// server right now (RESOURCE_EXHAUSTED "too many concurrent long reads",
-// answered before anything is sent).
-bool IsTransient(const grpc::Status& status, bool long_read = false) {
-  return status.error_code() == grpc::StatusCode::UNAVAILABLE ||
-         status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED ||
-         (long_read && status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED);
-}
-
-std::chrono::system_clock::time_point DeadlineAfter(absl::Duration timeout) {
-  return std::chrono::system_clock::now() + absl::ToChronoMicroseconds(timeout);
-}
-
 absl::StatusOr<std::vector<Hash>> ParseHashes(
     const google::protobuf::RepeatedPtrField<std::string>& hashes, std::string_view what) {
   absl::StatusOr<std::vector<Hash>> parsed = ProofHashes(hashes);
@@ -104,13 +90,8 @@ absl::StatusOr<std::unique_ptr<LedgerClient>> LedgerClient::Create(ClientOptions
 
 absl::StatusOr<std::unique_ptr<LedgerClient>> LedgerClient::Create(
     ClientOptions options, std::shared_ptr<grpc::Channel> channel) {
-  if (channel == nullptr) return absl::InvalidArgumentError("no channel");
-  if (options.retry.max_attempts < 1) {
-    return absl::InvalidArgumentError("retry.max_attempts must be at least 1");
-  }
-  if (options.timeout <= absl::ZeroDuration()) {
-    return absl::InvalidArgumentError("the timeout must be positive");
-  }
+  ASSIGN_OR_RETURN(std::unique_ptr<Transport> transport,
+                   Transport::Create(options, std::move(channel)));
   TrustedState state;
   if (!options.state_file.empty()) {
     if (!options.log_key.has_value()) {
@@ -119,41 +100,12 @@ absl::StatusOr<std::unique_ptr<LedgerClient>> LedgerClient::Create(
     ASSIGN_OR_RETURN(state, TrustedState::Load(options.state_file, *options.log_key));
   }
   return std::unique_ptr<LedgerClient>(
-      new LedgerClient(std::move(options), std::move(channel), std::move(state)));
+      new LedgerClient(std::move(options), std::move(transport), std::move(state)));
 }
 
-LedgerClient::LedgerClient(ClientOptions options, std::shared_ptr<grpc::Channel> channel,
+LedgerClient::LedgerClient(ClientOptions options, std::unique_ptr<Transport> transport,
                            TrustedState state)
-    : options_(std::move(options)),
-      channel_(std::move(channel)),
-      stub_(v1::Ledger::NewStub(channel_)),
-      state_(std::move(state)) {}
-
-absl::Status LedgerClient::Call(std::string_view rpc,
-                                const std::function<grpc::Status(grpc::ClientContext&)>& call,
-                                bool long_read) {
-  absl::Duration backoff = options_.retry.initial_backoff;
-  grpc::Status status;
-  for (int attempt = 1;; ++attempt) {
-    grpc::ClientContext context;
-    context.set_deadline(DeadlineAfter(options_.timeout));
-    status = call(context);
-    if (status.ok() || !IsTransient(status, long_read) || attempt >= options_.retry.max_attempts) {
-      break;
-    }
-    WaitBeforeRetry(backoff);
-  }
-  return FromGrpcStatus(status, rpc);
-}
-
-void LedgerClient::WaitBeforeRetry(absl::Duration& backoff) const {
-  if (options_.sleep) {
-    options_.sleep(backoff);
-  } else {
-    absl::SleepFor(backoff);
-  }
-  backoff = std::min(backoff * options_.retry.multiplier, options_.retry.max_backoff);
-}
+    : options_(std::move(options)), transport_(std::move(transport)), state_(std::move(state)) {}
 
 absl::StatusOr<const Verifier*> LedgerClient::LogKey() const {
   if (!options_.log_key.has_value()) {
@@ -168,11 +120,7 @@ absl::StatusOr<const Verifier*> LedgerClient::LogKey() const {
 absl::StatusOr<v1::Receipt> LedgerClient::Append(const v1::SignedEntry& entry) {
   v1::AppendRequest request;
   *request.mutable_entry() = entry;
-  v1::Receipt receipt;
-  RETURN_IF_ERROR(Call("Append", [&](grpc::ClientContext& context) {
-    receipt.Clear();
-    return stub_->Append(&context, request, &receipt);
-  }));
+  ASSIGN_OR_RETURN(v1::Receipt receipt, transport_->Append(request));
   if (options_.log_key.has_value()) RETURN_IF_ERROR(VerifyReceiptFor(receipt, entry).status());
   return receipt;
 }
@@ -181,11 +129,7 @@ absl::StatusOr<std::vector<v1::Receipt>> LedgerClient::AppendBatch(
     std::span<const v1::SignedEntry> entries) {
   v1::AppendBatchRequest request;
   for (const v1::SignedEntry& entry : entries) *request.add_entries() = entry;
-  v1::AppendBatchResponse response;
-  RETURN_IF_ERROR(Call("AppendBatch", [&](grpc::ClientContext& context) {
-    response.Clear();
-    return stub_->AppendBatch(&context, request, &response);
-  }));
+  ASSIGN_OR_RETURN(v1::AppendBatchResponse response, transport_->AppendBatch(request));
   if (static_cast<size_t>(response.receipts_size()) != entries.size()) {
     // With a pinned key, entries without a receipt are entries not proven.
     const std::string message = absl::StrCat("AppendBatch: the server sent ",
@@ -214,236 +158,6 @@ absl::StatusOr<Checkpoint> LedgerClient::VerifyReceiptFor(const v1::Receipt& rec
                                                           const v1::SignedEntry& sent) const {
   ASSIGN_OR_RETURN(const Verifier* log_key, LogKey());
   return client::VerifyReceiptFor(receipt, sent, *log_key);
-}
-
-// ---- Unverified reads -----------------------------------------------------------
-
-absl::StatusOr<v1::Info> LedgerClient::GetInfo() {
-  v1::Info info;
-  RETURN_IF_ERROR(Call("GetInfo", [&](grpc::ClientContext& context) {
-    info.Clear();
-    return stub_->GetInfo(&context, v1::GetInfoRequest(), &info);
-  }));
-  return info;
-}
-
-absl::StatusOr<v1::CheckpointResponse> LedgerClient::FetchCheckpoint(uint64_t tree_size) {
-  v1::GetCheckpointRequest request;
-  request.set_tree_size(tree_size);
-  v1::CheckpointResponse response;
-  RETURN_IF_ERROR(Call("GetCheckpoint", [&](grpc::ClientContext& context) {
-    response.Clear();
-    return stub_->GetCheckpoint(&context, request, &response);
-  }));
-  return response;
-}
-
-absl::StatusOr<std::string> LedgerClient::FetchLeaf(uint64_t index) {
-  v1::GetRecordRequest request;
-  request.set_index(index);
-  v1::RecordResponse response;
-  RETURN_IF_ERROR(Call("GetRecord", [&](grpc::ClientContext& context) {
-    response.Clear();
-    return stub_->GetRecord(&context, request, &response);
-  }));
-  return std::move(*response.mutable_leaf());
-}
-
-absl::Status LedgerClient::ScanLeaves(
-    uint64_t begin, uint64_t end,
-    const std::function<absl::Status(uint64_t, std::string)>& visit) {
-  if (begin > end) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("records [", begin, ", ", end, ") is not a range"));
-  }
-  uint64_t next = begin;
-  absl::Status visit_status;
-  uint64_t call_end = begin;
-  auto stream = [&](grpc::ClientContext& context) {
-    v1::GetRecordsRequest request;
-    request.set_start(next);
-    request.set_end(call_end);
-    std::unique_ptr<grpc::ClientReader<v1::RecordResponse>> reader =
-        stub_->GetRecords(&context, request);
-    v1::RecordResponse response;
-    while (reader->Read(&response)) {
-      if (response.index() != next || next >= call_end) {
-        context.TryCancel();
-        reader->Finish();
-        return grpc::Status(grpc::StatusCode::INTERNAL,
-                            absl::StrCat("the stream sent record ", response.index(), " where ",
-                                         next, " was expected"));
-      }
-      visit_status = visit(next, std::move(*response.mutable_leaf()));
-      if (!visit_status.ok()) {
-        context.TryCancel();
-        reader->Finish();
-        return grpc::Status::OK;
-      }
-      ++next;
-    }
-    return reader->Finish();
-  };
-  while (next < end) {
-    const uint64_t left = end - next;
-    const uint64_t per_call = options_.records_per_call;
-    call_end = next + (per_call == 0 ? left : std::min(left, per_call));
-    for (;;) {
-      const uint64_t before = next;
-      absl::Status streamed = Call("GetRecords", stream, /*long_read=*/true);
-      // A long scan outlives the per-attempt deadline: resume for as long as
-      // each round of attempts brings records.
-      const bool transient = absl::IsUnavailable(streamed) || absl::IsDeadlineExceeded(streamed);
-      if (streamed.ok() || !transient || next == before || !visit_status.ok()) {
-        RETURN_IF_ERROR(streamed);
-        break;
-      }
-    }
-    RETURN_IF_ERROR(visit_status);
-    if (next != call_end) {
-      return MarkServerError(absl::DataLossError(absl::StrCat(
-          "GetRecords: the server sent ", next - begin, " records of [", begin, ", ", end, ")")));
-    }
-  }
-  return absl::OkStatus();
-}
-
-absl::StatusOr<v1::InclusionProof> LedgerClient::FetchInclusionProof(uint64_t index,
-                                                                      uint64_t tree_size) {
-  v1::GetInclusionProofRequest request;
-  request.set_index(index);
-  request.set_tree_size(tree_size);
-  v1::InclusionProof proof;
-  RETURN_IF_ERROR(Call("GetInclusionProof", [&](grpc::ClientContext& context) {
-    proof.Clear();
-    return stub_->GetInclusionProof(&context, request, &proof);
-  }));
-  return proof;
-}
-
-absl::StatusOr<v1::ConsistencyProof> LedgerClient::FetchConsistencyProof(uint64_t first,
-                                                                          uint64_t second) {
-  v1::GetConsistencyProofRequest request;
-  request.set_first(first);
-  request.set_second(second);
-  v1::ConsistencyProof proof;
-  RETURN_IF_ERROR(Call("GetConsistencyProof", [&](grpc::ClientContext& context) {
-    proof.Clear();
-    return stub_->GetConsistencyProof(&context, request, &proof);
-  }));
-  return proof;
-}
-
-absl::Status LedgerClient::WatchLeaves(uint64_t start, absl::Time deadline,
-                                       const std::function<bool(uint64_t, std::string)>& visit) {
-  grpc::ClientContext context;
-  if (deadline != absl::InfiniteFuture()) context.set_deadline(absl::ToChronoTime(deadline));
-  v1::WatchRequest request;
-  request.set_start(start);
-  std::unique_ptr<grpc::ClientReader<v1::RecordResponse>> reader = stub_->Watch(&context, request);
-  v1::RecordResponse response;
-  while (reader->Read(&response)) {
-    if (!visit(response.index(), std::move(*response.mutable_leaf()))) {
-      context.TryCancel();
-      reader->Finish();
-      return absl::OkStatus();
-    }
-  }
-  return FromGrpcStatus(reader->Finish(), "Watch");
-}
-
-// ---- Transparency-law requests ------------------------------------------------------
-
-absl::StatusOr<v1::QueryResponse> LedgerClient::Query(const v1::QueryRequest& request) {
-  v1::QueryResponse response;
-  RETURN_IF_ERROR(Call("Query", [&](grpc::ClientContext& context) {
-    response.Clear();
-    return stub_->Query(&context, request, &response);
-  }));
-  return response;
-}
-
-absl::Status LedgerClient::Export(const v1::ExportRequest& request, std::string_view reader_token,
-                                  const std::function<absl::Status(v1::ExportItem&)>& visit) {
-  v1::ExportRequest call = request;
-  call.clear_results_after();
-  call.set_max_results(options_.records_per_call);
-  bool first_call = true;
-  // Attempts of the current call refused for want of a place on the server.
-  int attempt = 1;
-  absl::Duration backoff = options_.retry.initial_backoff;
-  for (;;) {
-    grpc::ClientContext context;
-    if (!reader_token.empty()) {
-      context.AddMetadata("authorization", absl::StrCat("Bearer ", std::string(reader_token)));
-    }
-    std::unique_ptr<grpc::ClientReader<v1::ExportItem>> reader = stub_->Export(&context, call);
-    uint64_t results = 0;
-    uint64_t limit = 0;  // as the call's header says the server applied it
-    // The last result seen; every result must be above it.
-    std::optional<uint64_t> last;
-    if (call.has_results_after()) last = call.results_after();
-    // Checks one message of this call; then passes it on, the header only
-    // from the first call.
-    auto take = [&](v1::ExportItem& item) -> absl::Status {
-      if (item.has_header()) {
-        limit = item.header().max_results();
-        if (first_call) {
-          call.set_tree_size(item.header().tree_size());
-        } else if (item.header().tree_size() != call.tree_size()) {
-          return MarkServerError(absl::DataLossError(absl::StrCat(
-              "Export: a resumed call answered at tree size ", item.header().tree_size(),
-              ", not ", call.tree_size())));
-        }
-      }
-      for (const v1::ExportedRecord& record : item.records()) {
-        if (record.trust() && !first_call) {
-          return MarkServerError(absl::DataLossError(absl::StrCat(
-              "Export: a resumed call sent trust record ", record.index(), " again")));
-        }
-        if (record.trust()) continue;
-        if (last.has_value() && record.index() <= *last) {
-          return MarkServerError(absl::DataLossError(absl::StrCat(
-              "Export: the server sent result ", record.index(), " out of order")));
-        }
-        last = record.index();
-        ++results;
-      }
-      if (!first_call) {
-        item.clear_header();
-        if (item.records().empty()) return absl::OkStatus();
-      }
-      return visit(item);
-    };
-    v1::ExportItem item;
-    bool received = false;
-    while (reader->Read(&item)) {
-      received = true;
-      if (absl::Status status = take(item); !status.ok()) {
-        context.TryCancel();
-        reader->Finish();
-        return status;
-      }
-    }
-    const grpc::Status finished = reader->Finish();
-    if (!received && finished.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED &&
-        attempt < options_.retry.max_attempts) {
-      // No place for the call yet; nothing of it was received: call again.
-      ++attempt;
-      WaitBeforeRetry(backoff);
-      continue;
-    }
-    RETURN_IF_ERROR(FromGrpcStatus(finished, "Export"));
-    attempt = 1;
-    backoff = options_.retry.initial_backoff;
-    if (limit != 0 && results > limit) {
-      return MarkServerError(absl::DataLossError(absl::StrCat(
-          "Export: the server sent ", results, " results in a call of at most ", limit)));
-    }
-    if (limit == 0 || results < limit) return absl::OkStatus();
-    call.set_results_after(*last);
-    first_call = false;
-  }
 }
 
 // ---- The trusted checkpoint -------------------------------------------------------

@@ -26,16 +26,19 @@
 // errors from the server keep their gRPC code and are marked kServer.
 // FAILED_PRECONDITION if a verified call is made without a pinned log key.
 //
-// Retries. Every unary call gets options.timeout as its deadline per attempt
-// and is retried on UNAVAILABLE and DEADLINE_EXCEEDED up to
-// options.retry.max_attempts times with exponential backoff. A long read
-// (ScanLeaves, Export; so GetRecords, Watch's backlog, requests and exports)
-// refused with RESOURCE_EXHAUSTED because the server holds as many as it
-// allows ("too many concurrent long reads (N); retry later") is retried the
-// same way; after the last attempt that status is returned (WatchLeaves, one
-// attempt, returns it at once). Appends are
-// retried with the same signed bytes (so the same request id): the server
-// answers a retry of an entry it already stored with the original receipt.
+// Transport and retries: every call goes through one Transport
+// (client/transport.h: the channel, a stub per service, a deadline per
+// attempt, the retry policy; a long read — ScanLeaves, Export; so GetRecords,
+// Watch's backlog, requests and exports — refused with RESOURCE_EXHAUSTED is
+// retried too). Appends are retried with the same signed bytes (so the same
+// request id): the server answers a retry of an entry it already stored with
+// the original receipt. The unverified reads below are the Transport's,
+// passed through for callers that verify another way (memoria-audit).
+//
+// Layout: this class is the verified reader (records, proofs, receipts) and,
+// until the shared checkpoint tracker replaces it, the tracking of the
+// trusted checkpoint (Update, Trusted, TrustedCovering, RootAt, CheckpointAt:
+// the section "The trusted checkpoint" of ledger_client.cc).
 //
 // Thread-safe.
 #pragma once
@@ -56,44 +59,26 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "client/connection.h"
+#include "client/transport.h"
 #include "client/trusted_state.h"
 #include "ledger/checkpoint.h"
 #include "ledger/hash.h"
 #include "ledger/keys.h"
 #include "ledger/merkle.h"
-#include "memoria/v1/ledger.grpc.pb.h"
+#include "memoria/v1/ledger.pb.h"
+#include "memoria/v1/query.pb.h"
 #include "memoria/v1/record.pb.h"
 
 namespace memoria::client {
 
-struct RetryPolicy {
-  // Attempts per call, the first included (1: no retry).
-  int max_attempts = 5;
-  // Wait before the second attempt; multiplied by `multiplier` after each
-  // failure, up to `max_backoff`.
-  absl::Duration initial_backoff = absl::Milliseconds(100);
-  absl::Duration max_backoff = absl::Seconds(2);
-  double multiplier = 2.0;
-};
-
-struct ClientOptions {
+// CallOptions (client/transport.h): timeout, records_per_call, retry, sleep.
+struct ClientOptions : CallOptions {
   ConnectionOptions connection;
   // The pinned log key (vkey of the log). Needed by every verified call and
   // to check append receipts; without it appends return unchecked receipts.
   std::optional<Verifier> log_key;
   // Where the trusted checkpoint is kept between runs; empty: in memory only.
   std::string state_file;
-  // Deadline of each attempt of a unary call (and of each stream call).
-  absl::Duration timeout = absl::Seconds(10);
-  // Records per call of a long read (ScanLeaves, Export), which takes as many
-  // calls as it needs; 0: one call. gRPC's flow-control window grows while a
-  // reader is slower than the server; one bounded call at a time bounds what
-  // waits in its buffers (8,192 records of 1 KiB: about 16 MB with proofs).
-  uint64_t records_per_call = 8192;
-  RetryPolicy retry;
-  // How the client waits between attempts; nullptr: absl::SleepFor. Tests
-  // inject one to observe (or act on) retries.
-  std::function<void(absl::Duration)> sleep;
 };
 
 // A record whose inclusion in the trusted checkpoint was verified.
@@ -113,7 +98,8 @@ absl::StatusOr<std::vector<Hash>> ProofHashes(
 class LedgerClient {
  public:
   // Opens the channel and loads the trusted state (TrustedState::Load's
-  // errors; INVALID_ARGUMENT if state_file is set without a log key).
+  // errors; Transport::Create's INVALID_ARGUMENT for bad call options;
+  // INVALID_ARGUMENT if state_file is set without a log key).
   static absl::StatusOr<std::unique_ptr<LedgerClient>> Create(ClientOptions options);
   // The same over an existing channel.
   static absl::StatusOr<std::unique_ptr<LedgerClient>> Create(
@@ -137,49 +123,40 @@ class LedgerClient {
   // number of entries is a verification failure too (a server error without).
   absl::StatusOr<std::vector<v1::Receipt>> AppendBatch(std::span<const v1::SignedEntry> entries);
 
-  // ---- Unverified reads ----------------------------------------------------------
-  absl::StatusOr<v1::Info> GetInfo();
-  // The server's answer as is (0: the latest).
-  absl::StatusOr<v1::CheckpointResponse> FetchCheckpoint(uint64_t tree_size = 0);
-  // Record bytes as the server sends them, unchecked: for callers that check
-  // them another way (against a receipt's leaf hash, say).
-  absl::StatusOr<std::string> FetchLeaf(uint64_t index);
-  // Streams records [begin, end) unchecked, calling `visit(index, leaf)` in
-  // order; stops at (and returns) the first error `visit` returns. One call
-  // per records_per_call records; a call broken by a transient error (the
-  // per-attempt deadline included) resumes where it stopped, for as long as
-  // each round of attempts brings records.
+  // ---- Unverified reads (the Transport's, client/transport.h) --------------------
+  // The server's answers as they come, for callers that check them another
+  // way (against a receipt's leaf hash, say, or as memoria-audit does).
+  Transport& transport() { return *transport_; }
+  absl::StatusOr<v1::Info> GetInfo() { return transport_->GetInfo(); }
+  absl::StatusOr<v1::CheckpointResponse> FetchCheckpoint(uint64_t tree_size = 0) {
+    return transport_->FetchCheckpoint(tree_size);
+  }
+  absl::StatusOr<std::string> FetchLeaf(uint64_t index) { return transport_->FetchLeaf(index); }
   absl::Status ScanLeaves(uint64_t begin, uint64_t end,
-                          const std::function<absl::Status(uint64_t, std::string)>& visit);
-  // The server's inclusion proof, unchecked.
-  absl::StatusOr<v1::InclusionProof> FetchInclusionProof(uint64_t index, uint64_t tree_size);
-  // The server's consistency proof between sizes `first` and `second`, unchecked.
-  absl::StatusOr<v1::ConsistencyProof> FetchConsistencyProof(uint64_t first, uint64_t second);
-  // Follows the log from `start` unchecked (the Watch stream), calling
-  // `visit(index, leaf)` for every record as the server sends it (the index
-  // as sent: the caller checks the order), until `visit` returns false (then
-  // OK). Otherwise returns the stream's end: DEADLINE_EXCEEDED once
-  // `deadline` passes, the server's status if it ends the stream. One
-  // attempt, no retry: the caller decides where to resume.
+                          const std::function<absl::Status(uint64_t, std::string)>& visit) {
+    return transport_->ScanLeaves(begin, end, visit);
+  }
+  absl::StatusOr<v1::InclusionProof> FetchInclusionProof(uint64_t index, uint64_t tree_size) {
+    return transport_->FetchInclusionProof(index, tree_size);
+  }
+  absl::StatusOr<v1::ConsistencyProof> FetchConsistencyProof(uint64_t first, uint64_t second) {
+    return transport_->FetchConsistencyProof(first, second);
+  }
   absl::Status WatchLeaves(uint64_t start, absl::Time deadline,
-                           const std::function<bool(uint64_t, std::string)>& visit);
+                           const std::function<bool(uint64_t, std::string)>& visit) {
+    return transport_->WatchLeaves(start, deadline, visit);
+  }
 
-  // ---- Transparency-law requests (query.proto) --------------------------------------
-  // One page of a query, as the server sends it (records unchecked).
-  absl::StatusOr<v1::QueryResponse> Query(const v1::QueryRequest& request);
-  // Runs an export, calling `visit` with each message in order (the header
-  // first, once); stops at (and returns) the first error `visit` returns,
-  // cancelling the stream. Reads records_per_call results per call (later
-  // calls resume after the last result, at the first call's tree size; a
-  // server that sends a result out of order, or another tree size, is an
-  // error); sets the request's max_results and results_after itself.
-  // Unchecked otherwise: the caller verifies the checkpoint and proofs
-  // (RequestWriter, client/request_report.h, does). `reader_token`, if not
-  // empty, is sent as the reader credential (disclosure needs it). No
-  // deadline and no retry (except a call refused with RESOURCE_EXHAUSTED
-  // before it sent anything): an export of millions of records takes minutes.
+  // ---- Transparency-law requests (memoria.v1.Transparency, query.proto) --------------
+  // Unchecked (the Transport's): the caller verifies the checkpoint and
+  // proofs, as RunVerifiedExport (client/verified_export.h) does for exports.
+  absl::StatusOr<v1::QueryResponse> Query(const v1::QueryRequest& request) {
+    return transport_->Query(request);
+  }
   absl::Status Export(const v1::ExportRequest& request, std::string_view reader_token,
-                      const std::function<absl::Status(v1::ExportItem&)>& visit);
+                      const std::function<absl::Status(v1::ExportItem&)>& visit) {
+    return transport_->Export(request, reader_token, visit);
+  }
 
   // ---- Verified reads ------------------------------------------------------------
   // Fetches the latest checkpoint, verifies it (see the trust model above) and
@@ -240,16 +217,8 @@ class LedgerClient {
                                               const v1::SignedEntry& sent) const;
 
  private:
-  LedgerClient(ClientOptions options, std::shared_ptr<grpc::Channel> channel, TrustedState state);
+  LedgerClient(ClientOptions options, std::unique_ptr<Transport> transport, TrustedState state);
 
-  // Runs `call` with a fresh context and deadline per attempt, retrying
-  // transient failures (for a long read, RESOURCE_EXHAUSTED too); the
-  // grpc::Status is converted here.
-  absl::Status Call(std::string_view rpc,
-                    const std::function<grpc::Status(grpc::ClientContext&)>& call,
-                    bool long_read = false);
-  // Sleeps `backoff` (options.sleep), then grows it for the next attempt.
-  void WaitBeforeRetry(absl::Duration& backoff) const;
   absl::StatusOr<const Verifier*> LogKey() const;
   // `failure`, or the verification failure Update() finds (a rollback, a
   // fork) when `failure` is a server error: a server that lost records it
@@ -278,8 +247,7 @@ class LedgerClient {
                                                         std::optional<CompactRange>& edge);
 
   const ClientOptions options_;
-  const std::shared_ptr<grpc::Channel> channel_;
-  const std::unique_ptr<v1::Ledger::Stub> stub_;
+  const std::unique_ptr<Transport> transport_;
 
   // Held across Update()'s calls so that updates are serialized.
   absl::Mutex update_mu_ ABSL_ACQUIRED_BEFORE(state_mu_);

@@ -9,12 +9,10 @@
 #include "absl/strings/str_cat.h"
 #include "client/errors.h"
 #include "client/private_file.h"
+#include "client/verified_export.h"
 #include "google/protobuf/util/json_util.h"
 #include "ledger/bundle.h"
 #include "ledger/checkpoint.h"
-#include "ledger/encoding.h"
-#include "ledger/hash.h"
-#include "ledger/merkle.h"
 #include "ledger/query/record_csv.h"
 #include "ledger/status.h"
 
@@ -98,7 +96,6 @@ absl::StatusOr<RequestSummary> WriteRequest(LedgerClient& client, const v1::Expo
   if (!client.options().log_key.has_value()) {
     return absl::FailedPreconditionError("a request needs the pinned log key (--log-key)");
   }
-  const Verifier& log_key = *client.options().log_key;
   const fs::path dir(options.dir);
   std::error_code error;
   const bool created = !fs::exists(dir);
@@ -117,84 +114,51 @@ absl::StatusOr<RequestSummary> WriteRequest(LedgerClient& client, const v1::Expo
 
   RequestSummary summary;
   std::optional<v1::ExportHeader> header;
-  std::optional<Checkpoint> checkpoint;
-  std::optional<InclusionVerifier> proofs;
   RequestProgress progress;
-  const auto on_item = [&](v1::ExportItem& item) -> absl::Status {
-    if (item.has_header()) {
-      if (header.has_value()) return absl::DataLossError("the server sent a second export header");
-      header = item.header();
-      absl::StatusOr<Checkpoint> opened = OpenCheckpoint(header->checkpoint(), log_key);
-      if (!opened.ok()) {
-        return VerificationFailure("the export's checkpoint does not verify under the pinned log key",
-                                   opened.status());
-      }
-      if (opened->size != header->tree_size()) {
-        return VerificationFailure(absl::StatusCode::kDataLoss,
-                                   "the export's checkpoint is not of the size it claims");
-      }
-      // Consistent with what this client trusted before (fork, rollback).
-      ASSIGN_OR_RETURN(TrustedCheckpoint trusted, client.CheckpointAt(opened->size));
-      if (trusted.checkpoint.root != opened->root) {
-        return VerificationFailure(absl::StatusCode::kDataLoss,
-                                   "the export's checkpoint differs from the log's signed "
-                                   "checkpoint of the same size: fork");
-      }
-      checkpoint = *std::move(opened);
-      proofs.emplace(checkpoint->size, checkpoint->root);
-      summary.tree_size = checkpoint->size;
-      summary.checkpoint = header->checkpoint();
-      progress.tree_size = checkpoint->size;
-      BundleHeader line;
-      line.origin = checkpoint->origin;
-      line.log_vkey = header->log_vkey();
-      line.admin_vkey = header->admin_vkey();
-      line.checkpoint = header->checkpoint();
-      line.tree_size = checkpoint->size;
-      line.from = 0;
-      line.to = checkpoint->size;
-      line.proofs = true;
-      line.filtered = true;
-      line.query = FilterText(request.filter());
-      line.disclosed = request.disclose_personal_data();
-      RETURN_IF_ERROR(bundle.WriteHeader(line));
+  VerifiedExportHandlers handlers;
+  handlers.on_header = [&](const v1::ExportHeader& sent, const Checkpoint& checkpoint) {
+    header = sent;
+    summary.tree_size = checkpoint.size;
+    summary.checkpoint = sent.checkpoint();
+    progress.tree_size = checkpoint.size;
+    BundleHeader line;
+    line.origin = checkpoint.origin;
+    line.log_vkey = sent.log_vkey();
+    line.admin_vkey = sent.admin_vkey();
+    line.checkpoint = sent.checkpoint();
+    line.tree_size = checkpoint.size;
+    line.from = 0;
+    line.to = checkpoint.size;
+    line.proofs = true;
+    line.filtered = true;
+    line.query = FilterText(request.filter());
+    line.disclosed = request.disclose_personal_data();
+    return bundle.WriteHeader(line);
+  };
+  handlers.on_record = [&](VerifiedExportRecord record) -> absl::Status {
+    BundleRecordLine line;
+    line.trust = record.trust;
+    line.index = record.index;
+    line.proof = std::move(record.proof);
+    if (record.trust) {
+      ++summary.trust_records;
+    } else {
+      line.personal_data = std::move(record.personal_data);
+      ASSIGN_OR_RETURN(std::string row,
+                       query::CsvRow(record.index, record.leaf,
+                                     request.disclose_personal_data() ? &line.personal_data : nullptr,
+                                     &record.leaf_hash));
+      csv << row;
+      ++summary.records;
+      progress.records = summary.records;
+      progress.position = record.index;
+      if (options.progress && summary.records % 1000 == 0) options.progress(progress);
     }
-    if (!checkpoint.has_value()) return absl::DataLossError("the export stream has no header");
-    for (v1::ExportedRecord& record : *item.mutable_records()) {
-      ASSIGN_OR_RETURN(std::vector<Hash> proof, ProofHashes(record.inclusion_proof()));
-      const Hash leaf_hash = LeafHash(record.leaf());
-      if (absl::Status included = proofs->Verify(record.index(), leaf_hash, proof);
-          !included.ok()) {
-        return VerificationFailure(
-            absl::StrCat("record ", record.index(), " is not included in checkpoint ", checkpoint->size),
-            included);
-      }
-      BundleRecordLine line;
-      line.trust = record.trust();
-      line.index = record.index();
-      line.proof = std::move(proof);
-      if (record.trust()) {
-        ++summary.trust_records;
-      } else {
-        line.personal_data.assign(record.personal_data().begin(), record.personal_data().end());
-        ASSIGN_OR_RETURN(std::string row,
-                         query::CsvRow(record.index(), record.leaf(),
-                                       request.disclose_personal_data() ? &line.personal_data : nullptr,
-                                       &leaf_hash));
-        csv << row;
-        ++summary.records;
-        progress.records = summary.records;
-        progress.position = record.index();
-        if (options.progress && summary.records % 1000 == 0) options.progress(progress);
-      }
-      line.leaf = std::move(*record.mutable_leaf());
-      RETURN_IF_ERROR(bundle.WriteRecord(line));
-    }
-    return absl::OkStatus();
+    line.leaf = std::move(record.leaf);
+    return bundle.WriteRecord(line);
   };
 
-  absl::Status status = client.Export(request, reader_token, on_item);
-  if (status.ok() && !header.has_value()) status = absl::DataLossError("the export stream was empty");
+  absl::Status status = RunVerifiedExport(client, request, reader_token, handlers);
   if (status.ok()) status = bundle.Finish();
   csv.close();
   bundle_file.close();

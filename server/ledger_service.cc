@@ -79,13 +79,14 @@ grpc::ServerUnaryReactor* AnswerNow(grpc::CallbackServerContext* context,
 }  // namespace
 
 LedgerService::LedgerService(Log& log, WriterRegistry& registry, Sequencer& sequencer,
-                             Verifier admin, const LedgerServiceOptions& options)
+                             Verifier admin, LongReads& long_reads,
+                             const LedgerServiceOptions& options)
     : log_(log),
       registry_(registry),
       sequencer_(sequencer),
       admin_(std::move(admin)),
       options_(options),
-      long_reads_(options.max_long_reads, options.stream_stall_timeout) {}
+      long_reads_(long_reads) {}
 
 grpc::Status LedgerService::Reject(grpc::ServerContextBase& context, const char* method,
                                    const absl::Status& status) {

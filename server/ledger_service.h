@@ -1,6 +1,9 @@
-// LedgerService: the memoria.v1.Ledger gRPC service. Handlers are thin:
-// validate (in the calling gRPC thread), hand appends to the Sequencer, read
-// through the Log, convert the status once (grpc_status.h). Append and
+// LedgerService: the memoria.v1.Ledger gRPC service (ledger_service.proto):
+// appends, records, checkpoints, proofs, Watch, GetInfo. The same server
+// serves memoria.v1.Policy (policy_service.h) and memoria.v1.Transparency
+// (transparency_service.h) beside it. Handlers are thin: validate (in the
+// calling gRPC thread), hand appends to the Sequencer, read through the
+// Log, convert the status once (grpc_status.h). Append and
 // AppendBatch use gRPC's callback API: no thread waits while their batch is
 // written; the sequencer's completion thread builds the receipts and finishes
 // the call. What blocks (filing personal data, proofs of retries read from
@@ -10,7 +13,8 @@
 // The quick reads (GetRecord, GetCheckpoint, the proofs, GetInfo) are
 // callback methods too, answered on the gRPC thread that received them: they
 // compute from memory or a few store lookups and take only short locks.
-// ErasePersonalData, rare, waits in its handler.
+// ErasePersonalData (the Policy service's), rare, appends through
+// AppendEntries and waits in its handler.
 //
 // Appends and deadlines: an Append/AppendBatch call whose client cancels or
 // whose deadline passes before the sequencer takes its entries is dropped
@@ -22,8 +26,8 @@
 // the same request ids and receives the original receipts.
 //
 // Reads are public, and carry commitments only: the values and salts of
-// personal data (GetPersonalData) need the reader credential. Inventory and
-// findings are public (transparency law, policy item 4).
+// personal data are read through the Policy service, with the reader
+// credential.
 //
 // Personal data, durability order: an entry's openings are written (synced)
 // to the erasable store, keyed by the SHA-256 of the entry bytes, before the
@@ -38,16 +42,12 @@
 // (the deletion failed, or the server crashed in between) deletes (again:
 // PersonalStore::Erase is idempotent) and answers the original receipt.
 //
-// Queries and exports (query_service.cc) are public and read from the query
-// indexes (ledger/query/); an export that discloses personal data needs the
-// reader credential.
+// Watch streams records from its start index, then follows the log live; it
+// ends when the client cancels or the server shuts down (UNAVAILABLE).
 //
-// Reads are public. Watch streams records from its start index, then follows
-// the log live; it ends when the client cancels or the server shuts down
-// (UNAVAILABLE).
-//
-// Long reads (GetRecords, Watch, Export) are blocking handlers, a thread each:
-// at most LedgerServiceOptions::max_long_reads run at once (one more is
+// Long reads (GetRecords, Watch, and the Transparency service's Export) are
+// blocking handlers, a thread each, admitted by one LongReads shared by the
+// services: at most its max_concurrent run at once (one more is
 // RESOURCE_EXHAUSTED "too many concurrent long reads (N); retry later"), and
 // one whose client takes no message for stream_stall_timeout is cancelled
 // (CANCELLED); see long_reads.h. GetRecords and Watch read the store a chunk
@@ -69,47 +69,27 @@
 #include "ledger/clock.h"
 #include "ledger/log.h"
 #include "ledger/personal_store.h"
-#include "ledger/policy/rules/rules.h"
-#include "ledger/policy/state_reader.h"
+#include "memoria/v1/ledger_service.grpc.pb.h"
 #include "ledger/sequencer/entry_validation.h"
 #include "ledger/sequencer/sequencer.h"
 #include "ledger/sequencer/task_pool.h"
 #include "ledger/sequencer/writer_registry.h"
-#include "memoria/v1/ledger.grpc.pb.h"
 #include "server/long_reads.h"
-#include "server/reader_credential.h"
 
 namespace memoria::server {
-
-// The social-media policy's parts of the service (ledger/policy/).
-struct PolicyServiceOptions {
-  // The erasable store of personal-data values and salts; nullptr: entries
-  // carrying openings are rejected (FAILED_PRECONDITION).
-  PersonalStore* personal_store = nullptr;
-  // The views' state (the log's state column); nullptr: GetInventory and
-  // GetFindings answer FAILED_PRECONDITION.
-  const policy::StateReader* views = nullptr;
-  // Who may read personal data; absent: nobody (FAILED_PRECONDITION).
-  std::optional<ReaderCredential> reader;
-  // Default thresholds of the findings.
-  policy::FindingsOptions findings;
-  // "Now" for findings without a time; nullptr: SystemClock().
-  const Clock* clock = nullptr;
-};
 
 struct LedgerServiceOptions {
   ValidationLimits validation;
   // Most entries in one AppendBatch call.
   size_t max_batch_entries = 1000;
-  // Most long reads at once, and how long one may wait for its client to take
-  // a message (long_reads.h).
-  size_t max_long_reads = 64;
-  absl::Duration stream_stall_timeout = absl::Seconds(30);
-  PolicyServiceOptions policy;
+  // The erasable store of personal-data values and salts that appends file
+  // (server/policy_access.h); nullptr: entries carrying openings or erasing
+  // are rejected (FAILED_PRECONDITION).
+  PersonalStore* personal_store = nullptr;
 };
 
 // Appends and the quick reads are callback methods; the streams (GetRecords,
-// Watch), the policy's methods and ErasePersonalData are blocking handlers.
+// Watch) are blocking handlers.
 // The callback methods take raw bytes and parse them themselves
 // (raw_messages.h): a request that does not parse is INVALID_ARGUMENT, not
 // the UNIMPLEMENTED of gRPC's typed callback handler.
@@ -122,8 +102,10 @@ using LedgerServiceBase =
 
 class LedgerService final : public LedgerServiceBase {
  public:
+  // `long_reads` admits GetRecords and Watch (shared with the other
+  // services' long reads).
   LedgerService(Log& log, WriterRegistry& registry, Sequencer& sequencer, Verifier admin,
-                const LedgerServiceOptions& options);
+                LongReads& long_reads, const LedgerServiceOptions& options);
 
   // The blocking overloads of the callback methods are never called (they
   // abort); named here only so that the callback ones do not hide them.
@@ -162,20 +144,17 @@ class LedgerService final : public LedgerServiceBase {
   grpc::ServerUnaryReactor* GetInfo(grpc::CallbackServerContext* context,
                                     const grpc::ByteBuffer* request,
                                     grpc::ByteBuffer* response) override;
-  grpc::Status GetInventory(grpc::ServerContext* context, const v1::InventoryRequest* request,
-                            v1::Inventory* response) override;
-  grpc::Status GetFindings(grpc::ServerContext* context, const v1::FindingsRequest* request,
-                           v1::Findings* response) override;
-  grpc::Status GetPersonalData(grpc::ServerContext* context,
-                               const v1::GetPersonalDataRequest* request,
-                               v1::PersonalData* response) override;
-  grpc::Status ErasePersonalData(grpc::ServerContext* context, const v1::AppendRequest* request,
-                                 v1::Receipt* response) override;
-  // query_service.cc
-  grpc::Status Query(grpc::ServerContext* context, const v1::QueryRequest* request,
-                     v1::QueryResponse* response) override;
-  grpc::Status Export(grpc::ServerContext* context, const v1::ExportRequest* request,
-                      grpc::ServerWriter<v1::ExportItem>* writer) override;
+
+  // Validates, sequences and waits (a blocking handler); one receipt per
+  // entry, in order. For appends made by blocking handlers of the other
+  // services (the Policy service's ErasePersonalData); the errors of the
+  // callback appends.
+  absl::StatusOr<std::vector<v1::Receipt>> AppendEntries(
+      grpc::ServerContext& context, const std::vector<const v1::SignedEntry*>& entries);
+  // Counts and logs (at debug level) a rejected append (`method`: the RPC's
+  // name); returns `status` as a grpc::Status.
+  grpc::Status Reject(grpc::ServerContextBase& context, const char* method,
+                      const absl::Status& status);
 
   // Append calls rejected so far (validation, sequencing, cancellation).
   uint64_t rejected() const { return rejected_.load(std::memory_order_relaxed); }
@@ -193,10 +172,6 @@ class LedgerService final : public LedgerServiceBase {
   // One receipt per entry of an answered submission, in order.
   absl::StatusOr<std::vector<v1::Receipt>> Receipts(
       const absl::StatusOr<BatchOutcome>& outcome) const;
-  // The append path (AppendCall) for a blocking handler: waits for it; one
-  // receipt per entry, in order.
-  absl::StatusOr<std::vector<v1::Receipt>> AppendEntries(
-      grpc::ServerContext& context, const std::vector<const v1::SignedEntry*>& entries);
   // Personal data, before the entries are sequenced: stores the openings the
   // entries carry (synced); checks that erasure entries name an existing
   // record (OUT_OF_RANGE otherwise) but deletes nothing yet.
@@ -206,11 +181,6 @@ class LedgerService final : public LedgerServiceBase {
   // After the erasure records are durable: deletes the personal data of
   // `records` (PersonalStore::Erase, synced, idempotent).
   absl::Status ErasePersonalDataOf(const std::vector<uint64_t>& records);
-  // The personal-data openings the erasable store holds for a record's entry
-  // (none if it has no commitments or they were erased).
-  absl::StatusOr<std::vector<v1::PersonalDataOpening>> OpeningsOf(std::string_view leaf) const;
-  // The SHA-256 of the entry bytes of record `index`.
-  absl::StatusOr<Hash> EntryHashAt(uint64_t index) const;
   // Sends records [begin, min(end, begin + a chunk)) of the log on a long
   // read's stream, read from the store before the first is written; returns
   // the index after the last one sent. CANCELLED if the client went away or
@@ -218,10 +188,6 @@ class LedgerService final : public LedgerServiceBase {
   absl::StatusOr<uint64_t> SendRecords(grpc::ServerContext& context, LongReads::Slot& slot,
                                        grpc::ServerWriter<v1::RecordResponse>& writer,
                                        uint64_t begin, uint64_t end) const;
-  // Counts and logs (at debug level) a rejected append.
-  grpc::Status Reject(grpc::ServerContextBase& context, const char* method,
-                      const absl::Status& status);
-
   Log& log_;
   WriterRegistry& registry_;
   Sequencer& sequencer_;
@@ -233,7 +199,7 @@ class LedgerService final : public LedgerServiceBase {
   // one thread per core.
   TaskPool blocking_{1};
   TaskPool verifying_{std::thread::hardware_concurrency()};
-  LongReads long_reads_;
+  LongReads& long_reads_;
 };
 
 }  // namespace memoria::server

@@ -1,5 +1,5 @@
-// The LedgerService's policy RPCs (ledger_service.h): inventory, findings,
-// personal data for readers, erasure; and the personal-data step of appends.
+#include "server/policy_service.h"
+
 #include <string>
 #include <utility>
 
@@ -9,58 +9,15 @@
 #include "ledger/record.h"
 #include "ledger/status.h"
 #include "server/grpc_status.h"
-#include "server/ledger_service.h"
 
 namespace memoria::server {
 
-absl::StatusOr<Hash> LedgerService::EntryHashAt(uint64_t index) const {
-  ASSIGN_OR_RETURN(std::string bytes, log_.GetRecord(index));
-  ASSIGN_OR_RETURN(v1::Record record, DecodeRecord(bytes));
-  return Sha256(record.entry());
-}
+PolicyService::PolicyService(Log& log, LedgerService& appends, const PolicyServiceOptions& options)
+    : log_(log), appends_(appends), options_(options) {}
 
-absl::Status LedgerService::FilePersonalData(const std::vector<ValidatedEntry>& entries) {
-  PersonalStore* store = options_.policy.personal_store;
-  for (const ValidatedEntry& entry : entries) {
-    if (!entry.erases.has_value() && entry.openings.empty()) continue;
-    if (store == nullptr) {
-      return absl::FailedPreconditionError("this server keeps no personal data store");
-    }
-    // An erasure is only checked here: it deletes once its record is durable
-    // (ErasePersonalDataOf).
-    if (entry.erases.has_value() && *entry.erases >= log_.Size()) {
-      return absl::OutOfRangeError(absl::StrCat("personal_data_erased refers to record ",
-                                                *entry.erases, ", beyond the log's ",
-                                                log_.Size(), " records"));
-    }
-    if (!entry.openings.empty()) {
-      google::protobuf::RepeatedPtrField<v1::PersonalDataOpening> openings(entry.openings.begin(),
-                                                                           entry.openings.end());
-      RETURN_IF_ERROR(store->Put(entry.entry_hash, openings));
-    }
-  }
-  return absl::OkStatus();
-}
-
-std::vector<uint64_t> LedgerService::ErasedRecords(const std::vector<ValidatedEntry>& entries) {
-  std::vector<uint64_t> records;
-  for (const ValidatedEntry& entry : entries) {
-    if (entry.erases.has_value()) records.push_back(*entry.erases);
-  }
-  return records;
-}
-
-absl::Status LedgerService::ErasePersonalDataOf(const std::vector<uint64_t>& records) {
-  for (uint64_t record : records) {
-    ASSIGN_OR_RETURN(Hash erased, EntryHashAt(record));
-    RETURN_IF_ERROR(options_.policy.personal_store->Erase(erased));
-  }
-  return absl::OkStatus();
-}
-
-grpc::Status LedgerService::GetInventory(grpc::ServerContext*, const v1::InventoryRequest* request,
+grpc::Status PolicyService::GetInventory(grpc::ServerContext*, const v1::InventoryRequest* request,
                                          v1::Inventory* response) {
-  const policy::StateReader* views = options_.policy.views;
+  const policy::StateReader* views = options_.views;
   if (views == nullptr) {
     return ToGrpcStatus(absl::FailedPreconditionError("this server keeps no policy views"));
   }
@@ -94,13 +51,13 @@ grpc::Status LedgerService::GetInventory(grpc::ServerContext*, const v1::Invento
   return grpc::Status::OK;
 }
 
-grpc::Status LedgerService::GetFindings(grpc::ServerContext*, const v1::FindingsRequest* request,
+grpc::Status PolicyService::GetFindings(grpc::ServerContext*, const v1::FindingsRequest* request,
                                         v1::Findings* response) {
-  const policy::StateReader* views = options_.policy.views;
+  const policy::StateReader* views = options_.views;
   if (views == nullptr) {
     return ToGrpcStatus(absl::FailedPreconditionError("this server keeps no policy views"));
   }
-  policy::FindingsOptions options = options_.policy.findings;
+  policy::FindingsOptions options = options_.findings;
   const v1::FindingThresholds& t = request->thresholds();
   if (!t.allowed_email_domains().empty()) {
     options.allowed_email_domains.assign(t.allowed_email_domains().begin(),
@@ -113,7 +70,7 @@ grpc::Status LedgerService::GetFindings(grpc::ServerContext*, const v1::Findings
   if (t.credentials_rotation_days() != 0) {
     options.credentials_rotation_days = t.credentials_rotation_days();
   }
-  const Clock& clock = options_.policy.clock != nullptr ? *options_.policy.clock : SystemClock();
+  const Clock& clock = options_.clock != nullptr ? *options_.clock : SystemClock();
   const int64_t at = request->at_micros() != 0 ? request->at_micros() : clock.NowMicros();
   absl::StatusOr<policy::FindingsResult> result = policy::EvaluateFindings(
       *views, log_.Size(), policy::LogRecordTimes(log_), at, request->since_micros(), options);
@@ -123,17 +80,13 @@ grpc::Status LedgerService::GetFindings(grpc::ServerContext*, const v1::Findings
   return grpc::Status::OK;
 }
 
-grpc::Status LedgerService::GetPersonalData(grpc::ServerContext* context,
+grpc::Status PolicyService::GetPersonalData(grpc::ServerContext* context,
                                             const v1::GetPersonalDataRequest* request,
                                             v1::PersonalData* response) {
-  if (!options_.policy.reader.has_value() || options_.policy.personal_store == nullptr) {
-    return ToGrpcStatus(absl::FailedPreconditionError(
-        "this server has no reader credential configured (--reader-token-file)"));
-  }
-  if (absl::Status s = options_.policy.reader->Check(*context); !s.ok()) return ToGrpcStatus(s);
-  absl::StatusOr<Hash> hash = EntryHashAt(request->index());
+  if (absl::Status s = CheckReaderAccess(options_, *context); !s.ok()) return ToGrpcStatus(s);
+  absl::StatusOr<Hash> hash = EntryHashAt(log_, request->index());
   if (!hash.ok()) return ToGrpcStatus(hash.status());
-  absl::StatusOr<PersonalDataItem> item = options_.policy.personal_store->Get(*hash);
+  absl::StatusOr<PersonalDataItem> item = options_.personal_store->Get(*hash);
   if (!item.ok()) return ToGrpcStatus(item.status());
   response->set_index(request->index());
   response->set_erased(item->erased);
@@ -143,18 +96,20 @@ grpc::Status LedgerService::GetPersonalData(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-grpc::Status LedgerService::ErasePersonalData(grpc::ServerContext* context,
+grpc::Status PolicyService::ErasePersonalData(grpc::ServerContext* context,
                                               const v1::AppendRequest* request,
                                               v1::Receipt* response) {
   v1::Entry entry;
   if (!request->has_entry() || !entry.ParseFromString(request->entry().entry()) ||
       !entry.policy().has_personal_data_erased()) {
-    return Reject(*context, "ErasePersonalData",
-                  absl::InvalidArgumentError(
-                      "ErasePersonalData takes an entry holding a personal_data_erased event"));
+    return appends_.Reject(
+        *context, "ErasePersonalData",
+        absl::InvalidArgumentError(
+            "ErasePersonalData takes an entry holding a personal_data_erased event"));
   }
-  absl::StatusOr<std::vector<v1::Receipt>> receipts = AppendEntries(*context, {&request->entry()});
-  if (!receipts.ok()) return Reject(*context, "ErasePersonalData", receipts.status());
+  absl::StatusOr<std::vector<v1::Receipt>> receipts =
+      appends_.AppendEntries(*context, {&request->entry()});
+  if (!receipts.ok()) return appends_.Reject(*context, "ErasePersonalData", receipts.status());
   *response = std::move(receipts->front());
   return grpc::Status::OK;
 }

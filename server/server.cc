@@ -27,7 +27,10 @@
 #include "memoria/v1/entry.pb.h"
 #include "server/data_dir.h"
 #include "server/ledger_service.h"
+#include "server/long_reads.h"
+#include "server/policy_service.h"
 #include "server/reader_credential.h"
+#include "server/transparency_service.h"
 #include "spdlog/spdlog.h"
 
 namespace memoria::server {
@@ -259,23 +262,29 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
   // the same batch.
   server->sequencer_ = std::make_unique<Sequencer>(*server->log_, *server->registry_, config.batch,
                                                    server->observers_.get());
-  LedgerServiceOptions service_options;
-  service_options.validation.max_entry_bytes = config.max_entry_bytes;
-  service_options.validation.min_event_time = config.min_event_time;
-  service_options.validation.max_event_time_ahead = config.max_event_time_ahead;
-  service_options.max_batch_entries = config.max_batch_entries;
-  service_options.max_long_reads = config.max_long_reads;
-  service_options.stream_stall_timeout = config.stream_stall_timeout;
-  service_options.policy.personal_store = server->personal_store_.get();
-  service_options.policy.views = server->views_reader_.get();
-  service_options.policy.reader = std::move(reader);
-  service_options.policy.findings.allowed_email_domains = config.allowed_email_domains;
-  service_options.policy.findings.pqrd_referral_business_days = config.pqrd_referral_business_days;
-  service_options.policy.findings.alternate_inactive_days = config.alternate_inactive_days;
-  service_options.policy.findings.credentials_rotation_days = config.credentials_rotation_days;
-  server->service_ = std::make_unique<LedgerService>(*server->log_, *server->registry_,
-                                                     *server->sequencer_, server->admin_,
-                                                     service_options);
+  server->long_reads_ =
+      std::make_unique<LongReads>(config.max_long_reads, config.stream_stall_timeout);
+  LedgerServiceOptions ledger_options;
+  ledger_options.validation.max_entry_bytes = config.max_entry_bytes;
+  ledger_options.validation.min_event_time = config.min_event_time;
+  ledger_options.validation.max_event_time_ahead = config.max_event_time_ahead;
+  ledger_options.max_batch_entries = config.max_batch_entries;
+  ledger_options.personal_store = server->personal_store_.get();
+  server->ledger_service_ = std::make_unique<LedgerService>(
+      *server->log_, *server->registry_, *server->sequencer_, server->admin_,
+      *server->long_reads_, ledger_options);
+  PolicyServiceOptions policy_options;
+  policy_options.personal_store = server->personal_store_.get();
+  policy_options.views = server->views_reader_.get();
+  policy_options.reader = std::move(reader);
+  policy_options.findings.allowed_email_domains = config.allowed_email_domains;
+  policy_options.findings.pqrd_referral_business_days = config.pqrd_referral_business_days;
+  policy_options.findings.alternate_inactive_days = config.alternate_inactive_days;
+  policy_options.findings.credentials_rotation_days = config.credentials_rotation_days;
+  server->policy_service_ = std::make_unique<PolicyService>(
+      *server->log_, *server->ledger_service_, policy_options);
+  server->transparency_service_ = std::make_unique<TransparencyService>(
+      *server->log_, server->admin_, *server->long_reads_, policy_options);
 
   grpc::EnableDefaultHealthCheckService(true);
   if (config.reflection) grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -292,7 +301,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
                               kMaxIdleSyncThreads);
   ApplyTransportBounds(config, builder);
-  builder.RegisterService(server->service_.get());
+  // Three services, one port: the same log, credentials and limits.
+  builder.RegisterService(server->ledger_service_.get());
+  builder.RegisterService(server->policy_service_.get());
+  builder.RegisterService(server->transparency_service_.get());
   server->grpc_server_ = builder.BuildAndStart();
   if (server->grpc_server_ == nullptr || server->port_ == 0) {
     server->grpc_server_.reset();
@@ -302,6 +314,11 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
         "or is not an address of this host; stop the other one or give another --listen"));
   }
   if (grpc::HealthCheckServiceInterface* health = server->grpc_server_->GetHealthCheckService()) {
+    // The server as a whole ("") and each service by its full name.
+    for (const char* service : {v1::Ledger::service_full_name(), v1::Policy::service_full_name(),
+                                v1::Transparency::service_full_name()}) {
+      health->SetServingStatus(service, true);
+    }
     health->SetServingStatus(true);
   }
   if (!config.port_file.empty()) RETURN_IF_ERROR(WritePortFile(config.port_file, server->port_));
@@ -315,7 +332,7 @@ ServerStats Server::stats() const {
   stats.appended = sequenced.appended;
   stats.batches = sequenced.batches;
   stats.duplicates = sequenced.duplicates;
-  stats.rejected = service_->rejected();
+  stats.rejected = ledger_service_->rejected();
   return stats;
 }
 

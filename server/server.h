@@ -1,6 +1,7 @@
 // Server: a running memoria-server — the Log, the writer registry, the
-// sequencer, and the gRPC server (Ledger, grpc.health.v1, reflection) — built
-// from a ServerConfig.
+// sequencer, and the gRPC server (the services memoria.v1.Ledger,
+// memoria.v1.Policy and memoria.v1.Transparency on one port, with
+// grpc.health.v1 reporting each, and reflection) — built from a ServerConfig.
 //
 // A new log is created only when config.init is set (memoria-server --init),
 // and only in an absent or empty data directory; otherwise the data directory
@@ -56,6 +57,9 @@ class WriterRegistry;  // ledger/sequencer/writer_registry.h
 namespace memoria::server {
 
 class LedgerService;
+class LongReads;
+class PolicyService;
+class TransparencyService;
 
 // The name of a generated administrator key.
 inline constexpr char kDefaultAdminKeyName[] = "memoria-admin";
@@ -122,7 +126,11 @@ class Server {
   std::unique_ptr<ObserverList> observers_;
   std::unique_ptr<WriterRegistry> registry_;
   std::unique_ptr<Sequencer> sequencer_;
-  std::unique_ptr<LedgerService> service_;
+  // Admits the long reads of every service (GetRecords, Watch, Export).
+  std::unique_ptr<LongReads> long_reads_;
+  std::unique_ptr<LedgerService> ledger_service_;
+  std::unique_ptr<PolicyService> policy_service_;
+  std::unique_ptr<TransparencyService> transparency_service_;
   std::unique_ptr<grpc::Server> grpc_server_;
 
   absl::Mutex shutdown_mu_;

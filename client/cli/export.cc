@@ -1,4 +1,5 @@
-// export: a memoria-bundle-v1 (ledger/bundle.h) of a range of the log.
+// export: a memoria-bundle-v1 (ledger/bundle.h) of a range of the log, read
+// through the client's one export path (client/range_export.h).
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -7,9 +8,8 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "client/bundle_source.h"
 #include "client/cli/cli.h"
-#include "ledger/bundle.h"
+#include "client/range_export.h"
 #include "ledger/status.h"
 
 namespace memoria::client::cli {
@@ -24,20 +24,18 @@ struct ExportFlags {
 
 absl::Status Export(const GlobalOptions& globals, const ExportFlags& flags) {
   ASSIGN_OR_RETURN(std::unique_ptr<LedgerClient> client, OpenClient(globals, true));
-  LedgerBundleSource source(*client);
-  ExportOptions options;
+  RangeExportOptions options;
   options.from = flags.from;
   options.to = flags.to;
   options.proofs = flags.proofs;
-  const Verifier& log_key = *client->options().log_key;
-  if (flags.out == "-") return ExportBundle(source, log_key, options, std::cout);
+  if (flags.out == "-") return ExportRange(*client, options, std::cout);
   // Written beside the target and renamed into place once complete.
   const std::string temp = flags.out + ".partial";
   absl::Status status;
   {
     std::ofstream out(temp, std::ios::binary | std::ios::trunc);
     if (!out) return absl::PermissionDeniedError(absl::StrCat("cannot create ", temp));
-    status = ExportBundle(source, log_key, options, out);
+    status = ExportRange(*client, options, out);
     out.close();
     if (status.ok() && !out) status = absl::DataLossError(absl::StrCat("cannot write ", temp));
   }

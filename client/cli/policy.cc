@@ -25,7 +25,7 @@
 #include "client/cli/json.h"
 #include "client/connection.h"
 #include "client/entry_signer.h"
-#include "client/grpc_status.h"
+#include "client/transport.h"
 #include "client/trusted_state.h"
 #include "ledger/bundle.h"
 #include "ledger/encoding.h"
@@ -34,21 +34,14 @@
 #include "ledger/policy/erasure.h"
 #include "ledger/query/record_csv.h"
 #include "ledger/status.h"
-#include "memoria/v1/ledger.grpc.pb.h"
+#include "memoria/v1/views.pb.h"
 
 namespace memoria::client::cli {
 namespace {
 
-struct Stub {
-  std::unique_ptr<v1::Ledger::Stub> stub;
-  absl::Duration timeout;
-  void Prepare(grpc::ClientContext& context) const {
-    context.set_deadline(std::chrono::system_clock::now() +
-                         absl::ToChronoMicroseconds(timeout));
-  }
-};
-
-absl::StatusOr<Stub> OpenStub(const GlobalOptions& globals) {
+// The memoria.v1.Policy calls go through the client's one Transport
+// (client/transport.h): --timeout per attempt, retries of transient failures.
+absl::StatusOr<std::unique_ptr<Transport>> OpenTransport(const GlobalOptions& globals) {
   ConnectionOptions options;
   options.target = globals.server;
   options.tls_ca_file = globals.tls_ca;
@@ -56,7 +49,9 @@ absl::StatusOr<Stub> OpenStub(const GlobalOptions& globals) {
   options.tls_key_file = globals.tls_key;
   if (globals.timeout_seconds <= 0) return absl::InvalidArgumentError("--timeout must be positive");
   ASSIGN_OR_RETURN(std::shared_ptr<grpc::Channel> channel, OpenChannel(options));
-  return Stub{v1::Ledger::NewStub(channel), absl::Seconds(globals.timeout_seconds)};
+  CallOptions call_options;
+  call_options.timeout = absl::Seconds(globals.timeout_seconds);
+  return Transport::Create(std::move(call_options), std::move(channel));
 }
 
 // --- inventory -------------------------------------------------------------
@@ -103,12 +98,8 @@ absl::Status Inventory(const GlobalOptions& globals, const InventoryFlags& flags
     ASSIGN_OR_RETURN(int64_t micros, ParseTimeFlag("--as-of", flags.as_of));
     request.set_at_time_micros(micros);
   }
-  ASSIGN_OR_RETURN(Stub stub, OpenStub(globals));
-  grpc::ClientContext context;
-  stub.Prepare(context);
-  v1::Inventory inventory;
-  RETURN_IF_ERROR(FromGrpcStatus(stub.stub->GetInventory(&context, request, &inventory),
-                                 "GetInventory"));
+  ASSIGN_OR_RETURN(std::unique_ptr<Transport> transport, OpenTransport(globals));
+  ASSIGN_OR_RETURN(v1::Inventory inventory, transport->GetInventory(request));
   if (globals.json) {
     std::vector<std::string> accounts;
     for (const v1::AccountState& account : inventory.accounts()) accounts.push_back(AccountJson(account));
@@ -184,12 +175,8 @@ absl::Status Findings(const GlobalOptions& globals, const FindingsFlags& flags) 
   t.set_alternate_inactive_days(flags.inactive_days);
   t.set_credentials_rotation_days(flags.rotation_days);
 
-  ASSIGN_OR_RETURN(Stub stub, OpenStub(globals));
-  grpc::ClientContext context;
-  stub.Prepare(context);
-  v1::Findings findings;
-  RETURN_IF_ERROR(FromGrpcStatus(stub.stub->GetFindings(&context, request, &findings),
-                                 "GetFindings"));
+  ASSIGN_OR_RETURN(std::unique_ptr<Transport> transport, OpenTransport(globals));
+  ASSIGN_OR_RETURN(v1::Findings findings, transport->GetFindings(request));
   if (globals.json) {
     std::vector<std::string> items;
     for (const v1::Finding& f : findings.findings()) {
@@ -324,15 +311,10 @@ struct PersonalFlags {
 
 absl::Status Personal(const GlobalOptions& globals, const PersonalFlags& flags) {
   ASSIGN_OR_RETURN(std::string token, ReadReaderToken(flags.token_file));
-  ASSIGN_OR_RETURN(Stub stub, OpenStub(globals));
-  grpc::ClientContext context;
-  stub.Prepare(context);
-  context.AddMetadata("authorization", "Bearer " + token);
+  ASSIGN_OR_RETURN(std::unique_ptr<Transport> transport, OpenTransport(globals));
   v1::GetPersonalDataRequest request;
   request.set_index(flags.index);
-  v1::PersonalData data;
-  RETURN_IF_ERROR(FromGrpcStatus(stub.stub->GetPersonalData(&context, request, &data),
-                                 "GetPersonalData"));
+  ASSIGN_OR_RETURN(v1::PersonalData data, transport->GetPersonalData(request, token));
   std::vector<std::string> items;
   std::string out;
   for (const v1::PersonalDataOpening& o : data.openings()) {
@@ -371,14 +353,12 @@ absl::Status Erase(const GlobalOptions& globals, const EraseFlags& flags) {
       admin.Sign(policy::ErasureApprovalMessage(flags.index, flags.reference)));
   EntrySigner signer(std::move(writer));
   ASSIGN_OR_RETURN(v1::SignedEntry signed_entry, signer.Sign(std::move(entry)));
-  ASSIGN_OR_RETURN(Stub stub, OpenStub(globals));
-  grpc::ClientContext context;
-  stub.Prepare(context);
+  ASSIGN_OR_RETURN(std::unique_ptr<Transport> transport, OpenTransport(globals));
   v1::AppendRequest request;
   *request.mutable_entry() = std::move(signed_entry);
-  v1::Receipt receipt;
-  RETURN_IF_ERROR(FromGrpcStatus(stub.stub->ErasePersonalData(&context, request, &receipt),
-                                 "ErasePersonalData"));
+  // Retried with the same signed entry: a retry is answered the original
+  // receipt, and the deletion is idempotent.
+  ASSIGN_OR_RETURN(v1::Receipt receipt, transport->ErasePersonalData(request));
   ASSIGN_OR_RETURN(std::unique_ptr<LedgerClient> client, OpenClient(globals, false));
   if (client->options().log_key.has_value()) {
     RETURN_IF_ERROR(client->VerifyReceiptFor(receipt, request.entry()).status());

@@ -7,6 +7,7 @@
 #include "ledger/policy/state_keys.h"
 #include "ledger/record.h"
 #include "ledger/status.h"
+#include "memoria/v1/storage/policy_facts.pb.h"
 
 namespace memoria::policy {
 namespace {

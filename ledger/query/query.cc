@@ -386,6 +386,12 @@ constexpr size_t kPageTokenBytes = 1 + 8 + 8 + 8;
 }  // namespace
 
 absl::Status ValidateFilter(const v1::QueryFilter& filter) {
+  const v1::IndexRange& indexes = filter.indexes();
+  if (indexes.has_from() && indexes.has_to() && indexes.from() > indexes.to()) {
+    return absl::InvalidArgumentError(absl::StrCat("index range: from ", indexes.from(),
+                                                   " is after to ", indexes.to(),
+                                                   " (to is exclusive)"));
+  }
   RETURN_IF_ERROR(CheckRange(filter.event_time(), "event time"));
   RETURN_IF_ERROR(CheckRange(filter.integrated(), "integration time"));
   RETURN_IF_ERROR(CheckStrings(filter.event_types(), "event types"));
@@ -456,6 +462,9 @@ absl::StatusOr<RecordQuery> RecordQuery::Prepare(const Log& log, const v1::Query
                        FirstIntegratedAtOrAfter(tree_size, times, integrated.to_micros()));
     }
   }
+  // An index range narrows the range of candidates the same way.
+  if (filter.indexes().has_from()) query.begin_ = std::max(query.begin_, filter.indexes().from());
+  if (filter.indexes().has_to()) query.end_ = std::min(query.end_, filter.indexes().to());
 
   std::vector<std::unique_ptr<PostingList>>& lists = query.lists_;
   const auto add = [&](std::unique_ptr<PostingList> list) { lists.push_back(std::move(list)); };

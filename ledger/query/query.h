@@ -13,7 +13,8 @@
 // intersection: each list jumps to the first index >= the candidate, by a
 // seek). The cost grows with the number of lists and with the jumps the
 // rarest condition forces, not with the log. An integration-time range is an
-// index range, found by binary search over record times.
+// index range, found by binary search over record times; a filter's own
+// IndexRange narrows it further.
 //
 // A query sees the records [0, tree_size) only, so its pages do not move
 // while records are appended. (A finding is posted with its record, so the
@@ -101,7 +102,7 @@ class RecordQuery {
 
   uint64_t tree_size_;
   v1::QueryOrder order_;
-  // Matches lie in [begin_, end_) (integration-time range within the tree).
+  // Matches lie in [begin_, end_) (integration-time and index ranges within the tree).
   uint64_t begin_ = 0;
   uint64_t end_ = 0;
   uint64_t work_limit_ = kMaxWorkPerFind;

@@ -19,7 +19,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
-#include "memoria/v1/ledger.grpc.pb.h"
+#include "memoria/v1/ledger_service.grpc.pb.h"
 
 namespace memoria::client::testing {
 

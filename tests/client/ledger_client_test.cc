@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <sstream>
 #include <map>
 #include <string>
 #include <thread>
@@ -23,10 +24,12 @@
 #include "absl/synchronization/mutex.h"
 #include "client/entry_signer.h"
 #include "client/errors.h"
+#include "client/range_export.h"
 #include "client/receipt.h"
 #include "client/trusted_state.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "ledger/bundle.h"
 #include "ledger/merkle.h"
 #include "ledger/store.h"
 #include "tests/client/client_test_util.h"
@@ -34,7 +37,7 @@
 namespace memoria::client {
 namespace {
 
-// Counts the calls a channel starts, by method ("/memoria.v1.Ledger/Export").
+// Counts the calls a channel starts, by method ("/memoria.v1.Transparency/Export").
 class CallCounter : public grpc::experimental::ClientInterceptorFactoryInterface {
  public:
   grpc::experimental::Interceptor* CreateClientInterceptor(
@@ -452,7 +455,7 @@ TEST_F(LedgerClientTest, LongReadsInCallsOfThreeRecordsMissNothingAndRepeatNothi
   EXPECT_EQ(headers, 1);
   EXPECT_EQ(trust, (std::vector<uint64_t>{0, 1}));
   EXPECT_EQ(results, (std::vector<uint64_t>{2, 3, 4, 5, 6, 7, 8, 9, 10, 11}));
-  EXPECT_EQ(counter->calls("/memoria.v1.Ledger/Export"), 4);
+  EXPECT_EQ(counter->calls("/memoria.v1.Transparency/Export"), 4);
 }
 
 TEST_F(LedgerClientTest, LongReadsRetryWhileTheServerHasNoPlaceForThem) {
@@ -693,6 +696,82 @@ TEST(EntrySignerTest, RefusesAnEntryNamingAnotherWriter) {
   EXPECT_EQ(signer.Sign(entry).status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(signer.RegisterWriter("not a vkey", "").status().code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+// `memoria export`'s path: a bundle of a range read from the Export stream
+// (proofs with the records, in a few calls), not one proof call per record;
+// trust lines for the administration records before the range only.
+TEST_F(LedgerClientTest, ExportRangeReadsTheExportStreamAndTheBundleVerifies) {
+  std::unique_ptr<LedgerClient> writer_client = Client();
+  EntrySigner writer = TwelveRecords(*writer_client);  // records 0 (genesis), 1 (registration)
+  Register(*writer_client, "writer-b");                // record 12
+  AppendSome(*writer_client, writer, 3);               // 13..15
+  const uint64_t size = 16;
+  CallCounter* counter = nullptr;
+  std::unique_ptr<LedgerClient> client = CountedClient(/*records_per_call=*/5, counter);
+  ASSERT_NE(client, nullptr);
+
+  struct Case {
+    uint64_t from;
+    std::optional<uint64_t> to;
+    bool proofs;
+    uint64_t records;
+    std::vector<uint64_t> trust;
+  };
+  for (const Case& c : {Case{0, std::nullopt, false, size, {}}, Case{0, std::nullopt, true, size, {}},
+                        Case{5, 14, false, 9, {0, 1}}, Case{13, std::nullopt, false, 3, {0, 1, 12}},
+                        Case{7, 7, false, 0, {0, 1}}}) {
+    SCOPED_TRACE(absl::StrCat("[", c.from, ", ", c.to.value_or(size), ")"));
+    std::stringstream bundle;
+    absl::Status exported =
+        ExportRange(*client, {.from = c.from, .to = c.to, .proofs = c.proofs}, bundle);
+    ASSERT_TRUE(exported.ok()) << exported;
+    BundleReader reader(bundle);
+    absl::StatusOr<BundleHeader> header = reader.ReadHeader();
+    ASSERT_TRUE(header.ok()) << header.status();
+    EXPECT_EQ(header->tree_size, size);
+    EXPECT_EQ(header->from, c.from);
+    EXPECT_EQ(header->to, c.to.value_or(size));
+    EXPECT_EQ(header->proofs, c.proofs || c.from > 0 || c.to.value_or(size) < size);
+    EXPECT_FALSE(header->filtered);
+    std::vector<uint64_t> trust;
+    std::vector<uint64_t> records;
+    int writers = 0;
+    for (;;) {
+      absl::StatusOr<BundleReader::Line> line = reader.Next();
+      ASSERT_TRUE(line.ok()) << line.status();
+      if (line->type == BundleReader::Line::Type::kEnd) break;
+      if (line->type == BundleReader::Line::Type::kWriter) {
+        ++writers;
+        continue;
+      }
+      EXPECT_EQ(line->record.proof.has_value(), header->proofs || line->record.trust);
+      (line->record.trust ? trust : records).push_back(line->record.index);
+    }
+    EXPECT_EQ(writers, 2);
+    EXPECT_EQ(trust, c.trust);
+    ASSERT_EQ(records.size(), c.records);
+    for (size_t i = 0; i < records.size(); ++i) EXPECT_EQ(records[i], c.from + i);
+    bundle.clear();
+    bundle.seekg(0);
+    absl::StatusOr<BundleAudit> audit = VerifyBundle(bundle, LogKey());
+    ASSERT_TRUE(audit.ok()) << audit.status();
+    EXPECT_TRUE(audit->report.findings.empty()) << audit->report.findings.front().reason;
+  }
+  EXPECT_EQ(counter->calls("/memoria.v1.Ledger/GetInclusionProof"), 0);
+  EXPECT_EQ(counter->calls("/memoria.v1.Ledger/GetRecords"), 0);
+  // Five exports: 4 + 4 + 2 + 1 + 1 calls of at most 5 results.
+  EXPECT_EQ(counter->calls("/memoria.v1.Transparency/Export"), 12);
+
+  // A range beyond the checkpoint, or ending before it starts: nothing written.
+  for (const RangeExportOptions& bad :
+       {RangeExportOptions{.from = 3, .to = size + 1}, RangeExportOptions{.from = 9, .to = 4}}) {
+    std::stringstream out;
+    const absl::Status status = ExportRange(*client, bad, out);
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+    EXPECT_THAT(std::string(status.message()), HasSubstr("is not within the checkpoint of 16"));
+    EXPECT_TRUE(out.str().empty());
+  }
 }
 
 }  // namespace

@@ -29,6 +29,7 @@ namespace memoria::server {
 namespace {
 
 using client::SignEntry;
+using testing::NewLocalPolicyStub;
 using testing::NewLocalStub;
 using testing::NewWriterKey;
 using testing::RegisterWriterEntry;
@@ -54,6 +55,7 @@ class PolicyServiceTest : public ::testing::Test {
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
     stub_ = NewLocalStub(server_->port());
+    policy_stub_ = NewLocalPolicyStub(server_->port());
     absl::StatusOr<Signer> admin = ReadSignerKeyFile(config_.data_dir + "/keys/admin.key");
     ASSERT_TRUE(admin.ok()) << admin.status();
     admin_ = std::make_unique<Signer>(*std::move(admin));
@@ -99,12 +101,14 @@ class PolicyServiceTest : public ::testing::Test {
   // Stops the server, runs `while_stopped`, starts it again on config_.
   void Restart(const std::function<void()>& while_stopped) {
     stub_.reset();
+    policy_stub_.reset();
     server_.reset();
     while_stopped();
     absl::StatusOr<std::unique_ptr<Server>> server = Server::Start(config_);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
     stub_ = NewLocalStub(server_->port());
+    policy_stub_ = NewLocalPolicyStub(server_->port());
   }
 
   static v1::PolicyEvent Base() {
@@ -135,7 +139,7 @@ class PolicyServiceTest : public ::testing::Test {
     if (!authorization.empty()) context.AddMetadata("authorization", authorization);
     v1::GetPersonalDataRequest request;
     request.set_index(index);
-    return stub_->GetPersonalData(&context, request, out);
+    return policy_stub_->GetPersonalData(&context, request, out);
   }
 
   std::string GetLeaf(uint64_t index) {
@@ -167,6 +171,7 @@ class PolicyServiceTest : public ::testing::Test {
   ServerConfig config_;
   std::unique_ptr<Server> server_;
   std::unique_ptr<v1::Ledger::Stub> stub_;
+  std::unique_ptr<v1::Policy::Stub> policy_stub_;
   std::unique_ptr<Signer> admin_;
   std::unique_ptr<Signer> writer_;
 };
@@ -244,7 +249,7 @@ TEST_F(PolicyServiceTest, ErasureRemovesTheValueEverywhereAndEverythingStillVeri
     grpc::ClientContext context;
     v1::AppendRequest request;
     *request.mutable_entry() = PolicyEntry("erase-unapproved", erase);
-    EXPECT_EQ(stub_->ErasePersonalData(&context, request, &receipt).error_code(),
+    EXPECT_EQ(policy_stub_->ErasePersonalData(&context, request, &receipt).error_code(),
               grpc::StatusCode::PERMISSION_DENIED);
   }
   EXPECT_EQ(*server_->personal_store().CountOpenings(), 1u);
@@ -255,7 +260,7 @@ TEST_F(PolicyServiceTest, ErasureRemovesTheValueEverywhereAndEverythingStillVeri
     grpc::ClientContext context;
     v1::AppendRequest request;
     *request.mutable_entry() = PolicyEntry("erase", erase);
-    grpc::Status status = stub_->ErasePersonalData(&context, request, &receipt);
+    grpc::Status status = policy_stub_->ErasePersonalData(&context, request, &receipt);
     ASSERT_TRUE(status.ok()) << StatusText(status);
   }
   EXPECT_GT(receipt.index(), original.index());
@@ -312,7 +317,7 @@ TEST_F(PolicyServiceTest, ARejectedErasureErasesNothing) {
     grpc::ClientContext context;
     v1::AppendRequest request;
     *request.mutable_entry() = PolicyEntry("blocked", erase);  // the original's request id
-    EXPECT_EQ(stub_->ErasePersonalData(&context, request, &receipt).error_code(),
+    EXPECT_EQ(policy_stub_->ErasePersonalData(&context, request, &receipt).error_code(),
               grpc::StatusCode::ALREADY_EXISTS);
   }
   EXPECT_EQ(Append(PolicyEntry("blocked", erase), &receipt).error_code(),
@@ -329,7 +334,7 @@ TEST_F(PolicyServiceTest, ARejectedErasureErasesNothing) {
     grpc::ClientContext context;
     v1::AppendRequest request;
     *request.mutable_entry() = PolicyEntry("erase", erase);
-    grpc::Status status = stub_->ErasePersonalData(&context, request, &receipt);
+    grpc::Status status = policy_stub_->ErasePersonalData(&context, request, &receipt);
     ASSERT_TRUE(status.ok()) << StatusText(status);
   }
   EXPECT_EQ(*server_->personal_store().CountOpenings(), 0u);
@@ -354,7 +359,7 @@ TEST_F(PolicyServiceTest, ARetriedErasureWhoseRecordIsDurableDeletesAndAnswersTh
     grpc::ClientContext context;
     v1::AppendRequest request;
     *request.mutable_entry() = erase;
-    grpc::Status status = stub_->ErasePersonalData(&context, request, &first);
+    grpc::Status status = policy_stub_->ErasePersonalData(&context, request, &first);
     ASSERT_TRUE(status.ok()) << StatusText(status);
   }
   ASSERT_EQ(*server_->personal_store().CountOpenings(), 0u);
@@ -376,7 +381,7 @@ TEST_F(PolicyServiceTest, ARetriedErasureWhoseRecordIsDurableDeletesAndAnswersTh
       grpc::ClientContext context;
       v1::AppendRequest request;
       *request.mutable_entry() = erase;
-      grpc::Status status = stub_->ErasePersonalData(&context, request, &retried);
+      grpc::Status status = policy_stub_->ErasePersonalData(&context, request, &retried);
       ASSERT_TRUE(status.ok()) << StatusText(status);
     }
     EXPECT_TRUE(retried.duplicate());
@@ -393,7 +398,7 @@ TEST_F(PolicyServiceTest, ARetriedErasureWhoseRecordIsDurableDeletesAndAnswersTh
   grpc::ClientContext context;
   v1::AppendRequest request;
   *request.mutable_entry() = erase;
-  grpc::Status status = stub_->ErasePersonalData(&context, request, &again);
+  grpc::Status status = policy_stub_->ErasePersonalData(&context, request, &again);
   ASSERT_TRUE(status.ok()) << StatusText(status);
   EXPECT_TRUE(again.duplicate());
   EXPECT_EQ(again.index(), first.index());
@@ -410,18 +415,18 @@ TEST_F(PolicyServiceTest, InventoryAndFindingsAnswer) {
 
   grpc::ClientContext context;
   v1::Inventory inventory;
-  ASSERT_TRUE(stub_->GetInventory(&context, v1::InventoryRequest(), &inventory).ok());
+  ASSERT_TRUE(policy_stub_->GetInventory(&context, v1::InventoryRequest(), &inventory).ok());
   EXPECT_EQ(inventory.tree_size(), Size());
   {
     grpc::ClientContext c;
     v1::InventoryRequest request;
     request.set_at_index(1000);
-    EXPECT_EQ(stub_->GetInventory(&c, request, &inventory).error_code(),
+    EXPECT_EQ(policy_stub_->GetInventory(&c, request, &inventory).error_code(),
               grpc::StatusCode::OUT_OF_RANGE);
   }
   grpc::ClientContext findings_context;
   v1::Findings findings;
-  ASSERT_TRUE(stub_->GetFindings(&findings_context, v1::FindingsRequest(), &findings).ok());
+  ASSERT_TRUE(policy_stub_->GetFindings(&findings_context, v1::FindingsRequest(), &findings).ok());
 
   std::string any_view;
   (void)server_->log().ScanState("p/", [&](std::string_view key, std::string_view) {

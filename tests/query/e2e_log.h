@@ -32,7 +32,9 @@
 #include "ledger/policy/commitment.h"
 #include "ledger/record.h"
 #include "memoria/v1/entry.pb.h"
-#include "memoria/v1/ledger.grpc.pb.h"
+#include "memoria/v1/ledger_service.grpc.pb.h"
+#include "memoria/v1/policy_service.grpc.pb.h"
+#include "memoria/v1/transparency_service.grpc.pb.h"
 #include "server/config.h"
 #include "server/server.h"
 #include "spdlog/spdlog.h"
@@ -90,6 +92,8 @@ class E2eLog {
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
     stub_ = server::testing::NewLocalStub(server_->port());
+    policy_stub_ = server::testing::NewLocalPolicyStub(server_->port());
+    transparency_stub_ = server::testing::NewLocalTransparencyStub(server_->port());
     absl::StatusOr<Signer> admin = ReadSignerKeyFile(config_.data_dir + "/keys/admin.key");
     ASSERT_TRUE(admin.ok()) << admin.status();
     admin_ = std::make_unique<Signer>(*std::move(admin));
@@ -330,6 +334,8 @@ class E2eLog {
   }
   server::Server& server() { return *server_; }
   v1::Ledger::Stub& stub() { return *stub_; }
+  v1::Policy::Stub& policy_stub() { return *policy_stub_; }
+  v1::Transparency::Stub& transparency_stub() { return *transparency_stub_; }
   const Signer& admin() const { return *admin_; }
   const Signer& writer(size_t i) const { return *writers_.at(i); }
   const server::ServerConfig& config() const { return config_; }
@@ -348,6 +354,8 @@ class E2eLog {
   server::ServerConfig config_;
   std::unique_ptr<server::Server> server_;
   std::unique_ptr<v1::Ledger::Stub> stub_;
+  std::unique_ptr<v1::Policy::Stub> policy_stub_;
+  std::unique_ptr<v1::Transparency::Stub> transparency_stub_;
   std::unique_ptr<Signer> admin_;
   std::vector<std::unique_ptr<Signer>> writers_;
   mutable std::mutex mu_;

@@ -101,10 +101,10 @@ class QueryServiceTest : public ::testing::Test {
   }
 
   grpc::Status Query(const v1::QueryRequest& request, v1::QueryResponse* response,
-                     v1::Ledger::Stub* stub = nullptr) {
+                     v1::Transparency::Stub* stub = nullptr) {
     grpc::ClientContext context;
     context.set_deadline(Deadline());
-    return (stub != nullptr ? *stub : log_.stub()).Query(&context, request, response);
+    return (stub != nullptr ? *stub : log_.transparency_stub()).Query(&context, request, response);
   }
 
   // Every page of `filter` in `order`, `page_size` at a time; checks that the
@@ -153,7 +153,7 @@ class QueryServiceTest : public ::testing::Test {
     grpc::ClientContext context;
     context.set_deadline(Deadline());
     if (!authorization.empty()) context.AddMetadata("authorization", authorization);
-    auto reader = log_.stub().Export(&context, request);
+    auto reader = log_.transparency_stub().Export(&context, request);
     v1::ExportItem item;
     while (reader->Read(&item)) {
       if (item.has_header()) {

@@ -460,6 +460,40 @@ TEST_F(QueryTest, BadFiltersAreInvalidArguments) {
   filter.Clear();
   for (int i = 0; i <= kMaxFilterValues; ++i) filter.add_writers(absl::StrCat("w", i));
   invalid(filter, "too many writers");
+  filter.Clear();
+  filter.mutable_indexes()->set_from(10);
+  filter.mutable_indexes()->set_to(5);
+  invalid(filter, "index range: from 10 is after to 5");
+}
+
+// An index range keeps the matches of the rest of the filter within it, in
+// either order; alone, it is every record of the range (`memoria export`).
+TEST_F(QueryTest, AnIndexRangeNarrowsAnyFilter) {
+  struct Range {
+    std::optional<uint64_t> from;
+    std::optional<uint64_t> to;
+  };
+  for (const bool alone : {false, true}) {
+    v1::QueryFilter rest;
+    if (!alone) rest.add_event_types("post_published");
+    for (const Range& range : {Range{0, 100}, Range{5'000, 5'100}, Range{kRecords - 10, std::nullopt},
+                               Range{std::nullopt, 7}, Range{700, 700}, Range{kRecords + 5, std::nullopt}}) {
+      v1::QueryFilter filter = rest;
+      if (range.from) filter.mutable_indexes()->set_from(*range.from);
+      if (range.to) filter.mutable_indexes()->set_to(*range.to);
+      ASSERT_TRUE(ValidateFilter(filter).ok()) << filter.ShortDebugString();
+      for (v1::QueryOrder order : {v1::OLDEST_FIRST, v1::NEWEST_FIRST}) {
+        std::vector<uint64_t> expected;
+        for (uint64_t index : Reference(*all_, kRecords, rest, order)) {
+          if (index >= range.from.value_or(0) && index < range.to.value_or(UINT64_MAX)) {
+            expected.push_back(index);
+          }
+        }
+        EXPECT_EQ(AllPages(ledger_->log(), filter, order, 37), expected)
+            << filter.ShortDebugString() << " order " << order;
+      }
+    }
+  }
 }
 
 TEST_F(QueryTest, PageTokensAreBoundToTheirQuery) {

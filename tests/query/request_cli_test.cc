@@ -514,7 +514,7 @@ TEST_F(RequestCliTest, ErasedDataIsAbsentFromADisclosedRequestWhichStillVerifies
     v1::AppendRequest request;
     *request.mutable_entry() = client::SignEntry(log_.writer(0), entry);
     v1::Receipt receipt;
-    grpc::Status status = log_.stub().ErasePersonalData(&context, request, &receipt);
+    grpc::Status status = log_.policy_stub().ErasePersonalData(&context, request, &receipt);
     ASSERT_TRUE(status.ok()) << server::testing::StatusText(status);
   }
 

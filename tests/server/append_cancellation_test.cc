@@ -75,7 +75,7 @@ class AppendCancellationTest : public ::testing::Test {
     registry_ = *std::move(registry);
     sequencer_ = std::make_unique<Sequencer>(*log_, *registry_, BatchLimits{}, &gate_);
     service_ = std::make_unique<LedgerService>(*log_, *registry_, *sequencer_, admin_.verifier(),
-                                               LedgerServiceOptions{});
+                                               long_reads_, LedgerServiceOptions{});
     grpc::ServerBuilder builder;
     int port = 0;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
@@ -149,6 +149,7 @@ class AppendCancellationTest : public ::testing::Test {
   std::unique_ptr<Log> log_;
   std::unique_ptr<WriterRegistry> registry_;
   std::unique_ptr<Sequencer> sequencer_;
+  LongReads long_reads_{64, absl::Seconds(30)};
   std::unique_ptr<LedgerService> service_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<v1::Ledger::Stub> stub_;

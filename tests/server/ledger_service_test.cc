@@ -39,6 +39,7 @@ namespace {
 using ::memoria::client::SignEntry;
 using ::memoria::server::testing::GenericEntry;
 using ::memoria::server::testing::NewLocalStub;
+using ::memoria::server::testing::NewLocalTransparencyStub;
 using ::memoria::server::testing::NewWriterKey;
 using ::memoria::server::testing::RegisterWriterEntry;
 using ::memoria::server::testing::RevokeWriterEntry;
@@ -61,6 +62,7 @@ class LedgerServiceTest : public ::testing::Test {
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
     stub_ = NewLocalStub(server_->port());
+    transparency_stub_ = NewLocalTransparencyStub(server_->port());
     absl::StatusOr<Signer> admin = ReadSignerKeyFile(config_.data_dir + "/keys/admin.key");
     ASSERT_TRUE(admin.ok()) << admin.status();
     admin_ = std::make_unique<Signer>(*std::move(admin));
@@ -68,6 +70,7 @@ class LedgerServiceTest : public ::testing::Test {
 
   void RestartServer() {
     stub_.reset();
+    transparency_stub_.reset();
     server_.reset();
     config_.init = false;  // the log is there now
     StartServer();
@@ -163,6 +166,7 @@ class LedgerServiceTest : public ::testing::Test {
   ServerConfig config_;
   std::unique_ptr<Server> server_;
   std::unique_ptr<v1::Ledger::Stub> stub_;
+  std::unique_ptr<v1::Transparency::Stub> transparency_stub_;
   std::unique_ptr<Signer> admin_;
 };
 
@@ -633,7 +637,7 @@ TEST_F(LedgerServiceTest, OddEventTimesStoredEarlierAreStillFoundByQueryAndExpor
     do {
       grpc::ClientContext context;
       v1::QueryResponse response;
-      grpc::Status status = stub_->Query(&context, request, &response);
+      grpc::Status status = transparency_stub_->Query(&context, request, &response);
       EXPECT_TRUE(status.ok()) << StatusText(status);
       if (!status.ok()) break;
       for (const v1::QueryRecord& record : response.records()) indexes.push_back(record.index());
@@ -646,7 +650,8 @@ TEST_F(LedgerServiceTest, OddEventTimesStoredEarlierAreStillFoundByQueryAndExpor
     grpc::ClientContext context;
     v1::ExportRequest request;
     *request.mutable_filter() = filter;
-    std::unique_ptr<grpc::ClientReader<v1::ExportItem>> reader = stub_->Export(&context, request);
+    std::unique_ptr<grpc::ClientReader<v1::ExportItem>> reader =
+        transparency_stub_->Export(&context, request);
     v1::ExportItem item;
     while (reader->Read(&item)) {
       for (const v1::ExportedRecord& record : item.records()) {

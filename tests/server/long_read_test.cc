@@ -24,6 +24,7 @@ namespace {
 
 using ::memoria::server::testing::GenericEntry;
 using ::memoria::server::testing::NewLocalStub;
+using ::memoria::server::testing::NewLocalTransparencyStub;
 using ::memoria::server::testing::NewWriterKey;
 using ::memoria::server::testing::RegisterWriterEntry;
 using ::memoria::server::testing::StatusText;
@@ -63,6 +64,7 @@ class LongReadTest : public ::testing::Test {
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
     stub_ = NewLocalStub(server_->port());
+    transparency_stub_ = NewLocalTransparencyStub(server_->port());
     absl::StatusOr<Signer> admin = ReadSignerKeyFile(config.data_dir + "/keys/admin.key");
     ASSERT_TRUE(admin.ok()) << admin.status();
     writer_ = std::make_unique<Signer>(NewWriterKey("svc-bulk"));
@@ -130,7 +132,7 @@ class LongReadTest : public ::testing::Test {
     context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
     v1::ExportRequest request;
     request.mutable_filter()->add_event_types("genesis");
-    auto reader = stub_->Export(&context, request);
+    auto reader = transparency_stub_->Export(&context, request);
     v1::ExportItem item;
     while (reader->Read(&item)) {
     }
@@ -149,6 +151,7 @@ class LongReadTest : public ::testing::Test {
   TempDir dir_;
   std::unique_ptr<Server> server_;
   std::unique_ptr<v1::Ledger::Stub> stub_;
+  std::unique_ptr<v1::Transparency::Stub> transparency_stub_;
   std::unique_ptr<Signer> writer_;
   uint64_t size_ = 0;
 };
@@ -252,7 +255,7 @@ TEST_F(LongReadTest, UnaryCallsAnswerWhileLongReadsAreHeldAndRefused) {
     v1::QueryRequest request;
     request.mutable_filter()->add_event_types("genesis");
     v1::QueryResponse response;
-    const grpc::Status status = stub_->Query(&context, request, &response);
+    const grpc::Status status = transparency_stub_->Query(&context, request, &response);
     EXPECT_TRUE(status.ok()) << StatusText(status);
     EXPECT_EQ(response.records_size(), 1);
   }

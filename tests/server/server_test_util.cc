@@ -84,12 +84,24 @@ absl::Status VerifyConsistent(v1::Ledger::Stub& stub, const Checkpoint& older,
   return VerifyConsistency(older.size, newer.size, older.root, newer.root, proof);
 }
 
-std::unique_ptr<v1::Ledger::Stub> NewLocalStub(int port) {
+std::shared_ptr<grpc::Channel> NewLocalChannel(int port) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(64 << 20);
   args.SetMaxSendMessageSize(64 << 20);
-  return v1::Ledger::NewStub(grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", port),
-                                                       grpc::InsecureChannelCredentials(), args));
+  return grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", port),
+                                   grpc::InsecureChannelCredentials(), args);
+}
+
+std::unique_ptr<v1::Ledger::Stub> NewLocalStub(int port) {
+  return v1::Ledger::NewStub(NewLocalChannel(port));
+}
+
+std::unique_ptr<v1::Policy::Stub> NewLocalPolicyStub(int port) {
+  return v1::Policy::NewStub(NewLocalChannel(port));
+}
+
+std::unique_ptr<v1::Transparency::Stub> NewLocalTransparencyStub(int port) {
+  return v1::Transparency::NewStub(NewLocalChannel(port));
 }
 
 std::string StatusText(const grpc::Status& status) {

@@ -17,7 +17,9 @@
 #include "ledger/checkpoint.h"
 #include "ledger/keys.h"
 #include "memoria/v1/entry.pb.h"
-#include "memoria/v1/ledger.grpc.pb.h"
+#include "memoria/v1/ledger_service.grpc.pb.h"
+#include "memoria/v1/policy_service.grpc.pb.h"
+#include "memoria/v1/transparency_service.grpc.pb.h"
 #include "server/config.h"
 
 namespace memoria::server::testing {
@@ -67,8 +69,12 @@ absl::StatusOr<Checkpoint> VerifyReceipt(const v1::Receipt& receipt, const Verif
 absl::Status VerifyConsistent(v1::Ledger::Stub& stub, const Checkpoint& older,
                               const Checkpoint& newer);
 
-// A stub over a plaintext channel to 127.0.0.1:port.
+// A plaintext channel to 127.0.0.1:port (messages up to 64 MiB).
+std::shared_ptr<grpc::Channel> NewLocalChannel(int port);
+// Stubs of the three services over a NewLocalChannel.
 std::unique_ptr<v1::Ledger::Stub> NewLocalStub(int port);
+std::unique_ptr<v1::Policy::Stub> NewLocalPolicyStub(int port);
+std::unique_ptr<v1::Transparency::Stub> NewLocalTransparencyStub(int port);
 
 std::string StatusText(const grpc::Status& status);
 

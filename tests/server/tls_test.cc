@@ -11,7 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "memoria/v1/ledger.grpc.pb.h"
+#include "memoria/v1/ledger_service.grpc.pb.h"
 #include "server/config.h"
 #include "server/server.h"
 #include "spdlog/spdlog.h"

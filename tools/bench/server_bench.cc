@@ -25,7 +25,7 @@
 
 #include "client/entry_signer.h"
 #include "ledger/keys.h"
-#include "memoria/v1/ledger.grpc.pb.h"
+#include "memoria/v1/ledger_service.grpc.pb.h"
 #include "tools/bench/limits.h"
 #include "tools/bench/load.h"
 #include "tools/bench/server_process.h"

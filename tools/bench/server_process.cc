@@ -18,7 +18,7 @@
 #include <grpcpp/security/credentials.h>
 
 #include "absl/status/status.h"
-#include "memoria/v1/ledger.grpc.pb.h"
+#include "memoria/v1/ledger_service.grpc.pb.h"
 
 extern char** environ;
 

@@ -16,7 +16,8 @@
 #include "absl/strings/str_cat.h"
 #include "client/entry_signer.h"
 #include "ledger/keys.h"
-#include "memoria/v1/ledger.grpc.pb.h"
+#include "memoria/v1/ledger_service.grpc.pb.h"
+#include "memoria/v1/transparency_service.grpc.pb.h"
 #include "tools/bench/load.h"
 #include "tools/bench/server_process.h"
 
@@ -91,21 +92,28 @@ struct HeldStream {
   std::unique_ptr<grpc::ClientReader<v1::ExportItem>> items;        // Export
 };
 
-HeldStream Open(v1::Ledger::Stub& stub, int kind) {
+// The stubs of one connection: the long reads are GetRecords and Watch
+// (Ledger) and Export (Transparency).
+struct ConnectionStubs {
+  std::unique_ptr<v1::Ledger::Stub> ledger;
+  std::unique_ptr<v1::Transparency::Stub> transparency;
+};
+
+HeldStream Open(ConnectionStubs& stubs, int kind) {
   HeldStream held;
   held.context = std::make_unique<grpc::ClientContext>();
   held.context->set_deadline(After(std::chrono::seconds(600)));
   switch (kind % 3) {
     case 0:
-      held.records = stub.Watch(held.context.get(), v1::WatchRequest());
+      held.records = stubs.ledger->Watch(held.context.get(), v1::WatchRequest());
       break;
     case 1:
-      held.records = stub.GetRecords(held.context.get(), v1::GetRecordsRequest());
+      held.records = stubs.ledger->GetRecords(held.context.get(), v1::GetRecordsRequest());
       break;
     default: {
       v1::ExportRequest request;
       request.mutable_filter()->add_generic_types(kEventType);
-      held.items = stub.Export(held.context.get(), request);
+      held.items = stubs.transparency->Export(held.context.get(), request);
     }
   }
   return held;
@@ -177,15 +185,16 @@ void RunStreamBench(const StreamBenchOptions& options, Report& report) {
               static_cast<unsigned long>(baseline.threads));
 
   // The streams, over their own connections, never read.
-  std::vector<std::unique_ptr<v1::Ledger::Stub>> stubs;
+  std::vector<ConnectionStubs> stubs;
   for (int c = 0; c < options.connections; ++c) {
-    stubs.push_back(v1::Ledger::NewStub(NewConnection(server.target(), c)));
+    const std::shared_ptr<grpc::Channel> connection = NewConnection(server.target(), c);
+    stubs.push_back({v1::Ledger::NewStub(connection), v1::Transparency::NewStub(connection)});
   }
   const auto opening = Clock::now();
   std::vector<HeldStream> held;
   held.reserve(static_cast<size_t>(options.streams));
   for (int s = 0; s < options.streams; ++s) {
-    held.push_back(Open(*stubs[static_cast<size_t>(s) % stubs.size()], s));
+    held.push_back(Open(stubs[static_cast<size_t>(s) % stubs.size()], s));
   }
   const double open_seconds = Seconds(opening);
   std::this_thread::sleep_for(std::chrono::duration<double>(options.settle_seconds));

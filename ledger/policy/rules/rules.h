@@ -18,6 +18,7 @@
 #include "ledger/policy/state_reader.h"
 #include "ledger/status.h"
 #include "memoria/v1/entry.pb.h"
+#include "memoria/v1/storage/policy_facts.pb.h"
 #include "memoria/v1/views.pb.h"
 
 namespace memoria::policy {

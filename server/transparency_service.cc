@@ -1,14 +1,5 @@
-// The LedgerService's transparency-law RPCs (ledger_service.h): Query, a page
-// of records matching a filter, and Export, every match with its inclusion
-// proof (and, for a reader, its personal data), from the query indexes.
-//
-// Bounds: a Query call does one RecordQuery::Find, whose work is capped
-// (query::kMaxWorkPerFind): past it the page holds fewer records than asked
-// and its next_page_token goes on from where it stopped. An Export call goes
-// on through such short pages (its results stay complete) and stops between
-// two of them when its client cancels or its deadline passes. An event-time
-// range meeting more than query::kMaxEventTimeBuckets stored buckets is
-// RESOURCE_EXHAUSTED.
+#include "server/transparency_service.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <functional>
@@ -22,7 +13,6 @@
 #include "ledger/record.h"
 #include "ledger/status.h"
 #include "server/grpc_status.h"
-#include "server/ledger_service.h"
 
 namespace memoria::server {
 namespace {
@@ -57,7 +47,14 @@ absl::StatusOr<bool> IsMatch(query::RecordQuery& query, uint64_t index) {
 
 }  // namespace
 
-grpc::Status LedgerService::Query(grpc::ServerContext*, const v1::QueryRequest* request,
+TransparencyService::TransparencyService(const Log& log, Verifier admin, LongReads& long_reads,
+                                         const PolicyServiceOptions& personal_data)
+    : log_(log),
+      admin_(std::move(admin)),
+      long_reads_(long_reads),
+      personal_data_(personal_data) {}
+
+grpc::Status TransparencyService::Query(grpc::ServerContext*, const v1::QueryRequest* request,
                                   v1::QueryResponse* response) {
   const absl::Status status = [&]() -> absl::Status {
     RETURN_IF_ERROR(query::ValidateFilter(request->filter()));
@@ -98,33 +95,12 @@ grpc::Status LedgerService::Query(grpc::ServerContext*, const v1::QueryRequest* 
   return ToGrpcStatus(status);
 }
 
-absl::StatusOr<std::vector<v1::PersonalDataOpening>> LedgerService::OpeningsOf(
-    std::string_view leaf) const {
-  ASSIGN_OR_RETURN(v1::Record record, DecodeRecord(leaf));
-  v1::Entry entry;
-  if (!entry.ParseFromString(record.entry())) {
-    return absl::DataLossError("a stored record's entry does not parse");
-  }
-  std::vector<v1::PersonalDataOpening> openings;
-  if (entry.policy().personal_data().empty()) return openings;
-  absl::StatusOr<PersonalDataItem> item =
-      options_.policy.personal_store->Get(Sha256(record.entry()));
-  if (absl::IsNotFound(item.status())) return openings;
-  RETURN_IF_ERROR(item.status());
-  for (v1::PersonalDataOpening& opening : item->openings) openings.push_back(std::move(opening));
-  return openings;
-}
-
-grpc::Status LedgerService::Export(grpc::ServerContext* context, const v1::ExportRequest* request,
+grpc::Status TransparencyService::Export(grpc::ServerContext* context, const v1::ExportRequest* request,
                                    grpc::ServerWriter<v1::ExportItem>* writer) {
   const absl::Status status = [&]() -> absl::Status {
     RETURN_IF_ERROR(query::ValidateFilter(request->filter()));
     if (request->disclose_personal_data()) {
-      if (!options_.policy.reader.has_value() || options_.policy.personal_store == nullptr) {
-        return absl::FailedPreconditionError(
-            "this server has no reader credential configured (--reader-token-file)");
-      }
-      RETURN_IF_ERROR(options_.policy.reader->Check(*context));
+      RETURN_IF_ERROR(CheckReaderAccess(personal_data_, *context));
     }
     const bool resumed = request->has_results_after();
     if (resumed && request->tree_size() == 0) {
@@ -160,7 +136,8 @@ grpc::Status LedgerService::Export(grpc::ServerContext* context, const v1::Expor
         record.set_trust(trust);
         for (const Hash& hash : proofs[i]) record.add_inclusion_proof(hash.data(), hash.size());
         if (request->disclose_personal_data() && !trust) {
-          ASSIGN_OR_RETURN(std::vector<v1::PersonalDataOpening> openings, OpeningsOf(leaves[i]));
+          ASSIGN_OR_RETURN(std::vector<v1::PersonalDataOpening> openings,
+                           StoredOpenings(*personal_data_.personal_store, leaves[i]));
           for (v1::PersonalDataOpening& opening : openings) {
             *record.add_personal_data() = std::move(opening);
           }
