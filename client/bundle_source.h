@@ -1,4 +1,4 @@
-// A memoria::BundleSource (ledger/bundle.h) over a LedgerClient: a live
+// A memoria::BundleSource (ledger/verify/bundle.h) over a LedgerClient: a live
 // server as `memoria export` (a memoria-bundle-v1) and memoria-audit (which
 // recomputes everything) read it. The data is passed through unchecked:
 // ExportBundle checks the checkpoint under the log key, and whoever reads the
@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "client/ledger_client.h"
-#include "ledger/bundle.h"
+#include "ledger/verify/bundle.h"
 
 namespace memoria::client {
 

@@ -10,7 +10,7 @@
 #include "client/errors.h"
 #include "client/private_file.h"
 #include "google/protobuf/util/json_util.h"
-#include "ledger/bundle.h"
+#include "ledger/verify/bundle.h"
 #include "ledger/checkpoint.h"
 #include "ledger/encoding.h"
 #include "ledger/hash.h"

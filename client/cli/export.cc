@@ -1,4 +1,4 @@
-// export: a memoria-bundle-v1 (ledger/bundle.h) of a range of the log.
+// export: a memoria-bundle-v1 (ledger/verify/bundle.h) of a range of the log.
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -9,7 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "client/bundle_source.h"
 #include "client/cli/cli.h"
-#include "ledger/bundle.h"
+#include "ledger/verify/bundle.h"
 #include "ledger/status.h"
 
 namespace memoria::client::cli {

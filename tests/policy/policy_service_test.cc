@@ -13,7 +13,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
-#include "ledger/audit.h"
+#include "ledger/verify/log_auditor.h"
 #include "ledger/keys.h"
 #include "ledger/policy/commitment.h"
 #include "ledger/policy/erasure.h"
