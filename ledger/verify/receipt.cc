@@ -57,6 +57,21 @@ absl::StatusOr<Receipt> ParseReceiptJson(std::string_view json) {
   return receipt;
 }
 
+std::string FormatReceiptJson(const v1::Receipt& receipt) {
+  std::string hashes;
+  for (const std::string& hash : receipt.inclusion_proof()) {
+    absl::StrAppend(&hashes, hashes.empty() ? "" : ",", JsonQuote(Base64Encode(hash)));
+  }
+  std::string json = absl::StrCat(
+      "{\"index\":", receipt.index(), ",\"leaf_hash\":", JsonQuote(Base64Encode(receipt.leaf_hash())),
+      ",\"tree_size\":", receipt.tree_size(), ",\"hashes\":[", hashes,
+      "],\"checkpoint\":", JsonQuote(receipt.checkpoint()),
+      ",\"duplicate\":", receipt.duplicate() ? "true" : "false");
+  if (!receipt.leaf().empty()) absl::StrAppend(&json, ",\"leaf\":", JsonQuote(Base64Encode(receipt.leaf())));
+  json.push_back('}');
+  return json;
+}
+
 std::string FormatTlogProof(const TlogProof& proof) {
   std::string text = absl::StrCat(std::string(kTlogProofHeader), "\n");
   if (proof.extra.has_value()) absl::StrAppend(&text, "extra ", Base64Encode(*proof.extra), "\n");

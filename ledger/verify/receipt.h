@@ -61,6 +61,9 @@ struct Receipt {
 
 // Parses receipt JSON. INVALID_ARGUMENT naming the field that is missing or malformed.
 absl::StatusOr<Receipt> ParseReceiptJson(std::string_view json);
+// The receipt JSON of a server's receipt, compact, in this order:
+// {"index","leaf_hash","tree_size","hashes","checkpoint","duplicate"[,"leaf"]}.
+std::string FormatReceiptJson(const v1::Receipt& receipt);
 
 // The tlog-proof form, as written.
 struct TlogProof {

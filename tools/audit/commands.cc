@@ -4,7 +4,6 @@
 
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <thread>
@@ -20,7 +19,6 @@
 #include "ledger/verify/bundle.h"
 #include "ledger/checkpoint.h"
 #include "ledger/encoding.h"
-#include "ledger/high_water_mark.h"
 #include "ledger/merkle.h"
 #include "ledger/policy/commitment.h"
 #include "ledger/query/event_type.h"

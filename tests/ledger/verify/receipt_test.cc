@@ -68,6 +68,34 @@ TEST(ReceiptTest, ReceiptJsonVerifiesAndAnotherKeyDoesNot) {
   EXPECT_FALSE(ParseReceiptJson("{\"index\":7}").ok());
 }
 
+TEST(ReceiptTest, ServerReceiptRoundTripsThroughBothForms) {
+  BuiltLog log;
+  log.AddGeneric(20);
+  v1::Receipt sent;
+  sent.set_index(7);
+  sent.set_leaf_hash(std::string(AsBytes(LeafHash(log.leaves()[7]))));
+  sent.set_tree_size(log.size());
+  for (const Hash& hash : log.Proof(7)) sent.add_inclusion_proof(std::string(AsBytes(hash)));
+  sent.set_checkpoint(log.Checkpoint());
+  sent.set_leaf(log.leaves()[7]);
+  const Verifier log_key = log.log_key().verifier();
+
+  const std::string json = FormatReceiptJson(sent);
+  EXPECT_EQ(json.rfind("{\"index\":7,\"leaf_hash\":\"", 0), 0u) << json;
+  EXPECT_THAT(json, HasSubstr(",\"duplicate\":false,\"leaf\":\""));
+  for (const std::string& text : {json, FormatTlogProof(TlogProofFromReceipt(sent))}) {
+    absl::StatusOr<Receipt> parsed = ParseSavedReceipt(text, log_key);
+    ASSERT_TRUE(parsed.ok()) << parsed.status() << "\n" << text;
+    EXPECT_TRUE(VerifyReceipt(*parsed, log_key).ok()) << text;
+    EXPECT_EQ(parsed->leaf, sent.leaf());
+  }
+  absl::StatusOr<Receipt> offline = ReceiptFromProto(sent);
+  ASSERT_TRUE(offline.ok());
+  EXPECT_TRUE(VerifyReceipt(*offline, log_key).ok());
+  sent.set_leaf_hash("short");
+  EXPECT_EQ(ReceiptFromProto(sent).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
 // The tlog-proof text of record 7 of `log`, with its leaf as `extra`.
 std::string TlogTextOf(BuiltLog& log, uint64_t index) {
   TlogProof proof;
