@@ -1,4 +1,4 @@
-// A memoria::BundleSource (ledger/bundle.h) over a LedgerClient: a live
+// A memoria::BundleSource (ledger/verify/bundle.h) over a LedgerClient: a live
 // server as memoria-audit (which recomputes everything) reads it. The data is
 // passed through unchecked: the auditor verifies every record. (`memoria
 // export` writes its bundle from the Export stream instead: range_export.h.) What an auditor needs beyond
@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "client/ledger_client.h"
-#include "ledger/bundle.h"
+#include "ledger/verify/bundle.h"
 
 namespace memoria::client {
 

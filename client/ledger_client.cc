@@ -16,6 +16,7 @@
 #include "ledger/merkle.h"
 #include "ledger/record.h"
 #include "ledger/status.h"
+#include "ledger/verify/checkpoint_tracker.h"
 
 namespace memoria::client {
 namespace {
@@ -175,41 +176,47 @@ absl::StatusOr<TrustedCheckpoint> LedgerClient::Update() {
 absl::StatusOr<TrustedCheckpoint> LedgerClient::UpdateLocked() {
   ASSIGN_OR_RETURN(const Verifier* log_key, LogKey());
   ASSIGN_OR_RETURN(v1::CheckpointResponse latest, FetchCheckpoint(0));
-  absl::StatusOr<Checkpoint> opened = OpenCheckpoint(latest.note(), *log_key);
+  // The decision is the tracker's (ledger/verify/checkpoint_tracker.h); the
+  // trusted state file persists what it accepts.
+  const CheckpointTracker tracker(*log_key, Trusted());
+  absl::StatusOr<TrustedCheckpoint> opened = tracker.Open(latest.note());
   if (!opened.ok()) {
     return VerificationFailure(absl::StrCat("the server's checkpoint signature does not verify "
                                             "under the pinned log key ",
                                             log_key->ToString()),
                                opened.status());
   }
-  TrustedCheckpoint next{*std::move(opened), latest.note()};
-  const std::optional<TrustedCheckpoint> trusted = Trusted();
-  const Checkpoint& now = next.checkpoint;
-  if (trusted.has_value() && trusted->checkpoint.size > 0) {
-    const Checkpoint& old = trusted->checkpoint;
-    if (now.size < old.size) {
+  auto what = [](uint64_t now, uint64_t old) {
+    return absl::StrCat("checkpoint ", now, " is not consistent with trusted checkpoint ", old);
+  };
+  ASSIGN_OR_RETURN(
+      CheckpointJudgement judged,
+      tracker.Judge(*std::move(opened),
+                    [&](uint64_t first, uint64_t second) -> absl::StatusOr<std::vector<Hash>> {
+                      ASSIGN_OR_RETURN(v1::ConsistencyProof proof,
+                                       FetchConsistencyProof(first, second));
+                      return ParseHashes(proof.hashes(), what(second, first));
+                    }));
+  if (judged.evidence.has_value()) {
+    const CheckpointEvidence& evidence = *judged.evidence;
+    const Checkpoint& now = evidence.presented.checkpoint;
+    const Checkpoint& old = evidence.trusted.checkpoint;
+    if (evidence.kind == CheckpointEvidence::Kind::kRollback) {
       return VerificationFailure(
           absl::StatusCode::kDataLoss,
           absl::StrCat("checkpoint ", now.size, " is smaller than trusted checkpoint ", old.size,
                        ": the log was rolled back or truncated"));
     }
-    if (now.size == old.size) {
-      if (now.root != old.root) {
-        return VerificationFailure(
-            absl::StatusCode::kDataLoss,
-            absl::StrCat("checkpoint ", now.size, " is not consistent with trusted checkpoint ",
-                         old.size, ": same size, different root (", B64(now.root), " vs ",
-                         B64(old.root), "): a fork"));
-      }
-      return next;  // nothing new: same tree, the trusted state stays
+    if (!evidence.proof_failure.ok()) {
+      return VerificationFailure(what(now.size, old.size), evidence.proof_failure);
     }
-    ASSIGN_OR_RETURN(v1::ConsistencyProof proof, FetchConsistencyProof(old.size, now.size));
-    const std::string what = absl::StrCat("checkpoint ", now.size,
-                                          " is not consistent with trusted checkpoint ", old.size);
-    ASSIGN_OR_RETURN(std::vector<Hash> hashes, ParseHashes(proof.hashes(), what));
-    absl::Status consistent = VerifyConsistency(old.size, now.size, old.root, now.root, hashes);
-    if (!consistent.ok()) return VerificationFailure(what, consistent);
+    return VerificationFailure(
+        absl::StatusCode::kDataLoss,
+        absl::StrCat(what(now.size, old.size), ": same size, different root (", B64(now.root),
+                     " vs ", B64(old.root), "): a fork"));
   }
+  TrustedCheckpoint next = std::move(judged.presented);
+  if (judged.step == CheckpointStep::kSame) return next;  // nothing new: the trusted state stays
   absl::MutexLock lock(&state_mu_);
   RETURN_IF_ERROR(Annotate(state_.Advance(next), "cannot save the trusted checkpoint"));
   return next;

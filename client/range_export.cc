@@ -5,7 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "client/verified_export.h"
-#include "ledger/bundle.h"
+#include "ledger/verify/bundle.h"
 #include "ledger/status.h"
 
 namespace memoria::client {

@@ -1,4 +1,4 @@
-// ExportRange: a memoria-bundle-v1 (ledger/bundle.h) of the records [from,
+// ExportRange: a memoria-bundle-v1 (ledger/verify/bundle.h) of the records [from,
 // to) of the log, as `memoria export` writes it, read through the client's
 // one export path (verified_export.h: the Transparency service's Export
 // stream, an empty filter with that index range): the records come with

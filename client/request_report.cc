@@ -11,7 +11,7 @@
 #include "client/private_file.h"
 #include "client/verified_export.h"
 #include "google/protobuf/util/json_util.h"
-#include "ledger/bundle.h"
+#include "ledger/verify/bundle.h"
 #include "ledger/checkpoint.h"
 #include "ledger/query/record_csv.h"
 #include "ledger/status.h"

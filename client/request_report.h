@@ -2,7 +2,7 @@
 // send, from the server's Export stream (query.proto):
 //
 //   DIR/records.csv     one row per record, for people (ledger/query/record_csv.h)
-//   DIR/records.jsonl   a filtered memoria-bundle-v1 (ledger/bundle.h): each
+//   DIR/records.jsonl   a filtered memoria-bundle-v1 (ledger/verify/bundle.h): each
 //                       record's bytes and inclusion proof, the signed
 //                       checkpoint, the trust records; `memoria-audit verify
 //                       --bundle` (or any RFC 6962 + C2SP verifier) checks it

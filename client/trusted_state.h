@@ -1,6 +1,8 @@
 // The last checkpoint a client trusted, kept in a state file so that the next
 // run demands consistency with it (rollbacks, truncations and forks show up as
-// a failed check, never as a silent pass).
+// a failed check, never as a silent pass). Whether a checkpoint may replace it
+// is decided by the CheckpointTracker (ledger/verify/checkpoint_tracker.h);
+// this is its persistence.
 //
 // The file holds exactly the signed note text of the trusted checkpoint. It is
 // replaced atomically: written to a temporary file in the same directory,
@@ -22,14 +24,13 @@
 #include "absl/status/statusor.h"
 #include "ledger/checkpoint.h"
 #include "ledger/keys.h"
+#include "ledger/verify/checkpoint_tracker.h"
 
 namespace memoria::client {
 
-// A checkpoint whose signature was verified, with its signed note.
-struct TrustedCheckpoint {
-  Checkpoint checkpoint;
-  std::string note;
-};
+// A checkpoint whose signature was verified, with its signed note (what
+// ledger/verify/checkpoint_tracker.h keeps and judges; this file persists it).
+using TrustedCheckpoint = memoria::TrustedCheckpoint;
 
 class TrustedState {
  public:

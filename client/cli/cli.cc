@@ -88,23 +88,9 @@ void Print(std::string_view text) {
   std::fflush(stdout);
 }
 
-std::string ReceiptJson(const v1::Receipt& receipt) {
-  std::vector<std::string> hashes;
-  for (const std::string& hash : receipt.inclusion_proof()) hashes.push_back(Base64Encode(hash));
-  JsonWriter json;
-  json.AddUint("index", receipt.index())
-      .AddString("leaf_hash", Base64Encode(receipt.leaf_hash()))
-      .AddUint("tree_size", receipt.tree_size())
-      .AddStringArray("hashes", hashes)
-      .AddString("checkpoint", receipt.checkpoint())
-      .AddBool("duplicate", receipt.duplicate());
-  if (!receipt.leaf().empty()) json.AddString("leaf", Base64Encode(receipt.leaf()));
-  return json.ToString();
-}
-
 void PrintReceipt(const GlobalOptions& globals, const v1::Receipt& receipt) {
   if (globals.json) {
-    Print(ReceiptJson(receipt) + "\n");
+    Print(FormatReceiptJson(receipt) + "\n");
   } else {
     Print(FormatTlogProof(TlogProofFromReceipt(receipt)));
   }

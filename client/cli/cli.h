@@ -84,9 +84,6 @@ int ExitCode(const absl::Status& status);
 // Writes `text` to stdout as is, and flushes.
 void Print(std::string_view text);
 
-// The receipt as the interop JSON object (index, leaf_hash, tree_size,
-// hashes, checkpoint, duplicate, and leaf when it carries one).
-std::string ReceiptJson(const v1::Receipt& receipt);
 // Prints a receipt as it came (checked by the caller: LedgerClient::Append
 // verifies it for the entry sent when --log-key is given): JSON (--json) or
 // tlog-proof text, its leaf as "leaf" / `extra`.

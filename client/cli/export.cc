@@ -1,4 +1,4 @@
-// export: a memoria-bundle-v1 (ledger/bundle.h) of a range of the log, read
+// export: a memoria-bundle-v1 (ledger/verify/bundle.h) of a range of the log, read
 // through the client's one export path (client/range_export.h).
 #include <cstdio>
 #include <fstream>

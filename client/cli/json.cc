@@ -1,6 +1,6 @@
 #include "client/cli/json.h"
 
-#include "ledger/bundle.h"
+#include "ledger/verify/bundle.h"
 
 namespace memoria::client::cli {
 

@@ -10,7 +10,7 @@
 
 namespace memoria::client::cli {
 
-// (Strings are quoted with memoria::JsonQuote, ledger/bundle.h, which also
+// (Strings are quoted with memoria::JsonQuote, ledger/verify/bundle.h, which also
 // has the parser, memoria::JsonWriter.)
 
 class JsonWriter {

@@ -27,7 +27,7 @@
 #include "client/entry_signer.h"
 #include "client/transport.h"
 #include "client/trusted_state.h"
-#include "ledger/bundle.h"
+#include "ledger/verify/bundle.h"
 #include "ledger/encoding.h"
 #include "ledger/keys.h"
 #include "ledger/policy/commitment.h"

@@ -15,6 +15,7 @@
 
 #include "absl/status/status.h"
 #include "ledger/hash.h"
+#include "ledger/verify/opening_checker.h"
 #include "memoria/v1/policy.pb.h"
 
 namespace memoria::policy {
@@ -35,5 +36,15 @@ v1::PersonalDataCommitment CommitmentOf(const v1::PersonalDataOpening& opening);
 // digest matches. INVALID_ARGUMENT naming the field otherwise.
 absl::Status CheckOpening(const v1::PersonalDataOpening& opening,
                           const v1::PersonalDataCommitment& commitment);
+
+// CheckOpening as the verifier's OpeningChecker (ledger/verify/opening_checker.h):
+// what callers wire into a bundle verification. Stateless, thread-safe.
+class CommitmentOpeningChecker final : public OpeningChecker {
+ public:
+  absl::Status Check(const v1::PersonalDataOpening& opening,
+                     const v1::PersonalDataCommitment& commitment) const override {
+    return CheckOpening(opening, commitment);
+  }
+};
 
 }  // namespace memoria::policy

@@ -8,6 +8,7 @@
 #include "ledger/policy/event_validation.h"
 #include "ledger/record.h"
 #include "ledger/status.h"
+#include "ledger/verify/trust_chain.h"
 
 namespace memoria {
 namespace {
@@ -129,9 +130,10 @@ absl::StatusOr<ValidatedEntry> ValidateEntry(const v1::SignedEntry& signed_entry
   }
 
   const uint32_t key_id = signed_entry.key_id();
-  const bool by_admin = key_id == admin.key_id() && entry.writer() == admin.name();
+  // Who may sign it: the trust chain's rule (ledger/verify/trust_chain.h).
+  const bool by_admin = SignedBy(admin, key_id, entry.writer());
   std::optional<Verifier> key;
-  if (out.kind != EntryKind::kGeneric) {
+  if (RequiredSigner(entry.event_case()) == SigningKey::kAdministrator) {
     if (!by_admin) {
       return absl::PermissionDeniedError(absl::StrFormat(
           "writer %s key %08x may not register or revoke writers: only the administrator key "

@@ -12,6 +12,7 @@
 #include "ledger/log_escape.h"
 #include "ledger/record.h"
 #include "ledger/status.h"
+#include "ledger/verify/trust_chain.h"
 #include "spdlog/spdlog.h"
 
 namespace memoria {
@@ -360,17 +361,23 @@ void Sequencer::Process(std::vector<std::shared_ptr<Submission>>& batch) {
         break;
       }
 
-      // A new entry: re-check what may have changed since validation.
+      // A new entry: re-check what may have changed since validation, by the
+      // trust chain's rules (ledger/verify/trust_chain.h).
       const uint64_t index = plan.base + plan.entries.size() + group_entries.size();
+      auto standing = [](const std::optional<v1::WriterInfo>& writer) {
+        return writer.has_value() ? std::optional(StandingOf(*writer)) : std::nullopt;
+      };
       switch (e.kind) {
         case EntryKind::kGeneric: {
           std::optional<v1::WriterInfo> writer =
               writer_state(group_writers, e.pending.writer_key_id, e.writer);
-          if (!writer.has_value() || writer->revoked()) {
+          const TrustVerdict verdict = MayWriterSign(standing(writer));
+          if (verdict != TrustVerdict::kAllowed) {
             fail(absl::PermissionDeniedError(absl::StrCat(
                 WriterLabel(e.pending.writer_key_id, e.writer),
-                writer.has_value() ? absl::StrCat(" was revoked at index ", writer->revoked_at())
-                                   : std::string(" is not registered in this ledger"))));
+                verdict == TrustVerdict::kRevoked
+                    ? absl::StrCat(" was revoked at index ", writer->revoked_at())
+                    : std::string(" is not registered in this ledger"))));
           }
           break;
         }
@@ -378,9 +385,10 @@ void Sequencer::Process(std::vector<std::shared_ptr<Submission>>& batch) {
           const Verifier& subject = *e.subject;
           std::optional<v1::WriterInfo> writer =
               writer_state(group_writers, subject.key_id(), subject.name());
-          if (writer.has_value()) {
+          const TrustVerdict verdict = MayRegister(standing(writer));
+          if (verdict != TrustVerdict::kAllowed) {
             fail(absl::FailedPreconditionError(
-                writer->revoked()
+                verdict == TrustVerdict::kRevokedForever
                     ? absl::StrCat(WriterLabel(subject), " was revoked at index ",
                                    writer->revoked_at(),
                                    "; a revoked key is never registered again")
@@ -399,9 +407,10 @@ void Sequencer::Process(std::vector<std::shared_ptr<Submission>>& batch) {
           const Verifier& subject = *e.subject;
           std::optional<v1::WriterInfo> writer =
               writer_state(group_writers, subject.key_id(), subject.name());
-          if (!writer.has_value() || writer->revoked()) {
+          const TrustVerdict verdict = MayRevoke(standing(writer));
+          if (verdict != TrustVerdict::kAllowed) {
             fail(absl::FailedPreconditionError(
-                writer.has_value()
+                verdict == TrustVerdict::kAlreadyRevoked
                     ? absl::StrCat(WriterLabel(subject), " was already revoked at index ",
                                    writer->revoked_at())
                     : absl::StrCat(WriterLabel(subject), " is not registered")));

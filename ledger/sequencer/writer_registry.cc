@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "ledger/status.h"
+#include "ledger/verify/trust_chain.h"
 
 namespace memoria {
 
@@ -46,16 +47,17 @@ absl::StatusOr<Verifier> WriterRegistry::FindActive(uint32_t key_id,
                                                     std::string_view name) const {
   absl::MutexLock lock(&mu_);
   auto it = writers_.find(KeyRef{key_id, std::string(name)});
-  if (it == writers_.end()) {
-    return absl::PermissionDeniedError(absl::StrFormat(
-        "writer %s key %08x is not registered in this ledger", name, key_id));
+  const std::optional<WriterStanding> standing =
+      it == writers_.end() ? std::nullopt : std::optional(StandingOf(it->second.info));
+  switch (MayWriterSign(standing)) {
+    case TrustVerdict::kAllowed: return it->second.verifier;
+    case TrustVerdict::kRevoked:
+      return absl::PermissionDeniedError(absl::StrFormat(
+          "writer %s key %08x was revoked at index %d", name, key_id, *standing->revoked_at));
+    default:
+      return absl::PermissionDeniedError(absl::StrFormat(
+          "writer %s key %08x is not registered in this ledger", name, key_id));
   }
-  if (it->second.info.revoked()) {
-    return absl::PermissionDeniedError(
-        absl::StrFormat("writer %s key %08x was revoked at index %d", name, key_id,
-                        it->second.info.revoked_at()));
-  }
-  return it->second.verifier;
 }
 
 std::optional<v1::WriterInfo> WriterRegistry::Find(uint32_t key_id, std::string_view name) const {

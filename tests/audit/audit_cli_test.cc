@@ -22,7 +22,7 @@
 #include "client/bundle_source.h"
 #include "client/ledger_client.h"
 #include "client/receipt.h"
-#include "ledger/bundle.h"
+#include "ledger/verify/bundle.h"
 #include "ledger/checkpoint.h"
 #include "ledger/encoding.h"
 #include "ledger/high_water_mark.h"
@@ -619,7 +619,7 @@ TEST_F(AuditCliTest, ReceiptIsTiedToTheExpectedWriterAndRequestId) {
   const std::string json = root_->path() + "/mine.json";
   WriteFileBytes(json, ReceiptJsonText(mine));
   const std::string text = root_->path() + "/mine.tlog-proof";
-  WriteFileBytes(text, client::FormatTlogProof(client::TlogProofFromReceipt(mine)));
+  WriteFileBytes(text, FormatTlogProof(TlogProofFromReceipt(mine)));
   for (const std::string& path : {json, text}) {
     AuditRun run = RunAudit({"receipt", "--log-key", *log_vkey_, "--file", path, "--writer",
                              writer, "--request-id", "mine"});

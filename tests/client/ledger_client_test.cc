@@ -29,7 +29,7 @@
 #include "client/trusted_state.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "ledger/bundle.h"
+#include "ledger/verify/bundle.h"
 #include "ledger/merkle.h"
 #include "ledger/store.h"
 #include "tests/client/client_test_util.h"

@@ -1,4 +1,5 @@
-// Offline parts of the client: tlog-proof text, the trusted-state file, error kinds.
+// Offline parts of the client: the trusted-state file, error kinds. (The
+// tlog-proof text: tests/ledger/verify/receipt_test.cc.)
 #include <sys/stat.h>
 
 #include <filesystem>
@@ -17,31 +18,6 @@ namespace {
 
 using ::memoria::server::testing::TempDir;
 using ::testing::HasSubstr;
-
-TEST(TlogProofTest, FormatsAndParsesTheC2spText) {
-  TlogProof proof;
-  proof.index = 73894;
-  proof.extra = std::string("leaf bytes");
-  proof.hashes = {Sha256("a"), Sha256("b")};
-  proof.checkpoint = "example.com/log\n109482\nsFodV/vSp5O8n9a8QpW6PRY97tfOSW5bsc2Xl/EQi08=\n\n— x y\n";
-  const std::string text = FormatTlogProof(proof);
-  EXPECT_EQ(text.substr(0, text.find('\n')), "c2sp.org/tlog-proof@v1");
-  EXPECT_THAT(text, HasSubstr("\nindex 73894\n"));
-  EXPECT_THAT(text, HasSubstr("\n\nexample.com/log\n109482\n"));
-  absl::StatusOr<TlogProof> parsed = ParseTlogProof(text);
-  ASSERT_TRUE(parsed.ok()) << parsed.status();
-  EXPECT_EQ(parsed->index, proof.index);
-  EXPECT_EQ(parsed->extra, proof.extra);
-  EXPECT_EQ(parsed->hashes, proof.hashes);
-  EXPECT_EQ(parsed->checkpoint, proof.checkpoint);
-}
-
-TEST(TlogProofTest, RejectsMalformedText) {
-  EXPECT_FALSE(ParseTlogProof("c2sp.org/tlog-proof@v1\nindex 1\n").ok());  // no checkpoint
-  EXPECT_FALSE(ParseTlogProof("c2sp.org/tlog-proof@v2\nindex 1\n\nx\n").ok());
-  EXPECT_FALSE(ParseTlogProof("c2sp.org/tlog-proof@v1\nindex 01\n\nx\n").ok());
-  EXPECT_FALSE(ParseTlogProof("c2sp.org/tlog-proof@v1\nindex 1\nnot-base64\n\nx\n").ok());
-}
 
 TEST(TrustedStateTest, MissingFileTrustsNothingAndAdvanceWritesTheNote) {
   TempDir dir;

@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 
 #include "client/entry_signer.h"
-#include "ledger/audit.h"
+#include "ledger/verify/log_auditor.h"
 #include "ledger/keys.h"
 #include "ledger/policy/commitment.h"
 #include "ledger/policy/erasure.h"

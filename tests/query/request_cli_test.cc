@@ -22,7 +22,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "client/entry_signer.h"
-#include "ledger/bundle.h"
+#include "ledger/verify/bundle.h"
 #include "ledger/encoding.h"
 #include "ledger/policy/erasure.h"
 #include "tests/query/e2e_log.h"

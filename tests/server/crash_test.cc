@@ -27,7 +27,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "ledger/audit.h"
+#include "ledger/verify/log_auditor.h"
 #include "ledger/checkpoint.h"
 #include "ledger/hash.h"
 #include "ledger/keys.h"

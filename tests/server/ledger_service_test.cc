@@ -22,7 +22,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "client/entry_signer.h"
-#include "ledger/audit.h"
+#include "ledger/verify/log_auditor.h"
 #include "ledger/hash.h"
 #include "ledger/keys.h"
 #include "ledger/merkle.h"

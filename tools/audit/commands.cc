@@ -4,7 +4,6 @@
 
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <thread>
@@ -16,17 +15,18 @@
 #include "absl/time/time.h"
 #include "client/bundle_source.h"
 #include "client/ledger_client.h"
-#include "client/receipt.h"
 #include "client/trusted_state.h"
-#include "ledger/bundle.h"
+#include "ledger/verify/bundle.h"
 #include "ledger/checkpoint.h"
 #include "ledger/encoding.h"
-#include "ledger/high_water_mark.h"
 #include "ledger/merkle.h"
+#include "ledger/policy/commitment.h"
 #include "ledger/query/event_type.h"
 #include "ledger/record.h"
 #include "ledger/status.h"
-#include "ledger/store.h"
+#include "ledger/store_check.h"
+#include "ledger/verify/checkpoint_tracker.h"
+#include "ledger/verify/receipt.h"
 
 namespace memoria::audit {
 
@@ -80,39 +80,40 @@ struct Inconsistency {
   std::string reason;
 };
 
-// A checkpoint smaller than the trusted one is a rollback; the same size with
-// another root, a fork. A larger one is judged later (by proof or by
-// recomputing the trusted root from the records).
-std::optional<Inconsistency> CompareWithTrusted(const Checkpoint& trusted, const Checkpoint& latest) {
-  if (latest.size < trusted.size) {
+// memoria-audit's wording of the tracker's evidence (ledger/verify/checkpoint_tracker.h).
+Inconsistency Describe(const CheckpointEvidence& evidence) {
+  const Checkpoint& trusted = evidence.trusted.checkpoint;
+  const Checkpoint& latest = evidence.presented.checkpoint;
+  if (evidence.kind == CheckpointEvidence::Kind::kRollback) {
     return Inconsistency{FindingKind::kRollback,
                          absl::StrCat("rollback: the log's checkpoint signs ", latest.size,
                                       " records, fewer than the trusted checkpoint's ", trusted.size)};
   }
-  if (latest.size == trusted.size && latest.root != trusted.root) {
+  if (evidence.proof_failure.ok()) {
     return Inconsistency{FindingKind::kFork,
                          absl::StrCat("fork: checkpoint ", latest.size,
                                       " has a different root than the trusted checkpoint of the same size")};
   }
-  return std::nullopt;
+  return Inconsistency{FindingKind::kFork,
+                       absl::StrCat("fork: checkpoint ", latest.size, " is not consistent with trusted ",
+                                    trusted.size, ": ", std::string(evidence.proof_failure.message()))};
 }
 
-// `proof`, the server's consistency proof from the trusted size to the larger
-// `latest`, must take the trusted root to latest's; anything else is a fork.
-std::optional<Inconsistency> CheckConsistencyProof(const Checkpoint& trusted, const Checkpoint& latest,
-                                                   const absl::StatusOr<std::vector<Hash>>& proof) {
-  if (!proof.ok()) {
+// Judges `latest` against `tracker`'s trusted checkpoint: a smaller one is a
+// rollback, the same size with another root a fork, a larger one is checked
+// by `proofs` (no proof at all, or one that fails, is a fork) or, when
+// `proofs` is null, later (by recomputing the trusted root from the records).
+std::optional<Inconsistency> Inconsistent(const CheckpointTracker& tracker, TrustedCheckpoint latest,
+                                          const CheckpointTracker::ConsistencyProofs& proofs) {
+  const uint64_t size = latest.checkpoint.size;
+  absl::StatusOr<CheckpointJudgement> judged = tracker.Judge(std::move(latest), proofs);
+  if (!judged.ok()) {
     return Inconsistency{FindingKind::kFork,
                          absl::StrCat("fork or rewritten history: no consistency proof from trusted ",
-                                      trusted.size, " to ", latest.size, ": ",
-                                      std::string(proof.status().message()))};
+                                      tracker.size(), " to ", size, ": ",
+                                      std::string(judged.status().message()))};
   }
-  if (absl::Status status = VerifyConsistency(trusted.size, latest.size, trusted.root, latest.root, *proof);
-      !status.ok()) {
-    return Inconsistency{FindingKind::kFork,
-                         absl::StrCat("fork: checkpoint ", latest.size, " is not consistent with trusted ",
-                                      trusted.size, ": ", std::string(status.message()))};
-  }
+  if (judged->evidence.has_value()) return Describe(*judged->evidence);
   return std::nullopt;
 }
 
@@ -125,21 +126,18 @@ class TrustCheck {
 
   const std::optional<TrustedCheckpoint>& trusted() const { return trusted_; }
 
-  // Compares the log's checkpoint with the trusted one before reading records.
-  void Before(LogAuditor& auditor, const Checkpoint& latest) {
+  // Compares the log's checkpoint with the trusted one before reading
+  // records; a larger one through `proofs` if given (server mode), else by
+  // recomputation (After).
+  void Before(LogAuditor& auditor, TrustedCheckpoint latest,
+              const CheckpointTracker::ConsistencyProofs& proofs = nullptr) {
     if (!trusted_.has_value()) return;
-    if (std::optional<Inconsistency> broken = CompareWithTrusted(trusted_->checkpoint, latest)) {
-      Fail(auditor, latest.size, broken->kind, std::move(broken->reason));
-    } else if (latest.size == trusted_->checkpoint.size) {
+    const uint64_t size = latest.checkpoint.size;
+    const CheckpointTracker tracker(auditor.log_key(), trusted_);
+    if (std::optional<Inconsistency> broken = Inconsistent(tracker, std::move(latest), proofs)) {
+      Fail(auditor, size, broken->kind, std::move(broken->reason));
+    } else if (size == trusted_->checkpoint.size) {
       checked_ = true;
-    }
-  }
-
-  // A consistency proof from the trusted size to `latest` (server mode).
-  void Proof(LogAuditor& auditor, const Checkpoint& latest, const absl::StatusOr<std::vector<Hash>>& proof) {
-    if (!trusted_.has_value() || latest.size <= trusted_->checkpoint.size) return;
-    if (std::optional<Inconsistency> broken = CheckConsistencyProof(trusted_->checkpoint, latest, proof)) {
-      Fail(auditor, latest.size, broken->kind, std::move(broken->reason));
     }
   }
 
@@ -366,12 +364,8 @@ absl::Status VerifyServer(const VerifyOptions& options, LogAuditor& auditor, Tru
     return absl::OkStatus();
   }
   outcome.checkpoint = *checkpoint;
-  trust.Before(auditor, *checkpoint);
-  if (trust.trusted().has_value() && checkpoint->size > trust.trusted()->checkpoint.size &&
-      trust.trusted()->checkpoint.size > 0) {
-    trust.Proof(auditor, *checkpoint,
-                ConsistencyProof(*remote, trust.trusted()->checkpoint.size, checkpoint->size));
-  }
+  trust.Before(auditor, {*checkpoint, outcome.checkpoint_note},
+               [&](uint64_t first, uint64_t second) { return ConsistencyProof(*remote, first, second); });
   const uint64_t total = checkpoint->size;
   RETURN_IF_ERROR(source.ScanRecords(0, total, [&](uint64_t index, std::string leaf) {
     auditor.Add(index, std::move(leaf));
@@ -390,10 +384,13 @@ absl::Status VerifyBundleFile(const VerifyOptions& options, TrustCheck& trust,
   if (!in) return absl::NotFoundError(absl::StrCat("cannot open bundle ", options.bundle_path));
   ASSIGN_OR_RETURN(const Verifier log_key, Verifier::Parse(options.log_vkey));
   bool full = false;
+  std::string note;  // the bundle's checkpoint
+  const policy::CommitmentOpeningChecker opening_checker;
   BundleHooks hooks;
+  hooks.opening_checker = &opening_checker;
   hooks.progress = [&](uint64_t done, uint64_t total) { progress.Update(done, total); };
   hooks.before_records = [&](LogAuditor& auditor, const std::optional<Checkpoint>& checkpoint) {
-    if (checkpoint.has_value()) trust.Before(auditor, *checkpoint);
+    if (checkpoint.has_value()) trust.Before(auditor, {*checkpoint, note});
   };
   hooks.after_record = [&](LogAuditor& auditor) {
     if (full) trust.After(auditor);
@@ -404,6 +401,7 @@ absl::Status VerifyBundleFile(const VerifyOptions& options, TrustCheck& trust,
     BundleReader reader(peek);
     ASSIGN_OR_RETURN(BundleHeader header, reader.ReadHeader());
     full = header.full();
+    note = header.checkpoint;
   }
   ASSIGN_OR_RETURN(BundleAudit audit, VerifyBundle(in, log_key, options.audit, hooks));
   outcome.report = std::move(audit.report);
@@ -425,192 +423,19 @@ absl::Status VerifyBundleFile(const VerifyOptions& options, TrustCheck& trust,
   return absl::OkStatus();
 }
 
-// A stopped server's RocksDB directory, read directly: the records as above,
-// plus every stored tree hash against the recomputed tree, every stored
-// checkpoint's signature and root, and the high-water mark beside the store
-// (the store must reach its size, with its root there).
-absl::Status VerifyStore(const VerifyOptions& options, LogAuditor& auditor, TrustCheck& trust,
-                         VerifyOutcome& outcome, Progress& progress) {
-  namespace fs = std::filesystem;
-  std::string path = options.data_dir;
-  if (fs::exists(fs::path(path) / "db" / "CURRENT")) path = (fs::path(path) / "db").string();
-  if (!fs::exists(fs::path(path) / "CURRENT")) {
-    return absl::NotFoundError(absl::StrCat("no RocksDB store in ", options.data_dir));
-  }
-  outcome.source = absl::StrCat("data ", path);
-  const Verifier& log_key = auditor.log_key();
-  fs::path store_dir = fs::absolute(path).lexically_normal();
-  if (store_dir.filename().empty()) store_dir = store_dir.parent_path();
-  const std::string mark_path = (store_dir.parent_path() / kHighWaterMarkFile).string();
-  absl::StatusOr<std::optional<MarkedCheckpoint>> mark = ReadHighWaterMark(mark_path, log_key);
-  if (absl::IsDataLoss(mark.status())) {
-    auditor.Report(0, FindingKind::kDamaged, std::string(mark.status().message()));
-  } else if (!mark.ok()) {
-    return mark.status();
-  }
-  const std::optional<MarkedCheckpoint> marked =
-      mark.ok() ? *std::move(mark) : std::optional<MarkedCheckpoint>();
-
-  ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
-                   Store::Open({.path = path, .create_if_missing = false}));
-  RETURN_IF_ERROR(store->CheckFormat());
-
-  if (absl::StatusOr<std::string> vkey = store->Get(Column::kMeta, kMetaLogKey); vkey.ok()) {
-    if (*vkey != log_key.ToString()) {
-      auditor.Report(0, FindingKind::kCheckpoint,
-                     absl::StrCat("the store was created for log key ", *vkey, ", not the pinned one"));
-    }
-  }
-
-  // Every stored checkpoint: it must open and sign the size it is stored under.
-  struct Stored {
-    uint64_t size;
-    Hash root;
-  };
-  std::vector<Stored> checkpoints;
-  std::optional<uint64_t> largest_key;
-  std::string latest_note;
-  RETURN_IF_ERROR(store->Scan(Column::kCheckpoints, "", "", [&](std::string_view key, std::string_view note) {
-    if (key.size() != 8) {
-      auditor.Report(0, FindingKind::kCheckpoint,
-                     absl::StrCat("stored checkpoint key of ", key.size(), " bytes (not 8)"));
-      return true;
-    }
-    const uint64_t size = DecodeBigEndian64(key);
-    largest_key = size;
-    absl::StatusOr<Checkpoint> checkpoint = OpenCheckpoint(note, log_key);
-    if (!checkpoint.ok()) {
-      auditor.Report(size, FindingKind::kCheckpoint,
-                     absl::StrCat("stored checkpoint ", size, " does not open under the log key: ",
-                                  std::string(checkpoint.status().message())));
-      return true;
-    }
-    if (checkpoint->size != size) {
-      auditor.Report(size, FindingKind::kCheckpoint,
-                     absl::StrCat("stored checkpoint under size ", size, " signs size ", checkpoint->size));
-      return true;
-    }
-    checkpoints.push_back({size, checkpoint->root});
-    latest_note = std::string(note);
-    outcome.checkpoint = *checkpoint;
-    outcome.checkpoint_note = latest_note;
-    return true;
-  }));
-  if (!largest_key.has_value()) {
-    auditor.Report(0, FindingKind::kCheckpoint, "the store holds no checkpoint");
-  }
-  if (outcome.checkpoint.has_value()) trust.Before(auditor, *outcome.checkpoint);
-
-  // Tree hashes: compared in batches with the recomputed ones.
-  std::vector<std::pair<NodeId, Hash>> pending;
-  absl::Status tree_status = absl::OkStatus();
-  auto flush_nodes = [&]() {
-    if (pending.empty() || !tree_status.ok()) return;
-    std::vector<std::string> keys;
-    keys.reserve(pending.size());
-    for (const auto& [node, hash] : pending) keys.push_back(TreeKey(node));
-    absl::StatusOr<std::vector<std::optional<std::string>>> values = store->MultiGet(Column::kTree, keys);
-    if (!values.ok()) {
-      tree_status = values.status();
-      return;
-    }
-    for (size_t i = 0; i < pending.size(); ++i) {
-      const auto& [node, hash] = pending[i];
-      const std::optional<std::string>& value = (*values)[i];
-      const uint64_t first = node.index << node.level;
-      const std::string where = absl::StrCat("stored tree hash of node (level ", node.level, ", index ",
-                                             node.index, ") covering records [", first, ", ",
-                                             first + (uint64_t{1} << node.level), ")");
-      if (!value.has_value()) {
-        auditor.Report(first, FindingKind::kTree, absl::StrCat(where, " is missing"));
-      } else if (*value != AsBytes(hash)) {
-        auditor.Report(first, FindingKind::kTree,
-                       absl::StrCat(where, value->size() == kHashSize ? " differs from the recomputed hash"
-                                                                      : " is not 32 bytes",
-                                    node.level == 0 ? " (the record bytes or the stored leaf hash were altered)" : ""));
-      }
-    }
-    pending.clear();
-  };
-  auditor.SetNodeObserver([&](const NodeId& node, const Hash& hash) {
-    pending.emplace_back(node, hash);
-  });
-
-  size_t next_checkpoint = 0;
-  auto check_roots = [&]() {
-    while (next_checkpoint < checkpoints.size() && checkpoints[next_checkpoint].size <= auditor.size()) {
-      const Stored& stored = checkpoints[next_checkpoint++];
-      if (stored.size < auditor.size()) continue;  // a gap in the records: reported by the auditor
-      if (auditor.Root() != stored.root) {
-        auditor.Report(stored.size, FindingKind::kCheckpoint,
-                       absl::StrCat("stored checkpoint ", stored.size,
-                                    ": its root differs from the root recomputed from the records"));
-      }
-    }
-  };
-  check_roots();
-  std::optional<Hash> root_at_mark;
-  auto check_mark = [&]() {
-    if (marked.has_value() && auditor.size() == marked->checkpoint.size) root_at_mark = auditor.Root();
-  };
-  check_mark();
-  const uint64_t total = largest_key.value_or(0);
-  RETURN_IF_ERROR(store->Scan(Column::kRecords, "", "", [&](std::string_view key, std::string_view leaf) {
-    if (key.size() != 8) {
-      auditor.Report(auditor.size(), FindingKind::kMalformed,
-                     absl::StrCat("stored record key of ", key.size(), " bytes (not 8)"));
-      return true;
-    }
-    auditor.Add(DecodeBigEndian64(key), std::string(leaf));
-    trust.After(auditor);
-    check_roots();
-    check_mark();
-    if (pending.size() >= 8192) flush_nodes();
-    progress.Update(auditor.size(), total);
-    return true;
-  }));
-  flush_nodes();
-  RETURN_IF_ERROR(tree_status);
-  if (marked.has_value()) {
-    const uint64_t size = marked->checkpoint.size;
-    if (auditor.size() < size) {
-      auditor.Report(auditor.size(), FindingKind::kRollback,
-                     absl::StrCat("the store holds ", auditor.size(), " records but the high-water mark ",
-                                  mark_path, " records that the log acknowledged and signed ", size,
-                                  ": the store came back shorter (restore it from a backup or a mirror)"));
-    } else if (root_at_mark != marked->checkpoint.root) {
-      auditor.Report(size, FindingKind::kFork,
-                     absl::StrCat("the root recomputed from the stored records at size ", size,
-                                  " differs from the checkpoint of that size in the high-water mark ",
-                                  mark_path));
-    }
-  }
-  if (next_checkpoint < checkpoints.size()) {
-    auditor.Report(auditor.size(), FindingKind::kTruncated,
-                   absl::StrCat("stored checkpoints sign up to ", checkpoints.back().size,
-                                " records but the store holds ", auditor.size()));
-  }
-  if (outcome.checkpoint.has_value() && auditor.size() > outcome.checkpoint->size) {
-    auditor.Report(outcome.checkpoint->size, FindingKind::kCheckpoint,
-                   absl::StrCat("the store holds ", auditor.size(),
-                                " records, more than its latest checkpoint signs (",
-                                outcome.checkpoint->size, ")"));
-  }
-  if (largest_key.has_value() && outcome.checkpoint.has_value() &&
-      *largest_key != outcome.checkpoint->size) {
-    outcome.checkpoint.reset();  // the latest stored checkpoint is corrupt: none to trust
-  }
-  return absl::OkStatus();
-}
-
+// A stopped server's RocksDB directory, read directly (ledger/store_check.h).
 absl::Status VerifyData(const VerifyOptions& options, LogAuditor& auditor, TrustCheck& trust,
                         VerifyOutcome& outcome, Progress& progress) {
-  absl::Status status = VerifyStore(options, auditor, trust, outcome, progress);
-  if (!absl::IsDataLoss(status)) return status;
-  // Damage RocksDB finds (a write-ahead log record or a table file failing
-  // its checksum) is an integrity failure of the store, not an I/O error.
-  auditor.Report(auditor.size(), FindingKind::kDamaged, std::string(status.message()));
-  outcome.checkpoint.reset();
+  StoreCheckHooks hooks;
+  hooks.before_records = [&](LogAuditor& fed, const TrustedCheckpoint& latest) {
+    trust.Before(fed, latest);
+  };
+  hooks.after_record = [&](LogAuditor& fed) { trust.After(fed); };
+  hooks.progress = [&](uint64_t done, uint64_t total) { progress.Update(done, total); };
+  ASSIGN_OR_RETURN(StoreCheck check, CheckStore(options.data_dir, auditor, hooks));
+  outcome.source = absl::StrCat("data ", check.path);
+  outcome.checkpoint = check.checkpoint;
+  outcome.checkpoint_note = std::move(check.checkpoint_note);
   return absl::OkStatus();
 }
 
@@ -661,6 +486,9 @@ int RunMonitor(const MonitorOptions& options) {
     return options.max_seconds > 0 &&
            Clock::now() - start >= std::chrono::duration<double>(options.max_seconds);
   };
+  // The trusted checkpoint: judged and advanced by the tracker, persisted in the state file.
+  CheckpointTracker tracker(*log_key, state->current(),
+                            [&](const TrustedCheckpoint& next) { return state->Advance(next); });
   LogAuditor auditor(*log_key, options.audit);
   bool alerted = false;
   auto alert = [&](const std::string& what) {
@@ -669,25 +497,20 @@ int RunMonitor(const MonitorOptions& options) {
   };
   // Checks a new checkpoint against the trusted one (rollback, fork by proof).
   auto check_new_checkpoint = [&](const std::string& note) -> std::optional<Checkpoint> {
-    absl::StatusOr<Checkpoint> checkpoint = OpenCheckpoint(note, *log_key);
+    absl::StatusOr<TrustedCheckpoint> checkpoint = tracker.Open(note);
     if (!checkpoint.ok()) {
       alert(absl::StrCat("checkpoint does not open under the log key: ",
                          std::string(checkpoint.status().message())));
       return std::nullopt;
     }
-    if (const std::optional<TrustedCheckpoint>& trusted = state->current(); trusted.has_value()) {
-      const Checkpoint& old = trusted->checkpoint;
-      std::optional<Inconsistency> broken = CompareWithTrusted(old, *checkpoint);
-      if (!broken.has_value() && checkpoint->size > old.size && old.size > 0) {
-        broken = CheckConsistencyProof(old, *checkpoint,
-                                       ConsistencyProof(**remote, old.size, checkpoint->size));
-      }
-      if (broken.has_value()) {
-        alert(broken->reason);
-        return std::nullopt;
-      }
+    Checkpoint opened = checkpoint->checkpoint;
+    if (std::optional<Inconsistency> broken = Inconsistent(
+            tracker, *std::move(checkpoint),
+            [&](uint64_t first, uint64_t second) { return ConsistencyProof(**remote, first, second); })) {
+      alert(broken->reason);
+      return std::nullopt;
     }
-    return *checkpoint;
+    return opened;
   };
   auto report_findings = [&]() {
     AuditReport report = auditor.Finish();
@@ -709,8 +532,8 @@ int RunMonitor(const MonitorOptions& options) {
       return false;
     }
     if (auditor.FindingCount() > 0) return false;
-    if (state->size() > target->size) return true;
-    if (absl::Status saved = state->Advance({*target, target_note}); !saved.ok()) {
+    if (tracker.size() > target->size) return true;
+    if (absl::Status saved = tracker.Advance({*target, target_note}); !saved.ok()) {
       std::fprintf(stderr, "memoria-audit monitor: cannot save state: %s\n",
                    std::string(saved.message()).c_str());
       return false;
@@ -723,9 +546,9 @@ int RunMonitor(const MonitorOptions& options) {
     return true;
   };
 
-  const uint64_t trusted_size_at_start = state->size();
+  const uint64_t trusted_size_at_start = tracker.size();
   std::optional<Hash> trusted_root_at_start;
-  if (state->current().has_value()) trusted_root_at_start = state->current()->checkpoint.root;
+  if (tracker.trusted().has_value()) trusted_root_at_start = tracker.trusted()->checkpoint.root;
 
   if (target->size == 0 && options.once) {
     if (!reach_target()) report_findings();
@@ -822,49 +645,6 @@ int RunMonitor(const MonitorOptions& options) {
 
 namespace {
 
-// A saved receipt: the JSON of `memoria append --json` or tlog-proof text.
-// Parse errors are INVALID_ARGUMENT. The tree size of tlog-proof text is its
-// checkpoint's (0 when the checkpoint does not open: VerifyReceipt says why).
-absl::StatusOr<Receipt> ParseSavedReceipt(std::string_view text, const Verifier& log_key) {
-  if (text.substr(0, client::kTlogProofHeader.size()) != client::kTlogProofHeader) {
-    return ParseReceiptJson(text);
-  }
-  ASSIGN_OR_RETURN(client::TlogProof proof, client::ParseTlogProof(text));
-  Receipt receipt;
-  receipt.index = proof.index;
-  receipt.hashes = std::move(proof.hashes);
-  receipt.checkpoint = std::move(proof.checkpoint);
-  absl::StatusOr<Checkpoint> checkpoint = OpenCheckpoint(receipt.checkpoint, log_key);
-  receipt.tree_size = checkpoint.ok() ? checkpoint->size : 0;
-  if (proof.extra.has_value()) {
-    receipt.leaf_hash = LeafHash(*proof.extra);
-    receipt.leaf = std::move(proof.extra);
-  }
-  return receipt;
-}
-
-// OK if `record` holds the entry the auditor expects; otherwise the failure
-// naming what it holds instead.
-absl::Status CheckExpectedEntry(uint64_t index, const v1::Record& record,
-                                const std::optional<Verifier>& writer,
-                                const std::string& request_id) {
-  const std::string holds =
-      absl::StrCat("holds ", client::EntryLabel(record.writer_key_id(), record.entry()));
-  if (writer.has_value() &&
-      (record.writer_key_id() != writer->key_id() ||
-       !writer->Verify(EntrySignedMessage(record.entry()), record.writer_signature()))) {
-    return client::ReceiptForAnotherEntry(
-        index, absl::StrCat(holds, ", not an entry signed by ", writer->ToString()));
-  }
-  v1::Entry entry;
-  if (!request_id.empty() &&
-      (!entry.ParseFromString(record.entry()) || entry.request_id() != request_id)) {
-    return client::ReceiptForAnotherEntry(
-        index, absl::StrCat(holds, ", not request id \"", absl::CHexEscape(request_id), "\""));
-  }
-  return absl::OkStatus();
-}
-
 // The event of an entry for people: "post_published", "generic post.deleted".
 std::string EventText(const std::string& entry_bytes) {
   v1::Entry entry;
@@ -895,7 +675,7 @@ int RunReceipt(const ReceiptOptions& options) {
     return UsageError(absl::InvalidArgumentError(
         absl::StrCat(options.path, ": ", std::string(receipt.status().message()))));
   }
-  absl::StatusOr<v1::Record> record = client::ReceiptRecord(*receipt);
+  absl::StatusOr<v1::Record> record = ReceiptRecord(*receipt);
   absl::StatusOr<Checkpoint> checkpoint =
       record.ok() ? VerifyReceipt(*receipt, *log_key) : absl::StatusOr<Checkpoint>(record.status());
   absl::Status verdict = checkpoint.status();
@@ -920,7 +700,7 @@ int RunReceipt(const ReceiptOptions& options) {
                 "the log key)\nit holds %s, event %s\n",
                 static_cast<unsigned long>(receipt->index), checkpoint->origin.c_str(),
                 static_cast<unsigned long>(checkpoint->size),
-                client::EntryLabel(record->writer_key_id(), record->entry()).c_str(),
+                EntryLabel(record->writer_key_id(), record->entry()).c_str(),
                 EventText(record->entry()).c_str());
     if (!writer.has_value() && options.request_id.empty()) {
       std::fprintf(stderr,

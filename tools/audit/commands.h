@@ -13,7 +13,7 @@
 #include <string>
 
 #include "client/connection.h"
-#include "ledger/audit.h"
+#include "ledger/verify/log_auditor.h"
 
 namespace memoria::audit {
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "ledger/audit.h"
+#include "ledger/verify/log_auditor.h"
 #include "ledger/checkpoint.h"
 #include "ledger/keys.h"
 #include "ledger/merkle.h"

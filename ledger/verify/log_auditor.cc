@@ -1,4 +1,4 @@
-#include "ledger/audit.h"
+#include "ledger/verify/log_auditor.h"
 
 #include <sodium.h>
 
@@ -12,7 +12,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
-#include "ledger/bundle.h"
+#include "ledger/verify/bundle.h"
 #include "ledger/encoding.h"
 #include "ledger/record.h"
 #include "ledger/status.h"
@@ -57,12 +57,6 @@ std::string FindingText(const AuditFinding& finding) {
   return absl::StrCat(what, " ", finding.index, ": ", std::string(FindingKindName(finding.kind)), ": ",
                       finding.reason);
 }
-
-struct LogAuditor::WriterKey {
-  Verifier verifier;
-  uint64_t registered_at = 0;
-  std::optional<uint64_t> revoked_at;
-};
 
 struct LogAuditor::SignatureTask {
   uint64_t index = 0;
@@ -297,21 +291,19 @@ void LogAuditor::AddTrust(uint64_t index, std::string leaf, std::span<const Hash
   CheckRecord(index, leaf, leaf_hash, /*chained=*/false, /*counted=*/false);
 }
 
-const LogAuditor::WriterKey* LogAuditor::FindWriter(uint32_t key_id, std::string_view name,
-                                                    uint64_t at, std::string* why) const {
-  for (const std::unique_ptr<WriterKey>& writer : writers_) {
-    if (writer->verifier.key_id() != key_id || writer->verifier.name() != name) continue;
-    if (writer->registered_at >= at) break;
-    if (writer->revoked_at.has_value() && *writer->revoked_at < at) {
-      *why = absl::StrCat("signed by writer key ", std::string(name), "+", HexEncode(EncodeBigEndian32(key_id)),
-                          " revoked at record ", *writer->revoked_at);
+const Verifier* LogAuditor::FindWriter(uint32_t key_id, std::string_view name, uint64_t at,
+                                       std::string* why) const {
+  const std::optional<WriterStanding> standing = trust_.StandingAt(key_id, name, at);
+  const std::string key = absl::StrCat(std::string(name), "+", HexEncode(EncodeBigEndian32(key_id)));
+  switch (MayWriterSign(standing)) {
+    case TrustVerdict::kAllowed: return &trust_.Find(key_id, name)->verifier;
+    case TrustVerdict::kRevoked:
+      *why = absl::StrCat("signed by writer key ", key, " revoked at record ", *standing->revoked_at);
       return nullptr;
-    }
-    return writer.get();
+    default:
+      *why = absl::StrCat("signed by writer key ", key, " not registered before this record");
+      return nullptr;
   }
-  *why = absl::StrCat("signed by writer key ", std::string(name), "+", HexEncode(EncodeBigEndian32(key_id)),
-                      " not registered before this record");
-  return nullptr;
 }
 
 void LogAuditor::CheckRecord(uint64_t index, std::string_view leaf, const Hash& leaf_hash,
@@ -367,7 +359,7 @@ void LogAuditor::CheckRecord(uint64_t index, std::string_view leaf, const Hash& 
         finding(FindingKind::kTrust, "genesis entry after record 0");
         return;
       }
-      if (entry.writer() != log_key_.name() || record.writer_key_id() != log_key_.key_id()) {
+      if (!SignedBy(log_key_, record.writer_key_id(), entry.writer())) {
         finding(FindingKind::kTrust,
                 absl::StrCat("genesis entry signed by ", key_text, ", not by the log key ",
                              log_key_.name(), "+", HexEncode(EncodeBigEndian32(log_key_.key_id()))));
@@ -386,9 +378,8 @@ void LogAuditor::CheckRecord(uint64_t index, std::string_view leaf, const Hash& 
                 absl::StrCat("genesis administrator key: ", admin.status().message()));
         return;
       }
-      if (admin_.has_value()) return;  // a second genesis (partial mode): keep the first
-      admin_ = *std::move(admin);
-      admin_vkey_ = entry.genesis().admin_vkey();
+      // A second genesis (partial mode) changes nothing: the first stays.
+      trust_.SetAdministrator(*std::move(admin), entry.genesis().admin_vkey());
       return;
     }
     case v1::Entry::kWriterRegistered:
@@ -396,17 +387,18 @@ void LogAuditor::CheckRecord(uint64_t index, std::string_view leaf, const Hash& 
       const bool registering = entry.event_case() == v1::Entry::kWriterRegistered;
       const std::string& subject_text =
           registering ? entry.writer_registered().vkey() : entry.writer_revoked().vkey();
-      if (!admin_.has_value()) {
+      const std::optional<Verifier>& admin = trust_.administrator();
+      if (!admin.has_value()) {
         finding(FindingKind::kTrust, "writer administration with no administrator key (no valid genesis)");
         return;
       }
-      if (record.writer_key_id() != admin_->key_id() || entry.writer() != admin_->name()) {
+      if (!SignedBy(*admin, record.writer_key_id(), entry.writer())) {
         finding(FindingKind::kTrust,
                 absl::StrCat("writer administration signed by ", key_text,
-                             ", not by the administrator key ", admin_vkey_));
+                             ", not by the administrator key ", trust_.administrator_vkey()));
         return;
       }
-      if (!admin_->Verify(EntrySignedMessage(record.entry()), record.writer_signature())) {
+      if (!admin->Verify(EntrySignedMessage(record.entry()), record.writer_signature())) {
         finding(FindingKind::kSignature, "signature does not verify under the administrator key");
         return;
       }
@@ -415,34 +407,30 @@ void LogAuditor::CheckRecord(uint64_t index, std::string_view leaf, const Hash& 
         finding(FindingKind::kMalformed, absl::StrCat("writer key: ", subject.status().message()));
         return;
       }
-      WriterKey* existing = nullptr;
-      for (std::unique_ptr<WriterKey>& writer : writers_) {
-        if (writer->verifier.key_id() == subject->key_id() &&
-            writer->verifier.name() == subject->name()) {
-          existing = writer.get();
-        }
-      }
       if (registering) {
-        if (existing != nullptr) {
+        const TrustChain::Writer* existing = trust_.Find(subject->key_id(), subject->name());
+        if (MayRegister(existing == nullptr ? std::nullopt
+                                            : std::optional<WriterStanding>(existing->standing)) !=
+            TrustVerdict::kAllowed) {
           finding(FindingKind::kTrust,
                   absl::StrCat("registers ", subject_text, " again (registered at record ",
-                               existing->registered_at, ")"));
+                               existing->standing.registered_at, ")"));
           return;
         }
-        writers_.push_back(std::make_unique<WriterKey>(
-            WriterKey{.verifier = *std::move(subject), .registered_at = index}));
+        trust_.Register(*std::move(subject), index);
       } else {
-        if (existing == nullptr || existing->registered_at >= index) {
-          finding(FindingKind::kTrust, absl::StrCat("revokes ", subject_text, ", not registered"));
-          return;
-        }
-        if (existing->revoked_at.has_value()) {
-          if (*existing->revoked_at != index) {
+        switch (MayRevoke(trust_.StandingAt(subject->key_id(), subject->name(), index))) {
+          case TrustVerdict::kAllowed:
+            // (A revocation fed twice, at its own index, records the same index.)
+            trust_.Revoke(subject->key_id(), subject->name(), index);
+            break;
+          case TrustVerdict::kAlreadyRevoked:
             finding(FindingKind::kTrust, absl::StrCat("revokes ", subject_text, " again"));
-          }
-          return;
+            return;
+          default:
+            finding(FindingKind::kTrust, absl::StrCat("revokes ", subject_text, ", not registered"));
+            return;
         }
-        existing->revoked_at = index;
       }
       return;
     }
@@ -454,12 +442,12 @@ void LogAuditor::CheckRecord(uint64_t index, std::string_view leaf, const Hash& 
   }
 
   std::string why;
-  const WriterKey* writer = FindWriter(record.writer_key_id(), entry.writer(), index, &why);
+  const Verifier* writer = FindWriter(record.writer_key_id(), entry.writer(), index, &why);
   if (writer == nullptr) {
     finding(FindingKind::kTrust, why);
     return;
   }
-  QueueSignature(index, record, writer->verifier, key_text, bad, counted);
+  QueueSignature(index, record, *writer, key_text, bad, counted);
 }
 
 void LogAuditor::QueueSignature(uint64_t index, const v1::Record& record, const Verifier& key,
@@ -525,11 +513,11 @@ AuditReport LogAuditor::Finish() {
   report.records = fed_;
   report.first_index = first_index_;
   if (!partial_) report.root = tree_.Root();
-  report.admin_vkey = admin_vkey_;
-  for (const std::unique_ptr<WriterKey>& writer : writers_) {
+  report.admin_vkey = trust_.administrator_vkey();
+  for (const std::unique_ptr<TrustChain::Writer>& writer : trust_.writers()) {
     report.writers.push_back({.vkey = writer->verifier.ToString(),
-                              .registered_at = writer->registered_at,
-                              .revoked_at = writer->revoked_at});
+                              .registered_at = writer->standing.registered_at,
+                              .revoked_at = writer->standing.revoked_at});
   }
   {
     absl::MutexLock lock(&findings_->mu);
@@ -540,69 +528,6 @@ AuditReport LogAuditor::Finish() {
   std::stable_sort(report.findings.begin(), report.findings.end(),
                    [](const AuditFinding& a, const AuditFinding& b) { return a.index < b.index; });
   return report;
-}
-
-// ---- Offline checks -------------------------------------------------------------
-
-absl::StatusOr<std::vector<Hash>> DecodeHashes(std::span<const std::string> base64) {
-  std::vector<Hash> hashes;
-  hashes.reserve(base64.size());
-  for (size_t i = 0; i < base64.size(); ++i) {
-    absl::StatusOr<std::string> bytes = Base64Decode(base64[i]);
-    if (!bytes.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat("hash ", i, ": ", bytes.status().message()));
-    }
-    absl::StatusOr<Hash> hash = HashFromBytes(*bytes);
-    if (!hash.ok()) return absl::InvalidArgumentError(absl::StrCat("hash ", i, " is not 32 bytes"));
-    hashes.push_back(*hash);
-  }
-  return hashes;
-}
-
-absl::Status VerifyRecordInclusion(uint64_t index, std::string_view leaf,
-                                   std::span<const Hash> proof, const Checkpoint& checkpoint) {
-  return VerifyInclusion(index, checkpoint.size, LeafHash(leaf), proof, checkpoint.root);
-}
-
-absl::StatusOr<Receipt> ParseReceiptJson(std::string_view json) {
-  ASSIGN_OR_RETURN(JsonObject object, JsonObject::Parse(json));
-  Receipt receipt;
-  ASSIGN_OR_RETURN(receipt.index, object.Uint("index"));
-  ASSIGN_OR_RETURN(receipt.tree_size, object.Uint("tree_size"));
-  ASSIGN_OR_RETURN(std::string leaf_hash, object.Bytes("leaf_hash"));
-  absl::StatusOr<Hash> hash = HashFromBytes(leaf_hash);
-  if (!hash.ok()) return absl::InvalidArgumentError("\"leaf_hash\" is not 32 bytes");
-  receipt.leaf_hash = *hash;
-  ASSIGN_OR_RETURN(std::vector<std::string> hashes, object.StringList("hashes"));
-  absl::StatusOr<std::vector<Hash>> decoded = DecodeHashes(hashes);
-  if (!decoded.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("\"hashes\": ", decoded.status().message()));
-  }
-  receipt.hashes = *std::move(decoded);
-  ASSIGN_OR_RETURN(receipt.checkpoint, object.String("checkpoint"));
-  if (object.Has("leaf")) {
-    ASSIGN_OR_RETURN(receipt.leaf, object.Bytes("leaf"));
-  }
-  return receipt;
-}
-
-absl::StatusOr<Checkpoint> VerifyReceipt(const Receipt& receipt, const Verifier& log_key) {
-  ASSIGN_OR_RETURN(Checkpoint checkpoint, OpenCheckpoint(receipt.checkpoint, log_key));
-  if (checkpoint.size != receipt.tree_size) {
-    return absl::DataLossError(absl::StrCat("receipt tree size ", receipt.tree_size,
-                                            " but its checkpoint signs size ", checkpoint.size));
-  }
-  if (receipt.leaf.has_value() && LeafHash(*receipt.leaf) != receipt.leaf_hash) {
-    return absl::DataLossError("the receipt's leaf bytes do not hash to its leaf hash");
-  }
-  if (absl::Status status = VerifyInclusion(receipt.index, receipt.tree_size, receipt.leaf_hash,
-                                            receipt.hashes, checkpoint.root);
-      !status.ok()) {
-    return absl::Status(status.code(),
-                        absl::StrCat("inclusion proof of record ", receipt.index, " in tree ",
-                                     receipt.tree_size, ": ", status.message()));
-  }
-  return checkpoint;
 }
 
 }  // namespace memoria

@@ -39,7 +39,8 @@
 //     leaves) is present when the header says "proofs":true, which a partial
 //     bundle (A > 0 or B < N) requires. "personal_data" (only in a disclosed
 //     bundle; absent when empty) opens commitments of the record's
-//     Entry.policy.personal_data (ledger/policy/commitment.h); a commitment
+//     Entry.policy.personal_data (the policy's commitment scheme, checked
+//     through an OpeningChecker, ledger/verify/opening_checker.h); a commitment
 //     without its opening is data that was erased or is not disclosed.
 //   the last line:
 //     {"type":"end","records":R}
@@ -52,10 +53,11 @@
 // record's writer signature is checked under the key the log's own genesis and
 // registration records give (trust records are fed to the auditor in index
 // order among the record lines, so a registration applies from its own index
-// on), and the checkpoint under the pinned log key (see ledger/audit.h). Every
-// opening must open a commitment of its field in its record
-// (FindingKind::kPersonalData otherwise, as are openings in a bundle that is
-// not disclosed).
+// on), and the checkpoint under the pinned log key (see ledger/verify/log_auditor.h). Every
+// opening must open a commitment of its field in its record, as
+// BundleHooks::opening_checker judges (FindingKind::kPersonalData otherwise, as
+// are openings in a bundle that is not disclosed, and every opening when no
+// checker is given).
 //
 // Errors: a bundle that cannot be read as this format (I/O error, bad JSON,
 // missing field, bad base64, a line cut short, no end line, lines out of order,
@@ -78,7 +80,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "ledger/audit.h"
+#include "ledger/verify/log_auditor.h"
+#include "ledger/verify/opening_checker.h"
 #include "ledger/hash.h"
 #include "ledger/keys.h"
 #include "memoria/v1/ledger.pb.h"
@@ -246,6 +249,10 @@ struct BundleHooks {
   std::function<void(LogAuditor&, const std::optional<Checkpoint>&)> before_records;
   // After each record line is fed to the auditor.
   std::function<void(LogAuditor&)> after_record;
+  // Checks the personal-data openings of a disclosed bundle (borrowed for the
+  // call; policy::CommitmentOpeningChecker). Null: openings cannot be checked,
+  // each is a kPersonalData finding.
+  const OpeningChecker* opening_checker = nullptr;
 };
 
 // Reads and verifies a whole bundle under the pinned `log_key` (see above).

@@ -1,4 +1,4 @@
-#include "ledger/bundle.h"
+#include "ledger/verify/bundle.h"
 
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
@@ -12,9 +12,9 @@
 #include "absl/strings/str_cat.h"
 #include "ledger/checkpoint.h"
 #include "ledger/encoding.h"
-#include "ledger/policy/commitment.h"
 #include "ledger/record.h"
 #include "ledger/status.h"
+#include "ledger/verify/receipt.h"
 #include "memoria/v1/entry.pb.h"
 #include "memoria/v1/record.pb.h"
 
@@ -493,7 +493,7 @@ namespace {
 // how many openings open their commitment.
 uint64_t CheckOpenings(uint64_t index, std::string_view leaf,
                        std::span<const v1::PersonalDataOpening> openings, bool disclosed,
-                       LogAuditor& auditor) {
+                       const OpeningChecker* checker, LogAuditor& auditor) {
   if (openings.empty()) return 0;
   auto finding = [&](const v1::PersonalDataOpening& opening, const std::string& what) {
     auditor.Report(index, FindingKind::kPersonalData,
@@ -505,6 +505,12 @@ uint64_t CheckOpenings(uint64_t index, std::string_view leaf,
     }
     return 0;
   }
+  if (checker == nullptr) {
+    for (const v1::PersonalDataOpening& opening : openings) {
+      finding(opening, "no checker of personal-data commitments was given to the verifier");
+    }
+    return 0;
+  }
   absl::StatusOr<v1::Record> record = DecodeRecord(leaf);
   v1::Entry entry;
   if (!record.ok() || !entry.ParseFromString(record->entry())) return 0;  // the auditor reports it
@@ -513,7 +519,7 @@ uint64_t CheckOpenings(uint64_t index, std::string_view leaf,
     absl::Status opened = absl::NotFoundError("the record has no commitment for this field");
     for (const v1::PersonalDataCommitment& commitment : entry.policy().personal_data()) {
       if (commitment.field() != opening.field()) continue;
-      opened = policy::CheckOpening(opening, commitment);
+      opened = checker->Check(opening, commitment);
       if (opened.ok()) break;
     }
     if (opened.ok()) {
@@ -590,7 +596,8 @@ absl::StatusOr<BundleAudit> VerifyBundle(std::istream& in, const Verifier& log_k
     }
     feed_trust_before(record.index);
     result.openings_verified +=
-        CheckOpenings(record.index, record.leaf, record.personal_data, header.disclosed, auditor);
+        CheckOpenings(record.index, record.leaf, record.personal_data, header.disclosed,
+                      hooks.opening_checker, auditor);
     if (result.full) {
       auditor.Add(record.index, std::move(record.leaf));
     } else if (checkpoint.has_value()) {

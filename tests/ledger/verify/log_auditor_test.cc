@@ -5,9 +5,9 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "ledger/audit.h"
+#include "ledger/verify/log_auditor.h"
 #include "ledger/encoding.h"
-#include "tests/audit/built_log.h"
+#include "tests/ledger/verify/built_log.h"
 
 namespace memoria {
 namespace {
@@ -179,29 +179,6 @@ TEST(LogAuditorTest, PartialRangeVerifiesThroughProofsAndTrustRecords) {
   damaged.AddProven(45, leaf, log.Proof(45), *checkpoint);
   AuditReport bad = damaged.Finish();
   EXPECT_TRUE(HasFinding(bad, 45, FindingKind::kInclusion)) << Describe(bad);
-}
-
-TEST(ReceiptTest, ReceiptJsonVerifiesAndAnotherKeyDoesNot) {
-  BuiltLog log;
-  log.AddGeneric(20);
-  std::string hashes;
-  for (const Hash& hash : log.Proof(7)) {
-    hashes += (hashes.empty() ? "\"" : ",\"") + Base64Encode(AsBytes(hash)) + "\"";
-  }
-  std::string note_json;
-  for (const char c : log.Checkpoint()) note_json += c == '\n' ? std::string("\\n") : std::string(1, c);
-  const std::string json = "{\"index\":7,\"leaf_hash\":\"" +
-                           Base64Encode(AsBytes(LeafHash(log.leaves()[7]))) +
-                           "\",\"tree_size\":" + std::to_string(log.size()) + ",\"hashes\":[" +
-                           hashes + "],\"checkpoint\":\"" + note_json + "\"}";
-  absl::StatusOr<Receipt> receipt = ParseReceiptJson(json);
-  ASSERT_TRUE(receipt.ok()) << receipt.status();
-  EXPECT_TRUE(VerifyReceipt(*receipt, log.log_key().verifier()).ok());
-  EXPECT_FALSE(VerifyReceipt(*receipt, MustGenerate("audit.test/log").verifier()).ok());
-  receipt->index = 8;
-  EXPECT_EQ(VerifyReceipt(*receipt, log.log_key().verifier()).status().code(),
-            absl::StatusCode::kDataLoss);
-  EXPECT_FALSE(ParseReceiptJson("{\"index\":7}").ok());
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
 // Auditing a log without trusting whoever serves it: a streaming verifier of
-// records, and offline checks of receipts and inclusion proofs.
+// records. (Receipts and single inclusion proofs: ledger/verify/receipt.h.)
 //
 //   LogAuditor auditor(log_key);                      // the pinned log key
 //   for (each record, in index order from 0)
@@ -61,6 +61,7 @@
 #include "ledger/hash.h"
 #include "ledger/keys.h"
 #include "ledger/merkle.h"
+#include "ledger/verify/trust_chain.h"
 #include "memoria/v1/record.pb.h"
 
 namespace memoria {
@@ -170,7 +171,6 @@ class LogAuditor {
   AuditReport Finish();
 
  private:
-  struct WriterKey;
   struct SignatureTask;
   struct Findings;
   class Pool;
@@ -182,7 +182,7 @@ class LogAuditor {
                    bool counted);
   // The writer key (key_id, name) valid for a record at `at`; nullptr and the
   // reason in `why` if none.
-  const WriterKey* FindWriter(uint32_t key_id, std::string_view name, uint64_t at,
+  const Verifier* FindWriter(uint32_t key_id, std::string_view name, uint64_t at,
                               std::string* why) const;
   void QueueSignature(uint64_t index, const v1::Record& record, const Verifier& key,
                       const std::string& key_text, bool already_bad, bool counted);
@@ -215,42 +215,9 @@ class LogAuditor {
   std::optional<uint64_t> last_invalid_;
   uint64_t invalid_sequential_ = 0;
 
-  // The trust chain replayed so far.
-  std::optional<Verifier> admin_;
-  std::string admin_vkey_;
-  std::vector<std::unique_ptr<WriterKey>> writers_;
+  // The trust chain replayed so far (its rules: ledger/verify/trust_chain.h).
+  TrustChain trust_;
   std::vector<SignatureTask> chunk_;
 };
-
-// ---- Offline checks -------------------------------------------------------------
-
-// A saved receipt: the JSON the `memoria append --json` command prints,
-// {"index","leaf_hash","tree_size","hashes","checkpoint"} (base64 hashes), with
-// an optional "leaf" (base64 record bytes).
-struct Receipt {
-  uint64_t index = 0;
-  Hash leaf_hash{};
-  uint64_t tree_size = 0;
-  std::vector<Hash> hashes;
-  std::string checkpoint;           // signed note text
-  std::optional<std::string> leaf;  // record bytes
-};
-
-// Parses receipt JSON. INVALID_ARGUMENT naming the field that is missing or malformed.
-absl::StatusOr<Receipt> ParseReceiptJson(std::string_view json);
-
-// Checks a receipt offline: the checkpoint opens under `log_key`
-// (PERMISSION_DENIED / INVALID_ARGUMENT as OpenCheckpoint), its size is the
-// receipt's tree size, the leaf bytes (if any) hash to the leaf hash, and the
-// inclusion proof leads to the checkpoint root (DATA_LOSS otherwise).
-absl::StatusOr<Checkpoint> VerifyReceipt(const Receipt& receipt, const Verifier& log_key);
-
-// Checks that `leaf` is record `index` of the tree `checkpoint` signs, through
-// `proof`. DATA_LOSS (or INVALID_ARGUMENT for a malformed proof) otherwise.
-absl::Status VerifyRecordInclusion(uint64_t index, std::string_view leaf,
-                                   std::span<const Hash> proof, const Checkpoint& checkpoint);
-
-// Decodes base64 hashes (32 bytes each); INVALID_ARGUMENT otherwise.
-absl::StatusOr<std::vector<Hash>> DecodeHashes(std::span<const std::string> base64);
 
 }  // namespace memoria

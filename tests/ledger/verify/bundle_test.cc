@@ -11,13 +11,13 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "ledger/bundle.h"
+#include "ledger/verify/bundle.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/encoding.h"
 #include "ledger/policy/commitment.h"
 #include "ledger/record.h"
 #include "memoria/v1/entry.pb.h"
-#include "tests/audit/built_log.h"
+#include "tests/ledger/verify/built_log.h"
 
 namespace memoria {
 namespace {
@@ -229,8 +229,12 @@ class FilteredBundleTest : public ::testing::Test {
 
   absl::StatusOr<BundleAudit> Verify(const std::string& bundle) {
     std::istringstream in(bundle);
-    return VerifyBundle(in, log_.log_key().verifier(), {.threads = 2});
+    BundleHooks hooks;
+    hooks.opening_checker = &opening_checker_;
+    return VerifyBundle(in, log_.log_key().verifier(), {.threads = 2}, hooks);
   }
+
+  const policy::CommitmentOpeningChecker opening_checker_;
 
   // The indexes of the trust lines and of the record lines of `bundle`.
   static std::vector<uint64_t> LineIndexes(const std::string& bundle, std::string_view type) {
@@ -369,6 +373,36 @@ TEST_F(FilteredBundleTest, DisclosedOpeningsVerifyAgainstTheirCommitments) {
   EXPECT_TRUE(audit->report.ok()) << Describe(audit->report);
   EXPECT_TRUE(audit->header.disclosed);
   EXPECT_EQ(audit->openings_verified, 3u);
+}
+
+// Openings are checked through the OpeningChecker the caller wires in
+// (the policy's scheme); without one, none can be taken as verified.
+TEST_F(FilteredBundleTest, OpeningsWithoutACheckerAreFindings) {
+  const std::string bundle = ExportOf({25, 40}, 0, std::nullopt, /*disclosed=*/true);
+  std::istringstream in(bundle);
+  absl::StatusOr<BundleAudit> audit = VerifyBundle(in, log_.log_key().verifier(), {.threads = 2});
+  ASSERT_TRUE(audit.ok()) << audit.status();
+  EXPECT_EQ(audit->openings_verified, 0u);
+  EXPECT_TRUE(HasFinding(audit->report, 25, FindingKind::kPersonalData, "no checker"))
+      << Describe(audit->report);
+
+  // A checker that refuses everything is obeyed.
+  class Refusing final : public OpeningChecker {
+   public:
+    absl::Status Check(const v1::PersonalDataOpening&,
+                       const v1::PersonalDataCommitment&) const override {
+      return absl::InvalidArgumentError("refused by the test checker");
+    }
+  };
+  const Refusing refusing;
+  BundleHooks hooks;
+  hooks.opening_checker = &refusing;
+  std::istringstream again(bundle);
+  audit = VerifyBundle(again, log_.log_key().verifier(), {.threads = 2}, hooks);
+  ASSERT_TRUE(audit.ok()) << audit.status();
+  EXPECT_EQ(audit->openings_verified, 0u);
+  EXPECT_TRUE(HasFinding(audit->report, 25, FindingKind::kPersonalData, "refused by the test checker"))
+      << Describe(audit->report);
 }
 
 TEST_F(FilteredBundleTest, TamperingIsAFindingNamingTheRecord) {
