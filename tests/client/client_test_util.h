@@ -19,32 +19,10 @@ namespace memoria::client::testing {
 
 using ::memoria::server::Server;
 using ::memoria::server::ServerConfig;
+using ::memoria::server::testing::MustStart;
+using ::memoria::server::testing::RestartTestServerConfig;
 using ::memoria::server::testing::TempDir;
-
-// A server that creates a new log (--init) under `data_dir` (absent or empty).
-inline ServerConfig TestServerConfig(const std::string& data_dir, int port = 0) {
-  ServerConfig config;
-  config.data_dir = data_dir;
-  config.listen = "127.0.0.1:" + std::to_string(port);
-  config.shutdown_grace = absl::Seconds(2);
-  config.log_level = "warn";
-  config.init = true;
-  return config;
-}
-
-// A restart: the log already under `data_dir`, without --init.
-inline ServerConfig RestartTestServerConfig(const std::string& data_dir, int port = 0) {
-  ServerConfig config = TestServerConfig(data_dir, port);
-  config.init = false;
-  return config;
-}
-
-inline std::unique_ptr<Server> MustStart(const ServerConfig& config) {
-  spdlog::set_level(spdlog::level::warn);
-  absl::StatusOr<std::unique_ptr<Server>> server = Server::Start(config);
-  EXPECT_TRUE(server.ok()) << server.status();
-  return server.ok() ? *std::move(server) : nullptr;
-}
+using ::memoria::server::testing::TestServerConfig;
 
 inline Signer MustReadKey(const std::string& path) {
   absl::StatusOr<Signer> key = ReadSignerKeyFile(path);

@@ -1,4 +1,6 @@
-// Helpers shared by the server tests: temporary directories, writer keys that
+// Helpers shared by the server tests (and, through client_test_util.h, the
+// client tests): the one way a test starts an in-process server
+// (TestServerConfig, MustStart), temporary directories, writer keys that
 // sign entries, receipt verification as a client would do it. Entries are
 // signed as a writer signs them: client::SignEntry (client/entry_signer.h).
 #pragma once
@@ -11,6 +13,7 @@
 #include <string>
 
 #include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -21,6 +24,8 @@
 #include "memoria/v1/policy_service.grpc.pb.h"
 #include "memoria/v1/transparency_service.grpc.pb.h"
 #include "server/config.h"
+#include "server/server.h"
+#include "spdlog/spdlog.h"
 
 namespace memoria::server::testing {
 
@@ -28,22 +33,31 @@ namespace memoria::server::testing {
 using TempDir = ::memoria::testing::TempDir;
 
 // The configuration of an in-process test server that creates a new log
-// (--init) under `data_dir`, which must be absent or empty: any free loopback
-// port, a short shutdown grace.
-inline ServerConfig TestServerConfig(const std::string& data_dir) {
+// (--init) under `data_dir`, which must be absent or empty: loopback, `port`
+// (0: any free one), a short shutdown grace, warnings only.
+inline ServerConfig TestServerConfig(const std::string& data_dir, int port = 0) {
   ServerConfig config;
   config.data_dir = data_dir;
-  config.listen = "127.0.0.1:0";
+  config.listen = "127.0.0.1:" + std::to_string(port);
   config.shutdown_grace = absl::Seconds(2);
+  config.log_level = "warn";
   config.init = true;
   return config;
 }
 
 // The same for a restart: the log already under `data_dir`, without --init.
-inline ServerConfig RestartTestServerConfig(const std::string& data_dir) {
-  ServerConfig config = TestServerConfig(data_dir);
+inline ServerConfig RestartTestServerConfig(const std::string& data_dir, int port = 0) {
+  ServerConfig config = TestServerConfig(data_dir, port);
   config.init = false;
   return config;
+}
+
+// Starts a server on `config`; a test failure, and null, if it cannot.
+inline std::unique_ptr<Server> MustStart(const ServerConfig& config) {
+  spdlog::set_level(spdlog::level::warn);
+  absl::StatusOr<std::unique_ptr<Server>> server = Server::Start(config);
+  EXPECT_TRUE(server.ok()) << server.status();
+  return server.ok() ? *std::move(server) : nullptr;
 }
 
 // A generic event by `key` (Entry.writer = key.name()).
