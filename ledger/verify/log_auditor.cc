@@ -294,16 +294,16 @@ void LogAuditor::AddTrust(uint64_t index, std::string leaf, std::span<const Hash
 const Verifier* LogAuditor::FindWriter(uint32_t key_id, std::string_view name, uint64_t at,
                                        std::string* why) const {
   const std::optional<WriterStanding> standing = trust_.StandingAt(key_id, name, at);
+  const TrustVerdict verdict = MayWriterSign(standing);
+  if (verdict == TrustVerdict::kAllowed) return &trust_.Find(key_id, name)->verifier;
+  // Only for a finding: the key's text costs an allocation per record.
   const std::string key = absl::StrCat(std::string(name), "+", HexEncode(EncodeBigEndian32(key_id)));
-  switch (MayWriterSign(standing)) {
-    case TrustVerdict::kAllowed: return &trust_.Find(key_id, name)->verifier;
-    case TrustVerdict::kRevoked:
-      *why = absl::StrCat("signed by writer key ", key, " revoked at record ", *standing->revoked_at);
-      return nullptr;
-    default:
-      *why = absl::StrCat("signed by writer key ", key, " not registered before this record");
-      return nullptr;
+  if (verdict == TrustVerdict::kRevoked) {
+    *why = absl::StrCat("signed by writer key ", key, " revoked at record ", *standing->revoked_at);
+  } else {
+    *why = absl::StrCat("signed by writer key ", key, " not registered before this record");
   }
+  return nullptr;
 }
 
 void LogAuditor::CheckRecord(uint64_t index, std::string_view leaf, const Hash& leaf_hash,
