@@ -11,7 +11,6 @@
 
 #include <grpcpp/grpcpp.h>
 
-#include "absl/synchronization/mutex.h"
 #include "gtest/gtest.h"
 #include "ledger/hash.h"
 #include "ledger/keys.h"
@@ -21,6 +20,7 @@
 #include "ledger/views.h"
 #include "server/ledger_service.h"
 #include "tests/server/server_test_util.h"
+#include "tests/support/gate.h"
 
 namespace memoria::server {
 namespace {
@@ -31,35 +31,14 @@ using testing::RegisterWriterEntry;
 using testing::StatusText;
 using testing::TempDir;
 
-// Holds the sequencer in OnRecord while closed.
-class Gate final : public BatchObserver {
+// Holds the sequencer in its observer while closed.
+class HeldObserver final : public BatchObserver {
  public:
   absl::Status OnRecord(uint64_t, int64_t, const v1::Entry&, std::vector<StatePut>&) override {
-    absl::MutexLock lock(&mu_);
-    ++held_;
-    mu_.Await(absl::Condition(&open_));
-    --held_;
+    gate.Pass();
     return absl::OkStatus();
   }
-  void Close() {
-    absl::MutexLock lock(&mu_);
-    open_ = false;
-  }
-  void Open() {
-    absl::MutexLock lock(&mu_);
-    open_ = true;
-  }
-  // Waits until the sequencer is held.
-  void AwaitHeld() {
-    absl::MutexLock lock(&mu_);
-    auto held = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return held_ > 0; };
-    mu_.Await(absl::Condition(&held));
-  }
-
- private:
-  absl::Mutex mu_;
-  bool open_ ABSL_GUARDED_BY(mu_) = true;
-  int held_ ABSL_GUARDED_BY(mu_) = 0;
+  ::memoria::testing::Gate gate;
 };
 
 class AppendCancellationTest : public ::testing::Test {
@@ -73,7 +52,7 @@ class AppendCancellationTest : public ::testing::Test {
     absl::StatusOr<std::unique_ptr<WriterRegistry>> registry = WriterRegistry::Load(*log_);
     ASSERT_TRUE(registry.ok()) << registry.status();
     registry_ = *std::move(registry);
-    sequencer_ = std::make_unique<Sequencer>(*log_, *registry_, BatchLimits{}, &gate_);
+    sequencer_ = std::make_unique<Sequencer>(*log_, *registry_, BatchLimits{}, &observer_);
     service_ = std::make_unique<LedgerService>(*log_, *registry_, *sequencer_, admin_.verifier(),
                                                long_reads_, LedgerServiceOptions{});
     grpc::ServerBuilder builder;
@@ -143,7 +122,8 @@ class AppendCancellationTest : public ::testing::Test {
   const Signer log_key_ = (InitCrypto(), NewWriterKey("cancel.test/log"));
   const Signer admin_ = NewWriterKey("cancel.test/admin");
   const Signer writer_ = NewWriterKey("svc-cancel");
-  Gate gate_;
+  HeldObserver observer_;
+  ::memoria::testing::Gate& gate_ = observer_.gate;
   std::thread holder_;
   grpc::Status held_;
   std::unique_ptr<Log> log_;

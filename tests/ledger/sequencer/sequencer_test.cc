@@ -18,47 +18,16 @@
 #include "ledger/sequencer/entry_validation.h"
 #include "ledger/sequencer/writer_registry.h"
 #include "ledger/views.h"
+#include "tests/support/gate.h"
 #include "tests/support/temp_dir.h"
 
 namespace memoria {
 namespace {
 
+using ::memoria::testing::Gate;
 using ::memoria::testing::TempDir;
 
 constexpr int64_t kEventTime = 1'700'000'000'000'000;
-
-// Holds the Log's writer thread (LogOptions::before_write_for_testing) while
-// closed, so that a batch stays in flight.
-class WriteGate {
- public:
-  void Close() {
-    absl::MutexLock lock(&mu_);
-    open_ = false;
-  }
-  void Open() {
-    absl::MutexLock lock(&mu_);
-    open_ = true;
-  }
-  // The writer thread: counts the write, waits while closed.
-  void Pass() {
-    absl::MutexLock lock(&mu_);
-    ++writes_;
-    mu_.Await(absl::Condition(&open_));
-  }
-  // Waits until `writes` writes reached the gate.
-  void AwaitWrites(int writes) {
-    absl::MutexLock lock(&mu_);
-    auto reached = [this, writes]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return writes_ >= writes;
-    };
-    mu_.Await(absl::Condition(&reached));
-  }
-
- private:
-  absl::Mutex mu_;
-  bool open_ ABSL_GUARDED_BY(mu_) = true;
-  int writes_ ABSL_GUARDED_BY(mu_) = 0;
-};
 
 // Records the entries the observer is given.
 class Recorder final : public BatchObserver {
@@ -132,7 +101,7 @@ class SequencerTest : public ::testing::Test {
   }
 
   TempDir dir_;
-  WriteGate gate_;
+  Gate gate_;  // holds the Log's writer thread (before_write_for_testing)
   Recorder recorder_;
   const Signer admin_ = *Signer::Generate("admin");
   const Signer writer_ = *Signer::Generate("svc-posts");
@@ -160,7 +129,7 @@ TEST_F(SequencerTest, ARetryOfAnEntryInFlightIsAnsweredOnceItIsDurable) {
   gate_.Close();
   absl::StatusOr<std::shared_ptr<Submission>> original = Submit(Generic("r1", "post.published"));
   ASSERT_TRUE(original.ok()) << original.status();
-  gate_.AwaitWrites(2);  // the registration's write, then this one's: in flight in the Log
+  gate_.AwaitReached(2);  // the registration's write, then this one's: in flight in the Log
   absl::StatusOr<std::shared_ptr<Submission>> retry = Submit(Generic("r1", "post.published"));
   ASSERT_TRUE(retry.ok()) << retry.status();
   // The retry is planned (a batch of its own, appending nothing) while the
@@ -182,7 +151,7 @@ TEST_F(SequencerTest, ARequestIdReusedForOtherBytesInFlightIsRefused) {
   gate_.Close();
   absl::StatusOr<std::shared_ptr<Submission>> original = Submit(Generic("r1", "post.published"));
   ASSERT_TRUE(original.ok()) << original.status();
-  gate_.AwaitWrites(2);
+  gate_.AwaitReached(2);
   absl::StatusOr<std::shared_ptr<Submission>> reused = Submit(Generic("r1", "post.deleted"));
   ASSERT_TRUE(reused.ok()) << reused.status();
   gate_.Open();
