@@ -25,6 +25,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "ledger/sequencer/batch_limits.h"
+#include "ledger/sequencer/entry_validation.h"
 
 namespace memoria::server {
 
@@ -51,8 +52,8 @@ struct ServerConfig {
   // <data_dir>/keys/admin.key. Ignored when admin_vkey is set.
   std::string admin_key_file;
 
-  // Largest accepted serialized Entry, in bytes.
-  size_t max_entry_bytes = 64 << 10;
+  // Largest accepted serialized Entry, in bytes (default: ValidationLimits').
+  size_t max_entry_bytes = ValidationLimits{}.max_entry_bytes;
   // Most entries in one AppendBatch call.
   size_t max_batch_entries = 1000;
   // Largest gRPC message the server receives (larger: RESOURCE_EXHAUSTED).
@@ -66,11 +67,11 @@ struct ServerConfig {
   // has less free space than this (LogOptions::reserved_disk_bytes).
   size_t reserved_disk_mib = 256;
 
-  // The window of accepted event times (Entry.event_time_micros), as in
-  // ValidationLimits: from min_event_time (1900-01-01T00:00:00Z) to now +
-  // max_event_time_ahead; an entry outside it is INVALID_ARGUMENT.
-  absl::Time min_event_time = absl::FromUnixSeconds(-2'208'988'800);
-  absl::Duration max_event_time_ahead = absl::Hours(24);
+  // The window of accepted event times (Entry.event_time_micros), with
+  // ValidationLimits' defaults: from min_event_time (1900-01-01T00:00:00Z) to
+  // now + max_event_time_ahead (24h); an entry outside it is INVALID_ARGUMENT.
+  absl::Time min_event_time = ValidationLimits{}.min_event_time;
+  absl::Duration max_event_time_ahead = ValidationLimits{}.max_event_time_ahead;
 
   // What clients may hold (server/long_reads.h, and gRPC's own bounds).
   // Most long reads (GetRecords, Watch, Export) at once; each holds a handler
