@@ -35,6 +35,7 @@ struct Flags {
   std::string listen = "127.0.0.1:7380";
   std::string data_dir;
   std::string name = "memoria-witness";
+  bool name_given = false;  // --name on the command line
   std::vector<std::string> logs;
   std::string logs_file;
 };
@@ -52,7 +53,7 @@ absl::StatusOr<Signer> LoadOrCreateKey(const Flags& flags, bool& created) {
     if (key->type() != SignatureType::kCosignatureV1) {
       return absl::InvalidArgumentError(path + " is not a cosignature/v1 key (type 0x04)");
     }
-    if (key->name() != flags.name) {
+    if (flags.name_given && key->name() != flags.name) {
       return absl::InvalidArgumentError("the key in " + path + " is named " + key->name() +
                                         ", not " + flags.name + " (--name)");
     }
@@ -104,7 +105,8 @@ int main(int argc, char** argv) {
                  "directory of the witness key (witness.key, made on first start) and state")
       ->required();
   app.add_option("--name", flags.name,
-                 "the witness's key name, a schema-less URL naming it (used when the key is made)")
+                 "the witness's key name, a schema-less URL naming it (used when the key is made; "
+                 "if given later, it must match the key's)")
       ->capture_default_str();
   app.add_option("--log", flags.logs,
                  "a log to witness: \"ORIGIN VKEY\" (its checkpoint origin and note verifier key); "
@@ -113,6 +115,7 @@ int main(int argc, char** argv) {
   app.add_option("--logs-file", flags.logs_file,
                  "a file of \"ORIGIN VKEY\" lines ('#' comments and blank lines skipped)");
   CLI11_PARSE(app, argc, argv);
+  flags.name_given = app.count("--name") > 0;
 
   const size_t colon = flags.listen.rfind(':');
   int port = -1;

@@ -1,5 +1,6 @@
 #include "witness/witness.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "ledger/checkpoint.h"

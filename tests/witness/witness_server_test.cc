@@ -39,12 +39,12 @@ std::string ReadFile(const std::string& path) {
 class WitnessProcess {
  public:
   WitnessProcess(const std::string& data_dir, const std::vector<std::string>& extra_args,
-                 const std::string& scratch) {
+                 const std::string& scratch, const std::string& name = "witness.example/w1") {
     static int counter = 0;
     out_path_ = scratch + "/witness.out." + std::to_string(++counter);
     const std::string err_path = out_path_ + ".err";
     std::vector<std::string> args = {MEMORIA_WITNESS_BINARY, "--listen", "127.0.0.1:0",
-                                     "--data-dir", data_dir, "--name", "witness.example/w1"};
+                                     "--data-dir", data_dir, "--name", name};
     args.insert(args.end(), extra_args.begin(), extra_args.end());
     // Everything the child needs is made before fork (no allocation after).
     std::vector<char*> argv;
@@ -210,6 +210,13 @@ TEST_F(WitnessServerTest, EveryStatusOverHttpAndStateKeptAcrossKill9) {
   ASSERT_EQ(r->status, 200) << r->body;
   EXPECT_TRUE(VerifyCosignature(log_.SignedCheckpoint(70) + r->body, *vkey).ok());
   EXPECT_EQ(restarted.Stop(), 0);
+
+  // The key keeps its name: another --name is refused.
+  WitnessProcess renamed(data, LogArgs(), dir_.path(), "witness.example/other");
+  EXPECT_EQ(renamed.port(), 0);
+  EXPECT_EQ(renamed.exit_code(), 1);
+  EXPECT_NE(renamed.error().find("is named witness.example/w1"), std::string::npos)
+      << renamed.error();
 }
 
 TEST_F(WitnessServerTest, RefusesToStartWithoutLogs) {
