@@ -2,6 +2,7 @@
 #include "ledger/verify/cosignature.h"
 
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
 
 #include <string>
 
@@ -74,6 +75,35 @@ TEST_F(CosignatureTest, SignatureLineFormat) {
   // The signature is a plain Ed25519 signature of the cosignature/v1 message.
   EXPECT_TRUE(witness_.verifier().Verify(CosignatureV1Message(checkpoint_.text, kTime),
                                          raw->substr(12)));
+}
+
+// The line checked by another Ed25519 implementation (OpenSSL's, not the
+// libsodium memoria signs with), over the message written out as the spec
+// defines it: the cosignature verifies with any implementation of the spec.
+TEST_F(CosignatureTest, VerifiesWithOpenSslOverTheSpecsMessage) {
+  absl::StatusOr<std::string> line = CosignCheckpoint(checkpoint_.text, kTime, witness_);
+  ASSERT_TRUE(line.ok());
+  const size_t space = line->rfind(' ');
+  absl::StatusOr<std::string> raw =
+      Base64Decode(std::string_view(*line).substr(space + 1, line->size() - space - 2));
+  ASSERT_TRUE(raw.ok());
+  const std::string message = "cosignature/v1\ntime 1679315147\n" + checkpoint_.text;
+  const std::string signature = raw->substr(12);
+  const PublicKey& key = witness_.verifier().public_key();
+  EVP_PKEY* pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, key.data(), key.size());
+  ASSERT_NE(pkey, nullptr);
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  ASSERT_EQ(EVP_DigestVerifyInit(ctx, nullptr, nullptr, nullptr, pkey), 1);
+  const auto verify = [&](const std::string& m) {
+    return EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(signature.data()),
+                            signature.size(), reinterpret_cast<const unsigned char*>(m.data()),
+                            m.size());
+  };
+  EXPECT_EQ(verify(message), 1);
+  ASSERT_EQ(EVP_DigestVerifyInit(ctx, nullptr, nullptr, nullptr, pkey), 1);
+  EXPECT_NE(verify(checkpoint_.text), 1);  // not a plain note signature
+  EVP_MD_CTX_free(ctx);
+  EVP_PKEY_free(pkey);
 }
 
 TEST(CosignatureMessage, IsTheSpecsExample) {
