@@ -17,12 +17,11 @@
 namespace memoria {
 namespace {
 
-constexpr uint8_t kAlgEd25519 = 0x01;
 constexpr std::string_view kPrivateKeyPrefix = "PRIVATE+KEY+";
 
 // Splits "name+hex8+base64" at its first two '+' (base64 may hold more).
 absl::Status SplitKey(std::string_view text, std::string_view& name, uint32_t& key_id,
-                      std::string& key_bytes, std::string_view kind) {
+                      SignatureType& type, std::string& key_bytes, std::string_view kind) {
   const size_t p1 = text.find('+');
   if (p1 == std::string_view::npos) return absl::InvalidArgumentError(std::string(kind) + ": missing '+'");
   const size_t p2 = text.find('+', p1 + 1);
@@ -43,25 +42,30 @@ absl::Status SplitKey(std::string_view text, std::string_view& name, uint32_t& k
     return absl::InvalidArgumentError(std::string(kind) + ": key must be 33 bytes, got " +
                                       std::to_string(decoded->size()));
   }
-  if (static_cast<uint8_t>((*decoded)[0]) != kAlgEd25519) {
-    return absl::InvalidArgumentError(std::string(kind) + ": unknown algorithm (only Ed25519, 0x01)");
+  const uint8_t type_byte = static_cast<uint8_t>((*decoded)[0]);
+  if (type_byte != static_cast<uint8_t>(SignatureType::kEd25519) &&
+      type_byte != static_cast<uint8_t>(SignatureType::kCosignatureV1)) {
+    return absl::InvalidArgumentError(std::string(kind) +
+                                      ": unknown algorithm (only Ed25519 0x01 and cosignature/v1 0x04)");
   }
+  type = static_cast<SignatureType>(type_byte);
   key_bytes = decoded->substr(1);
   return absl::OkStatus();
 }
 
-std::string KeyText(std::string_view name, uint32_t key_id, const uint8_t* key32) {
-  std::string raw(1, static_cast<char>(kAlgEd25519));
+std::string KeyText(std::string_view name, uint32_t key_id, SignatureType type,
+                    const uint8_t* key32) {
+  std::string raw(1, static_cast<char>(type));
   raw.append(reinterpret_cast<const char*>(key32), 32);
   return std::string(name) + "+" + HexEncode(EncodeBigEndian32(key_id)) + "+" + Base64Encode(raw);
 }
 
 }  // namespace
 
-uint32_t KeyId(std::string_view name, const PublicKey& public_key) {
+uint32_t KeyId(std::string_view name, const PublicKey& public_key, SignatureType type) {
   std::string message(name);
   message.push_back('\n');
-  message.push_back(static_cast<char>(kAlgEd25519));
+  message.push_back(static_cast<char>(type));
   message.append(reinterpret_cast<const char*>(public_key.data()), public_key.size());
   const Hash digest = Sha256(message);
   return DecodeBigEndian32(AsBytes(digest).substr(0, 4));
@@ -85,29 +89,33 @@ absl::Status ValidateKeyName(std::string_view name) {
   return absl::OkStatus();
 }
 
-Verifier::Verifier(std::string name, const PublicKey& key)
-    : name_(std::move(name)), key_id_(KeyId(name_, key)), public_key_(key) {}
+Verifier::Verifier(std::string name, const PublicKey& key, SignatureType type)
+    : name_(std::move(name)), key_id_(KeyId(name_, key, type)), public_key_(key), type_(type) {}
 
 absl::StatusOr<Verifier> Verifier::Parse(std::string_view vkey) {
   std::string_view name;
   uint32_t id = 0;
+  SignatureType type = SignatureType::kEd25519;
   std::string key;
-  if (absl::Status s = SplitKey(vkey, name, id, key, "verifier key"); !s.ok()) return s;
+  if (absl::Status s = SplitKey(vkey, name, id, type, key, "verifier key"); !s.ok()) return s;
   PublicKey pub;
   std::memcpy(pub.data(), key.data(), pub.size());
-  Verifier verifier(std::string(name), pub);
+  Verifier verifier(std::string(name), pub, type);
   if (verifier.key_id() != id) {
     return absl::InvalidArgumentError("verifier key: key ID does not match name and key");
   }
   return verifier;
 }
 
-absl::StatusOr<Verifier> Verifier::FromPublicKey(std::string_view name, const PublicKey& key) {
+absl::StatusOr<Verifier> Verifier::FromPublicKey(std::string_view name, const PublicKey& key,
+                                                 SignatureType type) {
   if (absl::Status s = ValidateKeyName(name); !s.ok()) return s;
-  return Verifier(std::string(name), key);
+  return Verifier(std::string(name), key, type);
 }
 
-std::string Verifier::ToString() const { return KeyText(name_, key_id_, public_key_.data()); }
+std::string Verifier::ToString() const {
+  return KeyText(name_, key_id_, type_, public_key_.data());
+}
 
 bool Verifier::Verify(std::string_view message, std::string_view signature) const {
   if (signature.size() != kSignatureSize) return false;
@@ -128,9 +136,10 @@ absl::StatusOr<Signer> Signer::Parse(std::string_view signer_key) {
   }
   std::string_view name;
   uint32_t id = 0;
+  SignatureType type = SignatureType::kEd25519;
   std::string seed_bytes;
-  if (absl::Status s = SplitKey(signer_key.substr(kPrivateKeyPrefix.size()), name, id, seed_bytes,
-                                "signer key");
+  if (absl::Status s = SplitKey(signer_key.substr(kPrivateKeyPrefix.size()), name, id, type,
+                                seed_bytes, "signer key");
       !s.ok()) {
     return s;
   }
@@ -140,14 +149,14 @@ absl::StatusOr<Signer> Signer::Parse(std::string_view signer_key) {
   std::array<uint8_t, 64> secret;
   crypto_sign_seed_keypair(pub.data(), secret.data(), seed.data());
   sodium_memzero(secret.data(), secret.size());
-  Verifier verifier(std::string(name), pub);
+  Verifier verifier(std::string(name), pub, type);
   if (verifier.key_id() != id) {
     return absl::InvalidArgumentError("signer key: key ID does not match name and key");
   }
   return Signer(std::move(verifier), seed);
 }
 
-absl::StatusOr<Signer> Signer::Generate(std::string_view name) {
+absl::StatusOr<Signer> Signer::Generate(std::string_view name, SignatureType type) {
   if (absl::Status s = ValidateKeyName(name); !s.ok()) return s;
   std::array<uint8_t, 32> seed;
   randombytes_buf(seed.data(), seed.size());
@@ -155,11 +164,11 @@ absl::StatusOr<Signer> Signer::Generate(std::string_view name) {
   std::array<uint8_t, 64> secret;
   crypto_sign_seed_keypair(pub.data(), secret.data(), seed.data());
   sodium_memzero(secret.data(), secret.size());
-  return Signer(Verifier(std::string(name), pub), seed);
+  return Signer(Verifier(std::string(name), pub, type), seed);
 }
 
 std::string Signer::ToString() const {
-  return std::string(kPrivateKeyPrefix) + KeyText(name(), key_id(), seed_.data());
+  return std::string(kPrivateKeyPrefix) + KeyText(name(), key_id(), type(), seed_.data());
 }
 
 std::string Signer::Sign(std::string_view message) const {

@@ -39,6 +39,12 @@ absl::StatusOr<std::string> SignNote(std::string_view text,
     return absl::InvalidArgumentError("note text must not contain a blank line");
   }
   if (signers.empty()) return absl::InvalidArgumentError("no signer given");
+  for (const Signer* signer : signers) {
+    if (signer->type() != SignatureType::kEd25519) {
+      return absl::InvalidArgumentError("key " + signer->name() +
+                                        " is not a note signing key (type 0x01)");
+    }
+  }
   std::string note(text);
   note.push_back('\n');
   for (const Signer* signer : signers) {
@@ -52,20 +58,19 @@ absl::StatusOr<std::string> SignNote(std::string_view text,
   return note;
 }
 
-absl::StatusOr<OpenedNote> OpenNote(std::string_view note, std::span<const Verifier> known) {
+absl::StatusOr<OpenedNote> ParseNote(std::string_view note) {
   if (absl::Status s = ValidateText(note); !s.ok()) return s;
   const size_t split = note.rfind("\n\n");
   if (split == std::string_view::npos) {
     return absl::InvalidArgumentError("note has no blank line before its signatures");
   }
-  OpenedNote opened;
-  opened.text = std::string(note.substr(0, split + 1));
+  OpenedNote parsed;
+  parsed.text = std::string(note.substr(0, split + 1));
   std::string_view rest = note.substr(split + 2);
   if (rest.empty() || rest.back() != '\n') {
     return absl::InvalidArgumentError("note signatures must end with a newline");
   }
   size_t lines = 0;
-  std::set<std::pair<std::string, uint32_t>> seen;
   while (!rest.empty()) {
     const size_t eol = rest.find('\n');
     std::string_view line = rest.substr(0, eol);
@@ -93,10 +98,24 @@ absl::StatusOr<OpenedNote> OpenNote(std::string_view note, std::span<const Verif
     }
     sig.key_id = DecodeBigEndian32(*raw);
     sig.signature = raw->substr(4);
+    parsed.unverified.push_back(std::move(sig));
+  }
+  return parsed;
+}
 
+absl::StatusOr<OpenedNote> OpenNote(std::string_view note, std::span<const Verifier> known) {
+  absl::StatusOr<OpenedNote> parsed = ParseNote(note);
+  if (!parsed.ok()) return parsed.status();
+  OpenedNote opened;
+  opened.text = std::move(parsed->text);
+  std::set<std::pair<std::string, uint32_t>> seen;
+  for (NoteSignature& sig : parsed->unverified) {
     const Verifier* verifier = nullptr;
     for (const Verifier& v : known) {
-      if (v.name() == sig.name && v.key_id() == sig.key_id) verifier = &v;
+      if (v.type() == SignatureType::kEd25519 && v.name() == sig.name &&
+          v.key_id() == sig.key_id) {
+        verifier = &v;
+      }
     }
     if (verifier == nullptr) {
       opened.unverified.push_back(std::move(sig));

@@ -7,7 +7,10 @@
 // Opening follows the spec: the text is valid UTF-8 with no control character
 // but '\n' and ends in '\n'; signatures by unknown (name, key ID) are ignored;
 // at least 16 signature lines are accepted (at most 100); the note is rejected
-// if a known key's signature fails or no known key signed it.
+// if a known key's signature fails or no known key signed it. Only plain
+// Ed25519 keys (type 0x01) sign and verify note text here; a cosigner key
+// (type 0x04) signs another message (ledger/verify/cosignature.h), so
+// OpenNote counts its lines as unverified and SignNote refuses it.
 #pragma once
 
 #include <cstdint>
@@ -42,6 +45,10 @@ absl::Status ValidateNoteText(std::string_view text);
 // a valid note text or no signer is given.
 absl::StatusOr<std::string> SignNote(std::string_view text,
                                      std::span<const Signer* const> signers);
+
+// Parses a signed note without verifying anything: every signature line is
+// in `unverified`. INVALID_ARGUMENT if malformed (OpenNote's syntax rules).
+absl::StatusOr<OpenedNote> ParseNote(std::string_view note);
 
 // Parses and verifies a signed note. INVALID_ARGUMENT if malformed;
 // PERMISSION_DENIED if a known key's signature fails or no known key signed it.

@@ -54,6 +54,7 @@ LAYERS = {
     "ledger/sequencer": Layer(("ledger/sequencer/",), (), ("memoria_sequencer",)),
     "ledger/policy": Layer(("ledger/policy/",), (), ("memoria_policy",)),
     "ledger/query": Layer(("ledger/query/",), (), ("memoria_query",)),
+    "witness": Layer(("witness/",), (), ("memoria_witness",)),
     "grpc": Layer(("grpcpp/", "grpc/", "grpc++/"), (".grpc.pb.h",), ("gRPC::",)),
     "rocksdb": Layer(("rocksdb/",), (), ("RocksDB::",)),
 }
@@ -78,6 +79,10 @@ RULES = {
     "server": ["client", "tools"],
     "client": ["server", "tools"],
     "tools": ["server"],
+    # The witness: an independent party's server over the ledger core and
+    # ledger/verify only (its own small state files, no RocksDB, no gRPC).
+    "witness": ["rocksdb", "grpc", "ledger/sequencer", "ledger/policy", "ledger/query",
+                "server", "client", "tools"],
 }
 
 # Uses that break a rule and are allowed for now: (path prefix, layer) ->

@@ -8,6 +8,9 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librocksdb-dev libsodium-dev libssl-dev libgtest-dev libgmock-dev libabsl-dev
   libcli11-dev libspdlog-dev libfmt-dev
+  # memoria-witness's HTTP server (and its tests' client): a small, well-kept
+  # header-and-library HTTP server with no event-loop framework to integrate.
+  libcpp-httplib-dev
   openssl  # the TLS tests make their certificates with it
   python3  # tools/check-layering.py, run by ctest
 )
