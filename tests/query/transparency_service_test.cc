@@ -1,4 +1,4 @@
-// The Query and Export RPCs end to end: a real memoria-server on loopback, its
+// The Transparency service (Query, Export; server/transparency_service.cc) end to end: a real memoria-server on loopback, its
 // log written through the Append RPC (e2e_log.h), read back through the
 // generated stub. Filters return exactly the records the test appended that
 // match; pages are stable while appends continue; bad input is
@@ -92,7 +92,7 @@ struct ExportResult {
   }
 };
 
-class QueryServiceTest : public ::testing::Test {
+class TransparencyServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_NO_FATAL_FAILURE(log_.Start(dir_.path()));
@@ -237,7 +237,7 @@ struct FilterCase {
   std::function<bool(const Known&)> match;
 };
 
-TEST_F(QueryServiceTest, EachFilterAndCombinationReturnsExactlyTheRecordsAppended) {
+TEST_F(TransparencyServiceTest, EachFilterAndCombinationReturnsExactlyTheRecordsAppended) {
   const std::string admin = log_.at(1).writer;  // the registrations' signer
   const int64_t event_from = kBaseEventTime + 10 * kEventStep + 1;
   const int64_t event_to = kBaseEventTime + 45 * kEventStep;
@@ -380,7 +380,7 @@ TEST_F(QueryServiceTest, EachFilterAndCombinationReturnsExactlyTheRecordsAppende
 
 // Record 0, the genesis, is a record like the others for queries: of type
 // "genesis", by the log key's name, at the time the log was created.
-TEST_F(QueryServiceTest, GenesisIsFoundLikeAnyRecord) {
+TEST_F(TransparencyServiceTest, GenesisIsFoundLikeAnyRecord) {
   const Known& genesis = log_.at(0);
   ASSERT_EQ(genesis.type, "genesis");
   ASSERT_GT(genesis.event_time, 0);
@@ -403,7 +403,7 @@ TEST_F(QueryServiceTest, GenesisIsFoundLikeAnyRecord) {
   EXPECT_THAT(result.trust_indexes(), ::testing::Not(::testing::Contains(uint64_t{0})));
 }
 
-TEST_F(QueryServiceTest, PagesOfThreeWalkEveryRecordOnceInBothOrders) {
+TEST_F(TransparencyServiceTest, PagesOfThreeWalkEveryRecordOnceInBothOrders) {
   v1::QueryFilter filter;
   filter.add_event_types("post_published");
   filter.add_event_types("reply_published");
@@ -423,7 +423,7 @@ TEST_F(QueryServiceTest, PagesOfThreeWalkEveryRecordOnceInBothOrders) {
               ElementsAreArray(expected));
 }
 
-TEST_F(QueryServiceTest, AnExportReadInCallsOfSevenIsTheOneCallExport) {
+TEST_F(TransparencyServiceTest, AnExportReadInCallsOfSevenIsTheOneCallExport) {
   v1::QueryFilter filter;
   filter.add_event_types("post_published");
   filter.add_event_types("reply_published");
@@ -487,7 +487,7 @@ TEST_F(QueryServiceTest, AnExportReadInCallsOfSevenIsTheOneCallExport) {
   EXPECT_THAT(after_all.results, IsEmpty());
 }
 
-TEST_F(QueryServiceTest, PaginationIsStableWhileOtherThreadsAppend) {
+TEST_F(TransparencyServiceTest, PaginationIsStableWhileOtherThreadsAppend) {
   // Appenders: matching records (facebook post_published) and others, as fast
   // as they can, each through its own channel.
   std::atomic<bool> stop{false};
@@ -581,7 +581,7 @@ TEST_F(QueryServiceTest, PaginationIsStableWhileOtherThreadsAppend) {
 
 // --- Bad input ----------------------------------------------------------------------
 
-TEST_F(QueryServiceTest, BadInputIsInvalidArgumentWithAUsefulMessageAndTheServerKeepsServing) {
+TEST_F(TransparencyServiceTest, BadInputIsInvalidArgumentWithAUsefulMessageAndTheServerKeepsServing) {
   const std::vector<uint64_t> posts = log_.Where([](const Known& k) { return k.type == "post_published"; });
   v1::QueryRequest valid;
   valid.mutable_filter()->add_event_types("post_published");
@@ -747,7 +747,7 @@ TEST_F(QueryServiceTest, BadInputIsInvalidArgumentWithAUsefulMessageAndTheServer
   EXPECT_EQ(receipt.index(), 3u + kEvents);
 }
 
-TEST_F(QueryServiceTest, DisclosureNeedsTheReaderToken) {
+TEST_F(TransparencyServiceTest, DisclosureNeedsTheReaderToken) {
   v1::ExportRequest request;
   request.mutable_filter()->add_event_types("user_blocked");
   request.set_disclose_personal_data(true);
@@ -771,7 +771,7 @@ TEST_F(QueryServiceTest, DisclosureNeedsTheReaderToken) {
 
 // --- Export -------------------------------------------------------------------------
 
-TEST_F(QueryServiceTest, ExportProvesEveryRecordAndCarriesTheTrustRecordsAndOpeningsOnlyWhenDisclosed) {
+TEST_F(TransparencyServiceTest, ExportProvesEveryRecordAndCarriesTheTrustRecordsAndOpeningsOnlyWhenDisclosed) {
   const auto with_personal_data = [](const Known& k) {
     return k.type == "user_blocked" || k.type == "reply_published";
   };
@@ -841,7 +841,7 @@ TEST_F(QueryServiceTest, ExportProvesEveryRecordAndCarriesTheTrustRecordsAndOpen
   for (const v1::ExportedRecord& record : plain.results) EXPECT_EQ(record.personal_data_size(), 0);
 }
 
-TEST_F(QueryServiceTest, SelectedAdministrationRecordsAreResultsNotTrustRecords) {
+TEST_F(TransparencyServiceTest, SelectedAdministrationRecordsAreResultsNotTrustRecords) {
   v1::ExportRequest request;
   request.mutable_filter()->add_event_types("writer_registered");
   request.mutable_filter()->add_event_types("post_published");
@@ -868,7 +868,7 @@ TEST_F(QueryServiceTest, SelectedAdministrationRecordsAreResultsNotTrustRecords)
   EXPECT_THAT(empty.results, IsEmpty());
 }
 
-TEST_F(QueryServiceTest, ExportAtAnEarlierCheckpointSeesOnlyThatTree) {
+TEST_F(TransparencyServiceTest, ExportAtAnEarlierCheckpointSeesOnlyThatTree) {
   const uint64_t size = log_.at(30).receipt_tree_size;  // a size the log signed
   ASSERT_GT(size, 30u);
   ASSERT_LT(size, log_.size());
@@ -882,7 +882,7 @@ TEST_F(QueryServiceTest, ExportAtAnEarlierCheckpointSeesOnlyThatTree) {
   EXPECT_EQ(result.result_indexes(), log_.Where([](const Known& k) { return k.writer == kWriterB; }, size));
 }
 
-TEST_F(QueryServiceTest, LargeExportsComeInChunksAndEveryProofVerifies) {
+TEST_F(TransparencyServiceTest, LargeExportsComeInChunksAndEveryProofVerifies) {
   // 700 more records in batches (several export chunks of 256).
   const int kMore = 700;
   std::vector<uint64_t> tickets;
