@@ -1,5 +1,6 @@
-// The Transparency service (Query, Export; server/transparency_service.cc) end to end: a real memoria-server on loopback, its
-// log written through the Append RPC (e2e_log.h), read back through the
+// The Transparency service (Query, Export; server/transparency_service.cc)
+// end to end: a real memoria-server on loopback, its log written through the
+// Append RPC (e2e_log.h), read back through the
 // generated stub. Filters return exactly the records the test appended that
 // match; pages are stable while appends continue; bad input is
 // INVALID_ARGUMENT with a useful message; exports carry a checkpoint that opens
