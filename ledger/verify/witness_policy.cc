@@ -163,8 +163,8 @@ class PolicyBuilder {
     if (k == "all") return members;
     size_t value = 0;
     const auto [end, error] = std::from_chars(k.data(), k.data() + k.size(), value);
-    const bool decimal = !k.empty() && k.find_first_not_of("0123456789") == std::string_view::npos;
-    if (!decimal || error != std::errc() || end != k.data() + k.size()) {
+    // from_chars takes digits only: no sign, no base prefix, no spaces.
+    if (error != std::errc() || end != k.data() + k.size()) {
       return absl::InvalidArgumentError("threshold \"" + std::string(k) +
                                         "\" must be all, any or a decimal number");
     }
