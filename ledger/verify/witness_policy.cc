@@ -119,7 +119,9 @@ class PolicyBuilder {
 
   absl::Status SetQuorum(const std::vector<std::string_view>& items) {
     if (items.size() != 2) return absl::InvalidArgumentError("expected: quorum <name>");
-    if (has_quorum_) return absl::InvalidArgumentError("a second quorum line (exactly one is allowed)");
+    if (has_quorum_) {
+      return absl::InvalidArgumentError("a second quorum line (exactly one is allowed)");
+    }
     const std::string name(items[1]);
     if (name != kNoWitnessQuorum && !names_.contains(name)) {
       return absl::InvalidArgumentError("quorum " + name +
@@ -238,7 +240,8 @@ absl::StatusOr<WitnessPolicy> ReadWitnessPolicyFile(const std::string& path) {
   if (file.bad()) return absl::InvalidArgumentError("cannot read witness policy " + path);
   absl::StatusOr<WitnessPolicy> policy = ParseWitnessPolicy(contents.str());
   if (!policy.ok()) {
-    return absl::Status(policy.status().code(), path + ": " + std::string(policy.status().message()));
+    return absl::Status(policy.status().code(),
+                        path + ": " + std::string(policy.status().message()));
   }
   return policy;
 }

@@ -185,9 +185,9 @@ TEST_F(WitnessQuorumTest, ForgedCosignatureDoesNotCount) {
 TEST_F(WitnessQuorumTest, MalformedCosignatureDoesNotCount) {
   const WitnessPolicy policy = MustParse(WitnessLine("X1") + "quorum X1\n");
   const Signer& x1 = witnesses_.at("X1");
-  const std::string short_line = "\xE2\x80\x94 " + x1.name() + " " +
-                                 Base64Encode(EncodeBigEndian32(x1.key_id()) + std::string(64, 'a')) +
-                                 "\n";
+  const std::string short_signature = EncodeBigEndian32(x1.key_id()) + std::string(64, 'a');
+  const std::string short_line =
+      "\xE2\x80\x94 " + x1.name() + " " + Base64Encode(short_signature) + "\n";
   QuorumEvaluation evaluation = MustEvaluate(Cosigned({}) + short_line, policy);
   EXPECT_FALSE(evaluation.quorum_met);
   EXPECT_THAT(evaluation.witnessed, IsEmpty());
@@ -230,11 +230,14 @@ TEST_F(WitnessQuorumTest, RefusesACheckpointNotSignedByAPolicyLog) {
   absl::StatusOr<std::string> note = SignCheckpoint(checkpoint_, other_log);
   ASSERT_TRUE(note.ok());
   std::string cosigned = *note;
-  for (const char* name : kWitnessNames) cosigned += CosignatureLine(checkpoint_, witnesses_.at(name));
+  for (const char* name : kWitnessNames) {
+    cosigned += CosignatureLine(checkpoint_, witnesses_.at(name));
+  }
   absl::StatusOr<QuorumEvaluation> evaluation = EvaluateQuorum(cosigned, policy);
   EXPECT_EQ(evaluation.status().code(), absl::StatusCode::kPermissionDenied);
   // Without a log in the policy, the log is the caller's business.
-  const WitnessPolicy no_logs = MustParse(ExamplePolicyText().substr(ExamplePolicyText().find('\n') + 1));
+  const std::string policy_text = ExamplePolicyText();
+  const WitnessPolicy no_logs = MustParse(policy_text.substr(policy_text.find('\n') + 1));
   EXPECT_TRUE(MustEvaluate(cosigned, no_logs).quorum_met);
 }
 
@@ -254,7 +257,9 @@ TEST_F(WitnessQuorumTest, RefusesALogWhoseNameIsNotTheOrigin) {
   absl::StatusOr<std::string> note = SignNote(foreign.Body(), signers);
   ASSERT_TRUE(note.ok());
   std::string cosigned = *note;
-  for (const char* name : kWitnessNames) cosigned += CosignatureLine(foreign, witnesses_.at(name));
+  for (const char* name : kWitnessNames) {
+    cosigned += CosignatureLine(foreign, witnesses_.at(name));
+  }
   absl::StatusOr<QuorumEvaluation> evaluation = EvaluateQuorum(cosigned, policy);
   EXPECT_EQ(evaluation.status().code(), absl::StatusCode::kPermissionDenied);
   EXPECT_THAT(evaluation.status().message(), HasSubstr("example.com/another-log"));
@@ -269,7 +274,9 @@ TEST_F(WitnessQuorumTest, AcceptsAnyListedLog) {
   absl::StatusOr<std::string> note = SignCheckpoint(second, second_log);
   ASSERT_TRUE(note.ok());
   std::string cosigned = *note;
-  for (const char* name : {"X1", "X3", "Y3"}) cosigned += CosignatureLine(second, witnesses_.at(name));
+  for (const char* name : {"X1", "X3", "Y3"}) {
+    cosigned += CosignatureLine(second, witnesses_.at(name));
+  }
   QuorumEvaluation evaluation = MustEvaluate(cosigned, policy);
   EXPECT_TRUE(evaluation.quorum_met);
   EXPECT_EQ(evaluation.log, "example.com/second");
