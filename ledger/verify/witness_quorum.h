@@ -15,7 +15,11 @@
 //     note carries its cosignature/v1 line (its key's name and key ID) and the
 //     line verifies over this note's text (ledger/verify/cosignature.h). A
 //     line that is malformed or does not verify counts as absent, not as an
-//     error; lines by keys not in the policy are ignored;
+//     error, and is reported in `rejected` (signed-note says a client SHOULD
+//     reject a note with a failing signature by a known key; here a quorum of
+//     valid cosignatures is still required, and one bad witness line does not
+//     veto the others). If a witness has several lines, the first decides.
+//     Lines by keys not in the policy are ignored;
 //   - the quorum: a group has witnessed the checkpoint iff at least k of its
 //     members have; `quorum none` is always met.
 //
