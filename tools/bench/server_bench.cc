@@ -58,17 +58,6 @@ void SetDeadline(grpc::ClientContext& context) {
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(kCallDeadlineSeconds));
 }
 
-// Its own TCP connection: channels with equal arguments would otherwise share
-// one subchannel (gRPC's global subchannel pool).
-std::shared_ptr<grpc::Channel> NewChannel(const std::string& target, int index) {
-  grpc::ChannelArguments args;
-  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-  args.SetInt("memoria.bench.channel", index);
-  args.SetMaxReceiveMessageSize(64 << 20);
-  args.SetMaxSendMessageSize(64 << 20);
-  return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
-}
-
 // The running server and what the bench holds to talk to it.
 class Fixture {
  public:
@@ -89,12 +78,12 @@ class Fixture {
     if (!started.ok()) return started.status();
     server_ = std::move(*started);
     for (int i = 0; i < options_.channels; ++i) {
-      std::shared_ptr<grpc::Channel> channel = NewChannel(server_->target(), i);
+      std::shared_ptr<grpc::Channel> channel = NewBenchConnection(server_->target(), i);
       stubs_.push_back(v1::Ledger::NewStub(channel));
       generic_stubs_.push_back(std::make_unique<grpc::GenericStub>(channel));
     }
     // The reads' own connection, not shared with an appending client.
-    std::shared_ptr<grpc::Channel> reader = NewChannel(server_->target(), options_.channels);
+    std::shared_ptr<grpc::Channel> reader = NewBenchConnection(server_->target(), options_.channels);
     reader_stub_ = v1::Ledger::NewStub(reader);
     reader_generic_stub_ = std::make_unique<grpc::GenericStub>(reader);
     return absl::OkStatus();

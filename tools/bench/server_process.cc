@@ -70,6 +70,9 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
   const std::string port_file = options.data_dir + ".port";
   const std::string log_file = options.data_dir + ".log";
   std::filesystem::remove(port_file);
+  // The data directory's parent holds the port and log files; the directory
+  // itself is the server's to create (--init takes an absent one).
+  std::filesystem::create_directories(std::filesystem::path(options.data_dir).parent_path());
 
   std::vector<std::string> args = {options.binary,      "--data-dir",  options.data_dir,
                                    "--listen",          "127.0.0.1:0", "--port-file",
@@ -189,6 +192,15 @@ std::string FindSiblingBinary(const std::string& name) {
     if (std::filesystem::exists(candidate, ec)) return candidate.string();
   }
   return "";
+}
+
+std::shared_ptr<grpc::Channel> NewBenchConnection(const std::string& target, int index) {
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  args.SetInt("memoria.bench.connection", index);
+  args.SetMaxReceiveMessageSize(64 << 20);
+  args.SetMaxSendMessageSize(64 << 20);
+  return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
 }
 
 }  // namespace memoria::bench

@@ -19,6 +19,8 @@
 #include <string>
 #include <vector>
 
+#include <grpcpp/channel.h>
+
 #include "absl/status/statusor.h"
 
 namespace memoria::bench {
@@ -89,5 +91,10 @@ class ServerProcess {
 // build/server/memoria-server, build/tools/audit/memoria-audit); empty if
 // not found.
 std::string FindSiblingBinary(const std::string& name);
+
+// A plaintext channel to `target` on its own TCP connection: channels with
+// equal arguments would otherwise share one subchannel (gRPC's global
+// subchannel pool); `index` tells them apart. Messages up to 64 MiB.
+std::shared_ptr<grpc::Channel> NewBenchConnection(const std::string& target, int index);
 
 }  // namespace memoria::bench

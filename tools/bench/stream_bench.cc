@@ -36,17 +36,6 @@ std::chrono::system_clock::time_point After(std::chrono::seconds seconds) {
   return std::chrono::system_clock::now() + seconds;
 }
 
-// Its own TCP connection (gRPC would otherwise share one subchannel between
-// channels of equal arguments).
-std::shared_ptr<grpc::Channel> NewConnection(const std::string& target, int index) {
-  grpc::ChannelArguments args;
-  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-  args.SetInt("memoria.bench.stream_connection", index);
-  args.SetMaxReceiveMessageSize(64 << 20);
-  args.SetMaxSendMessageSize(64 << 20);
-  return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
-}
-
 // Registers a writer and appends `records` generic entries of about
 // `entry_bytes` each. Returns false (after printing why) on failure.
 bool Fill(ServerProcess& server, v1::Ledger::Stub& stub, uint64_t records, size_t entry_bytes) {
@@ -166,7 +155,7 @@ LatencySamples CheckpointLatencies(v1::Ledger::Stub& stub, int calls, double max
 void RunStreamBench(const StreamBenchOptions& options, Report& report) {
   std::filesystem::remove_all(options.dir);
   absl::StatusOr<std::unique_ptr<ServerProcess>> started = ServerProcess::Start(
-      {.binary = options.server_binary, .data_dir = options.dir + "/server"});
+      {.binary = options.server_binary, .data_dir = options.dir + "/server", .init = true});
   if (!started.ok()) {
     std::fprintf(stderr, "streams: the server does not start: %s\n",
                  started.status().ToString().c_str());
@@ -174,7 +163,7 @@ void RunStreamBench(const StreamBenchOptions& options, Report& report) {
   }
   ServerProcess& server = **started;
   // The probe's own connection, opened (and warmed) before the baseline.
-  std::unique_ptr<v1::Ledger::Stub> probe = v1::Ledger::NewStub(NewConnection(server.target(), -1));
+  std::unique_ptr<v1::Ledger::Stub> probe = v1::Ledger::NewStub(NewBenchConnection(server.target(), -1));
   if (!Fill(server, *probe, options.records, options.entry_bytes)) return;
   uint64_t failed = 0;
   CheckpointLatencies(*probe, 200, options.probe_max_seconds, failed);
@@ -187,7 +176,7 @@ void RunStreamBench(const StreamBenchOptions& options, Report& report) {
   // The streams, over their own connections, never read.
   std::vector<ConnectionStubs> stubs;
   for (int c = 0; c < options.connections; ++c) {
-    const std::shared_ptr<grpc::Channel> connection = NewConnection(server.target(), c);
+    const std::shared_ptr<grpc::Channel> connection = NewBenchConnection(server.target(), c);
     stubs.push_back({v1::Ledger::NewStub(connection), v1::Transparency::NewStub(connection)});
   }
   const auto opening = Clock::now();

@@ -20,7 +20,7 @@
 namespace memoria::bench {
 
 struct StreamBenchOptions {
-  std::string server_binary;    // memoria-server (any version: only common flags are given)
+  std::string server_binary;    // memoria-server (one that knows --init; otherwise only common flags)
   std::string dir;              // scratch: the data dir lives under it
   uint64_t records = 5'000;     // appended before the streams open
   size_t entry_bytes = 1'024;   // serialized Entry size
