@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <string>
 
+#include "ledger/durable_file.h"
 #include "ledger/encoding.h"
 #include "ledger/hash.h"
 
@@ -18,14 +19,6 @@ constexpr std::string_view kMagic = "memoria-mark-v1\n";
 constexpr size_t kLengthBytes = 4;
 constexpr size_t kMaxNoteBytes =
     HighWaterMark::kSlotBytes - kMagic.size() - kLengthBytes - kHashSize;
-
-absl::Status ErrnoStatus(int error, const std::string& what) {
-  const std::string message = what + ": " + std::strerror(error);
-  if (error == ENOSPC || error == EDQUOT) {
-    return absl::ResourceExhaustedError(message + " (the disk is full: free space on it)");
-  }
-  return absl::UnavailableError(message);
-}
 
 absl::StatusOr<std::string> EncodeSlot(std::string_view note) {
   if (note.size() > kMaxNoteBytes) {
@@ -66,18 +59,6 @@ absl::Status WriteAll(int fd, std::string_view bytes, off_t offset, const std::s
     bytes.remove_prefix(static_cast<size_t>(written));
     offset += written;
   }
-  return absl::OkStatus();
-}
-
-absl::Status SyncDirectoryOf(const std::string& path) {
-  std::string directory = std::filesystem::path(path).parent_path().string();
-  if (directory.empty()) directory = ".";
-  const int fd = open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return ErrnoStatus(errno, "opening the directory " + directory);
-  const int synced = fsync(fd);
-  const int error = errno;
-  close(fd);
-  if (synced != 0) return ErrnoStatus(error, "syncing the directory " + directory);
   return absl::OkStatus();
 }
 
@@ -142,20 +123,7 @@ absl::StatusOr<std::unique_ptr<HighWaterMark>> HighWaterMark::Create(const std::
     bytes = *std::move(slot);
   }
   bytes.resize(2 * kSlotBytes, '\0');
-  const std::string temporary = path + ".tmp";
-  const int fd = open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return ErrnoStatus(errno, "creating the high-water mark " + temporary);
-  absl::Status status = WriteAll(fd, bytes, 0, temporary);
-  if (status.ok() && fsync(fd) != 0) status = ErrnoStatus(errno, "syncing " + temporary);
-  close(fd);
-  if (status.ok() && rename(temporary.c_str(), path.c_str()) != 0) {
-    status = ErrnoStatus(errno, "renaming " + temporary + " to " + path);
-  }
-  if (!status.ok()) {
-    unlink(temporary.c_str());
-    return status;
-  }
-  if (absl::Status synced = SyncDirectoryOf(path); !synced.ok()) return synced;
+  if (absl::Status written = WriteFileDurably(path, bytes); !written.ok()) return written;
   return OpenForWriting(path, /*latest_slot=*/0);
 }
 

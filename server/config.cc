@@ -243,6 +243,25 @@ std::optional<int> ParseServerFlags(int argc, const char* const* argv, ServerCon
           ->capture_default_str(),
       "MEMORIA_SHUTDOWN_GRACE_SECONDS");
 
+  std::string witness_interval = absl::FormatDuration(config.witness_interval);
+  std::string witness_timeout = absl::FormatDuration(config.witness_timeout);
+  env(app.add_option("--witness-policy", config.witness_policy_file,
+                     "C2SP tlog-policy file naming the witnesses (with their URLs) that cosign "
+                     "this log's checkpoints, and the quorum; see server/README.md"),
+      "MEMORIA_WITNESS_POLICY");
+  env(app.add_option("--witness-interval", witness_interval,
+                     "Submit the latest checkpoint to the witnesses at most this often under "
+                     "load (and at once when the log goes idle)")
+          ->check(CLI::Validator(ParseDurationFlag, "DURATION"))
+          ->capture_default_str(),
+      "MEMORIA_WITNESS_INTERVAL");
+  env(app.add_option("--witness-timeout", witness_timeout,
+                     "Give up on a witness's answer after this long (each of connecting, "
+                     "sending, reading)")
+          ->check(CLI::Validator(ParseDurationFlag, "DURATION"))
+          ->capture_default_str(),
+      "MEMORIA_WITNESS_TIMEOUT");
+
   env(app.add_option("--reader-token-file", config.reader_token_file,
                      "File (mode 0600) holding the bearer token that lets readers get citizens' "
                      "personal data (GetPersonalData); needs TLS off loopback"),
@@ -288,6 +307,8 @@ std::optional<int> ParseServerFlags(int argc, const char* const* argv, ServerCon
   std::string unused_error;
   absl::ParseTime(absl::RFC3339_full, min_event_time, &config.min_event_time, &unused_error);
   absl::ParseDuration(max_event_time_ahead, &config.max_event_time_ahead);
+  absl::ParseDuration(witness_interval, &config.witness_interval);
+  absl::ParseDuration(witness_timeout, &config.witness_timeout);
   config.batch.max_wait = absl::Microseconds(max_wait_micros);
   config.shutdown_grace = absl::Seconds(grace_seconds);
   config.reflection = !no_reflection;
@@ -358,6 +379,10 @@ absl::Status ValidateServerConfig(const ServerConfig& config) {
     return absl::InvalidArgumentError(
         "--reader-token-file needs TLS (--tls-cert, --tls-key) off a loopback address: the "
         "token and the personal data would travel in clear");
+  }
+  if (config.witness_interval <= absl::ZeroDuration() ||
+      config.witness_timeout <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--witness-interval and --witness-timeout must be positive");
   }
   if (config.allowed_email_domains.empty()) {
     return absl::InvalidArgumentError("--allowed-email-domains is empty");

@@ -107,6 +107,15 @@ struct ServerConfig {
   // How long a shutdown may wait for in-flight calls before cancelling them.
   absl::Duration shutdown_grace = absl::Seconds(10);
 
+  // Witnesses (server/witnessing.h): a C2SP tlog-policy file naming the
+  // witnesses, each with its URL, and the quorum; empty: no witnessing.
+  std::string witness_policy_file;
+  // Under load the latest checkpoint is submitted at most this often (and at
+  // once when the log goes idle).
+  absl::Duration witness_interval = absl::Seconds(1);
+  // Bounds each of connecting to a witness, sending and reading its answer.
+  absl::Duration witness_timeout = absl::Seconds(5);
+
   // The policy views (ledger/policy/): personal data and findings.
   // A file holding the reader token (see reader_credential.h); empty: no
   // reader, GetPersonalData answers FAILED_PRECONDITION. Needs TLS unless the
@@ -143,7 +152,8 @@ std::optional<int> ParseServerFlags(int argc, const char* const* argv, ServerCon
 // zero (the stream and connection bounds included), a negative --max-event-time-ahead,
 // a certificate without its key, a client CA without TLS, plaintext
 // together with TLS, plaintext on a non-loopback address without --plaintext,
-// an unknown log level, an unparsable listen address.
+// an unknown log level, an unparsable listen address, a witness interval or
+// timeout that is not positive.
 absl::Status ValidateServerConfig(const ServerConfig& config);
 
 // True if `listen` (host:port) names a loopback host.

@@ -147,4 +147,8 @@ std::string DataDir::PersonalStorePath() const {
   return (fs::path(path_) / "personal").string();
 }
 
+std::string DataDir::WitnessedCheckpointPath() const {
+  return (fs::path(path_) / "witnessed-checkpoint").string();
+}
+
 }  // namespace memoria::server

@@ -56,6 +56,9 @@ class DataDir {
   std::string HighWaterMarkPath() const;
   // <path>/personal: the erasable personal-data store.
   std::string PersonalStorePath() const;
+  // <path>/witnessed-checkpoint: the latest checkpoint cosigned by the
+  // witnesses' quorum (server/witnessing.h).
+  std::string WitnessedCheckpointPath() const;
 
  private:
   DataDir(std::string path, int lock_fd) : path_(std::move(path)), lock_fd_(lock_fd) {}

@@ -479,6 +479,31 @@ grpc::Status LedgerService::Watch(grpc::ServerContext* context, const v1::WatchR
   return grpc::Status(grpc::StatusCode::CANCELLED, "the client went away");
 }
 
+grpc::Status LedgerService::WitnessedCheckpoint(const v1::GetCheckpointRequest& request,
+                                               v1::CheckpointResponse& response) const {
+  if (request.tree_size() != 0) {
+    return ToGrpcStatus(absl::InvalidArgumentError(
+        "a witnessed checkpoint is the latest one cosigned: ask with tree_size 0"));
+  }
+  if (options_.witnessing == nullptr) {
+    return ToGrpcStatus(absl::FailedPreconditionError(
+        "this server has no witnesses (memoria-server --witness-policy)"));
+  }
+  std::optional<CosignedCheckpoint> cosigned = options_.witnessing->LatestCosigned();
+  if (!cosigned) {
+    return ToGrpcStatus(absl::NotFoundError(
+        "no checkpoint is cosigned by the witnesses' quorum yet"));
+  }
+  // Signed by this process (or verified when witnessing started) and checked
+  // against the quorum when stored; not verified again on every call.
+  absl::StatusOr<Hash> root = log_.RootAt(cosigned->size);
+  if (!root.ok()) return ToGrpcStatus(root.status());
+  response.set_tree_size(cosigned->size);
+  response.set_root_hash(std::string(AsBytes(*root)));
+  response.set_note(std::move(cosigned->note));
+  return grpc::Status::OK;
+}
+
 grpc::ServerUnaryReactor* LedgerService::GetCheckpoint(grpc::CallbackServerContext* context,
                                                        const grpc::ByteBuffer* raw_request,
                                                        grpc::ByteBuffer* raw_response) {
@@ -486,6 +511,7 @@ grpc::ServerUnaryReactor* LedgerService::GetCheckpoint(grpc::CallbackServerConte
       context, *raw_request, *raw_response,
       [&](const v1::GetCheckpointRequest& request,
           v1::CheckpointResponse& response) -> grpc::Status {
+        if (request.witnessed()) return WitnessedCheckpoint(request, response);
         if (request.tree_size() == 0) {
           // The head in memory: signed by this process, or verified when the log
           // was opened; not verified again on every call.

@@ -75,6 +75,7 @@
 #include "ledger/sequencer/task_pool.h"
 #include "ledger/sequencer/writer_registry.h"
 #include "server/long_reads.h"
+#include "server/witnessing.h"
 
 namespace memoria::server {
 
@@ -86,6 +87,9 @@ struct LedgerServiceOptions {
   // (server/policy_access.h); nullptr: entries carrying openings or erasing
   // are rejected (FAILED_PRECONDITION).
   PersonalStore* personal_store = nullptr;
+  // The witnessing loop whose latest cosigned checkpoint GetCheckpoint serves
+  // when asked for `witnessed`; nullptr: no witnesses (FAILED_PRECONDITION).
+  const Witnessing* witnessing = nullptr;
 };
 
 // Appends and the quick reads are callback methods; the streams (GetRecords,
@@ -163,6 +167,11 @@ class LedgerService final : public LedgerServiceBase {
 
  private:
   class AppendCall;
+
+  // GetCheckpoint with `witnessed`: the witnessing loop's latest cosigned
+  // checkpoint.
+  grpc::Status WitnessedCheckpoint(const v1::GetCheckpointRequest& request,
+                                   v1::CheckpointResponse& response) const;
 
   // Validates each entry (ValidateEntry); the first error names its entry.
   absl::StatusOr<std::vector<ValidatedEntry>> ValidateEntries(

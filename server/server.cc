@@ -262,6 +262,19 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
   // the same batch.
   server->sequencer_ = std::make_unique<Sequencer>(*server->log_, *server->registry_, config.batch,
                                                    server->observers_.get());
+  if (!config.witness_policy_file.empty()) {
+    WitnessingOptions witnessing;
+    ASSIGN_OR_RETURN(witnessing.policy, ReadWitnessPolicyFile(config.witness_policy_file));
+    witnessing.interval = config.witness_interval;
+    witnessing.timeout = config.witness_timeout;
+    witnessing.state_file = server->data_dir_->WitnessedCheckpointPath();
+    ASSIGN_OR_RETURN(server->witnessing_,
+                     Witnessing::Create(*server->log_, std::move(witnessing)));
+    // Before serving: a witness that holds more than this log, or refuses its
+    // latest checkpoint, means acknowledged records were lost or the history
+    // forked.
+    RETURN_IF_ERROR(server->witnessing_->CheckWitnesses());
+  }
   server->long_reads_ =
       std::make_unique<LongReads>(config.max_long_reads, config.stream_stall_timeout);
   LedgerServiceOptions ledger_options;
@@ -270,6 +283,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
   ledger_options.validation.max_event_time_ahead = config.max_event_time_ahead;
   ledger_options.max_batch_entries = config.max_batch_entries;
   ledger_options.personal_store = server->personal_store_.get();
+  ledger_options.witnessing = server->witnessing_.get();
   server->ledger_service_ = std::make_unique<LedgerService>(
       *server->log_, *server->registry_, *server->sequencer_, server->admin_,
       *server->long_reads_, ledger_options);
@@ -321,6 +335,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
     }
     health->SetServingStatus(true);
   }
+  if (server->witnessing_ != nullptr) server->witnessing_->Start();
   if (!config.port_file.empty()) RETURN_IF_ERROR(WritePortFile(config.port_file, server->port_));
   return server;
 }
@@ -356,6 +371,7 @@ void Server::Shutdown() {
     grpc_server_->Shutdown(deadline);
     grpc_server_->Wait();
   }
+  if (witnessing_ != nullptr) witnessing_->Stop();
   // Every batch was written with sync=true; the log closes with the Server.
 }
 

@@ -1,7 +1,7 @@
 // The HTTP surface of memoria-witness, as C2SP tlog-witness specifies it
 // (https://c2sp.org/tlog-witness), on a cpp-httplib server:
 //
-//   POST /add-checkpoint           the request body of add_checkpoint_request.h;
+//   POST /add-checkpoint           the request body of ledger/add_checkpoint_request.h;
 //                                  200 with the cosignature line(s), or 400,
 //                                  403, 404, 409 (text/x.tlog.size), 422
 //   GET  /<origin hash>/checkpoint the latest cosigned checkpoint of a log

@@ -8,7 +8,7 @@
 #include "ledger/merkle.h"
 #include "ledger/note.h"
 #include "ledger/verify/cosignature.h"
-#include "witness/add_checkpoint_request.h"
+#include "ledger/add_checkpoint_request.h"
 
 namespace memoria::witness {
 namespace {
@@ -106,7 +106,7 @@ WitnessResponse Witness::AddCheckpoint(uint64_t old_size, std::span<const Hash> 
 
   absl::MutexLock lock(&log.mu);
   if (old_size != log.size) {
-    WitnessResponse conflict = Answer(kStatusConflict, std::to_string(log.size));
+    WitnessResponse conflict = Answer(kStatusConflict, FormatTlogSize(log.size));
     conflict.content_type = std::string(kTlogSizeContentType);
     return conflict;
   }

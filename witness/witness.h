@@ -56,7 +56,6 @@ inline constexpr int kStatusConflict = 409;
 inline constexpr int kStatusUnprocessable = 422;
 inline constexpr int kStatusInternalError = 500;
 
-inline constexpr std::string_view kTlogSizeContentType = "text/x.tlog.size";
 inline constexpr std::string_view kTextContentType = "text/plain; charset=utf-8";
 
 struct WitnessResponse {
@@ -74,7 +73,7 @@ class Witness {
   static absl::StatusOr<std::unique_ptr<Witness>> Open(Signer key, std::vector<WitnessedLog> logs,
                                                        std::string data_dir, const Clock& clock);
 
-  // add-checkpoint with a request body (add_checkpoint_request.h).
+  // add-checkpoint with a request body (ledger/add_checkpoint_request.h).
   WitnessResponse AddCheckpoint(std::string_view request_body);
   // add-checkpoint with its parts already parsed.
   WitnessResponse AddCheckpoint(uint64_t old_size, std::span<const Hash> proof,

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "ledger/durable_file.h"
 #include "ledger/encoding.h"
 #include "ledger/hash.h"
 
@@ -18,32 +19,6 @@ namespace memoria::witness {
 namespace {
 
 namespace fs = std::filesystem;
-
-absl::Status Errno(const std::string& what) {
-  return absl::UnavailableError(what + ": " + std::strerror(errno));
-}
-
-absl::Status SyncDirectory(const std::string& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return Errno("opening directory " + dir);
-  const int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) return Errno("syncing directory " + dir);
-  return absl::OkStatus();
-}
-
-absl::StatusOr<std::optional<std::string>> ReadIfExists(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    std::error_code error;
-    if (!fs::exists(path, error) && !error) return std::nullopt;
-    return absl::UnavailableError("cannot read " + path);
-  }
-  std::ostringstream content;
-  content << in.rdbuf();
-  if (in.bad()) return absl::UnavailableError("cannot read " + path);
-  return content.str();
-}
 
 bool IsEvidenceName(std::string_view name) {
   return !name.empty() && name.size() < 100 && name.ends_with(".txt") &&
@@ -57,30 +32,6 @@ bool IsEvidenceName(std::string_view name) {
 
 std::string OriginHash(std::string_view origin) { return HexEncode(AsBytes(Sha256(origin))); }
 
-absl::Status WriteFileDurably(const std::string& path, std::string_view content) {
-  const std::string temporary = path + ".tmp";
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return Errno("creating " + temporary);
-  absl::Status status = absl::OkStatus();
-  size_t written = 0;
-  while (status.ok() && written < content.size()) {
-    const ssize_t n = ::write(fd, content.data() + written, content.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) status = Errno("writing " + temporary);
-    else written += static_cast<size_t>(n);
-  }
-  if (status.ok() && ::fsync(fd) != 0) status = Errno("syncing " + temporary);
-  ::close(fd);
-  if (status.ok() && ::rename(temporary.c_str(), path.c_str()) != 0) {
-    status = Errno("renaming " + temporary);
-  }
-  if (!status.ok()) {
-    ::unlink(temporary.c_str());
-    return status;
-  }
-  return SyncDirectory(fs::path(path).parent_path().string());
-}
-
 absl::StatusOr<WitnessStore> WitnessStore::Open(std::string dir) {
   for (const char* sub : {"logs", "evidence"}) {
     std::error_code error;
@@ -90,13 +41,13 @@ absl::StatusOr<WitnessStore> WitnessStore::Open(std::string dir) {
                                     error.message());
     }
   }
-  if (absl::Status s = SyncDirectory(dir); !s.ok()) return s;
+  if (absl::Status s = SyncDirectoryOf((fs::path(dir) / "logs").string()); !s.ok()) return s;
   return WitnessStore(std::move(dir));
 }
 
 absl::StatusOr<std::optional<std::string>> WitnessStore::LoadCheckpoint(
     std::string_view origin) const {
-  return ReadIfExists((fs::path(dir_) / "logs" / (OriginHash(origin) + ".checkpoint")).string());
+  return ReadFileIfExists((fs::path(dir_) / "logs" / (OriginHash(origin) + ".checkpoint")).string());
 }
 
 absl::Status WitnessStore::SaveCheckpoint(std::string_view origin, std::string_view note) const {
@@ -134,7 +85,7 @@ absl::StatusOr<std::vector<std::string>> WitnessStore::ListEvidence() const {
 absl::StatusOr<std::string> WitnessStore::ReadEvidence(std::string_view name) const {
   if (!IsEvidenceName(name)) return absl::NotFoundError("no evidence named " + std::string(name));
   absl::StatusOr<std::optional<std::string>> text =
-      ReadIfExists((fs::path(dir_) / "evidence" / std::string(name)).string());
+      ReadFileIfExists((fs::path(dir_) / "evidence" / std::string(name)).string());
   if (!text.ok()) return text.status();
   if (!text->has_value()) return absl::NotFoundError("no evidence named " + std::string(name));
   return **text;

@@ -53,8 +53,4 @@ class WitnessStore {
   std::atomic<uint64_t> evidence_counter_{0};
 };
 
-// Writes `content` to `path` durably (temporary file, fsync, rename, fsync of
-// the directory). UNAVAILABLE with the reason on error.
-absl::Status WriteFileDurably(const std::string& path, std::string_view content);
-
 }  // namespace memoria::witness

@@ -20,7 +20,7 @@
 #include "ledger/verify/cosignature.h"
 #include "tests/support/temp_dir.h"
 #include "tests/witness/test_log.h"
-#include "witness/add_checkpoint_request.h"
+#include "ledger/add_checkpoint_request.h"
 #include "witness/witness_store.h"
 
 namespace memoria::witness {

@@ -5,6 +5,14 @@
 //   <base64 hash>\n         zero to 63 consistency proof lines
 //   \n
 //   <signed checkpoint note>
+//
+// and of its 409 Conflict answer, the size of the latest checkpoint the
+// witness cosigned for the log (Content-Type text/x.tlog.size):
+//
+//   <size>\n
+//
+// The witness (witness/) parses requests and formats sizes; a log asking for
+// cosignatures (server/witnessing.h) does the reverse.
 #pragma once
 
 #include <cstdint>
@@ -15,9 +23,10 @@
 #include "absl/status/statusor.h"
 #include "ledger/hash.h"
 
-namespace memoria::witness {
+namespace memoria {
 
 inline constexpr size_t kMaxConsistencyProofLines = 63;
+inline constexpr std::string_view kTlogSizeContentType = "text/x.tlog.size";
 
 struct AddCheckpointRequest {
   uint64_t old_size = 0;
@@ -32,4 +41,10 @@ absl::StatusOr<AddCheckpointRequest> ParseAddCheckpointRequest(std::string_view 
 // The request text for `request` (what a log sends).
 std::string FormatAddCheckpointRequest(const AddCheckpointRequest& request);
 
-}  // namespace memoria::witness
+// The body of a 409 answer: the size in decimal and a newline.
+std::string FormatTlogSize(uint64_t size);
+// Parses a 409 answer's body (a trailing newline optional). INVALID_ARGUMENT
+// if it is not a decimal size without leading zeros.
+absl::StatusOr<uint64_t> ParseTlogSize(std::string_view body);
+
+}  // namespace memoria

@@ -1,8 +1,8 @@
-#include "witness/add_checkpoint_request.h"
+#include "ledger/add_checkpoint_request.h"
 
 #include "ledger/encoding.h"
 
-namespace memoria::witness {
+namespace memoria {
 namespace {
 
 // A decimal with no leading zeros ("0" alone for zero), fitting in 64 bits.
@@ -72,4 +72,11 @@ std::string FormatAddCheckpointRequest(const AddCheckpointRequest& request) {
   return text;
 }
 
-}  // namespace memoria::witness
+std::string FormatTlogSize(uint64_t size) { return std::to_string(size) + "\n"; }
+
+absl::StatusOr<uint64_t> ParseTlogSize(std::string_view body) {
+  if (body.ends_with('\n')) body.remove_suffix(1);
+  return ParseDecimal(body);
+}
+
+}  // namespace memoria
