@@ -101,6 +101,8 @@ class Server {
   // The erasable personal-data store (tests check erasures through it).
   PersonalStore& personal_store() { return *personal_store_; }
   const Log& log() const { return *log_; }
+  // The witnessing loop; nullptr without --witness-policy.
+  const Witnessing* witnessing() const { return witnessing_.get(); }
   ServerStats stats() const;
 
   // Marks the server NOT_SERVING, stops intake (new appends get UNAVAILABLE),

@@ -78,8 +78,8 @@ absl::StatusOr<WitnessAnswer> WitnessClient::AddCheckpoint(const AddCheckpointRe
   httplib::Result result =
       http_->Post(path_, FormatAddCheckpointRequest(request), "text/plain; charset=utf-8");
   if (!result) {
-    return absl::UnavailableError(absl::StrCat(who, " (", witness_.url,
-                                               "): ", httplib::to_string(result.error())));
+    return absl::UnavailableError(absl::StrCat(who, " (", witness_.url, ") did not answer: ",
+                                               httplib::to_string(result.error()), " error"));
   }
   const int status = result->status;
   const std::string& body = result->body;

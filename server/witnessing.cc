@@ -280,7 +280,10 @@ void Witnessing::Collect(size_t i, const SignedHead& head, const std::string& li
     absl::MutexLock lock(&mu_);
     WitnessStatus& witness = status_[i];
     witness.cosigned_size = std::max(witness.cosigned_size, size);
-    witness.last_error.clear();
+    if (!witness.last_error.empty()) {
+      spdlog::info("witnessing: witness {} cosigns again (checkpoint {})", witness.name, size);
+      witness.last_error.clear();
+    }
     if (latest_ && latest_->size > size) return;
   }
   Collected& collected = collected_[size];

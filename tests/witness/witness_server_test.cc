@@ -1,11 +1,8 @@
 // memoria-witness, the real binary on loopback: every status of
 // add-checkpoint over HTTP (cpp-httplib's client), the monitoring and evidence
 // reads, and the state kept across a kill -9 and a restart.
-#include <fcntl.h>
 #include <httplib.h>
-#include <signal.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -19,6 +16,7 @@
 #include "ledger/keys.h"
 #include "ledger/verify/cosignature.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/witness_process.h"
 #include "tests/witness/test_log.h"
 #include "ledger/add_checkpoint_request.h"
 #include "witness/witness_store.h"
@@ -26,94 +24,9 @@
 namespace memoria::witness {
 namespace {
 
+using memoria::testing::WitnessProcess;
 using testing::TestLog;
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// One running memoria-witness; SIGKILLed when destroyed unless stopped.
-class WitnessProcess {
- public:
-  WitnessProcess(const std::string& data_dir, const std::vector<std::string>& extra_args,
-                 const std::string& scratch, const std::string& name = "witness.example/w1") {
-    static int counter = 0;
-    out_path_ = scratch + "/witness.out." + std::to_string(++counter);
-    const std::string err_path = out_path_ + ".err";
-    std::vector<std::string> args = {MEMORIA_WITNESS_BINARY, "--listen", "127.0.0.1:0",
-                                     "--data-dir", data_dir, "--name", name};
-    args.insert(args.end(), extra_args.begin(), extra_args.end());
-    // Everything the child needs is made before fork (no allocation after).
-    std::vector<char*> argv;
-    for (std::string& arg : args) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    pid_ = fork();
-    if (pid_ == 0) {
-      const int out = open(out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      const int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      dup2(out, 1);
-      dup2(err, 2);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
-    // Wait for "listening on 127.0.0.1:PORT", or for the process to exit.
-    for (int i = 0; i < 200 && port_ == 0; ++i) {
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = 0;
-        exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-        error_ = ReadFile(err_path);
-        break;
-      }
-      const std::string out = ReadFile(out_path_);
-      const size_t at = out.find("listening on 127.0.0.1:");
-      if (at != std::string::npos && out.find('\n', at) != std::string::npos) {
-        port_ = std::stoi(out.substr(at + 23));
-        const size_t vkey = out.find("vkey ");
-        output_ = out;
-        vkey_ = out.substr(vkey + 5, out.find('\n', vkey) - vkey - 5);
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-  }
-  ~WitnessProcess() { Kill(); }
-
-  void Kill() {
-    if (pid_ <= 0) return;
-    kill(pid_, SIGKILL);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = 0;
-  }
-  // SIGTERM; the exit code.
-  int Stop() {
-    kill(pid_, SIGTERM);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = 0;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  }
-
-  int port() const { return port_; }
-  // The exit code and standard error of a process that exited while starting.
-  int exit_code() const { return exit_code_; }
-  const std::string& error() const { return error_; }
-  const std::string& vkey() const { return vkey_; }
-  const std::string& output() const { return output_; }
-
- private:
-  pid_t pid_ = -1;
-  int port_ = 0;
-  int exit_code_ = -1;
-  std::string error_;
-  std::string out_path_;
-  std::string output_;
-  std::string vkey_;
-};
 
 class WitnessServerTest : public ::testing::Test {
  protected:
@@ -138,7 +51,7 @@ class WitnessServerTest : public ::testing::Test {
 TEST_F(WitnessServerTest, EveryStatusOverHttpAndStateKeptAcrossKill9) {
   const std::string data = dir_.File("data");
   WitnessProcess witness(data, LogArgs(), dir_.path());
-  ASSERT_NE(witness.port(), 0) << ReadFile(dir_.File("witness.out.1.err"));
+  ASSERT_NE(witness.port(), 0) << witness.error();
   EXPECT_NE(witness.output().find("generated witness key"), std::string::npos);
   absl::StatusOr<Verifier> vkey = Verifier::Parse(witness.vkey());
   ASSERT_TRUE(vkey.ok()) << witness.vkey();
