@@ -53,6 +53,8 @@ class ServerProcess {
   // SIGTERM and wait; INTERNAL unless it exits 0 within `timeout_seconds`
   // (then it is killed).
   absl::Status Stop(double timeout_seconds = 60);
+  // SIGKILL and wait (a crash, as memoria-soak makes one). Idempotent.
+  void Kill();
 
   pid_t pid() const { return pid_; }
   int port() const { return port_; }
