@@ -3,7 +3,9 @@
 // memoria-server behind WitnessingLedger (a proxy that answers
 // GetCheckpoint(witnessed) with cosignatures by test witnesses A, B, C).
 // The policy of every test: two of A, B, C.
+#include <chrono>
 #include <fstream>
+#include <thread>
 #include <memory>
 #include <string>
 #include <vector>
@@ -34,6 +36,7 @@ using ::memoria::client::testing::TempDir;
 using ::memoria::client::testing::TestServerConfig;
 using ::memoria::client::testing::WitnessingLedger;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::StartsWith;
 
 using ProcRun = ::memoria::testing::ProcessRun;
@@ -300,11 +303,18 @@ TEST_F(WitnessCliTest, AuditMonitorFollowsWitnessedCheckpoints) {
   ASSERT_TRUE(kept.ok());
   EXPECT_THAT(*kept, HasSubstr("— witness-a.example "));
   // Later records wait for the witnesses; once they catch up, they are verified.
-  proxy_->PinSize(std::nullopt);
+  std::thread catch_up([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    proxy_->PinSize(std::nullopt);
+  });
   ProcRun caught_up = Audit({"monitor", "--server", proxy_->target(), "--log-key", log_key_,
-                         "--state", state, "--witness-policy", policy_file_, "--once"});
+                             "--state", state, "--witness-policy", policy_file_, "--max-seconds",
+                             "4"});
+  catch_up.join();
   EXPECT_EQ(caught_up.exit_code, 0) << caught_up.out << caught_up.err;
+  EXPECT_THAT(caught_up.out, HasSubstr(absl::StrCat("checkpoint ", witnessed, " verified")));
   EXPECT_THAT(caught_up.out, HasSubstr(absl::StrCat("checkpoint ", witnessed + 1, " verified")));
+  EXPECT_THAT(caught_up.err, Not(HasSubstr("ALERT")));
 
   ASSERT_EQ(Memoria({"--server", proxy_->target(), "append", "--key", key_file_, "--type",
                      "post.published"})

@@ -225,6 +225,31 @@ TEST_F(WitnessClientTest, ATrustedCheckpointKeptWithoutThePolicyMayBeAheadOfTheW
   EXPECT_EQ(StateText(), kept);  // not moved back
 }
 
+TEST_F(WitnessClientTest, AWitnessedCheckpointBehindAnotherHistoryIsRefused) {
+  // A run without the policy trusted a checkpoint of another log under the
+  // same key (a fork); the witnessed checkpoint of this one, smaller, is not
+  // its prefix.
+  const std::string fork_dir = dir_.path() + "/fork";
+  ServerConfig fork_config = TestServerConfig(fork_dir);
+  fork_config.log_key_file = data_dir_ + "/keys/log.key";
+  std::unique_ptr<Server> fork = MustStart(fork_config);
+  ASSERT_NE(fork, nullptr);
+  std::unique_ptr<LedgerClient> fork_direct = MustClient(fork->port(), LogKey(), state_file_);
+  EntrySigner fork_writer = Register(*fork_direct, "writer-f", fork_dir);
+  AppendSome(*fork_direct, fork_writer, 3);
+  ASSERT_TRUE(fork_direct->Update().ok());
+  const std::string kept = StateText();
+  AppendSome(*direct_, *writer_, 1);
+  proxy_->PinSize(server_->stats().tree_size);
+  AppendSome(*direct_, *writer_, 4);  // this log is longer than the fork's checkpoint
+  ASSERT_LT(server_->stats().tree_size - 4, fork->stats().tree_size);
+  absl::StatusOr<TrustedCheckpoint> update = Witnessing(state_file_)->Update();
+  ASSERT_FALSE(update.ok());
+  EXPECT_TRUE(IsVerificationFailure(update.status())) << update.status();
+  EXPECT_THAT(update.status().message(), HasSubstr("is not a prefix of trusted checkpoint"));
+  EXPECT_EQ(StateText(), kept);
+}
+
 TEST_F(WitnessClientTest, RollbackEvidenceStillComesFirst) {
   AppendSome(*direct_, *writer_, 2);
   direct_.reset();
@@ -385,7 +410,9 @@ TEST_F(WitnessClientTest, WitnessReceiptRefusesAnUnmetQuorumAndAnotherHistory) {
   EXPECT_THAT(upgraded.status().message(), HasSubstr("missing: A, B"));
 
   // A receipt whose checkpoint is of another log under the same key: the
-  // witnessed checkpoint of this one is not consistent with it.
+  // witnessed checkpoint of this one (larger: proven by a consistency proof)
+  // is not consistent with it.
+  AppendSome(*direct_, *writer_, 2);
   const std::string fork_dir = dir_.path() + "/fork";
   ServerConfig fork_config = TestServerConfig(fork_dir);
   fork_config.log_key_file = data_dir_ + "/keys/log.key";
