@@ -108,7 +108,8 @@ absl::Status ShowWitnessedReceipt(const GlobalOptions& globals, uint64_t index, 
         " records")));
   }
   ASSIGN_OR_RETURN(std::string leaf, client->FetchLeaf(index));
-  ASSIGN_OR_RETURN(v1::InclusionProof proof, client->FetchInclusionProof(index, latest.tree_size()));
+  ASSIGN_OR_RETURN(v1::InclusionProof proof,
+                   client->FetchInclusionProof(index, latest.tree_size()));
   v1::Receipt signed_by_log;
   signed_by_log.set_index(index);
   signed_by_log.set_leaf_hash(std::string(AsBytes(LeafHash(leaf))));

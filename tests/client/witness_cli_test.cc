@@ -144,16 +144,17 @@ TEST_F(WitnessCliTest, AFlippedCosignatureByteIsNotCountedExitOne) {
 
 TEST_F(WitnessCliTest, AnUnreadablePolicyIsAUsageError) {
   const std::string bad = Write("bad.policy", "witness A not-a-key\nquorum A\n");
-  ProcRun run = Memoria({"--server", proxy_->target(), "--log-key", log_key_, "--witness-policy", bad,
-                     "checkpoint"});
+  ProcRun run = Memoria({"--server", proxy_->target(), "--log-key", log_key_,
+                         "--witness-policy", bad, "checkpoint"});
   EXPECT_EQ(run.exit_code, 2) << run.err;
   EXPECT_THAT(run.err, HasSubstr("--witness-policy"));
   EXPECT_THAT(run.err, HasSubstr("policy line 1"));
 }
 
 TEST_F(WitnessCliTest, ReceiptShowWitnessedVerifiesOfflineAndATamperedCopyFails) {
-  ProcRun appended = Memoria({"--server", proxy_->target(), "--log-key", log_key_, "append", "--key",
-                          key_file_, "--type", "post.published", "--request-id", "r-1", "--json"});
+  ProcRun appended =
+      Memoria({"--server", proxy_->target(), "--log-key", log_key_, "append", "--key", key_file_,
+               "--type", "post.published", "--request-id", "r-1", "--json"});
   ASSERT_EQ(appended.exit_code, 0) << appended.err;
   const std::string log_only = Write("appended.json", appended.out);
   // The append's receipt (signed by the log only) fails the policy offline.

@@ -55,7 +55,8 @@ class WitnessClientTest : public ::testing::Test {
     state_file_ = dir_.path() + "/client.state";
     server_ = MustStart(TestServerConfig(data_dir_));
     ASSERT_NE(server_, nullptr);
-    proxy_ = std::make_unique<WitnessingLedger>(server_->port(), std::vector<std::string>{"A", "B", "C"});
+    proxy_ = std::make_unique<WitnessingLedger>(server_->port(),
+                                                std::vector<std::string>{"A", "B", "C"});
     direct_ = MustClient(server_->port(), LogKey());
     writer_ = std::make_unique<EntrySigner>(Register(*direct_, "writer-a", data_dir_));
   }
@@ -143,7 +144,8 @@ TEST_F(WitnessClientTest, AnUnmetQuorumIsAVerificationFailureNamingTheMissingWit
   ASSERT_FALSE(update.ok());
   EXPECT_TRUE(IsVerificationFailure(update.status())) << update.status();
   EXPECT_EQ(update.status().code(), absl::StatusCode::kPermissionDenied);
-  EXPECT_THAT(update.status().message(), HasSubstr("is not cosigned by the witness policy's quorum"));
+  EXPECT_THAT(update.status().message(),
+              HasSubstr("is not cosigned by the witness policy's quorum"));
   EXPECT_THAT(update.status().message(), HasSubstr("have witnesses A"));
   EXPECT_THAT(update.status().message(), HasSubstr("group g needs 2 of {A, B, C}, has 1"));
   EXPECT_THAT(update.status().message(), HasSubstr("(missing: B, C)"));
@@ -425,7 +427,8 @@ TEST_F(WitnessClientTest, WitnessReceiptRefusesAnUnmetQuorumAndAnotherHistory) {
   proxy_->SetCosigners({"A", "B"});
   upgraded = client->WitnessReceipt(forked[0], absl::Seconds(2));
   EXPECT_TRUE(IsVerificationFailure(upgraded.status())) << upgraded.status();
-  EXPECT_THAT(upgraded.status().message(), HasSubstr("is not consistent with the receipt's checkpoint"));
+  EXPECT_THAT(upgraded.status().message(),
+              HasSubstr("is not consistent with the receipt's checkpoint"));
 }
 
 }  // namespace

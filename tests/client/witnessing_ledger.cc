@@ -38,7 +38,9 @@ WitnessingLedger::WitnessingLedger(int upstream_port, const std::vector<std::str
     : upstream_(server::testing::NewLocalStub(upstream_port)) {
   for (const std::string& name : names) {
     std::string lower;
-    for (char c : name) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    for (char c : name) {
+      lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    }
     absl::StatusOr<Signer> key =
         Signer::Generate("witness-" + lower + ".example", SignatureType::kCosignatureV1);
     if (!key.ok()) {
@@ -143,7 +145,9 @@ grpc::Status WitnessingLedger::GetCheckpoint(grpc::ServerContext*,
   const uint64_t now = static_cast<uint64_t>(absl::ToUnixSeconds(absl::Now()));
   for (const std::string& name : cosigners) {
     absl::StatusOr<std::string> line = CosignCheckpoint(text, now, witnesses_.at(name));
-    if (!line.ok()) return grpc::Status(grpc::StatusCode::INTERNAL, std::string(line.status().message()));
+    if (!line.ok()) {
+      return grpc::Status(grpc::StatusCode::INTERNAL, std::string(line.status().message()));
+    }
     note += name == corrupted ? Corrupt(*line) : *line;
   }
   response->set_note(note);

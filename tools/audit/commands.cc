@@ -415,7 +415,8 @@ absl::Status VerifyServer(const VerifyOptions& options, const WitnessPolicy* pol
     if (quorum.ok()) {
       outcome.witnesses = quorum->witnessed;
     } else {
-      auditor.Report(checkpoint->size, FindingKind::kWitness, std::string(quorum.status().message()));
+      auditor.Report(checkpoint->size, FindingKind::kWitness,
+                     std::string(quorum.status().message()));
     }
   }
   trust.Before(auditor, {*checkpoint, outcome.checkpoint_note},
@@ -631,7 +632,8 @@ int RunMonitor(const MonitorOptions& options) {
     }
     if (!options.json) {
       std::printf("checkpoint %lu verified (%lu records)%s, trusted state advanced\n",
-                  static_cast<unsigned long>(target->size), static_cast<unsigned long>(auditor.size()),
+                  static_cast<unsigned long>(target->size),
+                  static_cast<unsigned long>(auditor.size()),
                   policy != nullptr ? ", cosigned by the witness policy's quorum" : "");
       std::fflush(stdout);
     }
