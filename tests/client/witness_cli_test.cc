@@ -278,6 +278,20 @@ TEST_F(WitnessCliTest, AuditVerifyServerChecksTheWitnessedCheckpoint) {
   EXPECT_THAT(flipped.out, HasSubstr("\"kind\":\"witness\""));
   EXPECT_THAT(flipped.out, HasSubstr("not counted: C"));
 
+  // A state kept without the policy is ahead of the witnesses: the witnessed
+  // checkpoint is proven to be its prefix, not taken for a rollback.
+  proxy_->SetCorrupted("");
+  const std::string plain_state = dir_.path() + "/plain.state";
+  ProcRun plain = Audit({"verify", "--server", proxy_->target(), "--log-key", log_key_,
+                         "--state", plain_state, "--no-progress"});
+  ASSERT_EQ(plain.exit_code, 0) << plain.out << plain.err;
+  ProcRun behind = Audit({"verify", "--server", proxy_->target(), "--log-key", log_key_,
+                          "--witness-policy", policy_file_, "--state", plain_state,
+                          "--no-progress"});
+  EXPECT_EQ(behind.exit_code, 0) << behind.out << behind.err;
+  EXPECT_THAT(behind.out, HasSubstr(absl::StrCat("checkpoint ", witnessed,
+                                                 " consistent with trusted ", witnessed + 1)));
+
   ProcRun bundle = Audit({"verify", "--bundle", state, "--log-key", log_key_, "--witness-policy",
                       policy_file_});
   EXPECT_EQ(bundle.exit_code, 2) << bundle.err;
@@ -317,11 +331,25 @@ TEST_F(WitnessCliTest, AuditMonitorFollowsWitnessedCheckpoints) {
   EXPECT_THAT(caught_up.out, HasSubstr(absl::StrCat("checkpoint ", witnessed + 1, " verified")));
   EXPECT_THAT(caught_up.err, Not(HasSubstr("ALERT")));
 
+  // A state kept by a monitor without the policy is ahead of the witnesses:
+  // not a rollback.
+  const std::string plain_state = dir_.path() + "/plain.state";
+  ProcRun plain = Audit({"monitor", "--server", proxy_->target(), "--log-key", log_key_,
+                         "--state", plain_state, "--once"});
+  ASSERT_EQ(plain.exit_code, 0) << plain.out << plain.err;
+  proxy_->PinSize(witnessed);
+  ProcRun behind = Audit({"monitor", "--server", proxy_->target(), "--log-key", log_key_,
+                          "--state", plain_state, "--witness-policy", policy_file_, "--once"});
+  EXPECT_EQ(behind.exit_code, 0) << behind.out << behind.err;
+  EXPECT_THAT(behind.err, Not(HasSubstr("ALERT")));
+  proxy_->PinSize(std::nullopt);
+
   ASSERT_EQ(Memoria({"--server", proxy_->target(), "append", "--key", key_file_, "--type",
                      "post.published"})
                 .exit_code,
             0);
   proxy_->SetCosigners({"B"});
+
   ProcRun alert = Audit({"monitor", "--server", proxy_->target(), "--log-key", log_key_, "--state",
                      state, "--witness-policy", policy_file_, "--once"});
   EXPECT_EQ(alert.exit_code, 1) << alert.out << alert.err;

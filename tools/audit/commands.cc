@@ -110,9 +110,38 @@ Inconsistency Describe(const CheckpointEvidence& evidence) {
 // rollback, the same size with another root a fork, a larger one is checked
 // by `proofs` (no proof at all, or one that fails, is a fork) or, when
 // `proofs` is null, later (by recomputing the trusted root from the records).
+// With a witness `policy`, `latest` is a witnessed checkpoint, and a trusted
+// checkpoint the policy's quorum did not cosign (kept by a run without the
+// policy) may be ahead of the witnesses: a smaller `latest` must then be its
+// prefix (by `proofs`), which is not a rollback; `*prefix` is set when so.
 std::optional<Inconsistency> Inconsistent(const CheckpointTracker& tracker, TrustedCheckpoint latest,
-                                          const CheckpointTracker::ConsistencyProofs& proofs) {
+                                          const CheckpointTracker::ConsistencyProofs& proofs,
+                                          const WitnessPolicy* policy = nullptr,
+                                          bool* prefix = nullptr) {
   const uint64_t size = latest.checkpoint.size;
+  if (policy != nullptr && proofs != nullptr && tracker.trusted().has_value() &&
+      size < tracker.size()) {
+    const Checkpoint& trusted = tracker.trusted()->checkpoint;
+    absl::StatusOr<QuorumEvaluation> quorum = EvaluateQuorum(tracker.trusted()->note, *policy);
+    if (!quorum.ok() || !quorum->quorum_met) {
+      absl::Status consistent;
+      if (size > 0) {
+        absl::StatusOr<std::vector<Hash>> hashes = proofs(size, trusted.size);
+        consistent = hashes.ok() ? VerifyConsistency(size, trusted.size, latest.checkpoint.root,
+                                                     trusted.root, *hashes)
+                                 : hashes.status();
+      }
+      if (!consistent.ok()) {
+        return Inconsistency{
+            FindingKind::kFork,
+            absl::StrCat("fork: witnessed checkpoint ", size, " is not a prefix of trusted ",
+                         trusted.size, " (trusted without the witness policy): ",
+                         std::string(consistent.message()))};
+      }
+      if (prefix != nullptr) *prefix = true;
+      return std::nullopt;
+    }
+  }
   absl::StatusOr<CheckpointJudgement> judged = tracker.Judge(std::move(latest), proofs);
   if (!judged.ok()) {
     return Inconsistency{FindingKind::kFork,
@@ -136,14 +165,18 @@ class TrustCheck {
   // Compares the log's checkpoint with the trusted one before reading
   // records; a larger one through `proofs` if given (server mode), else by
   // recomputation (After).
+  // With a witness `policy`, `latest` is a witnessed checkpoint (Inconsistent).
   void Before(LogAuditor& auditor, TrustedCheckpoint latest,
-              const CheckpointTracker::ConsistencyProofs& proofs = nullptr) {
+              const CheckpointTracker::ConsistencyProofs& proofs = nullptr,
+              const WitnessPolicy* policy = nullptr) {
     if (!trusted_.has_value()) return;
     const uint64_t size = latest.checkpoint.size;
     const CheckpointTracker tracker(auditor.log_key(), trusted_);
-    if (std::optional<Inconsistency> broken = Inconsistent(tracker, std::move(latest), proofs)) {
+    bool prefix = false;
+    if (std::optional<Inconsistency> broken =
+            Inconsistent(tracker, std::move(latest), proofs, policy, &prefix)) {
       Fail(auditor, size, broken->kind, std::move(broken->reason));
-    } else if (size == trusted_->checkpoint.size) {
+    } else if (prefix || size == trusted_->checkpoint.size) {
       checked_ = true;
     }
   }
@@ -419,8 +452,10 @@ absl::Status VerifyServer(const VerifyOptions& options, const WitnessPolicy* pol
                      std::string(quorum.status().message()));
     }
   }
-  trust.Before(auditor, {*checkpoint, outcome.checkpoint_note},
-               [&](uint64_t first, uint64_t second) { return ConsistencyProof(*remote, first, second); });
+  trust.Before(
+      auditor, {*checkpoint, outcome.checkpoint_note},
+      [&](uint64_t first, uint64_t second) { return ConsistencyProof(*remote, first, second); },
+      policy);
   const uint64_t total = checkpoint->size;
   RETURN_IF_ERROR(source.ScanRecords(0, total, [&](uint64_t index, std::string leaf) {
     auditor.Add(index, std::move(leaf));
@@ -596,9 +631,11 @@ int RunMonitor(const MonitorOptions& options) {
       }
     }
     Checkpoint opened = checkpoint->checkpoint;
-    if (std::optional<Inconsistency> broken = Inconsistent(
-            tracker, *std::move(checkpoint),
-            [&](uint64_t first, uint64_t second) { return ConsistencyProof(**remote, first, second); })) {
+    auto proofs = [&](uint64_t first, uint64_t second) {
+      return ConsistencyProof(**remote, first, second);
+    };
+    if (std::optional<Inconsistency> broken =
+            Inconsistent(tracker, *std::move(checkpoint), proofs, policy)) {
       alert(broken->reason);
       return std::nullopt;
     }
