@@ -181,7 +181,8 @@ void AddProofCommands(Cli& cli) {
                  "The receipt in a checkpoint cosigned by the server's witnesses (its "
                  "cosignature lines follow the log's signature): waits up to --wait seconds for "
                  "one that covers record I, checks it (with --witness-policy, its quorum) and its "
-                 "consistency with the log's latest checkpoint, then prints the receipt")
+                 "consistency with the log's latest checkpoint and the trusted one (--state), "
+                 "then prints the receipt")
       ->excludes(size_option);
   show->add_option("--wait", *wait,
                    "With --witnessed: how long to wait for the witnesses, in seconds (then exit "
