@@ -29,7 +29,8 @@ absl::Status VerificationFailure(std::string_view what, const absl::Status& caus
 // A verification failure with code `code` and message `message`.
 absl::Status VerificationFailure(absl::StatusCode code, std::string_view message);
 
-// `status` marked as coming from the server (used by FromGrpcStatus only).
+// `status` marked as coming from the server (FromGrpcStatus; and a wait for
+// the server that timed out, as LedgerClient::WitnessReceipt's).
 absl::Status MarkServerError(absl::Status status);
 
 ErrorKind KindOf(const absl::Status& status);

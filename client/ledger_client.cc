@@ -12,6 +12,7 @@
 #include "client/errors.h"
 #include "client/grpc_status.h"
 #include "client/receipt.h"
+#include "client/witness_check.h"
 #include "ledger/encoding.h"
 #include "ledger/merkle.h"
 #include "ledger/record.h"
@@ -24,6 +25,9 @@ namespace {
 // Records Watch verifies together when reads are not split into calls
 // (records_per_call 0): bounds what it holds before handing them on.
 constexpr uint64_t kRecordsPerRun = 8192;
+
+// How often WitnessReceipt asks for the witnessed checkpoint.
+constexpr absl::Duration kWitnessPoll = absl::Milliseconds(100);
 
 absl::StatusOr<std::vector<Hash>> ParseHashes(
     const google::protobuf::RepeatedPtrField<std::string>& hashes, std::string_view what) {
@@ -108,6 +112,11 @@ LedgerClient::LedgerClient(ClientOptions options, std::unique_ptr<Transport> tra
                            TrustedState state)
     : options_(std::move(options)), transport_(std::move(transport)), state_(std::move(state)) {}
 
+const WitnessPolicy* LedgerClient::Policy() const {
+  if (!options_.witness_policy.has_value() || !options_.log_key.has_value()) return nullptr;
+  return &*options_.witness_policy;
+}
+
 absl::StatusOr<const Verifier*> LedgerClient::LogKey() const {
   if (!options_.log_key.has_value()) {
     return absl::FailedPreconditionError(
@@ -122,7 +131,11 @@ absl::StatusOr<v1::Receipt> LedgerClient::Append(const v1::SignedEntry& entry) {
   v1::AppendRequest request;
   *request.mutable_entry() = entry;
   ASSIGN_OR_RETURN(v1::Receipt receipt, transport_->Append(request));
-  if (options_.log_key.has_value()) RETURN_IF_ERROR(VerifyReceiptFor(receipt, entry).status());
+  // The log's signature is all an append's receipt carries (witnessing comes
+  // later: WitnessReceipt), so no quorum is asked of it here.
+  if (options_.log_key.has_value()) {
+    RETURN_IF_ERROR(client::VerifyReceiptFor(receipt, entry, *options_.log_key).status());
+  }
   return receipt;
 }
 
@@ -143,22 +156,110 @@ absl::StatusOr<std::vector<v1::Receipt>> LedgerClient::AppendBatch(
   std::vector<v1::Receipt> receipts(response.receipts().begin(), response.receipts().end());
   if (options_.log_key.has_value()) {
     for (size_t i = 0; i < receipts.size(); ++i) {
-      absl::Status verified = VerifyReceiptFor(receipts[i], entries[i]).status();
+      absl::Status verified =
+          client::VerifyReceiptFor(receipts[i], entries[i], *options_.log_key).status();
       if (!verified.ok()) return Annotate(verified, absl::StrCat("AppendBatch entry ", i));
     }
   }
   return receipts;
 }
 
+namespace {
+
+// With a policy, the receipt's checkpoint must meet its quorum.
+absl::Status CheckReceiptQuorum(const v1::Receipt& receipt, const WitnessPolicy* policy) {
+  if (policy == nullptr) return absl::OkStatus();
+  return Annotate(CheckWitnessQuorum(receipt.checkpoint(), *policy).status(),
+                  absl::StrCat("receipt of record ", receipt.index()));
+}
+
+}  // namespace
+
 absl::StatusOr<Checkpoint> LedgerClient::VerifyReceipt(const v1::Receipt& receipt) const {
   ASSIGN_OR_RETURN(const Verifier* log_key, LogKey());
-  return client::VerifyReceipt(receipt, *log_key);
+  ASSIGN_OR_RETURN(Checkpoint checkpoint, client::VerifyReceipt(receipt, *log_key));
+  RETURN_IF_ERROR(CheckReceiptQuorum(receipt, Policy()));
+  return checkpoint;
 }
 
 absl::StatusOr<Checkpoint> LedgerClient::VerifyReceiptFor(const v1::Receipt& receipt,
                                                           const v1::SignedEntry& sent) const {
   ASSIGN_OR_RETURN(const Verifier* log_key, LogKey());
-  return client::VerifyReceiptFor(receipt, sent, *log_key);
+  ASSIGN_OR_RETURN(Checkpoint checkpoint, client::VerifyReceiptFor(receipt, sent, *log_key));
+  RETURN_IF_ERROR(CheckReceiptQuorum(receipt, Policy()));
+  return checkpoint;
+}
+
+absl::StatusOr<v1::Receipt> LedgerClient::WitnessReceipt(const v1::Receipt& receipt,
+                                                         absl::Duration timeout) {
+  ASSIGN_OR_RETURN(const Verifier* log_key, LogKey());
+  ASSIGN_OR_RETURN(const Checkpoint signed_by_log, client::VerifyReceipt(receipt, *log_key));
+  const uint64_t index = receipt.index();
+  // Poll until a witnessed checkpoint covers the record.
+  const absl::Time deadline = absl::Now() + timeout;
+  std::string last_seen = "the server has no witnessed checkpoint yet";
+  std::optional<TrustedCheckpoint> cosigned;
+  while (!cosigned.has_value()) {
+    absl::StatusOr<v1::CheckpointResponse> response = FetchWitnessedCheckpoint();
+    if (response.ok()) {
+      absl::StatusOr<Checkpoint> opened = OpenCheckpoint(response->note(), *log_key);
+      if (!opened.ok()) {
+        return VerificationFailure(
+            absl::StrCat("the server's witnessed checkpoint signature does not verify under the "
+                         "pinned log key ",
+                         log_key->ToString()),
+            opened.status());
+      }
+      if (opened->size > index) {
+        cosigned = TrustedCheckpoint{*std::move(opened), response->note()};
+        break;
+      }
+      last_seen = absl::StrCat("the latest witnessed checkpoint has ", opened->size, " records");
+    } else if (!absl::IsNotFound(response.status())) {
+      return response.status();  // FAILED_PRECONDITION: the server has no witnesses
+    }
+    const absl::Time now = absl::Now();
+    if (now >= deadline) {
+      return MarkServerError(absl::DeadlineExceededError(
+          absl::StrCat("record ", index, " was not witnessed within ",
+                       absl::FormatDuration(timeout), ": ", last_seen)));
+    }
+    absl::SleepFor(std::min(kWitnessPoll, deadline - now));
+  }
+  const Checkpoint& witnessed = cosigned->checkpoint;
+  if (const WitnessPolicy* policy = Policy()) {
+    RETURN_IF_ERROR(CheckWitnessQuorum(cosigned->note, *policy).status());
+  }
+  // The same history as the receipt's checkpoint: a consistency proof from
+  // the smaller of the two to the larger.
+  const std::string what =
+      absl::StrCat("witnessed checkpoint ", witnessed.size,
+                   " is not consistent with the receipt's checkpoint ", signed_by_log.size);
+  const Checkpoint& smaller = witnessed.size < signed_by_log.size ? witnessed : signed_by_log;
+  const Checkpoint& larger = witnessed.size < signed_by_log.size ? signed_by_log : witnessed;
+  if (smaller.size == larger.size) {
+    if (smaller.root != larger.root) {
+      return VerificationFailure(absl::StatusCode::kDataLoss,
+                                 absl::StrCat(what, ": same size, different root: a fork"));
+    }
+  } else {
+    ASSIGN_OR_RETURN(v1::ConsistencyProof proof, FetchConsistencyProof(smaller.size, larger.size));
+    ASSIGN_OR_RETURN(std::vector<Hash> hashes, ParseHashes(proof.hashes(), what));
+    absl::Status consistent =
+        VerifyConsistency(smaller.size, larger.size, smaller.root, larger.root, hashes);
+    if (!consistent.ok()) return VerificationFailure(what, consistent);
+  }
+  ASSIGN_OR_RETURN(v1::InclusionProof proof, FetchInclusionProof(index, witnessed.size));
+  v1::Receipt upgraded;
+  upgraded.set_index(index);
+  upgraded.set_leaf_hash(receipt.leaf_hash());
+  upgraded.set_tree_size(witnessed.size);
+  *upgraded.mutable_inclusion_proof() = proof.hashes();
+  upgraded.set_checkpoint(cosigned->note);
+  upgraded.set_duplicate(receipt.duplicate());
+  upgraded.set_leaf(receipt.leaf());
+  RETURN_IF_ERROR(VerifyReceipt(upgraded).status());
+  return upgraded;
 }
 
 // ---- The trusted checkpoint -------------------------------------------------------
@@ -175,13 +276,17 @@ absl::StatusOr<TrustedCheckpoint> LedgerClient::Update() {
 
 absl::StatusOr<TrustedCheckpoint> LedgerClient::UpdateLocked() {
   ASSIGN_OR_RETURN(const Verifier* log_key, LogKey());
-  ASSIGN_OR_RETURN(v1::CheckpointResponse latest, FetchCheckpoint(0));
+  // With a witness policy, only checkpoints its quorum cosigned.
+  const WitnessPolicy* policy = Policy();
+  ASSIGN_OR_RETURN(v1::CheckpointResponse latest,
+                   policy != nullptr ? FetchWitnessedCheckpoint() : FetchCheckpoint(0));
   // The decision is the tracker's (ledger/verify/checkpoint_tracker.h); the
   // trusted state file persists what it accepts.
   const CheckpointTracker tracker(*log_key, Trusted());
   absl::StatusOr<TrustedCheckpoint> opened = tracker.Open(latest.note());
   if (!opened.ok()) {
-    return VerificationFailure(absl::StrCat("the server's checkpoint signature does not verify "
+    return VerificationFailure(absl::StrCat("the server's ", policy != nullptr ? "witnessed " : "",
+                                            "checkpoint signature does not verify "
                                             "under the pinned log key ",
                                             log_key->ToString()),
                                opened.status());
@@ -189,14 +294,35 @@ absl::StatusOr<TrustedCheckpoint> LedgerClient::UpdateLocked() {
   auto what = [](uint64_t now, uint64_t old) {
     return absl::StrCat("checkpoint ", now, " is not consistent with trusted checkpoint ", old);
   };
-  ASSIGN_OR_RETURN(
-      CheckpointJudgement judged,
-      tracker.Judge(*std::move(opened),
-                    [&](uint64_t first, uint64_t second) -> absl::StatusOr<std::vector<Hash>> {
-                      ASSIGN_OR_RETURN(v1::ConsistencyProof proof,
-                                       FetchConsistencyProof(first, second));
-                      return ParseHashes(proof.hashes(), what(second, first));
-                    }));
+  auto proofs = [&](uint64_t first, uint64_t second) -> absl::StatusOr<std::vector<Hash>> {
+    ASSIGN_OR_RETURN(v1::ConsistencyProof proof, FetchConsistencyProof(first, second));
+    return ParseHashes(proof.hashes(), what(second, first));
+  };
+  if (policy != nullptr && tracker.trusted().has_value() &&
+      opened->checkpoint.size < tracker.size()) {
+    // A smaller witnessed checkpoint is a rollback when the trusted one was
+    // witnessed too (the witnessed checkpoints of a log only grow); a trusted
+    // checkpoint kept without the policy may just be ahead of the witnesses.
+    const TrustedCheckpoint& trusted = *tracker.trusted();
+    absl::StatusOr<QuorumEvaluation> trusted_quorum = EvaluateQuorum(trusted.note, *policy);
+    if (!trusted_quorum.ok() || !trusted_quorum->quorum_met) {
+      const Checkpoint& behind = opened->checkpoint;
+      if (behind.size > 0) {
+        ASSIGN_OR_RETURN(std::vector<Hash> hashes, proofs(behind.size, trusted.checkpoint.size));
+        absl::Status consistent = VerifyConsistency(behind.size, trusted.checkpoint.size,
+                                                    behind.root, trusted.checkpoint.root, hashes);
+        if (!consistent.ok()) {
+          return VerificationFailure(
+              absl::StrCat("witnessed checkpoint ", behind.size,
+                           " is not a prefix of trusted checkpoint ", trusted.checkpoint.size),
+              consistent);
+        }
+      }
+      RETURN_IF_ERROR(CheckWitnessQuorum(opened->note, *policy).status());
+      return *std::move(opened);  // the trusted state stays ahead
+    }
+  }
+  ASSIGN_OR_RETURN(CheckpointJudgement judged, tracker.Judge(*std::move(opened), proofs));
   if (judged.evidence.has_value()) {
     const CheckpointEvidence& evidence = *judged.evidence;
     const Checkpoint& now = evidence.presented.checkpoint;
@@ -216,6 +342,9 @@ absl::StatusOr<TrustedCheckpoint> LedgerClient::UpdateLocked() {
                      " vs ", B64(old.root), "): a fork"));
   }
   TrustedCheckpoint next = std::move(judged.presented);
+  // Evidence of a rollback or fork comes first (the log signed it, whoever
+  // cosigned); then the quorum.
+  if (policy != nullptr) RETURN_IF_ERROR(CheckWitnessQuorum(next.note, *policy).status());
   if (judged.step == CheckpointStep::kSame) return next;  // nothing new: the trusted state stays
   absl::MutexLock lock(&state_mu_);
   RETURN_IF_ERROR(Annotate(state_.Advance(next), "cannot save the trusted checkpoint"));
@@ -227,6 +356,11 @@ absl::StatusOr<TrustedCheckpoint> LedgerClient::TrustedCovering(uint64_t size) {
   if (trusted.has_value() && size > 0 && trusted->checkpoint.size >= size) return *trusted;
   ASSIGN_OR_RETURN(TrustedCheckpoint updated, Update());
   if (updated.checkpoint.size < size) {
+    if (Policy() != nullptr) {
+      return absl::OutOfRangeError(absl::StrCat("the latest witnessed checkpoint has ",
+                                                updated.checkpoint.size, " records; ", size,
+                                                " asked for: not witnessed yet"));
+    }
     return absl::OutOfRangeError(absl::StrCat("the log's latest checkpoint has ",
                                               updated.checkpoint.size, " records; ", size,
                                               " asked for"));
@@ -257,9 +391,34 @@ absl::StatusOr<Hash> LedgerClient::RootAt(uint64_t size) {
   return *root;
 }
 
+absl::StatusOr<TrustedCheckpoint> LedgerClient::VerifyAgainstTrusted(std::string_view note,
+                                                                     const std::string& what) {
+  ASSIGN_OR_RETURN(const Verifier* log_key, LogKey());
+  absl::StatusOr<Checkpoint> opened = OpenCheckpoint(note, *log_key);
+  if (!opened.ok()) {
+    return VerificationFailure(absl::StrCat(what, " signature does not verify under the pinned "
+                                            "log key ",
+                                            log_key->ToString()),
+                               opened.status());
+  }
+  ASSIGN_OR_RETURN(Hash root, RootAt(opened->size));
+  if (root != opened->root) {
+    return VerificationFailure(absl::StatusCode::kDataLoss,
+                               absl::StrCat(what, " of size ", opened->size, " has root ",
+                                            B64(opened->root), " but the trusted log has root ",
+                                            B64(root), " at that size: a fork"));
+  }
+  return TrustedCheckpoint{*std::move(opened), std::string(note)};
+}
+
 absl::StatusOr<TrustedCheckpoint> LedgerClient::CheckpointAt(uint64_t size) {
   if (size == 0) return absl::InvalidArgumentError("a checkpoint size must be positive");
   ASSIGN_OR_RETURN(const Verifier* log_key, LogKey());
+  if (Policy() != nullptr) {
+    // Only what the witnesses covered ("not witnessed yet" beyond): the
+    // checkpoints up to the witnessed size are proven consistent with it.
+    RETURN_IF_ERROR(TrustedCovering(size).status());
+  }
   ASSIGN_OR_RETURN(v1::CheckpointResponse response, FetchCheckpoint(size));
   absl::StatusOr<Checkpoint> opened = OpenCheckpoint(response.note(), *log_key);
   if (!opened.ok()) {
@@ -273,14 +432,13 @@ absl::StatusOr<TrustedCheckpoint> LedgerClient::CheckpointAt(uint64_t size) {
                                absl::StrCat("asked for checkpoint ", size, ", the server sent ",
                                             opened->size));
   }
-  ASSIGN_OR_RETURN(Hash root, RootAt(size));
-  if (root != opened->root) {
-    return VerificationFailure(absl::StatusCode::kDataLoss,
-                               absl::StrCat("checkpoint ", size, " has root ", B64(opened->root),
-                                            " but the trusted log has root ", B64(root),
-                                            " at that size: a fork"));
-  }
-  return TrustedCheckpoint{*std::move(opened), response.note()};
+  return VerifyAgainstTrusted(response.note(), "checkpoint");
+}
+
+absl::StatusOr<TrustedCheckpoint> LedgerClient::Witnessed() {
+  if (Policy() != nullptr) return Update();
+  ASSIGN_OR_RETURN(v1::CheckpointResponse response, FetchWitnessedCheckpoint());
+  return VerifyAgainstTrusted(response.note(), "the witnessed checkpoint");
 }
 
 // ---- Records ----------------------------------------------------------------------
@@ -459,7 +617,10 @@ absl::Status LedgerClient::Watch(uint64_t start,
         // A record just sequenced is covered by a checkpoint signed in the
         // same batch; look a few times in case the stream ran ahead of the head.
         absl::StatusOr<TrustedCheckpoint> covering = TrustedCovering(next + 1);
-        for (int tries = 0; absl::IsOutOfRange(covering.status()) && tries < 20; ++tries) {
+        // With a witness policy, until the witnesses cosign it (they run
+        // behind the appends: about a second when healthy).
+        const int max_tries = Policy() != nullptr ? 400 : 20;
+        for (int tries = 0; absl::IsOutOfRange(covering.status()) && tries < max_tries; ++tries) {
           absl::SleepFor(absl::Milliseconds(50));
           covering = TrustedCovering(next + 1);
         }

@@ -20,6 +20,19 @@
 // trusted state advance. Records, roots and proofs are checked against the
 // trusted checkpoint (Update()d first when they lie beyond it).
 //
+// Witnesses. With options.witness_policy (C2SP tlog-policy,
+// ledger/verify/witness_policy.h) the client trusts only checkpoints
+// cosigned by the policy's quorum of witnesses: Update() fetches the server's
+// latest *witnessed* checkpoint (GetCheckpoint with witnessed = true), which
+// must be signed by the pinned log key, meet the quorum
+// (client/witness_check.h: a verification failure naming the missing
+// witnesses otherwise) and be consistent with the trusted checkpoint; the
+// trusted state advances only to such checkpoints. Reads beyond the witnessed
+// size wait for the witnesses ("not witnessed yet"). Receipts checked with
+// VerifyReceipt / VerifyReceiptFor must then carry a cosigned checkpoint;
+// WitnessReceipt upgrades a receipt (an append's, signed by the log only) to
+// one. Appends still check their receipts under the log key alone.
+//
 // Errors. Every failure is a status; verification failures are marked
 // (IsVerificationFailure, client/errors.h) and name what failed, e.g.
 // "checkpoint 120 is smaller than trusted checkpoint 150: rollback";
@@ -65,6 +78,7 @@
 #include "ledger/hash.h"
 #include "ledger/keys.h"
 #include "ledger/merkle.h"
+#include "ledger/verify/witness_policy.h"
 #include "memoria/v1/ledger.pb.h"
 #include "memoria/v1/query.pb.h"
 #include "memoria/v1/record.pb.h"
@@ -79,6 +93,9 @@ struct ClientOptions : CallOptions {
   std::optional<Verifier> log_key;
   // Where the trusted checkpoint is kept between runs; empty: in memory only.
   std::string state_file;
+  // The witnesses whose cosignatures a checkpoint needs (see "Witnesses"
+  // above); unset: the log's signature is enough. Used with log_key only.
+  std::optional<WitnessPolicy> witness_policy;
 };
 
 // A record whose inclusion in the trusted checkpoint was verified.
@@ -131,6 +148,9 @@ class LedgerClient {
   absl::StatusOr<v1::CheckpointResponse> FetchCheckpoint(uint64_t tree_size = 0) {
     return transport_->FetchCheckpoint(tree_size);
   }
+  absl::StatusOr<v1::CheckpointResponse> FetchWitnessedCheckpoint() {
+    return transport_->FetchWitnessedCheckpoint();
+  }
   absl::StatusOr<std::string> FetchLeaf(uint64_t index) { return transport_->FetchLeaf(index); }
   absl::Status ScanLeaves(uint64_t begin, uint64_t end,
                           const std::function<absl::Status(uint64_t, std::string)>& visit) {
@@ -160,15 +180,28 @@ class LedgerClient {
 
   // ---- Verified reads ------------------------------------------------------------
   // Fetches the latest checkpoint, verifies it (see the trust model above) and
-  // advances the trusted state. Returns the new trusted checkpoint.
+  // advances the trusted state. Returns the new trusted checkpoint. With a
+  // witness policy, the latest witnessed checkpoint, which must also meet the
+  // quorum (the server's FAILED_PRECONDITION if it has no witnesses, NOT_FOUND
+  // if none is cosigned yet). A trusted checkpoint that is not cosigned (kept
+  // by a run without the policy) may be ahead of the witnesses: a smaller
+  // witnessed checkpoint is then proven to be its prefix, returned, and the
+  // trusted state stays where it is.
   absl::StatusOr<TrustedCheckpoint> Update();
+  // The latest checkpoint cosigned by the server's witnesses, verified: with a
+  // policy, Update(); without, signed by the pinned key and its root that of
+  // the trusted log at its size (RootAt: Update()s first if it lies beyond
+  // the trusted checkpoint); its cosignatures are not checked then, no
+  // witness keys being known.
+  absl::StatusOr<TrustedCheckpoint> Witnessed();
   // The trusted checkpoint, if any.
   std::optional<TrustedCheckpoint> Trusted() const;
 
   // The checkpoint the log signed at exactly `size` (NOT_FOUND from the server
   // if it never signed that size), verified by signature and consistency with
   // the trusted checkpoint. Update()s first when `size` is beyond it; does
-  // not move the trusted state back.
+  // not move the trusted state back. With a witness policy, a size beyond the
+  // latest witnessed checkpoint is OUT_OF_RANGE "... not witnessed yet".
   absl::StatusOr<TrustedCheckpoint> CheckpointAt(uint64_t size);
   // The root of the first `size` leaves, authenticated through a consistency
   // proof to the trusted checkpoint.
@@ -209,12 +242,30 @@ class LedgerClient {
   absl::StatusOr<v1::ConsistencyProof> GetConsistencyProof(uint64_t first, uint64_t second = 0);
 
   // Checks a receipt: signature of its checkpoint under the pinned key and its
-  // inclusion proof (client/receipt.h). FAILED_PRECONDITION without a key.
+  // inclusion proof (client/receipt.h); with a witness policy, its checkpoint
+  // must meet the quorum too (client/witness_check.h). FAILED_PRECONDITION
+  // without a key.
   absl::StatusOr<Checkpoint> VerifyReceipt(const v1::Receipt& receipt) const;
   // Checks that `receipt` is the receipt of `sent` and verifies
-  // (client/receipt.h, VerifyReceiptFor). FAILED_PRECONDITION without a key.
+  // (client/receipt.h, VerifyReceiptFor; with a policy, the quorum too).
+  // FAILED_PRECONDITION without a key.
   absl::StatusOr<Checkpoint> VerifyReceiptFor(const v1::Receipt& receipt,
                                               const v1::SignedEntry& sent) const;
+
+  // Upgrades `receipt` (one whose checkpoint the log signed: an append's, say)
+  // to the receipt of the same record in a checkpoint cosigned by the server's
+  // witnesses. The receipt is checked first (log key, inclusion proof); then
+  // the witnessed checkpoint is polled (every 100 ms) until its size exceeds
+  // the record's index: DEADLINE_EXCEEDED after `timeout` ("... not witnessed
+  // within ..."), the server's FAILED_PRECONDITION at once if it has no
+  // witnesses. That checkpoint must be signed by the pinned key, meet the
+  // quorum if a policy is set, and be consistent with the receipt's
+  // checkpoint (a consistency proof either way: the same history); the
+  // inclusion proof at its size is fetched. Returns the new receipt (same
+  // index, leaf hash, leaf and duplicate flag; the cosigned note, its size,
+  // the new proof), verified as VerifyReceipt does. FAILED_PRECONDITION
+  // without a key.
+  absl::StatusOr<v1::Receipt> WitnessReceipt(const v1::Receipt& receipt, absl::Duration timeout);
 
  private:
   LedgerClient(ClientOptions options, std::unique_ptr<Transport> transport, TrustedState state);
@@ -227,6 +278,13 @@ class LedgerClient {
   // Update() unless the trusted checkpoint already covers `size` leaves.
   absl::StatusOr<TrustedCheckpoint> TrustedCovering(uint64_t size);
   absl::StatusOr<TrustedCheckpoint> UpdateLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(update_mu_);
+  // The policy, when one is set and a key is pinned (the witness checks apply).
+  const WitnessPolicy* Policy() const;
+  // A signed note at some size, opened under the pinned key and checked to be
+  // the trusted log's at that size (its root against RootAt). `what` names it
+  // in failures ("checkpoint 12", "the witnessed checkpoint").
+  absl::StatusOr<TrustedCheckpoint> VerifyAgainstTrusted(std::string_view note,
+                                                         const std::string& what);
   // Checks a record's bytes at `index` against `root` of `tree_size` leaves.
   absl::StatusOr<VerifiedRecord> VerifyRecord(uint64_t index, std::string leaf,
                                               const TrustedCheckpoint& trusted);

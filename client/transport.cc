@@ -122,6 +122,17 @@ absl::StatusOr<v1::CheckpointResponse> Transport::FetchCheckpoint(uint64_t tree_
   return response;
 }
 
+absl::StatusOr<v1::CheckpointResponse> Transport::FetchWitnessedCheckpoint() {
+  v1::GetCheckpointRequest request;
+  request.set_witnessed(true);
+  v1::CheckpointResponse response;
+  RETURN_IF_ERROR(Call("GetCheckpoint (witnessed)", [&](grpc::ClientContext& context) {
+    response.Clear();
+    return ledger_stub_->GetCheckpoint(&context, request, &response);
+  }));
+  return response;
+}
+
 absl::StatusOr<std::string> Transport::FetchLeaf(uint64_t index) {
   v1::GetRecordRequest request;
   request.set_index(index);

@@ -82,6 +82,12 @@ class Transport {
   absl::StatusOr<v1::Info> GetInfo();
   // The server's answer as is (0: the latest).
   absl::StatusOr<v1::CheckpointResponse> FetchCheckpoint(uint64_t tree_size = 0);
+  // The latest checkpoint cosigned by the server's witness quorum
+  // (GetCheckpoint with witnessed = true), as is: the log's signature line,
+  // then the witnesses' cosignature lines. The server answers
+  // FAILED_PRECONDITION if it has no witnesses, NOT_FOUND if none is
+  // cosigned yet.
+  absl::StatusOr<v1::CheckpointResponse> FetchWitnessedCheckpoint();
   // Record bytes as the server sends them.
   absl::StatusOr<std::string> FetchLeaf(uint64_t index);
   // Streams records [begin, end), calling `visit(index, leaf)` in order;

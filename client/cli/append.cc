@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "client/cli/cli.h"
 #include "client/entry_signer.h"
+#include "client/errors.h"
 #include "client/trusted_state.h"
 #include "ledger/keys.h"
 #include "ledger/status.h"
@@ -29,6 +30,8 @@ struct AppendFlags {
   std::vector<std::string> attributes;
   std::string json_file;
   std::string request_id;
+  bool witnessed = false;
+  double wait_seconds = 10;
 };
 
 // An Entry from JSON: a whole memoria.v1.Entry ({"generic": {...}, ...}) or
@@ -108,6 +111,20 @@ absl::Status Append(const GlobalOptions& globals, const AppendFlags& flags) {
   ASSIGN_OR_RETURN(v1::SignedEntry signed_entry, signer.Sign(std::move(entry)));
   ASSIGN_OR_RETURN(std::unique_ptr<LedgerClient> client, OpenClient(globals, false));
   ASSIGN_OR_RETURN(v1::Receipt receipt, client->Append(signed_entry));
+  if (flags.witnessed) {
+    // The entry is in the log whatever happens next: say where, in case the
+    // witnesses do not cosign in time.
+    if (flags.wait_seconds < 0) return absl::InvalidArgumentError("--wait must not be negative");
+    absl::StatusOr<v1::Receipt> witnessed =
+        client->WitnessReceipt(receipt, absl::Seconds(flags.wait_seconds));
+    if (!witnessed.ok()) {
+      return Annotate(witnessed.status(),
+                      absl::StrCat("appended as record ", receipt.index(),
+                                   " (its checkpoint signed by the log only), not witnessed"));
+    }
+    receipt = *std::move(witnessed);
+    RETURN_IF_ERROR(client->VerifyReceiptFor(receipt, signed_entry).status());
+  }
   PrintReceipt(globals, receipt);
   return absl::OkStatus();
 }
@@ -141,6 +158,15 @@ void AddAppendCommand(Cli& cli) {
   append->add_option("--request-id", flags->request_id,
                      "Idempotency id (default: random); resending the same entry with the same "
                      "id returns the original receipt");
+  append
+      ->add_flag("--witnessed", flags->witnessed,
+                 "Wait (up to --wait seconds) for a checkpoint cosigned by the server's "
+                 "witnesses that covers the new record, and print the receipt in it instead "
+                 "(needs --log-key; with --witness-policy, its quorum is checked)");
+  append->add_option("--wait", flags->wait_seconds,
+                     "With --witnessed: how long to wait for the witnesses, in seconds (then exit "
+                     "3; the entry is appended all the same)")
+      ->capture_default_str();
   append->callback([&cli, flags, type, json_file] {
     if (type->count() == 0 && json_file->count() == 0) {
       throw CLI::ValidationError("append", "give --type (and --attr) or --json-file");

@@ -12,6 +12,7 @@
 #include "ledger/encoding.h"
 #include "ledger/hash.h"
 #include "ledger/status.h"
+#include "ledger/verify/witness_policy.h"
 
 namespace memoria::client::cli {
 
@@ -66,6 +67,11 @@ absl::StatusOr<std::unique_ptr<LedgerClient>> OpenClient(const GlobalOptions& gl
         "(or MEMORIA_LOG_KEY); `memoria info` shows the server's");
   }
   if (options.log_key.has_value()) options.state_file = globals.state;
+  if (!globals.witness_policy.empty()) {
+    absl::StatusOr<WitnessPolicy> policy = ReadWitnessPolicyFile(globals.witness_policy);
+    if (!policy.ok()) return Annotate(policy.status(), "--witness-policy");
+    options.witness_policy = *std::move(policy);
+  }
   return LedgerClient::Create(std::move(options));
 }
 

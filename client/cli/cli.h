@@ -41,6 +41,8 @@ struct GlobalOptions {
   std::string tls_key;
   std::string log_key;
   std::string state;
+  // A C2SP tlog-policy file: checkpoints must be cosigned by its quorum.
+  std::string witness_policy;
   bool json = false;
   double timeout_seconds = 10;
 };
@@ -76,6 +78,7 @@ absl::StatusOr<std::string> ReadReaderToken(const std::string& path);
 CLI::App* AddCommand(CLI::App& parent, const std::string& name, const std::string& description);
 
 // A client for the global options. With `verify`, --log-key is required.
+// --witness-policy is read here (a file that does not parse is a local error).
 absl::StatusOr<std::unique_ptr<LedgerClient>> OpenClient(const GlobalOptions& globals, bool verify);
 
 // The exit code for a status (see above).

@@ -29,6 +29,11 @@ int main(int argc, char** argv) {
                  "Trusted-state file: the last checkpoint trusted (a signed note), advanced "
                  "atomically after each successful check")
       ->envname("MEMORIA_STATE");
+  app.add_option("--witness-policy", g.witness_policy,
+                 "Witness policy file (C2SP tlog-policy: witnesses, groups, quorum): trust only "
+                 "checkpoints cosigned by its quorum (with --log-key); a checkpoint or receipt "
+                 "that does not meet it is refused (exit 1, naming the missing witnesses)")
+      ->envname("MEMORIA_WITNESS_POLICY");
   app.add_flag("--json", g.json, "Print data as JSON");
   app.add_option("--timeout", g.timeout_seconds, "Deadline of each server call, in seconds")
       ->capture_default_str();

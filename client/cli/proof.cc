@@ -9,6 +9,7 @@
 #include "client/cli/json.h"
 #include "client/errors.h"
 #include "ledger/encoding.h"
+#include "ledger/merkle.h"
 #include "ledger/status.h"
 
 namespace memoria::client::cli {
@@ -92,6 +93,44 @@ absl::Status ShowReceipt(const GlobalOptions& globals, uint64_t index, uint64_t 
   return absl::OkStatus();
 }
 
+// The receipt of record `index` in a checkpoint cosigned by the witnesses:
+// built in the log's latest checkpoint, upgraded by WitnessReceipt (which
+// checks it, waits up to `wait` for a witnessed checkpoint covering it,
+// checks that one and its consistency), and the cosigned checkpoint's root
+// checked to be the trusted log's at its size.
+absl::Status ShowWitnessedReceipt(const GlobalOptions& globals, uint64_t index, double wait) {
+  if (wait < 0) return absl::InvalidArgumentError("--wait must not be negative");
+  ASSIGN_OR_RETURN(std::unique_ptr<LedgerClient> client, OpenClient(globals, true));
+  ASSIGN_OR_RETURN(v1::CheckpointResponse latest, client->FetchCheckpoint(0));
+  if (index >= latest.tree_size()) {
+    return MarkServerError(absl::OutOfRangeError(absl::StrCat(
+        "record ", index, " is not in the log: its latest checkpoint has ", latest.tree_size(),
+        " records")));
+  }
+  ASSIGN_OR_RETURN(std::string leaf, client->FetchLeaf(index));
+  ASSIGN_OR_RETURN(v1::InclusionProof proof,
+                   client->FetchInclusionProof(index, latest.tree_size()));
+  v1::Receipt signed_by_log;
+  signed_by_log.set_index(index);
+  signed_by_log.set_leaf_hash(std::string(AsBytes(LeafHash(leaf))));
+  signed_by_log.set_tree_size(latest.tree_size());
+  *signed_by_log.mutable_inclusion_proof() = proof.hashes();
+  signed_by_log.set_checkpoint(latest.note());
+  signed_by_log.set_leaf(std::move(leaf));
+  ASSIGN_OR_RETURN(v1::Receipt receipt,
+                   client->WitnessReceipt(signed_by_log, absl::Seconds(wait)));
+  ASSIGN_OR_RETURN(Checkpoint checkpoint, client->VerifyReceipt(receipt));
+  ASSIGN_OR_RETURN(Hash root, client->RootAt(checkpoint.size));
+  if (root != checkpoint.root) {
+    return VerificationFailure(
+        absl::StatusCode::kDataLoss,
+        absl::StrCat("witnessed checkpoint ", checkpoint.size,
+                     " is not the trusted log's at that size (another root): a fork"));
+  }
+  PrintReceipt(globals, receipt);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 void AddProofCommands(Cli& cli) {
@@ -128,17 +167,31 @@ void AddProofCommands(Cli& cli) {
   receipt->require_subcommand(1);
   auto receipt_index = std::make_shared<uint64_t>(0);
   auto receipt_size = std::make_shared<uint64_t>(0);
+  auto witnessed = std::make_shared<bool>(false);
+  auto wait = std::make_shared<double>(10);
   CLI::App* show = AddCommand(
       *receipt, "show",
-      "Build and verify the receipt of record I in a signed checkpoint (default the latest) and "
-      "print it as C2SP tlog-proof text (extra = the leaf bytes) or, with --json, as the append "
-      "receipt JSON.");
+      "Build and verify the receipt of record I in a signed checkpoint (default the latest; "
+      "with --witness-policy, the latest cosigned by its quorum) and print it as C2SP "
+      "tlog-proof text (extra = the leaf bytes) or, with --json, as the append receipt JSON.");
   show->add_option("--index", *receipt_index, "Record index")->required();
-  show->add_option("--tree-size", *receipt_size,
-                   "Size of a checkpoint the log signed (default: the latest)");
-  show->callback([&cli, receipt_index, receipt_size] {
-    cli.action = [&cli, receipt_index, receipt_size] {
-      return ShowReceipt(cli.globals, *receipt_index, *receipt_size);
+  CLI::Option* size_option = show->add_option(
+      "--tree-size", *receipt_size, "Size of a checkpoint the log signed (default: the latest)");
+  show->add_flag("--witnessed", *witnessed,
+                 "The receipt in a checkpoint cosigned by the server's witnesses (its "
+                 "cosignature lines follow the log's signature): waits up to --wait seconds for "
+                 "one that covers record I, checks it (with --witness-policy, its quorum) and its "
+                 "consistency with the log's latest checkpoint and the trusted one (--state), "
+                 "then prints the receipt")
+      ->excludes(size_option);
+  show->add_option("--wait", *wait,
+                   "With --witnessed: how long to wait for the witnesses, in seconds (then exit "
+                   "3, \"not witnessed within\")")
+      ->capture_default_str();
+  show->callback([&cli, receipt_index, receipt_size, witnessed, wait] {
+    cli.action = [&cli, receipt_index, receipt_size, witnessed, wait] {
+      return *witnessed ? ShowWitnessedReceipt(cli.globals, *receipt_index, *wait)
+                        : ShowReceipt(cli.globals, *receipt_index, *receipt_size);
     };
   });
 }

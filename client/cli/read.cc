@@ -85,10 +85,12 @@ absl::Status Tail(const GlobalOptions& globals, std::optional<uint64_t> from) {
   });
 }
 
-absl::Status ShowCheckpoint(const GlobalOptions& globals, uint64_t size) {
+absl::Status ShowCheckpoint(const GlobalOptions& globals, uint64_t size, bool witnessed) {
   ASSIGN_OR_RETURN(std::unique_ptr<LedgerClient> client, OpenClient(globals, true));
   TrustedCheckpoint checkpoint;
-  if (size == 0) {
+  if (witnessed) {
+    ASSIGN_OR_RETURN(checkpoint, client->Witnessed());
+  } else if (size == 0) {
     ASSIGN_OR_RETURN(checkpoint, client->Update());
   } else {
     ASSIGN_OR_RETURN(checkpoint, client->CheckpointAt(size));
@@ -188,15 +190,26 @@ void AddReadCommands(Cli& cli) {
   });
 
   auto size = std::make_shared<uint64_t>(0);
+  auto witnessed = std::make_shared<bool>(false);
   CLI::App* checkpoint = AddCommand(
       cli.app, "checkpoint",
       "Print the latest (or --size N) signed checkpoint, byte for byte as the C2SP signed note, "
       "after checking its signature under --log-key and its consistency with the trusted "
-      "checkpoint (--state); the latest one then becomes trusted. --json: "
+      "checkpoint (--state); the latest one then becomes trusted. With --witness-policy, the "
+      "latest is the latest checkpoint cosigned by the policy's quorum. --json: "
       "{\"origin\",\"tree_size\",\"root_hash\",\"note\"}.");
-  checkpoint->add_option("--size", *size, "A checkpoint the log signed at exactly this size");
-  checkpoint->callback([&cli, size] {
-    cli.action = [&cli, size] { return ShowCheckpoint(cli.globals, *size); };
+  CLI::Option* size_option =
+      checkpoint->add_option("--size", *size, "A checkpoint the log signed at exactly this size");
+  checkpoint
+      ->add_flag("--witnessed", *witnessed,
+                 "The latest checkpoint cosigned by the server's witnesses: the log's signature "
+                 "line, then the witnesses' cosignature lines. Its cosignatures are checked "
+                 "only with --witness-policy (exit 1 if they do not meet its quorum)")
+      ->excludes(size_option);
+  checkpoint->callback([&cli, size, witnessed] {
+    cli.action = [&cli, size, witnessed] {
+      return ShowCheckpoint(cli.globals, *size, *witnessed);
+    };
   });
 
   CLI::App* info = AddCommand(

@@ -38,6 +38,7 @@ std::string_view FindingKindName(FindingKind kind) {
     case FindingKind::kTruncated: return "truncated";
     case FindingKind::kPersonalData: return "personal_data";
     case FindingKind::kDamaged: return "damaged";
+    case FindingKind::kWitness: return "witness";
   }
   return "unknown";
 }
@@ -51,7 +52,8 @@ std::string FindingText(const AuditFinding& finding) {
     case FindingKind::kRollback:
     case FindingKind::kFork:
     case FindingKind::kTruncated:
-    case FindingKind::kDamaged: what = "size"; break;
+    case FindingKind::kDamaged:
+    case FindingKind::kWitness: what = "size"; break;
     default: break;
   }
   return absl::StrCat(what, " ", finding.index, ": ", std::string(FindingKindName(finding.kind)), ": ",

@@ -83,6 +83,7 @@ enum class FindingKind {
   kTruncated,   // records promised by a checkpoint are missing
   kPersonalData,  // a personal-data opening (export bundle) does not open its commitment
   kDamaged,     // the store's files fail their checksums (memoria-audit verify --data)
+  kWitness,     // a checkpoint is not cosigned by a witness policy's quorum (memoria-audit)
 };
 std::string_view FindingKindName(FindingKind kind);
 

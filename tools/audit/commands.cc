@@ -12,10 +12,12 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "client/bundle_source.h"
 #include "client/ledger_client.h"
 #include "client/trusted_state.h"
+#include "client/witness_check.h"
 #include "ledger/verify/bundle.h"
 #include "ledger/checkpoint.h"
 #include "ledger/encoding.h"
@@ -27,12 +29,17 @@
 #include "ledger/store_check.h"
 #include "ledger/verify/checkpoint_tracker.h"
 #include "ledger/verify/receipt.h"
+#include "ledger/verify/witness_policy.h"
+#include "ledger/verify/witness_quorum.h"
 
 namespace memoria::audit {
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
+// How long monitor waits for a witnessed checkpoint to cover the next record
+// before it leaves the stream and tries again (below a server's 30 s stall timeout).
+constexpr std::chrono::seconds kWitnessWait{20};
 using client::TrustedCheckpoint;
 using client::TrustedState;
 
@@ -103,9 +110,38 @@ Inconsistency Describe(const CheckpointEvidence& evidence) {
 // rollback, the same size with another root a fork, a larger one is checked
 // by `proofs` (no proof at all, or one that fails, is a fork) or, when
 // `proofs` is null, later (by recomputing the trusted root from the records).
+// With a witness `policy`, `latest` is a witnessed checkpoint, and a trusted
+// checkpoint the policy's quorum did not cosign (kept by a run without the
+// policy) may be ahead of the witnesses: a smaller `latest` must then be its
+// prefix (by `proofs`), which is not a rollback; `*prefix` is set when so.
 std::optional<Inconsistency> Inconsistent(const CheckpointTracker& tracker, TrustedCheckpoint latest,
-                                          const CheckpointTracker::ConsistencyProofs& proofs) {
+                                          const CheckpointTracker::ConsistencyProofs& proofs,
+                                          const WitnessPolicy* policy = nullptr,
+                                          bool* prefix = nullptr) {
   const uint64_t size = latest.checkpoint.size;
+  if (policy != nullptr && proofs != nullptr && tracker.trusted().has_value() &&
+      size < tracker.size()) {
+    const Checkpoint& trusted = tracker.trusted()->checkpoint;
+    absl::StatusOr<QuorumEvaluation> quorum = EvaluateQuorum(tracker.trusted()->note, *policy);
+    if (!quorum.ok() || !quorum->quorum_met) {
+      absl::Status consistent;
+      if (size > 0) {
+        absl::StatusOr<std::vector<Hash>> hashes = proofs(size, trusted.size);
+        consistent = hashes.ok() ? VerifyConsistency(size, trusted.size, latest.checkpoint.root,
+                                                     trusted.root, *hashes)
+                                 : hashes.status();
+      }
+      if (!consistent.ok()) {
+        return Inconsistency{
+            FindingKind::kFork,
+            absl::StrCat("fork: witnessed checkpoint ", size, " is not a prefix of trusted ",
+                         trusted.size, " (trusted without the witness policy): ",
+                         std::string(consistent.message()))};
+      }
+      if (prefix != nullptr) *prefix = true;
+      return std::nullopt;
+    }
+  }
   absl::StatusOr<CheckpointJudgement> judged = tracker.Judge(std::move(latest), proofs);
   if (!judged.ok()) {
     return Inconsistency{FindingKind::kFork,
@@ -129,14 +165,18 @@ class TrustCheck {
   // Compares the log's checkpoint with the trusted one before reading
   // records; a larger one through `proofs` if given (server mode), else by
   // recomputation (After).
+  // With a witness `policy`, `latest` is a witnessed checkpoint (Inconsistent).
   void Before(LogAuditor& auditor, TrustedCheckpoint latest,
-              const CheckpointTracker::ConsistencyProofs& proofs = nullptr) {
+              const CheckpointTracker::ConsistencyProofs& proofs = nullptr,
+              const WitnessPolicy* policy = nullptr) {
     if (!trusted_.has_value()) return;
     const uint64_t size = latest.checkpoint.size;
     const CheckpointTracker tracker(auditor.log_key(), trusted_);
-    if (std::optional<Inconsistency> broken = Inconsistent(tracker, std::move(latest), proofs)) {
+    bool prefix = false;
+    if (std::optional<Inconsistency> broken =
+            Inconsistent(tracker, std::move(latest), proofs, policy, &prefix)) {
       Fail(auditor, size, broken->kind, std::move(broken->reason));
-    } else if (size == trusted_->checkpoint.size) {
+    } else if (prefix || size == trusted_->checkpoint.size) {
       checked_ = true;
     }
   }
@@ -184,6 +224,9 @@ struct VerifyOutcome {
   std::optional<uint64_t> openings_verified;
   bool state_saved = false;
   std::string state_note;
+  // With --witness-policy: the policy witnesses that cosigned the checkpoint.
+  bool witness_policy = false;
+  std::vector<std::string> witnesses;
 };
 
 bool HasKind(const AuditReport& report, std::initializer_list<FindingKind> kinds) {
@@ -224,6 +267,14 @@ std::string Summary(const VerifyOutcome& outcome) {
     } else if (!root_bad) {
       absl::StrAppend(&text, " verified");
     }
+    if (outcome.witness_policy) {
+      absl::StrAppend(&text, HasKind(report, {FindingKind::kWitness})
+                                 ? ", NOT cosigned by the witness policy's quorum"
+                                 : absl::StrCat(", witnessed by ",
+                                                outcome.witnesses.empty()
+                                                    ? std::string("(quorum none)")
+                                                    : absl::StrJoin(outcome.witnesses, ", ")));
+    }
   }
   if (outcome.openings_verified.has_value()) {
     absl::StrAppend(&text, ", ", *outcome.openings_verified,
@@ -259,6 +310,13 @@ void PrintOutcome(const VerifyOutcome& outcome, bool json) {
     if (outcome.trusted.has_value()) {
       absl::StrAppend(&out, ",\"trusted\":{\"tree_size\":", outcome.trusted->checkpoint.size,
                       ",\"consistent\":", outcome.consistent ? "true" : "false", "}");
+    }
+    if (outcome.witness_policy) {
+      absl::StrAppend(&out, ",\"witnesses\":[");
+      for (size_t i = 0; i < outcome.witnesses.size(); ++i) {
+        absl::StrAppend(&out, i > 0 ? "," : "", JsonQuote(outcome.witnesses[i]));
+      }
+      out.push_back(']');
     }
     absl::StrAppend(&out, ",\"state_saved\":", outcome.state_saved ? "true" : "false");
     absl::StrAppend(&out, ",\"admin_vkey\":", JsonQuote(report.admin_vkey), ",\"writers\":[");
@@ -306,6 +364,17 @@ int UsageError(const absl::Status& status) {
   return kExitUsage;
 }
 
+// The --witness-policy file, if given (nullopt when not).
+absl::StatusOr<std::optional<WitnessPolicy>> LoadPolicy(const std::string& path) {
+  if (path.empty()) return std::optional<WitnessPolicy>();
+  absl::StatusOr<WitnessPolicy> policy = ReadWitnessPolicyFile(path);
+  if (!policy.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--witness-policy: ", std::string(policy.status().message())));
+  }
+  return std::optional<WitnessPolicy>(*std::move(policy));
+}
+
 // Advances the trusted state after a clean, consistent run.
 void MaybeSaveState(TrustedState& state, VerifyOutcome& outcome) {
   if (state.path().empty()) return;
@@ -349,12 +418,20 @@ absl::StatusOr<std::vector<Hash>> ConsistencyProof(client::LedgerClient& remote,
 
 // Live server: latest checkpoint, consistency proof from the trusted one, all
 // records streamed through GetRecords. Returns an error for I/O failures.
-absl::Status VerifyServer(const VerifyOptions& options, LogAuditor& auditor, TrustCheck& trust,
-                          VerifyOutcome& outcome, Progress& progress) {
+// With a witness policy, the checkpoint is the server's latest witnessed one,
+// which must meet the policy's quorum.
+absl::Status VerifyServer(const VerifyOptions& options, const WitnessPolicy* policy,
+                          LogAuditor& auditor, TrustCheck& trust, VerifyOutcome& outcome,
+                          Progress& progress) {
   ASSIGN_OR_RETURN(std::unique_ptr<client::LedgerClient> remote, Connect(options.connection));
   client::LedgerBundleSource source(*remote);
   outcome.source = absl::StrCat("server ", options.connection.target);
-  ASSIGN_OR_RETURN(outcome.checkpoint_note, source.LatestCheckpoint());
+  if (policy != nullptr) {
+    ASSIGN_OR_RETURN(v1::CheckpointResponse witnessed, remote->FetchWitnessedCheckpoint());
+    outcome.checkpoint_note = witnessed.note();
+  } else {
+    ASSIGN_OR_RETURN(outcome.checkpoint_note, source.LatestCheckpoint());
+  }
   absl::StatusOr<Checkpoint> checkpoint = OpenCheckpoint(outcome.checkpoint_note, auditor.log_key());
   if (!checkpoint.ok()) {
     // Nothing to compare the records with: the finding says it all.
@@ -364,8 +441,21 @@ absl::Status VerifyServer(const VerifyOptions& options, LogAuditor& auditor, Tru
     return absl::OkStatus();
   }
   outcome.checkpoint = *checkpoint;
-  trust.Before(auditor, {*checkpoint, outcome.checkpoint_note},
-               [&](uint64_t first, uint64_t second) { return ConsistencyProof(*remote, first, second); });
+  if (policy != nullptr) {
+    // The records are verified all the same: the finding fails the run.
+    absl::StatusOr<QuorumEvaluation> quorum =
+        client::CheckWitnessQuorum(outcome.checkpoint_note, *policy);
+    if (quorum.ok()) {
+      outcome.witnesses = quorum->witnessed;
+    } else {
+      auditor.Report(checkpoint->size, FindingKind::kWitness,
+                     std::string(quorum.status().message()));
+    }
+  }
+  trust.Before(
+      auditor, {*checkpoint, outcome.checkpoint_note},
+      [&](uint64_t first, uint64_t second) { return ConsistencyProof(*remote, first, second); },
+      policy);
   const uint64_t total = checkpoint->size;
   RETURN_IF_ERROR(source.ScanRecords(0, total, [&](uint64_t index, std::string leaf) {
     auditor.Add(index, std::move(leaf));
@@ -447,7 +537,15 @@ int RunVerify(const VerifyOptions& options) {
   // An empty path: nothing trusted, nothing saved.
   absl::StatusOr<TrustedState> state = TrustedState::Load(options.state_path, *log_key);
   if (!state.ok()) return UsageError(state.status());
+  absl::StatusOr<std::optional<WitnessPolicy>> policy = LoadPolicy(options.witness_policy_path);
+  if (!policy.ok()) return UsageError(policy.status());
+  if (policy->has_value() && options.source != SourceKind::kServer) {
+    return UsageError(absl::InvalidArgumentError(
+        "--witness-policy checks the server's witnessed checkpoint: use it with --server (a "
+        "bundle's or a store's checkpoint is signed by the log only)"));
+  }
   VerifyOutcome outcome;
+  outcome.witness_policy = policy->has_value();
   outcome.trusted = state->current();
   TrustCheck trust(state->current());
   Progress progress(options.progress);
@@ -457,7 +555,8 @@ int RunVerify(const VerifyOptions& options) {
   } else {
     LogAuditor auditor(*log_key, options.audit);
     status = options.source == SourceKind::kServer
-                 ? VerifyServer(options, auditor, trust, outcome, progress)
+                 ? VerifyServer(options, policy->has_value() ? &**policy : nullptr, auditor, trust,
+                                outcome, progress)
                  : VerifyData(options, auditor, trust, outcome, progress);
     if (status.ok()) outcome.report = auditor.Finish();
   }
@@ -477,6 +576,9 @@ int RunMonitor(const MonitorOptions& options) {
   if (!log_key.ok()) return UsageError(log_key.status());
   absl::StatusOr<TrustedState> state = TrustedState::Load(options.state_path, *log_key);
   if (!state.ok()) return UsageError(state.status());
+  absl::StatusOr<std::optional<WitnessPolicy>> loaded = LoadPolicy(options.witness_policy_path);
+  if (!loaded.ok()) return UsageError(loaded.status());
+  const WitnessPolicy* policy = loaded->has_value() ? &**loaded : nullptr;
   absl::StatusOr<std::unique_ptr<client::LedgerClient>> remote = Connect(options.connection);
   if (!remote.ok()) return UsageError(remote.status());
   client::LedgerBundleSource source(**remote);
@@ -495,7 +597,25 @@ int RunMonitor(const MonitorOptions& options) {
     std::fprintf(stderr, "memoria-audit monitor: ALERT: %s\n", what.c_str());
     alerted = true;
   };
-  // Checks a new checkpoint against the trusted one (rollback, fork by proof).
+  // The checkpoint to verify up to: the latest or, with a policy, the latest
+  // witnessed, polled (every 100 ms, for up to kWitnessWait) until it covers
+  // `min_size` records; the last one seen if none does by then.
+  auto latest_checkpoint = [&](uint64_t min_size) -> absl::StatusOr<std::string> {
+    if (policy == nullptr) return source.LatestCheckpoint();
+    const Clock::time_point give_up = Clock::now() + kWitnessWait;
+    for (;;) {
+      absl::StatusOr<v1::CheckpointResponse> witnessed = (*remote)->FetchWitnessedCheckpoint();
+      if (!witnessed.ok() && !absl::IsNotFound(witnessed.status())) return witnessed.status();
+      const bool covers = witnessed.ok() && witnessed->tree_size() >= min_size;
+      if (covers || Clock::now() >= give_up || deadline_passed()) {
+        if (!witnessed.ok()) return witnessed.status();
+        return witnessed->note();
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  };
+  // Checks a new checkpoint against the trusted one (rollback, fork by proof)
+  // and, with a policy, its quorum.
   auto check_new_checkpoint = [&](const std::string& note) -> std::optional<Checkpoint> {
     absl::StatusOr<TrustedCheckpoint> checkpoint = tracker.Open(note);
     if (!checkpoint.ok()) {
@@ -503,10 +623,19 @@ int RunMonitor(const MonitorOptions& options) {
                          std::string(checkpoint.status().message())));
       return std::nullopt;
     }
+    if (policy != nullptr) {
+      absl::StatusOr<QuorumEvaluation> quorum = client::CheckWitnessQuorum(note, *policy);
+      if (!quorum.ok()) {
+        alert(std::string(quorum.status().message()));
+        return std::nullopt;
+      }
+    }
     Checkpoint opened = checkpoint->checkpoint;
-    if (std::optional<Inconsistency> broken = Inconsistent(
-            tracker, *std::move(checkpoint),
-            [&](uint64_t first, uint64_t second) { return ConsistencyProof(**remote, first, second); })) {
+    auto proofs = [&](uint64_t first, uint64_t second) {
+      return ConsistencyProof(**remote, first, second);
+    };
+    if (std::optional<Inconsistency> broken =
+            Inconsistent(tracker, *std::move(checkpoint), proofs, policy)) {
       alert(broken->reason);
       return std::nullopt;
     }
@@ -519,7 +648,7 @@ int RunMonitor(const MonitorOptions& options) {
   };
 
   // The first checkpoint.
-  absl::StatusOr<std::string> note = source.LatestCheckpoint();
+  absl::StatusOr<std::string> note = latest_checkpoint(0);
   if (!note.ok()) return UsageError(note.status());
   std::optional<Checkpoint> target = check_new_checkpoint(*note);
   if (!target.has_value()) return kExitIntegrity;
@@ -539,8 +668,10 @@ int RunMonitor(const MonitorOptions& options) {
       return false;
     }
     if (!options.json) {
-      std::printf("checkpoint %lu verified (%lu records), trusted state advanced\n",
-                  static_cast<unsigned long>(target->size), static_cast<unsigned long>(auditor.size()));
+      std::printf("checkpoint %lu verified (%lu records)%s, trusted state advanced\n",
+                  static_cast<unsigned long>(target->size),
+                  static_cast<unsigned long>(auditor.size()),
+                  policy != nullptr ? ", cosigned by the witness policy's quorum" : "");
       std::fflush(stdout);
     }
     return true;
@@ -565,7 +696,36 @@ int RunMonitor(const MonitorOptions& options) {
       deadline = absl::Now() + absl::Seconds(std::max(0.0, left));
     }
     absl::Status interrupted;  // why the stream was left early, if not an alert
+    // Moves the target to a newer checkpoint covering `min_size` records;
+    // false (after an alert, or setting `interrupted`) if there is none.
+    auto advance_target = [&](uint64_t min_size) -> bool {
+      absl::StatusOr<std::string> newer = latest_checkpoint(min_size);
+      if (!newer.ok()) {
+        interrupted = newer.status();
+        return false;
+      }
+      std::optional<Checkpoint> checked = check_new_checkpoint(*newer);
+      if (!checked.has_value()) return false;
+      if (checked->size < min_size) {
+        if (policy != nullptr) {
+          // The witnesses are behind (or down): not an integrity failure.
+          interrupted = absl::UnavailableError(
+              absl::StrCat("no witnessed checkpoint covers record ", min_size - 1,
+                           " yet (the latest witnessed has ", checked->size, " records)"));
+        } else {
+          alert(absl::StrCat("the server streamed record ", min_size - 1,
+                             " beyond its latest checkpoint ", checked->size));
+        }
+        return false;
+      }
+      target = checked;
+      target_note = *newer;
+      return true;
+    };
     status = (*remote)->WatchLeaves(auditor.size(), deadline, [&](uint64_t index, std::string leaf) {
+      // With a policy, a record is taken only once a witnessed checkpoint
+      // covers it: the records are checked against that checkpoint's root.
+      if (policy != nullptr && index >= target->size && !advance_target(index + 1)) return false;
       auditor.Add(index, std::move(leaf));
       if (auditor.size() == trusted_size_at_start && trusted_root_at_start.has_value() &&
           auditor.Root() != *trusted_root_at_start) {
@@ -573,23 +733,8 @@ int RunMonitor(const MonitorOptions& options) {
                            " records differs from the trusted checkpoint's (history rewritten)"));
         return false;
       }
-      if (auditor.size() > target->size) {
-        // Records beyond the checkpoint we hold: fetch the newer one.
-        absl::StatusOr<std::string> newer = source.LatestCheckpoint();
-        if (!newer.ok()) {
-          interrupted = newer.status();
-          return false;
-        }
-        std::optional<Checkpoint> checked = check_new_checkpoint(*newer);
-        if (!checked.has_value()) return false;
-        if (checked->size < auditor.size()) {
-          alert(absl::StrCat("the server streamed record ", auditor.size() - 1,
-                             " beyond its latest checkpoint ", checked->size));
-          return false;
-        }
-        target = checked;
-        target_note = *newer;
-      }
+      // Records beyond the checkpoint we hold: fetch the newer one.
+      if (auditor.size() > target->size && !advance_target(auditor.size())) return false;
       if (auditor.size() == target->size) {
         if (!reach_target()) {
           if (!alerted) report_findings();
@@ -616,7 +761,7 @@ int RunMonitor(const MonitorOptions& options) {
       stopped = true;
       break;
     }
-    absl::StatusOr<std::string> latest = source.LatestCheckpoint();
+    absl::StatusOr<std::string> latest = latest_checkpoint(0);
     if (!latest.ok()) continue;
     std::optional<Checkpoint> checked = check_new_checkpoint(*latest);
     if (!checked.has_value()) break;
@@ -668,6 +813,8 @@ int RunReceipt(const ReceiptOptions& options) {
     }
     writer = *std::move(parsed);
   }
+  absl::StatusOr<std::optional<WitnessPolicy>> policy = LoadPolicy(options.witness_policy_path);
+  if (!policy.ok()) return UsageError(policy.status());
   absl::StatusOr<std::string> text = client::ReadFile(options.path);
   if (!text.ok()) return UsageError(text.status());
   absl::StatusOr<Receipt> receipt = ParseSavedReceipt(*text, *log_key);
@@ -679,11 +826,28 @@ int RunReceipt(const ReceiptOptions& options) {
   absl::StatusOr<Checkpoint> checkpoint =
       record.ok() ? VerifyReceipt(*receipt, *log_key) : absl::StatusOr<Checkpoint>(record.status());
   absl::Status verdict = checkpoint.status();
+  std::vector<std::string> witnesses;  // with a policy: those that cosigned
+  if (verdict.ok() && policy->has_value()) {
+    absl::StatusOr<QuorumEvaluation> quorum =
+        client::CheckWitnessQuorum(receipt->checkpoint, **policy);
+    if (quorum.ok()) {
+      witnesses = quorum->witnessed;
+    } else {
+      verdict = quorum.status();
+    }
+  }
   if (verdict.ok()) verdict = CheckExpectedEntry(receipt->index, *record, writer, options.request_id);
   if (options.json) {
     std::string out = absl::StrCat("{\"ok\":", verdict.ok() ? "true" : "false",
                                    ",\"index\":", receipt->index, ",\"tree_size\":",
                                    receipt->tree_size);
+    if (policy->has_value() && verdict.ok()) {
+      absl::StrAppend(&out, ",\"witnesses\":[");
+      for (size_t i = 0; i < witnesses.size(); ++i) {
+        absl::StrAppend(&out, i > 0 ? "," : "", JsonQuote(witnesses[i]));
+      }
+      out.push_back(']');
+    }
     if (record.ok()) {
       v1::Entry entry;
       const bool parsed = entry.ParseFromString(record->entry());
@@ -696,10 +860,14 @@ int RunReceipt(const ReceiptOptions& options) {
     if (!verdict.ok()) absl::StrAppend(&out, ",\"error\":", JsonQuote(std::string(verdict.message())));
     std::printf("%s}\n", out.c_str());
   } else if (verdict.ok()) {
+    const std::string cosigned =
+        !policy->has_value() ? std::string()
+        : witnesses.empty()  ? std::string(", no cosignature needed (quorum none)")
+                             : absl::StrCat(", cosigned by ", absl::StrJoin(witnesses, ", "));
     std::printf("receipt valid: record %lu is in the log %s of %lu records (checkpoint signed by "
-                "the log key)\nit holds %s, event %s\n",
+                "the log key%s)\nit holds %s, event %s\n",
                 static_cast<unsigned long>(receipt->index), checkpoint->origin.c_str(),
-                static_cast<unsigned long>(checkpoint->size),
+                static_cast<unsigned long>(checkpoint->size), cosigned.c_str(),
                 EntryLabel(record->writer_key_id(), record->entry()).c_str(),
                 EventText(record->entry()).c_str());
     if (!writer.has_value() && options.request_id.empty()) {

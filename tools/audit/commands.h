@@ -32,6 +32,10 @@ struct VerifyOptions {
   // Optional trusted state file (client::TrustedState: the signed note of
   // the last checkpoint verified, the format of the memoria CLI's --state).
   std::string state_path;
+  // Optional C2SP tlog-policy file (kServer only): verify up to the server's
+  // latest witnessed checkpoint, which must meet the policy's quorum (a
+  // `witness` finding naming the missing witnesses otherwise).
+  std::string witness_policy_path;
   bool json = false;
   bool progress = true;  // only drawn when stderr is a terminal
   AuditOptions audit;
@@ -42,6 +46,10 @@ struct MonitorOptions {
   client::ConnectionOptions connection;
   std::string log_vkey;
   std::string state_path;  // as VerifyOptions::state_path
+  // Optional C2SP tlog-policy file: follow the server's witnessed checkpoints
+  // (records are taken only once one covers them), each of which must meet
+  // the policy's quorum (an alert naming the missing witnesses otherwise).
+  std::string witness_policy_path;
   double interval_seconds = 5;  // checkpoint polling when idle
   bool once = false;            // stop once caught up with the latest checkpoint
   double max_seconds = 0;       // stop (exit 0 if all verified) after this long; 0: never
@@ -65,6 +73,9 @@ struct ReceiptOptions {
   std::string path;
   std::string writer_vkey;  // optional: the writer the entry must be by
   std::string request_id;   // optional: the request id the entry must carry
+  // Optional C2SP tlog-policy file: the receipt's checkpoint must meet its
+  // quorum (otherwise an integrity failure naming the missing witnesses).
+  std::string witness_policy_path;
   bool json = false;
 };
 int RunReceipt(const ReceiptOptions& options);

@@ -5,6 +5,7 @@
 //   memoria-audit verify --data DIR --log-key VKEY     (a stopped server's data)
 //   memoria-audit monitor --server HOST:PORT --log-key VKEY --state FILE [--interval S]
 //   memoria-audit receipt --log-key VKEY --file RECEIPT [--writer VKEY] [--request-id ID]
+//   (verify --server, monitor and receipt take --witness-policy FILE)
 //
 // Exit codes: 0 all verified, 1 integrity failure, 2 usage or I/O error.
 #include <CLI/CLI.hpp>
@@ -54,6 +55,10 @@ int main(int argc, char** argv) {
   verify_command->add_option("--log-key", verify.log_vkey, "The log's verifier key (pinned)")->required();
   verify_command->add_option("--state", verify.state_path,
                              "Trusted checkpoint file: consistency is demanded, advanced after a clean run");
+  verify_command->add_option("--witness-policy", verify.witness_policy_path,
+                             "Witness policy file (C2SP tlog-policy), with --server: verify up to "
+                             "the server's latest witnessed checkpoint, which must meet the "
+                             "policy's quorum (otherwise exit 1, naming the missing witnesses)");
   verify_command->add_flag("--json", verify.json, "One JSON report on stdout");
   verify_command->add_flag("--no-progress", no_progress, "No progress bar");
   AddConnectionFlags(*verify_command, verify.connection);
@@ -69,6 +74,11 @@ int main(int argc, char** argv) {
   monitor_command->add_option("--interval", monitor.interval_seconds, "Seconds between checkpoint polls")
       ->capture_default_str();
   monitor_command->add_flag("--once", monitor.once, "Stop once the latest checkpoint is verified");
+  monitor_command->add_option("--witness-policy", monitor.witness_policy_path,
+                              "Witness policy file (C2SP tlog-policy): follow the server's "
+                              "witnessed checkpoints (a record is verified once one covers it); "
+                              "each must meet the policy's quorum (otherwise an alert naming the "
+                              "missing witnesses, exit 1)");
   monitor_command->add_option("--max-seconds", monitor.max_seconds, "Stop after this many seconds (0: never)");
   AddConnectionFlags(*monitor_command, monitor.connection);
   AddAuditFlags(*monitor_command, monitor.audit);
@@ -89,6 +99,11 @@ int main(int argc, char** argv) {
                               "The writer's vkey: the record must be signed by this key");
   receipt_command->add_option("--request-id", receipt.request_id,
                               "The request id the writer gave the entry: the record must carry it");
+  receipt_command->add_option("--witness-policy", receipt.witness_policy_path,
+                              "Witness policy file (C2SP tlog-policy): the receipt's checkpoint "
+                              "must be cosigned by its quorum (`memoria receipt show --witnessed` "
+                              "prints such receipts); otherwise exit 1, naming the missing "
+                              "witnesses");
   receipt_command->add_flag("--json", receipt.json,
                             "JSON result: {\"ok\",\"index\",\"tree_size\",\"writer_key_id\","
                             "\"writer\",\"request_id\",\"event\",\"error\"}");
