@@ -23,6 +23,7 @@
 #include "server/server.h"
 #include "tests/server/server_test_util.h"
 #include "tests/support/file_bytes.h"
+#include "tests/support/run_binary.h"
 #include "tests/support/witness_process.h"
 
 namespace memoria::server {
@@ -367,6 +368,58 @@ TEST_F(WitnessingTest, APolicyWithoutThisLogOrAWitnessWithoutURLIsRefused) {
   server = Server::Start(Config(dir_.File("data2"), /*init=*/true, no_url));
   ASSERT_FALSE(server.ok());
   EXPECT_THAT(server.status().message(), HasSubstr("witness w1 has no URL"));
+}
+
+// The clients, as the real binaries, against the real server and witnesses:
+// the cosigned checkpoint and an upgraded receipt verify under the policy
+// (online and offline); a policy needing every witness while one is down is
+// refused, naming it.
+TEST_F(WitnessingTest, TheClientsVerifyTheServersCosignedCheckpointsAndReceipts) {
+  StartServer(dir_.File("data"), /*init=*/true, Policy());
+  AppendEvents(3);
+  const std::string policy = dir_.File("client-policy");
+  WriteFileBytes(policy, Policy());
+  const std::string server = absl::StrCat("127.0.0.1:", server_->port());
+  const std::string memoria = std::string(MEMORIA_BINARY_DIR) + "/client/cli/memoria";
+  const std::string audit = std::string(MEMORIA_BINARY_DIR) + "/tools/audit/memoria-audit";
+  auto run = [&](const std::string& binary, std::vector<std::string> args) {
+    return ::memoria::testing::RunBinary(binary, args, dir_.path());
+  };
+  const uint64_t last = server_->log().Size() - 1;
+
+  auto checkpoint = run(memoria, {"--server", server, "--log-key", LogVkey(), "--witness-policy",
+                                  policy, "checkpoint", "--witnessed"});
+  EXPECT_EQ(checkpoint.exit_code, 0) << checkpoint.out << checkpoint.err;
+  EXPECT_THAT(checkpoint.out, HasSubstr("\u2014 w1.example "));
+
+  auto receipt = run(memoria, {"--server", server, "--log-key", LogVkey(), "--witness-policy",
+                               policy, "receipt", "show", "--witnessed", "--index",
+                               std::to_string(last), "--wait", "10"});
+  ASSERT_EQ(receipt.exit_code, 0) << receipt.err;
+  const std::string receipt_file = dir_.File("receipt.proof");
+  WriteFileBytes(receipt_file, receipt.out);
+  auto offline = run(audit, {"receipt", "--log-key", LogVkey(), "--file", receipt_file,
+                             "--witness-policy", policy});
+  EXPECT_EQ(offline.exit_code, 0) << offline.out << offline.err;
+  EXPECT_THAT(offline.out, HasSubstr("receipt valid"));
+
+  auto verified = run(audit, {"verify", "--server", server, "--log-key", LogVkey(),
+                              "--witness-policy", policy, "--no-progress"});
+  EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
+
+  // A stricter client: every witness. With w2 down, what the server gets
+  // cosigned from now on does not satisfy it.
+  witnesses_[1]->Kill();
+  AppendEvents(1);
+  WaitWitnessed(server_->log().Size());
+  std::string strict_text = Policy();
+  strict_text.replace(strict_text.find("group g 2"), 9, "group g all");
+  const std::string strict = dir_.File("strict-policy");
+  WriteFileBytes(strict, strict_text);
+  auto refused = run(memoria, {"--server", server, "--log-key", LogVkey(), "--witness-policy",
+                               strict, "checkpoint", "--witnessed"});
+  EXPECT_EQ(refused.exit_code, 1) << refused.out << refused.err;
+  EXPECT_THAT(refused.err, HasSubstr("w2"));
 }
 
 }  // namespace
