@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <ctime>
+#include <optional>
 #include <string>
 
 #include "absl/synchronization/mutex.h"
@@ -43,6 +44,17 @@ void WaitForSignal(const sigset_t& signals, const memoria::server::Server& serve
         now.tree_size, static_cast<double>(now.appended - last.appended) / kSummarySeconds,
         now.batches - last.batches, now.duplicates - last.duplicates, now.rejected - last.rejected,
         kSummarySeconds, tree.nodes, tree.lowest_level, tree_load);
+    if (const memoria::server::Witnessing* witnessing = server.witnessing()) {
+      const std::optional<memoria::server::CosignedCheckpoint> cosigned =
+          witnessing->LatestCosigned();
+      std::string failing;
+      for (const memoria::server::WitnessStatus& witness : witnessing->Status()) {
+        if (!witness.last_error.empty()) failing += (failing.empty() ? "" : ", ") + witness.name;
+      }
+      spdlog::info("witnessed size {} ({} behind){}", cosigned ? cosigned->size : 0,
+                   now.tree_size - (cosigned ? cosigned->size : 0),
+                   failing.empty() ? "" : "; failing: " + failing);
+    }
     last = now;
   }
 }
