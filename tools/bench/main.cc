@@ -93,8 +93,9 @@ int main(int argc, char** argv) {
   app.add_flag("--witnessing", witnessing_only,
                "Only the witnessing figures: three local memoria-witness processes (quorum 2 of 3); "
                "receipt to cosigned checkpoint at 200/s and 1,000/s offered (20,000 receipts each), "
-               "and 16-client Append and AppendBatch(100) with witnessing on and off, 3 alternated "
-               "pairs (about 4 minutes; with --quick under a minute, fewer samples)");
+               "and 16-client Append and AppendBatch(100) with witnessing on and off, 5 alternated "
+               "pairs of 5 s runs (about 4 minutes; with --quick under a minute: fewer samples, "
+               "3 pairs of 1 s runs)");
   app.add_option("--witness-binary", witness_binary, "memoria-witness executable")
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
@@ -115,6 +116,7 @@ int main(int argc, char** argv) {
       options.latency_samples = 1'000;
       options.latency_min_seconds = 5;
       options.phase_seconds = 1;
+      options.pairs = 3;
     }
     std::printf("memoria-bench --witnessing%s: %zu-byte entries, 3 witnesses (quorum 2), "
                 "default --witness-interval (1 s)\n",

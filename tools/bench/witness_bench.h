@@ -40,7 +40,7 @@ struct WitnessBenchOptions {
   double latency_min_seconds = 20;
   double poll_millis = 5;      // GetCheckpoint(witnessed) polling period
   // Throughput on/off: pairs of runs, each phase this long.
-  int pairs = 3;
+  int pairs = 5;
   double phase_seconds = 5;
   int clients = 16;
 };
