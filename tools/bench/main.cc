@@ -6,6 +6,7 @@
 //   memoria-bench --json out.json
 //   memoria-bench --server-max-records 1000000   # full, but the server only up to 10^6
 //   memoria-bench --streams       # 1,000 stalled long reads: GetCheckpoint latency, server memory
+//   memoria-bench --witnessing    # three local witnesses: receipt to cosigned checkpoint, appends on/off
 //
 // Sections: limits (SHA-256, Ed25519, synced RocksDB, the empty gRPC call),
 // ledger (the library: Log::AppendAsync, proofs, open), audit (LogAuditor in
@@ -27,6 +28,7 @@
 #include "tools/bench/server_bench.h"
 #include "tools/bench/server_process.h"
 #include "tools/bench/stream_bench.h"
+#include "tools/bench/witness_bench.h"
 
 namespace {
 
@@ -51,6 +53,7 @@ int main(int argc, char** argv) {
   std::string server_binary = memoria::bench::FindSiblingBinary("memoria-server");
   std::string audit_binary = memoria::bench::FindSiblingBinary("memoria-audit");
   std::string memoria_binary = memoria::bench::FindSiblingBinary("memoria");
+  std::string witness_binary = memoria::bench::FindSiblingBinary("memoria-witness");
   app.add_flag("--quick", quick,
                "Under 2 minutes: ledger at 100,000 records, server at 10^4, short phases");
   app.add_option("--records", records, "Log length for the ledger figures")->capture_default_str();
@@ -86,7 +89,60 @@ int main(int argc, char** argv) {
   app.add_flag("--streams", streams_only,
                "Only the stalled-streams figures: 1,000 long reads that never read, over 500 "
                "connections, against a server with 5,000 records (under 2 minutes)");
+  bool witnessing_only = false;
+  app.add_flag("--witnessing", witnessing_only,
+               "Only the witnessing figures: three local memoria-witness processes (quorum 2 of 3); "
+               "receipt to cosigned checkpoint at 200/s and 1,000/s offered (20,000 receipts each), "
+               "and 16-client Append and AppendBatch(100) with witnessing on and off, 5 alternated "
+               "pairs of 5 s runs (about 4 minutes; with --quick under a minute: fewer samples, "
+               "3 pairs of 1 s runs)");
+  app.add_option("--witness-binary", witness_binary, "memoria-witness executable")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+  if (witnessing_only) {
+    if (server_binary.empty() || witness_binary.empty()) {
+      std::fprintf(stderr, "memoria-server or memoria-witness not found (build them, or give "
+                           "--server-binary and --witness-binary)\n");
+      return 2;
+    }
+    memoria::InitCrypto();
+    memoria::bench::Report report;
+    const std::string load_at_start = LoadAverage();
+    memoria::bench::WitnessBenchOptions options{.server_binary = server_binary,
+                                                .witness_binary = witness_binary,
+                                                .dir = dir + "/witnessing",
+                                                .entry_bytes = entry_bytes};
+    if (quick) {
+      options.latency_samples = 1'000;
+      options.latency_min_seconds = 5;
+      options.phase_seconds = 1;
+      options.pairs = 3;
+    }
+    std::printf("memoria-bench --witnessing%s: %zu-byte entries, 3 witnesses (quorum 2), "
+                "default --witness-interval (1 s)\n",
+                quick ? " --quick (short phases: fewer latency samples, 1 s throughput runs)" : "",
+                entry_bytes);
+    for (const auto& [key, value] : memoria::bench::DescribeMachine(std::filesystem::temp_directory_path())) {
+      std::printf("  %-14s %s\n", key.c_str(), value.c_str());
+    }
+    std::fflush(stdout);
+    memoria::bench::RunWitnessBench(options, report);
+    std::filesystem::remove_all(dir);
+    const std::string load_at_end = LoadAverage();
+    report.Print();
+    std::printf("\nload average (1, 5, 15 min): at the start %s, at the end %s\n",
+                load_at_start.c_str(), load_at_end.c_str());
+    if (!json.empty() && !report.WriteJson(json, {{"mode", quick ? "witnessing quick" : "witnessing"},
+                                                  {"loadavg_at_start", load_at_start},
+                                                  {"loadavg_at_end", load_at_end},
+                                                  {"server_binary", server_binary},
+                                                  {"witness_binary", witness_binary},
+                                                  {"entry_bytes", std::to_string(entry_bytes)}})) {
+      std::fprintf(stderr, "cannot write %s\n", json.c_str());
+      return 2;
+    }
+    return 0;
+  }
   if (streams_only) {
     if (server_binary.empty()) {
       std::fprintf(stderr, "memoria-server not found (build it, or give --server-binary)\n");

@@ -164,9 +164,10 @@ uint64_t ServerProcess::PeakResidentBytes() const {
 }
 uint64_t ServerProcess::Threads() const { return pid_ > 0 ? StatusField(pid_, "Threads") : 0; }
 
-double ServerProcess::CpuSeconds() const {
-  if (pid_ <= 0) return 0;
-  std::ifstream in("/proc/" + std::to_string(pid_) + "/stat");
+double ServerProcess::CpuSeconds() const { return pid_ > 0 ? ProcessCpuSeconds(pid_) : 0; }
+
+double ProcessCpuSeconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
   std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   // Fields after the command name (which may hold spaces): state is field 3,
   // utime and stime are fields 14 and 15.
@@ -190,7 +191,7 @@ std::string FindSiblingBinary(const std::string& name) {
   const std::filesystem::path root = self.parent_path().parent_path().parent_path();
   for (const std::filesystem::path& candidate :
        {root / "server" / name, root / "tools" / "audit" / name, root / "client" / "cli" / name,
-        self.parent_path() / name}) {
+        root / "witness" / name, self.parent_path() / name}) {
     if (std::filesystem::exists(candidate, ec)) return candidate.string();
   }
   return "";

@@ -88,9 +88,14 @@ class ServerProcess {
   double seconds_to_first_call_ = 0;
 };
 
-// The memoria executable `name` ("memoria-server", "memoria-audit") in the
-// build tree next to this one (build/tools/bench/memoria-bench ->
-// build/server/memoria-server, build/tools/audit/memoria-audit); empty if
+// CPU time (user + system, every thread) process `pid` used so far, seconds,
+// from /proc/<pid>/stat (0 if unreadable).
+double ProcessCpuSeconds(pid_t pid);
+
+// The memoria executable `name` ("memoria-server", "memoria-audit",
+// "memoria-witness") in the build tree next to this one
+// (build/tools/bench/memoria-bench -> build/server/memoria-server,
+// build/tools/audit/memoria-audit, build/witness/memoria-witness); empty if
 // not found.
 std::string FindSiblingBinary(const std::string& name);
 
