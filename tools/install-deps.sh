@@ -12,6 +12,7 @@ packages=(
   # header-and-library HTTP server with no event-loop framework to integrate.
   libcpp-httplib-dev
   openssl  # the TLS tests make their certificates with it
+  nginx    # the tiles test serves --tiles-dir with it (its own config, as the test user)
   python3  # tools/check-layering.py, run by ctest
 )
 

@@ -1,0 +1,113 @@
+#include "server/http_listener.h"
+
+#include <httplib.h>
+#include <sys/socket.h>
+
+#include <cstdint>
+#include <string_view>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "ledger/durable_file.h"
+#include "ledger/tile_path.h"
+
+namespace memoria::server {
+namespace {
+
+constexpr int kTimeoutSeconds = 10;
+
+void NotFound(httplib::Response& response) {
+  response.status = 404;
+  response.set_header("Cache-Control", "no-store");
+  response.set_content("not found\n", "text/plain; charset=utf-8");
+}
+
+void ServeFile(const std::string& path, const char* content_type, const char* cache_control,
+               httplib::Response& response) {
+  absl::StatusOr<std::optional<std::string>> bytes = ReadFileIfExists(path);
+  if (!bytes.ok()) {
+    response.status = 500;
+    response.set_header("Cache-Control", "no-store");
+    response.set_content("cannot read the resource\n", "text/plain; charset=utf-8");
+    return;
+  }
+  if (!bytes->has_value()) return NotFound(response);
+  response.status = 200;
+  response.set_header("Cache-Control", cache_control);
+  response.set_content(**std::move(bytes), content_type);
+}
+
+}  // namespace
+
+HttpListener::HttpListener(const HttpListenerOptions& options)
+    : options_(options), http_(std::make_unique<httplib::Server>()) {}
+
+HttpListener::~HttpListener() { Stop(); }
+
+absl::StatusOr<std::unique_ptr<HttpListener>> HttpListener::Start(
+    const HttpListenerOptions& options) {
+  std::string host = options.listen;
+  const size_t colon = host.rfind(':');
+  uint32_t port = 0;
+  if (colon == std::string::npos || !absl::SimpleAtoi(host.substr(colon + 1), &port) ||
+      port > 65535) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--http-listen \"", options.listen, "\" is not host:port"));
+  }
+  host.resize(colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  std::unique_ptr<HttpListener> listener(new HttpListener(options));
+  httplib::Server& http = *listener->http_;
+  // cpp-httplib's default sets SO_REUSEPORT: a second server would share the port.
+  http.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
+  http.set_read_timeout(kTimeoutSeconds, 0);
+  http.set_write_timeout(kTimeoutSeconds, 0);
+  listener->RegisterRoutes();
+  const int bound = port == 0 ? http.bind_to_any_port(host.c_str())
+                              : (http.bind_to_port(host.c_str(), static_cast<int>(port))
+                                     ? static_cast<int>(port)
+                                     : -1);
+  if (bound <= 0) {
+    return absl::UnavailableError(absl::StrCat(
+        "cannot listen for HTTP on ", options.listen,
+        ": the address is in use or is not an address of this host; give another --http-listen"));
+  }
+  listener->port_ = bound;
+  // Bound and listening: connections wait in the backlog until the thread
+  // accepts them.
+  listener->thread_ = std::thread([&http] { http.listen_after_bind(); });
+  return listener;
+}
+
+void HttpListener::Stop() {
+  if (http_ != nullptr) http_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+void HttpListener::RegisterRoutes() {
+  httplib::Server& http = *http_;
+  if (!options_.tiles_dir.empty()) {
+    const std::string dir = options_.tiles_dir;
+    http.Get("/checkpoint", [dir](const httplib::Request&, httplib::Response& response) {
+      ServeFile(absl::StrCat(dir, "/", tiles::kCheckpointPath), "text/plain; charset=utf-8",
+                kCheckpointCacheControl, response);
+    });
+    http.Get(R"(/tile/.+)", [dir](const httplib::Request& request, httplib::Response& response) {
+      const std::string path = request.path.substr(1);
+      const std::optional<tiles::TilePath> tile = tiles::ParseTilePath(path);
+      if (!tile.has_value()) return NotFound(response);
+      ServeFile(dir + "/" + path, "application/octet-stream",
+                tile->partial() ? kPartialCacheControl : kImmutableCacheControl, response);
+    });
+  }
+  http.set_error_handler([](const httplib::Request&, httplib::Response& response) {
+    if (response.status == 404) NotFound(response);
+  });
+}
+
+}  // namespace memoria::server
