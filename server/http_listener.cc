@@ -3,6 +3,7 @@
 #include <httplib.h>
 #include <sys/socket.h>
 
+#include <chrono>
 #include <cstdint>
 #include <string_view>
 
@@ -81,6 +82,11 @@ absl::StatusOr<std::unique_ptr<HttpListener>> HttpListener::Start(
   // Bound and listening: connections wait in the backlog until the thread
   // accepts them.
   listener->thread_ = std::thread([&http] { http.listen_after_bind(); });
+  // stop() is a no-op until the thread runs its accept loop: wait for it, so
+  // that a Stop() right after Start() cannot miss it (and join for ever).
+  for (int i = 0; i < 5000 && !http.is_running(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   return listener;
 }
 
