@@ -2,9 +2,11 @@
 
 #include <httplib.h>
 #include <sys/socket.h>
+#include <zlib.h>
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "absl/strings/numbers.h"
@@ -21,6 +23,33 @@ void NotFound(httplib::Response& response) {
   response.status = 404;
   response.set_header("Cache-Control", "no-store");
   response.set_content("not found\n", "text/plain; charset=utf-8");
+}
+
+// `data` gzip-compressed; nullopt if zlib fails.
+std::optional<std::string> Gzip(const std::string& data) {
+  z_stream stream{};
+  if (deflateInit2(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
+      Z_OK) {
+    return std::nullopt;
+  }
+  std::string out(deflateBound(&stream, data.size()), '\0');
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  stream.avail_in = static_cast<uInt>(data.size());
+  stream.next_out = reinterpret_cast<Bytef*>(out.data());
+  stream.avail_out = static_cast<uInt>(out.size());
+  const int result = deflate(&stream, Z_FINISH);
+  deflateEnd(&stream);
+  if (result != Z_STREAM_END) return std::nullopt;
+  out.resize(stream.total_out);
+  return out;
+}
+
+// The client accepts gzip (a coarse reading of Accept-Encoding: "gzip" and
+// no "gzip;q=0").
+bool AcceptsGzip(const httplib::Request& request) {
+  const std::string accepted = request.get_header_value("Accept-Encoding");
+  return accepted.find("gzip") != std::string::npos &&
+         accepted.find("gzip;q=0") == std::string::npos;
 }
 
 void ServeFile(const std::string& path, const char* content_type, const char* cache_control,
@@ -109,6 +138,18 @@ void HttpListener::RegisterRoutes() {
       if (!tile.has_value()) return NotFound(response);
       ServeFile(dir + "/" + path, "application/octet-stream",
                 tile->partial() ? kPartialCacheControl : kImmutableCacheControl, response);
+      // Entry bundles compress (their records' text; signatures and hashes
+      // do not: about 0.6x in the tests): gzip when asked, as the spec
+      // suggests. Hash tiles would not shrink.
+      if (tile->entries && response.status == 200) {
+        response.set_header("Vary", "Accept-Encoding");
+        if (AcceptsGzip(request)) {
+          if (std::optional<std::string> gzipped = Gzip(response.body)) {
+            response.set_header("Content-Encoding", "gzip");
+            response.set_content(*std::move(gzipped), "application/octet-stream");
+          }
+        }
+      }
     });
   }
   http.set_error_handler([](const httplib::Request&, httplib::Response& response) {

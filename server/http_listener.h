@@ -13,6 +13,8 @@
 //                                        (never changes, but is deleted once
 //                                        its full tile exists)
 //
+// Entry bundles are gzip-compressed for a client that accepts it
+// (Content-Encoding: gzip, Vary: Accept-Encoding), as the spec suggests.
 // Only paths of the spec's grammar are served (ledger/tile_path.h: no
 // temporary file, no directory listing, no "..": 404 with Cache-Control:
 // no-store otherwise). HEAD is answered as GET without the body. Routes for

@@ -157,6 +157,30 @@ TEST_F(TilesServerTest, ServesTheTilesOverHttpWithTheSpecsHeaders) {
     EXPECT_EQ(result->status, 404);
     EXPECT_EQ(result->get_header_value("Cache-Control"), "no-store");
   }
+  // Entry bundles gzip-compressed when asked (the spec's SHOULD), and
+  // the same bytes once decompressed; hash tiles as they are.
+  {
+    httplib::Client raw("127.0.0.1", server_->http_port());
+    raw.set_decompress(false);
+    httplib::Result gzipped = raw.Get("/tile/entries/000", {{"Accept-Encoding", "gzip"}});
+    ASSERT_TRUE(gzipped);
+    EXPECT_EQ(gzipped->status, 200);
+    EXPECT_EQ(gzipped->get_header_value("Content-Encoding"), "gzip");
+    EXPECT_EQ(gzipped->get_header_value("Vary"), "Accept-Encoding");
+    EXPECT_LT(gzipped->body.size(), responses["tile/entries/000"].body.size());
+    httplib::Result plain = raw.Get("/tile/entries/000", {{"Accept-Encoding", "identity"}});
+    ASSERT_TRUE(plain);
+    EXPECT_FALSE(plain->has_header("Content-Encoding"));
+    EXPECT_EQ(plain->body, ReadFileBytes(dir_.File("tiles/tile/entries/000")));
+    httplib::Client decompressing("127.0.0.1", server_->http_port());
+    httplib::Result inflated =
+        decompressing.Get("/tile/entries/000", {{"Accept-Encoding", "gzip"}});
+    ASSERT_TRUE(inflated);
+    EXPECT_EQ(inflated->body, ReadFileBytes(dir_.File("tiles/tile/entries/000")));
+    httplib::Result tile = raw.Get("/tile/0/000", {{"Accept-Encoding", "gzip"}});
+    ASSERT_TRUE(tile);
+    EXPECT_FALSE(tile->has_header("Content-Encoding"));
+  }
   // HEAD: the headers of GET.
   httplib::Result head = client.Head("/tile/0/000");
   ASSERT_TRUE(head);
