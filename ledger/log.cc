@@ -643,6 +643,19 @@ absl::StatusOr<Hash> Log::RootAt(uint64_t tree_size) const {
   return ComputeRoot(tree_size, Nodes());
 }
 
+absl::StatusOr<std::vector<Hash>> Log::NodeHashes(std::span<const NodeId> ids) const {
+  const uint64_t size = Size();
+  for (const NodeId& id : ids) {
+    if (id.level >= 64 || id.index >= (size >> id.level)) {
+      return absl::OutOfRangeError("the subtree at level " + std::to_string(id.level) + ", index " +
+                                   std::to_string(id.index) +
+                                   " is not complete in the log's tree of size " +
+                                   std::to_string(size));
+    }
+  }
+  return Nodes()(ids);
+}
+
 absl::StatusOr<std::vector<Hash>> Log::InclusionProof(uint64_t index, uint64_t tree_size) const {
   RETURN_IF_ERROR(CheckTreeSize(tree_size));
   return ComputeInclusionProof(index, tree_size, Nodes());

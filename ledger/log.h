@@ -265,6 +265,11 @@ class Log {
   // distinct nodes they need (neighbouring leaves share most of theirs).
   absl::StatusOr<std::vector<std::vector<Hash>>> InclusionProofs(std::span<const uint64_t> indexes,
                                                                  uint64_t tree_size) const;
+  // The hashes of perfect subtrees of the durable tree, in the order of
+  // `ids`: from node memory, the others in one MultiGet (what tlog-tiles'
+  // hash tiles are made of, ledger/tiles.h). OUT_OF_RANGE if a subtree is
+  // not complete within Size(); DATA_LOSS if the store lacks one.
+  absl::StatusOr<std::vector<Hash>> NodeHashes(std::span<const NodeId> ids) const;
 
   // The node hashes held in memory: how many, from which level up, and how
   // the background load of the nodes stored before Open went. A node the load

@@ -6,6 +6,7 @@
 // same bytes.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -21,6 +22,16 @@ namespace memoria {
 // The domain separation prefix of writer signatures: a writer signs
 // kEntrySignaturePrefix || entry bytes.
 inline constexpr std::string_view kEntrySignaturePrefix = "memoria/entry/v1\n";
+
+// The most bytes a record adds to its entry: the entry's tag and length (3
+// bytes for an entry under 2^21 bytes), the 64-byte signature (66), the key
+// ID (5), the index (11), the previous leaf hash (34) and the integration
+// time (11, a negative time's varint being 10 bytes).
+inline constexpr size_t kMaxRecordOverheadBytes = 1 + 3 + 66 + 5 + 11 + 34 + 11;
+// The largest entry whose record an entry bundle of C2SP tlog-tiles can hold
+// (a big-endian uint16 length: 65,535 bytes; ledger/tile_path.h): 65,404
+// bytes, memoria-server's default and largest --max-entry-bytes.
+inline constexpr size_t kMaxEntryBytes = 65535 - kMaxRecordOverheadBytes;
 
 // The message a writer signs for `entry`.
 std::string EntrySignedMessage(std::string_view entry);

@@ -52,7 +52,9 @@ struct ServerConfig {
   // <data_dir>/keys/admin.key. Ignored when admin_vkey is set.
   std::string admin_key_file;
 
-  // Largest accepted serialized Entry, in bytes (default: ValidationLimits').
+  // Largest accepted serialized Entry, in bytes: at most (and by default)
+  // kMaxEntryBytes (65,404, ledger/record.h), so that every record fits an
+  // entry bundle of the tlog-tiles (65,535 bytes).
   size_t max_entry_bytes = ValidationLimits{}.max_entry_bytes;
   // Most entries in one AppendBatch call.
   size_t max_batch_entries = 1000;
@@ -116,6 +118,16 @@ struct ServerConfig {
   // Bounds each of connecting to a witness, sending and reading its answer.
   absl::Duration witness_timeout = absl::Seconds(5);
 
+  // C2SP tlog-tiles (server/tiles_publisher.h): the directory the log is
+  // published in; empty: not published.
+  std::string tiles_dir;
+  // The published checkpoint follows the log at most this often under load
+  // (and at once when it goes idle).
+  absl::Duration tiles_interval = absl::Seconds(1);
+  // host:port of the HTTP listener serving tiles_dir (server/http_listener.h);
+  // empty: none. Needs tiles_dir.
+  std::string http_listen;
+
   // The policy views (ledger/policy/): personal data and findings.
   // A file holding the reader token (see reader_credential.h); empty: no
   // reader, GetPersonalData answers FAILED_PRECONDITION. Needs TLS unless the
@@ -153,7 +165,9 @@ std::optional<int> ParseServerFlags(int argc, const char* const* argv, ServerCon
 // a certificate without its key, a client CA without TLS, plaintext
 // together with TLS, plaintext on a non-loopback address without --plaintext,
 // an unknown log level, an unparsable listen address, a witness interval or
-// timeout that is not positive.
+// timeout that is not positive, a --max-entry-bytes above kMaxEntryBytes, a
+// --tiles-interval that is not positive, --http-listen without --tiles-dir or
+// not host:port.
 absl::Status ValidateServerConfig(const ServerConfig& config);
 
 // True if `listen` (host:port) names a loopback host.

@@ -275,6 +275,13 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
     // forked.
     RETURN_IF_ERROR(server->witnessing_->CheckWitnesses());
   }
+  if (!config.tiles_dir.empty()) {
+    TilesPublisherOptions tiles;
+    tiles.directory = config.tiles_dir;
+    tiles.interval = config.tiles_interval;
+    ASSIGN_OR_RETURN(server->tiles_, TilesPublisher::Create(*server->log_,
+                                                            server->witnessing_.get(), tiles));
+  }
   server->long_reads_ =
       std::make_unique<LongReads>(config.max_long_reads, config.stream_stall_timeout);
   LedgerServiceOptions ledger_options;
@@ -335,7 +342,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
     }
     health->SetServingStatus(true);
   }
+  if (!config.http_listen.empty()) {
+    ASSIGN_OR_RETURN(server->http_, HttpListener::Start({.listen = config.http_listen,
+                                                        .tiles_dir = config.tiles_dir}));
+  }
   if (server->witnessing_ != nullptr) server->witnessing_->Start();
+  if (server->tiles_ != nullptr) server->tiles_->Start();
   if (!config.port_file.empty()) RETURN_IF_ERROR(WritePortFile(config.port_file, server->port_));
   return server;
 }
@@ -371,6 +383,8 @@ void Server::Shutdown() {
     grpc_server_->Shutdown(deadline);
     grpc_server_->Wait();
   }
+  if (http_ != nullptr) http_->Stop();
+  if (tiles_ != nullptr) tiles_->Stop();
   if (witnessing_ != nullptr) witnessing_->Stop();
   // Every batch was written with sync=true; the log closes with the Server.
 }

@@ -15,13 +15,15 @@
 #include "client/errors.h"
 #include "client/trusted_state.h"
 #include "ledger/keys.h"
+#include "ledger/record.h"
 #include "ledger/status.h"
 
 namespace memoria::client::cli {
 namespace {
 
-// memoria-server's default --max-entry-bytes: the largest entry it accepts.
-constexpr uint64_t kDefaultMaxEntryBytes = 64 << 10;
+// memoria-server's default --max-entry-bytes, the largest entry it accepts:
+// every record fits an entry bundle of its tiles (ledger/record.h).
+constexpr uint64_t kDefaultMaxEntryBytes = kMaxEntryBytes;
 
 struct AppendFlags {
   uint64_t max_entry_bytes = kDefaultMaxEntryBytes;
@@ -39,7 +41,7 @@ struct AppendFlags {
 absl::Status TooLarge(const std::string& path, uint64_t max_bytes) {
   return absl::InvalidArgumentError(absl::StrCat(
       path == "-" ? std::string("stdin") : path, " is larger than ", max_bytes,
-      " bytes, the largest entry the server accepts (its --max-entry-bytes, 64 KiB by default); "
+      " bytes, the largest entry the server accepts (its --max-entry-bytes, 65404 by default); "
       "if the server accepts more, raise --max-entry-bytes"));
 }
 

@@ -26,6 +26,7 @@
 #include "ledger/hash.h"
 #include "ledger/keys.h"
 #include "ledger/log.h"
+#include "ledger/record.h"
 #include "ledger/sequencer/writer_registry.h"
 #include "memoria/v1/entry.pb.h"
 #include "memoria/v1/ledger.pb.h"
@@ -39,7 +40,8 @@ inline constexpr size_t kMaxEventTypeBytes = 64;
 inline constexpr int64_t kDefaultMinEventTimeMicros = int64_t{-2'208'988'800} * 1'000'000;
 
 struct ValidationLimits {
-  size_t max_entry_bytes = 64 << 10;
+  // kMaxEntryBytes (65,404): every record fits a tlog-tiles entry bundle.
+  size_t max_entry_bytes = kMaxEntryBytes;
   // The window of Entry.event_time_micros: [min_event_time, now +
   // max_event_time_ahead] (memoria-server --min-event-time,
   // --max-event-time-ahead). It keeps the query index's time buckets within

@@ -318,13 +318,13 @@ TEST_F(CliTest, AppendRefusesAJsonFileOverTheEntryLimitBeforeReadingIt) {
   const uint64_t size_before = server_->stats().tree_size;
   CliRun run = Pinned({"append", "--key", key, "--json-file", big});
   EXPECT_EQ(run.exit_code, 2) << run.out << run.err;
-  EXPECT_THAT(run.err, HasSubstr("65536 bytes"));
+  EXPECT_THAT(run.err, HasSubstr("65404 bytes"));
   EXPECT_THAT(run.err, HasSubstr("--max-entry-bytes"));
   CliRun piped = Memoria({"--server", server_flag_, "--log-key", log_key_, "append", "--key", key,
                           "--json-file", "-"},
                          big);
   EXPECT_EQ(piped.exit_code, 2) << piped.out << piped.err;
-  EXPECT_THAT(piped.err, HasSubstr("65536 bytes"));
+  EXPECT_THAT(piped.err, HasSubstr("65404 bytes"));
   EXPECT_EQ(server_->stats().tree_size, size_before);
   // A server configured for larger entries: raise the limit.
   CliRun raised = Pinned({"append", "--key", key, "--json-file", big, "--max-entry-bytes", "100000"});

@@ -9,6 +9,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "ledger/record.h"
 
 namespace memoria::server {
 namespace {
@@ -27,7 +28,10 @@ TEST(ServerConfigTest, DefaultsServeLoopbackPlaintextUnderData) {
   EXPECT_EQ(config.listen, "127.0.0.1:50051");
   EXPECT_EQ(config.LogKeyPath(), "data/keys/log.key");
   EXPECT_EQ(config.AdminKeyPath(), "data/keys/admin.key");
-  EXPECT_EQ(config.max_entry_bytes, 65536u);
+  EXPECT_EQ(config.max_entry_bytes, 65404u);  // kMaxEntryBytes: every record fits a bundle
+  EXPECT_TRUE(config.tiles_dir.empty());
+  EXPECT_TRUE(config.http_listen.empty());
+  EXPECT_EQ(config.tiles_interval, absl::Seconds(1));
   EXPECT_EQ(config.batch.max_wait, absl::Milliseconds(2));
   EXPECT_EQ(config.tree_memory_mib, 64u);
   EXPECT_TRUE(config.reflection);
@@ -214,6 +218,52 @@ TEST(ServerConfigTest, StreamAndConnectionBoundsComeFromFlagsAndMustBePositive) 
   config.stream_stall_timeout = absl::ZeroDuration();
   EXPECT_THAT(ValidateServerConfig(config).message(),
               HasSubstr("--stream-stall-timeout-seconds"));
+}
+
+TEST(ServerConfigTest, TilesFlagsFillTheConfigAndAreChecked) {
+  ServerConfig config;
+  testing::internal::CaptureStdout();
+  EXPECT_EQ(Parse({"--help"}, config), 0);
+  const std::string help = testing::internal::GetCapturedStdout();
+  EXPECT_THAT(help, HasSubstr("--tiles-dir"));
+  EXPECT_THAT(help, HasSubstr("default: none, not published"));
+  EXPECT_THAT(help, HasSubstr("--tiles-interval"));
+  EXPECT_THAT(help, HasSubstr("--http-listen"));
+  setenv("MEMORIA_TILES_INTERVAL", "250ms", 1);
+  EXPECT_EQ(Parse({"--tiles-dir", "/srv/tiles", "--http-listen", "0.0.0.0:8080"}, config),
+            std::nullopt);
+  unsetenv("MEMORIA_TILES_INTERVAL");
+  EXPECT_EQ(config.tiles_dir, "/srv/tiles");
+  EXPECT_EQ(config.http_listen, "0.0.0.0:8080");
+  EXPECT_EQ(config.tiles_interval, absl::Milliseconds(250));
+  EXPECT_TRUE(ValidateServerConfig(config).ok());
+
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(Parse({"--tiles-interval", "soon"}, config), 2);
+  testing::internal::GetCapturedStderr();
+  config.tiles_interval = absl::ZeroDuration();
+  EXPECT_THAT(ValidateServerConfig(config).message(), HasSubstr("--tiles-interval"));
+  config = ServerConfig();
+  config.http_listen = "127.0.0.1:8080";
+  EXPECT_THAT(ValidateServerConfig(config).message(), HasSubstr("--tiles-dir"));
+  config.tiles_dir = "tiles";
+  EXPECT_TRUE(ValidateServerConfig(config).ok());
+  config.http_listen = "no-port";
+  EXPECT_THAT(ValidateServerConfig(config).message(), HasSubstr("--http-listen"));
+}
+
+// Every record must fit an entry bundle of the tiles (65,535 bytes): the
+// largest entry is 65,404 bytes, the default, and no more can be configured.
+TEST(ServerConfigTest, MaxEntryBytesIsBoundedSoThatEveryRecordFitsABundle) {
+  ServerConfig config;
+  EXPECT_EQ(config.max_entry_bytes, kMaxEntryBytes);
+  EXPECT_TRUE(ValidateServerConfig(config).ok());
+  EXPECT_EQ(Parse({"--max-entry-bytes", "65405"}, config), std::nullopt);
+  const absl::Status status = ValidateServerConfig(config);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), HasSubstr("at most 65404"));
+  config.max_entry_bytes = 1000;
+  EXPECT_TRUE(ValidateServerConfig(config).ok());
 }
 
 }  // namespace

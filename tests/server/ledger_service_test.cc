@@ -517,7 +517,7 @@ TEST_F(LedgerServiceTest, MalformedEntriesAreInvalidArgument) {
 
   ExpectRejected(GenericEntry(writer, "big", "post.published",
                               {{"body", std::string(70 << 10, 'a')}}),
-                 grpc::StatusCode::INVALID_ARGUMENT, "more than the limit of 65536");
+                 grpc::StatusCode::INVALID_ARGUMENT, "more than the limit of 65404");
   ExpectRejected(GenericEntry(writer, std::string(129, 'r')), grpc::StatusCode::INVALID_ARGUMENT,
                  "request_id");
   ExpectRejected(GenericEntry(writer, ""), grpc::StatusCode::INVALID_ARGUMENT, "request_id");

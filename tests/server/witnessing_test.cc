@@ -21,6 +21,7 @@
 #include "ledger/verify/witness_policy.h"
 #include "ledger/verify/witness_quorum.h"
 #include "server/server.h"
+#include "tests/ledger/tile_reader.h"
 #include "tests/server/server_test_util.h"
 #include "tests/support/file_bytes.h"
 #include "tests/support/run_binary.h"
@@ -86,6 +87,10 @@ class WitnessingTest : public ::testing::Test {
     }
     config.witness_interval = absl::Milliseconds(200);
     config.witness_timeout = absl::Seconds(2);
+    if (!tiles_dir_.empty()) {
+      config.tiles_dir = tiles_dir_;
+      config.tiles_interval = absl::Milliseconds(100);
+    }
     return config;
   }
 
@@ -171,6 +176,7 @@ class WitnessingTest : public ::testing::Test {
   std::unique_ptr<v1::Ledger::Stub> stub_;
   std::unique_ptr<Signer> writer_;
   int events_ = 0;
+  std::string tiles_dir_;  // --tiles-dir, if set
 };
 
 TEST_F(WitnessingTest, CheckpointsAreCosignedByEveryWitnessAndMeetTheClientsPolicy) {
@@ -199,6 +205,33 @@ TEST_F(WitnessingTest, CheckpointsAreCosignedByEveryWitnessAndMeetTheClientsPoli
   ASSERT_TRUE(checkpoint.ok()) << checkpoint.status();
   EXPECT_EQ(std::string(AsBytes(checkpoint->root)), witnessed.root_hash());
   EXPECT_EQ(ReadFileBytes(dir_.File("data/witnessed-checkpoint")), witnessed.note());
+}
+
+// With witnesses, the tiles publish the checkpoint cosigned by the quorum
+// (every line received), never one the witnesses have not cosigned.
+TEST_F(WitnessingTest, TheTilesPublishTheCosignedCheckpoint) {
+  tiles_dir_ = dir_.File("tiles");
+  StartServer(dir_.File("data"), /*init=*/true, Policy());
+  AppendEvents(5);
+  const uint64_t size = server_->log().Size();
+  WaitWitnessed(size, absl::Seconds(10), 3);
+  std::string published;
+  std::optional<CosignedCheckpoint> cosigned;
+  for (int i = 0; i < 1000; ++i) {
+    cosigned = server_->witnessing()->LatestCosigned();
+    published = ReadFileBytes(tiles_dir_ + "/checkpoint");
+    if (cosigned.has_value() && cosigned->size == size && published == cosigned->note) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_TRUE(cosigned.has_value());
+  EXPECT_EQ(published, cosigned->note);
+  EXPECT_EQ(SignatureLines(published), 4);
+  EXPECT_TRUE(Evaluate(published)->quorum_met);
+  absl::StatusOr<memoria::testing::TiledLog> read = memoria::testing::ReadTiledLog(
+      memoria::testing::DirectoryFetch(tiles_dir_), log_key_->verifier());
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->checkpoint.size, size);
+  EXPECT_EQ(read->entries.size(), size);
 }
 
 TEST_F(WitnessingTest, WithOneWitnessDownTheOtherTwoMeetTheQuorum) {
