@@ -1,8 +1,8 @@
 // Page tokens (ledger/query/query.h): the input is a serialized
 // memoria.v1.QueryRequest; its page_token is decoded for its filter and
 // order. Properties: a decoded token, encoded again, decodes to the same
-// token; a token never decodes for another order; tokens made of the
-// input's numbers round-trip.
+// token; a token never decodes for another order, nor for an order outside
+// the enum; tokens made of the input's numbers round-trip.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -22,6 +22,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const v1::QueryFilter& filter = request.filter();
   const v1::QueryOrder order = request.order();
   const v1::QueryOrder other = order == v1::OLDEST_FIRST ? v1::NEWEST_FIRST : v1::OLDEST_FIRST;
+  if (!query::ValidateOrder(order).ok()) {
+    // An order outside the enum: no token decodes for it.
+    FUZZ_CHECK(!query::DecodePageToken(request.page_token(), filter, order).ok(),
+               "a page token decodes for an order outside the enum");
+    return 0;
+  }
 
   absl::StatusOr<query::PageToken> token = query::DecodePageToken(request.page_token(), filter, order);
   if (token.ok()) {
