@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <string>
 
 #include "ledger/hash.h"
@@ -21,11 +22,18 @@ bool SameVerifier(const memoria::Verifier& a, const memoria::Verifier& b) {
 }
 
 // A key file of this process, rewritten for each input.
+void RemoveKeyFile();
+
 const std::string& KeyFilePath() {
-  static const std::string path =
-      "/tmp/memoria-keys-fuzz-" + std::to_string(::getpid()) + ".key";
-  return path;
+  static const std::string* path = [] {
+    auto* p = new std::string("/tmp/memoria-keys-fuzz-" + std::to_string(::getpid()) + ".key");
+    std::atexit(RemoveKeyFile);
+    return p;
+  }();
+  return *path;
 }
+
+void RemoveKeyFile() { ::unlink(KeyFilePath().c_str()); }
 
 bool WriteKeyFile(std::string_view bytes) {
   ::unlink(KeyFilePath().c_str());
