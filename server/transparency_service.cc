@@ -58,6 +58,7 @@ grpc::Status TransparencyService::Query(grpc::ServerContext*, const v1::QueryReq
                                   v1::QueryResponse* response) {
   const absl::Status status = [&]() -> absl::Status {
     RETURN_IF_ERROR(query::ValidateFilter(request->filter()));
+    RETURN_IF_ERROR(query::ValidateOrder(request->order()));
     const uint32_t page_size =
         request->page_size() == 0 ? query::kDefaultPageSize : request->page_size();
     if (page_size > query::kMaxPageSize) {

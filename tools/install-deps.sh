@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages memoria builds with, if any is missing.
-# Usage: tools/install-deps.sh
+# Usage: tools/install-deps.sh [--fuzz]
+#   --fuzz  also clang and its libFuzzer/sanitizer runtimes (tools/fuzz.sh)
 set -euo pipefail
 
 packages=(
@@ -16,6 +17,9 @@ packages=(
   nginx    # the tiles test serves --tiles-dir with it (its own config, as the test user)
   python3  # tools/check-layering.py, run by ctest
 )
+if [[ "${1:-}" == "--fuzz" ]]; then
+  packages+=(clang libclang-rt-14-dev)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

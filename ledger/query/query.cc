@@ -565,8 +565,19 @@ std::string EncodePageToken(const v1::QueryFilter& filter, v1::QueryOrder order,
   return Base64Encode(bytes);
 }
 
+absl::Status ValidateOrder(v1::QueryOrder order) {
+  if (!v1::QueryOrder_IsValid(order)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "unknown query order ", static_cast<int>(order), " (OLDEST_FIRST = 0 or NEWEST_FIRST = 1)"));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<PageToken> DecodePageToken(std::string_view text, const v1::QueryFilter& filter,
                                           v1::QueryOrder order) {
+  // The token's digest holds the order as one byte: an order outside the enum
+  // would match a token of another order.
+  RETURN_IF_ERROR(ValidateOrder(order));
   absl::StatusOr<std::string> bytes = Base64Decode(text);
   if (!bytes.ok() || bytes->size() != kPageTokenBytes || (*bytes)[0] != kPageTokenVersion) {
     return absl::InvalidArgumentError("malformed page token");

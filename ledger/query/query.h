@@ -110,6 +110,10 @@ class RecordQuery {
   std::vector<std::unique_ptr<PostingList>> lists_;
 };
 
+// OK, or INVALID_ARGUMENT for an order that is not a QueryOrder value (proto3
+// lets a client send any number; a page token binds only the orders there are).
+absl::Status ValidateOrder(v1::QueryOrder order);
+
 // Page tokens: opaque text that pins a query's tree size and where its next
 // page starts, bound to the filter and order it was issued for.
 struct PageToken {
@@ -118,7 +122,8 @@ struct PageToken {
 };
 std::string EncodePageToken(const v1::QueryFilter& filter, v1::QueryOrder order,
                             const PageToken& token);
-// INVALID_ARGUMENT if `text` is not a token of this filter and order.
+// INVALID_ARGUMENT if `text` is not a token of this filter and order, or the
+// order is not valid (ValidateOrder).
 absl::StatusOr<PageToken> DecodePageToken(std::string_view text, const v1::QueryFilter& filter,
                                           v1::QueryOrder order);
 

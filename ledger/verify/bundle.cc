@@ -645,6 +645,12 @@ absl::StatusOr<BundleAudit> VerifyBundle(std::istream& in, const Verifier& log_k
   }
   std::stable_sort(result.report.findings.begin(), result.report.findings.end(),
                    [](const AuditFinding& a, const AuditFinding& b) { return a.index < b.index; });
+  // The auditor kept at most max_findings; the bundle's own findings above
+  // join them under the same bound (the first problems listed, the rest counted).
+  if (result.report.findings.size() > options.max_findings) {
+    result.report.findings_omitted += result.report.findings.size() - options.max_findings;
+    result.report.findings.resize(options.max_findings);
+  }
   return result;
 }
 

@@ -518,6 +518,24 @@ TEST_F(QueryTest, PageTokensAreBoundToTheirQuery) {
   }
 }
 
+// Found by tests/fuzz/page_token_fuzz.cc (its corpus keeps the input): the
+// order is one byte of the token's digest, so an order outside the enum whose
+// low byte is 0 (here 256) matched a token of OLDEST_FIRST.
+TEST(PageTokenTest, IsRefusedForAnOrderOutsideTheEnum) {
+  v1::QueryFilter filter;
+  filter.add_writers("salud-svc");
+  const std::string token = EncodePageToken(filter, v1::OLDEST_FIRST, {100, 10});
+  for (int order : {2, 256, 257, -1, 1761112064}) {
+    absl::StatusOr<PageToken> decoded =
+        DecodePageToken(token, filter, static_cast<v1::QueryOrder>(order));
+    EXPECT_EQ(decoded.status().code(), absl::StatusCode::kInvalidArgument) << order;
+    EXPECT_NE(decoded.status().message().find("unknown query order"), std::string::npos)
+        << decoded.status();
+  }
+  EXPECT_TRUE(ValidateOrder(v1::OLDEST_FIRST).ok());
+  EXPECT_TRUE(ValidateOrder(v1::NEWEST_FIRST).ok());
+}
+
 // Pages stay put while appends continue: a walk that started at tree size N
 // returns exactly the matches among the first N records, each once, however
 // many records arrive between its pages.

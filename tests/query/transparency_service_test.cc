@@ -661,6 +661,8 @@ TEST_F(TransparencyServiceTest, BadInputIsInvalidArgumentWithAUsefulMessageAndTh
         r.set_page_token(token);
       },
       "another query");
+  add("unknown order", [](v1::QueryRequest& r) { r.set_order(static_cast<v1::QueryOrder>(256)); },
+      "unknown query order 256");
   add("page size 5000", [](v1::QueryRequest& r) { r.set_page_size(5000); }, "page_size 5000");
   add("unknown finding rule", [](v1::QueryRequest& r) { r.mutable_filter()->add_findings("insults"); },
       "unknown finding rule \"insults\"");

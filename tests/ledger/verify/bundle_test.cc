@@ -98,6 +98,28 @@ TEST_F(BundleTest, FullBundleRoundTripVerifiesThroughTheRoot) {
   EXPECT_EQ(audit->report.records, log_.size());
 }
 
+// Found by tests/fuzz/bundle_fuzz.cc (its corpus keeps the input): the
+// findings of writer lines were added after the auditor's, past max_findings.
+TEST_F(BundleTest, WriterLineFindingsStayWithinMaxFindings) {
+  std::string bundle = Export({});
+  std::string writer_lines;
+  for (int i = 0; i < 40; ++i) {
+    writer_lines += "{\"type\":\"writer\",\"vkey\":\"nobody+" + std::to_string(i) +
+                    "\",\"registered_at\":" + std::to_string(i) + ",\"description\":\"\"}\n";
+  }
+  bundle.insert(bundle.find('\n') + 1, writer_lines);
+  std::istringstream in(bundle);
+  absl::StatusOr<BundleAudit> audit =
+      VerifyBundle(in, log_.log_key().verifier(), {.threads = 0, .max_findings = 10});
+  ASSERT_TRUE(audit.ok()) << audit.status();
+  EXPECT_EQ(audit->report.findings.size(), 10u);
+  EXPECT_EQ(audit->report.findings_omitted, 30u);
+  EXPECT_FALSE(audit->report.ok());
+  // The first ones, by index.
+  EXPECT_EQ(audit->report.findings.front().index, 0u);
+  EXPECT_EQ(audit->report.findings.back().index, 9u);
+}
+
 TEST_F(BundleTest, PartialBundleVerifiesThroughProofs) {
   for (const auto& [from, to] : std::vector<std::pair<uint64_t, uint64_t>>{{100, 150}, {0, 10}, {290, 302}}) {
     const std::string bundle = Export({.from = from, .to = to});
