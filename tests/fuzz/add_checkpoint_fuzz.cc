@@ -1,14 +1,14 @@
 // The tlog-witness add-checkpoint request body
-// (witness/add_checkpoint_request.h). Property:
+// (ledger/add_checkpoint_request.h). Property:
 // parse(format(parse(x))) == parse(x).
 #include <cstddef>
 #include <cstdint>
 
 #include "tests/fuzz/fuzz_support.h"
-#include "witness/add_checkpoint_request.h"
+#include "ledger/add_checkpoint_request.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  using namespace memoria::witness;
+  using namespace memoria;
   absl::StatusOr<AddCheckpointRequest> request =
       ParseAddCheckpointRequest(memoria::fuzz::AsText(data, size));
   if (!request.ok()) return 0;

@@ -45,7 +45,7 @@
 #include "memoria/v1/ledger.pb.h"
 #include "memoria/v1/query.pb.h"
 #include "tests/fuzz/fuzz_support.h"
-#include "witness/add_checkpoint_request.h"
+#include "ledger/add_checkpoint_request.h"
 
 namespace memoria::fuzz {
 namespace {
@@ -555,12 +555,12 @@ void Generate() {
 
   // ---- tlog-witness add-checkpoint requests.
   for (uint64_t old_size : {uint64_t{0}, uint64_t{3}, uint64_t{5}}) {
-    witness::AddCheckpointRequest request{.old_size = old_size, .checkpoint = checkpoint};
+    AddCheckpointRequest request{.old_size = old_size, .checkpoint = checkpoint};
     if (old_size > 0) request.proof = log.Consistency(old_size, size);
-    Write("add_checkpoint", "old-" + std::to_string(old_size), witness::FormatAddCheckpointRequest(request));
+    Write("add_checkpoint", "old-" + std::to_string(old_size), FormatAddCheckpointRequest(request));
   }
   Write("add_checkpoint", "cosigned",
-        witness::FormatAddCheckpointRequest({.old_size = 8, .checkpoint = cosigned}));
+        FormatAddCheckpointRequest({.old_size = 8, .checkpoint = cosigned}));
 
   // ---- tlog-policy files.
   const std::string log_line = "log " + log_key.verifier().ToString() + " https://log.example/\n";
