@@ -90,6 +90,9 @@ std::optional<TilePath> ParseTilePath(std::string_view path) {
     const bool more = i + 1 < end;
     if (more) {
       if (group.size() != 4 || group[0] != 'x') return std::nullopt;
+      // One spelling per index: no leading zero group ("x000/x234/067" is
+      // "x234/067").
+      if (i == 2 && group == "x000") return std::nullopt;
       group.remove_prefix(1);
     }
     if (group.size() != 3 || !IsDigits(group)) return std::nullopt;

@@ -60,7 +60,8 @@ struct TilePath {
 };
 // nullopt unless `path` ("tile/...", no leading slash) is exactly a tile or
 // bundle path of the spec: levels 0-63 and widths 1-255 without leading
-// zeros, every index group three digits, all but the last with 'x'.
+// zeros, every index group three digits, all but the last with 'x', and no
+// leading zero group (one spelling per resource).
 std::optional<TilePath> ParseTilePath(std::string_view path);
 
 }  // namespace memoria::tiles

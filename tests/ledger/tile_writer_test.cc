@@ -155,7 +155,8 @@ TEST(TilePathTest, ParsesExactlyTheSpecsPaths) {
        {"tile/0/67", "tile/0/0067", "tile/00/000", "tile/64/000", "tile/0/001/067",
         "tile/0/x001", "tile/0/x001/x067", "tile/0/000.p/0", "tile/0/000.p/256",
         "tile/0/000.p/017", "tile/0/000.p", "tile/0/000.tmp", "tile/0/000.p/5/6", "tile/x/000",
-        "checkpoint", "tile/entries", "tile/0/", "tile/0/x001/", "tile/0/-01", "../tile/0/000"}) {
+        "checkpoint", "tile/entries", "tile/0/", "tile/0/x001/", "tile/0/-01", "../tile/0/000",
+        "tile/0/x000/x234/067", "tile/0/x000/001"}) {
     EXPECT_FALSE(tiles::ParseTilePath(bad).has_value()) << bad;
   }
 }
