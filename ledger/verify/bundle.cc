@@ -586,11 +586,20 @@ absl::StatusOr<BundleAudit> VerifyBundle(std::istream& in, const Verifier& log_k
     ASSIGN_OR_RETURN(BundleReader::Line line, reader.Next());
     if (line.type == BundleReader::Line::Type::kEnd) break;
     if (line.type == BundleReader::Line::Type::kWriter) {
+      if (claimed.size() == kMaxBundleWriterLines) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "more than ", kMaxBundleWriterLines, " writer lines: not a bundle of a real log"));
+      }
       claimed.push_back(std::move(line.writer));
       continue;
     }
     BundleRecordLine& record = line.record;
     if (record.trust) {
+      if (trust.size() == kMaxBundleTrustLinesHeld) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "more than ", kMaxBundleTrustLinesHeld,
+            " trust lines before a record line: not a bundle of a real log"));
+      }
       trust.push_back(std::move(record));  // the reader checked: with its proof, in order
       continue;
     }

@@ -255,11 +255,19 @@ struct BundleHooks {
   const OpeningChecker* opening_checker = nullptr;
 };
 
+// The most writer lines VerifyBundle holds, and the most trust lines it holds
+// at once (before the record line that follows them): a real log has a few
+// writers and administration records; a bundle with more is refused
+// (INVALID_ARGUMENT) rather than held in memory.
+inline constexpr size_t kMaxBundleWriterLines = 100'000;
+inline constexpr size_t kMaxBundleTrustLinesHeld = 100'000;
+
 // Reads and verifies a whole bundle under the pinned `log_key` (see above).
-// Errors are the reader's (the bundle cannot be read); findings are in the report.
-// Memory stays bounded except for the trust lines, held until the record line
-// that follows them in index order (they are the log's genesis and writer
-// administration records, few).
+// Errors are the reader's (the bundle cannot be read; more lines of a kind
+// than the bounds above); findings are in the report. Memory stays bounded:
+// records are checked as they come; the writer lines and the trust lines (the
+// log's genesis and writer administration records, held until the record
+// line that follows them in index order) are bounded above.
 absl::StatusOr<BundleAudit> VerifyBundle(std::istream& in, const Verifier& log_key,
                                          const AuditOptions& options = {},
                                          const BundleHooks& hooks = {});

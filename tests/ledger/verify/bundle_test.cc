@@ -120,6 +120,22 @@ TEST_F(BundleTest, WriterLineFindingsStayWithinMaxFindings) {
   EXPECT_EQ(audit->report.findings.back().index, 9u);
 }
 
+TEST_F(BundleTest, MoreWriterLinesThanTheBoundIsAReadingErrorNotMemory) {
+  std::string bundle = Export({});
+  std::string writer_lines;
+  for (size_t i = 0; i <= kMaxBundleWriterLines; ++i) {
+    writer_lines += "{\"type\":\"writer\",\"vkey\":\"n+" + std::to_string(i) +
+                    "\",\"registered_at\":0}\n";
+  }
+  bundle.insert(bundle.find('\n') + 1, writer_lines);
+  std::istringstream in(bundle);
+  absl::StatusOr<BundleAudit> audit =
+      VerifyBundle(in, log_.log_key().verifier(), {.threads = 0});
+  ASSERT_FALSE(audit.ok());
+  EXPECT_EQ(audit.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(audit.status().message().find("writer lines"), std::string::npos) << audit.status();
+}
+
 TEST_F(BundleTest, PartialBundleVerifiesThroughProofs) {
   for (const auto& [from, to] : std::vector<std::pair<uint64_t, uint64_t>>{{100, 150}, {0, 10}, {290, 302}}) {
     const std::string bundle = Export({.from = from, .to = to});
