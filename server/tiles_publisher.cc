@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "ledger/status.h"
+#include "server/round_throttle.h"
 #include "spdlog/spdlog.h"
 
 namespace memoria::server {
@@ -56,10 +57,7 @@ std::pair<std::string, uint64_t> TilesPublisher::Latest() const {
 }
 
 void TilesPublisher::Loop() {
-  std::string seen_note;
-  absl::Time seen_at = absl::Now();
-  absl::Time last_publish = absl::InfinitePast();
-  std::string published_note;  // the last note published (or that failed)
+  RoundThrottle throttle(options_.interval, options_.idle);
   std::string last_error;
   const auto cancelled = [this] { return stop_requested_.load(std::memory_order_acquire); };
   for (;;) {
@@ -70,18 +68,13 @@ void TilesPublisher::Loop() {
     }
     auto [note, size] = Latest();
     const absl::Time now = absl::Now();
-    if (note != seen_note) {
-      seen_note = note;
-      seen_at = now;
-    }
-    if (note.empty() || note == published_note || size < writer_->published_size()) continue;
-    if (now - last_publish < options_.interval && now - seen_at < options_.idle) continue;
-    last_publish = now;
+    if (size < writer_->published_size() || !throttle.Due(note, now)) continue;
+    throttle.Started(now);
     const uint64_t from = writer_->published_size();
     const absl::Time started = absl::Now();
     const absl::Status status = writer_->Publish(note, cancelled);
     if (status.ok()) {
-      published_note = note;
+      throttle.Done(note);
       if (!last_error.empty()) spdlog::info("tiles: publishing works again");
       last_error.clear();
       const absl::Duration took = absl::Now() - started;
@@ -102,7 +95,7 @@ void TilesPublisher::Loop() {
     last_error = error;
     // A record too large for a bundle will not shrink: retrying would
     // rewrite the same files forever. Wait for a restart.
-    if (absl::IsFailedPrecondition(status) || absl::IsDataLoss(status)) published_note = note;
+    if (absl::IsFailedPrecondition(status) || absl::IsDataLoss(status)) throttle.Done(note);
   }
 }
 

@@ -8,6 +8,7 @@
 #include "ledger/checkpoint.h"
 #include "ledger/durable_file.h"
 #include "ledger/verify/witness_quorum.h"
+#include "server/round_throttle.h"
 #include "spdlog/spdlog.h"
 
 namespace memoria::server {
@@ -197,27 +198,21 @@ std::vector<WitnessStatus> Witnessing::Status() const {
 }
 
 void Witnessing::ScheduleLoop() {
-  uint64_t seen_size = 0;
-  absl::Time seen_at = absl::Now();
-  absl::Time last_round = absl::InfinitePast();
+  RoundThrottle throttle(options_.interval, options_.idle);
   absl::MutexLock lock(&mu_);
+  // CheckWitnesses handed out the head of start-up.
+  if (target_) throttle.Done(target_->note);
   while (!stopping_) {
     mu_.AwaitWithTimeout(absl::Condition(&stopping_), kPollPeriod);
     if (stopping_) break;
     mu_.Unlock();
-    const SignedHead head = log_.Head();
+    SignedHead head = log_.Head();
     mu_.Lock();
     const absl::Time now = absl::Now();
-    if (head.checkpoint.size != seen_size) {
-      seen_size = head.checkpoint.size;
-      seen_at = now;
-    }
-    const uint64_t handed_out = target_ ? target_->checkpoint.size : 0;
-    if (head.checkpoint.size <= handed_out && target_) continue;
-    if (now - last_round >= options_.interval || now - seen_at >= options_.idle) {
-      target_ = head;
-      last_round = now;
-    }
+    if (!throttle.Due(head.note, now)) continue;
+    throttle.Started(now);
+    throttle.Done(head.note);
+    target_ = std::move(head);
   }
 }
 

@@ -12,7 +12,7 @@
 // Rounds. A scheduler thread reads Log::Head() every 10 ms (appends never
 // wait for witnessing) and starts a round when the head has grown since the
 // last round and either `interval` has passed since the last round began or
-// the log has been idle (no new checkpoint) for `idle`: under load a new
+// the log has been idle (no new checkpoint) for `idle` (server/round_throttle.h): under load a new
 // checkpoint is witnessed at most every `interval`, and the last one before a
 // pause at once. A round hands the head to every witness's own thread, so a
 // slow or unreachable witness delays no other.
