@@ -203,6 +203,20 @@ void Soak::Client(int client) {
     if (!inserted && it->second != receipt.leaf_hash()) ++conflicting_acks_;
     size_hint_.store(std::max(size_hint_.load(), receipt.tree_size()));
   };
+  // Sends an append (`send` over a stub and a fresh context), and again with
+  // the same signed bytes after each failure (counted), until acknowledged
+  // or the run ends: a retry of a stored entry answers the original receipt.
+  auto until_acknowledged = [&](Op op, const auto& send) {
+    for (;;) {
+      auto ledger = v1::Ledger::NewStub(connections_.Get(client));
+      grpc::ClientContext call;
+      deadline(call);
+      const grpc::Status status = send(*ledger, call);
+      if (status.ok() || stop_.load()) return status;
+      Count(op, status, 0);
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  };
   while (!stop_.load()) {
     const Op op = static_cast<Op>(pick(random));
     auto stub = v1::Ledger::NewStub(connections_.Get(client));
@@ -217,16 +231,9 @@ void Soak::Client(int client) {
         v1::AppendRequest request;
         *request.mutable_entry() = sign(sequence++);
         v1::Receipt receipt;
-        status = stub->Append(&context, request, &receipt);
-        // Retried with the same bytes until acknowledged (below).
-        while (!status.ok() && !stop_.load()) {
-          Count(op, status, 0);
-          std::this_thread::sleep_for(std::chrono::milliseconds(100));
-          stub = v1::Ledger::NewStub(connections_.Get(client));
-          grpc::ClientContext retry;
-          deadline(retry);
-          status = stub->Append(&retry, request, &receipt);
-        }
+        status = until_acknowledged(op, [&](v1::Ledger::Stub& ledger, grpc::ClientContext& call) {
+          return ledger.Append(&call, request, &receipt);
+        });
         if (status.ok()) acknowledge(receipt);
         break;
       }
@@ -234,15 +241,9 @@ void Soak::Client(int client) {
         v1::AppendBatchRequest request;
         for (int i = 0; i < 10; ++i) *request.add_entries() = sign(sequence++);
         v1::AppendBatchResponse response;
-        status = stub->AppendBatch(&context, request, &response);
-        while (!status.ok() && !stop_.load()) {
-          Count(op, status, 0);
-          std::this_thread::sleep_for(std::chrono::milliseconds(100));
-          stub = v1::Ledger::NewStub(connections_.Get(client));
-          grpc::ClientContext retry;
-          deadline(retry);
-          status = stub->AppendBatch(&retry, request, &response);
-        }
+        status = until_acknowledged(op, [&](v1::Ledger::Stub& ledger, grpc::ClientContext& call) {
+          return ledger.AppendBatch(&call, request, &response);
+        });
         if (status.ok()) {
           for (const v1::Receipt& receipt : response.receipts()) acknowledge(receipt);
         }
