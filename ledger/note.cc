@@ -35,9 +35,6 @@ absl::Status ValidateNoteText(std::string_view text) {
 absl::StatusOr<std::string> SignNote(std::string_view text,
                                      std::span<const Signer* const> signers) {
   if (absl::Status s = ValidateNoteText(text); !s.ok()) return s;
-  if (text.find("\n\n") != std::string_view::npos) {
-    return absl::InvalidArgumentError("note text must not contain a blank line");
-  }
   if (signers.empty()) return absl::InvalidArgumentError("no signer given");
   for (const Signer* signer : signers) {
     if (signer->type() != SignatureType::kEd25519) {

@@ -154,6 +154,20 @@ TEST(SignNoteTest, AcceptsMultibyteUtf8) {
   EXPECT_EQ(opened->text, text);
 }
 
+// The spec: "The note text MAY contain empty lines; the text is separated
+// from the signatures by the last empty line in the note."
+TEST(SignNoteTest, TextWithEmptyLinesSignsAndOpensWithTheSameText) {
+  const Signer signer = Vector1Signer();
+  const Signer* const signers[] = {&signer};
+  for (const std::string text : {"\n", "a\n\nb\n", "a\n\n", "\n\n\nz\n"}) {
+    absl::StatusOr<std::string> note = SignNote(text, signers);
+    ASSERT_TRUE(note.ok()) << note.status();
+    absl::StatusOr<OpenedNote> opened = Open(*note, {signer.verifier()});
+    ASSERT_TRUE(opened.ok()) << opened.status();
+    EXPECT_EQ(opened->text, text);
+  }
+}
+
 // ---- Tampering -----------------------------------------------------------------
 
 TEST(OpenNoteTest, FlippedTextByteIsPermissionDenied) {
