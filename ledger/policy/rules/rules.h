@@ -15,6 +15,8 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/time/civil_time.h"
+#include "ledger/policy/colombian_calendar.h"
 #include "ledger/policy/state_reader.h"
 #include "ledger/status.h"
 #include "memoria/v1/entry.pb.h"
@@ -28,9 +30,13 @@ struct FindingsOptions {
   // Institutional email domains (the part after '@', lower case; a subdomain
   // of one counts too).
   std::vector<std::string> allowed_email_domains = {"pasto.gov.co"};
-  // A PQRD must be referred within this many business days (Monday to
-  // Friday, Colombian time, UTC-5) after it was received.
+  // A PQRD must be referred within this many business days after it was
+  // received, counted from the day after (Colombian days, UTC-5; Monday to
+  // Friday except Colombian holidays and `extra_non_working_days`).
   uint32_t pqrd_referral_business_days = 2;
+  // Days that are not business days besides weekends and the national
+  // holidays (a municipal decree, a day off declared by the Alcaldía).
+  std::vector<absl::CivilDay> extra_non_working_days;
   // An active alternate account without a post, reply, shared announcement or
   // live stream for this many days.
   uint32_t alternate_inactive_days = 90;
@@ -62,6 +68,8 @@ struct QueryContext {
   // The first PQRD whose deadline may fall at or after since_micros.
   uint64_t pqrd_since_index = 0;
   const FindingsOptions* options = nullptr;
+  // Business days per `options` (its holidays and extra non-working days).
+  const BusinessCalendar* calendar = nullptr;
   // The inventory as of at_index.
   const std::vector<v1::AccountState>* accounts = nullptr;
 };
