@@ -52,6 +52,7 @@ absl::StatusOr<FindingsResult> EvaluateFindings(const StateReader& state, uint64
   }
   context.options = &options;
   context.accounts = &accounts;
+  context.time_of = &time_of;
   for (QueryRule rule : kQueryRules) RETURN_IF_ERROR(rule(context, result.findings));
 
   std::stable_sort(result.findings.begin(), result.findings.end(),

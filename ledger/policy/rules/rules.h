@@ -17,6 +17,7 @@
 #include "absl/status/status.h"
 #include "absl/time/civil_time.h"
 #include "ledger/policy/colombian_calendar.h"
+#include "ledger/policy/inventory.h"
 #include "ledger/policy/state_reader.h"
 #include "ledger/status.h"
 #include "memoria/v1/entry.pb.h"
@@ -43,6 +44,13 @@ struct FindingsOptions {
   // An active account whose credentials were not rotated (or, never rotated,
   // since creation) for this many days.
   uint32_t credentials_rotation_days = 90;
+  // Item 15: a responsible administrator's name is notified to the Oficina
+  // de Comunicación Social within this many business days of the grant.
+  uint32_t responsible_notification_business_days = 5;
+  // Section 2 and item 13: the passwords of the accounts a person
+  // administered are changed within this many days of their employment
+  // ending.
+  uint32_t password_change_after_employment_days = 3;
 };
 
 // What a record rule sees.
@@ -56,6 +64,9 @@ struct RecordContext {
   // The fact stored for the record `refers_to`, when it is one of these.
   const v1::AlternateAuthorizationFact* alternate_authorization = nullptr;
   const v1::StreamAuthorizationFact* stream_authorization = nullptr;
+  // For an AccountCreated: accounts on its platform were approved (item 14,
+  // PlatformApproved by the Oficina de Comunicación Social) before it.
+  bool platform_approved = false;
 };
 
 // What a query rule sees.
@@ -72,6 +83,8 @@ struct QueryContext {
   const BusinessCalendar* calendar = nullptr;
   // The inventory as of at_index.
   const std::vector<v1::AccountState>* accounts = nullptr;
+  // Integration time of a record (index <= at_index).
+  const RecordTimeFn* time_of = nullptr;
 };
 
 v1::Finding MakeFinding(std::string_view rule, std::string_view item, std::string_view severity,
@@ -85,16 +98,34 @@ std::optional<v1::Finding> LiveStreamWithoutAuthorization(const RecordContext& r
 std::optional<v1::Finding> UserBlocked(const RecordContext& r);
 std::optional<v1::Finding> PostDeleted(const RecordContext& r);
 std::optional<v1::Finding> CommentRemovedForOtherReason(const RecordContext& r);
+std::optional<v1::Finding> RoleWithoutEmploymentLink(const RecordContext& r);
+std::optional<v1::Finding> PostHidden(const RecordContext& r);
+std::optional<v1::Finding> AlternateWithoutResponsibleDirector(const RecordContext& r);
+std::optional<v1::Finding> ControversyNotAssumedByDirector(const RecordContext& r);
+std::optional<v1::Finding> AccountOnUnapprovedPlatform(const RecordContext& r);
+// Facebook, X, Instagram and YouTube: the platforms of the policy's main accounts.
+bool IsPolicyPlatform(v1::Platform platform);
 
 using RecordRule = std::optional<v1::Finding> (*)(const RecordContext&);
-inline constexpr RecordRule kRecordRules[] = {
-    AlternateWithoutAuthorization, AlternateOnDisallowedPlatform, LiveStreamWithoutAuthorization,
-    UserBlocked,                   PostDeleted,                   CommentRemovedForOtherReason};
+inline constexpr RecordRule kRecordRules[] = {AlternateWithoutAuthorization,
+                                              AlternateOnDisallowedPlatform,
+                                              LiveStreamWithoutAuthorization,
+                                              UserBlocked,
+                                              PostDeleted,
+                                              CommentRemovedForOtherReason,
+                                              RoleWithoutEmploymentLink,
+                                              PostHidden,
+                                              AlternateWithoutResponsibleDirector,
+                                              ControversyNotAssumedByDirector,
+                                              AccountOnUnapprovedPlatform};
 // The rule names their findings carry, in the same order (queries filter by them).
 inline constexpr std::string_view kRecordRuleNames[] = {
-    "alternate_without_authorization", "alternate_on_disallowed_platform",
-    "live_stream_without_authorization", "user_blocked", "post_deleted",
-    "comment_removed_for_other_reason"};
+    "alternate_without_authorization",        "alternate_on_disallowed_platform",
+    "live_stream_without_authorization",      "user_blocked",
+    "post_deleted",                           "comment_removed_for_other_reason",
+    "role_without_employment_link",           "post_hidden",
+    "alternate_without_responsible_director", "controversy_not_assumed_by_director",
+    "account_on_unapproved_platform"};
 
 // Query rules (append their findings).
 absl::Status NonInstitutionalEmail(const QueryContext& q, std::vector<v1::Finding>& out);
@@ -105,6 +136,10 @@ absl::Status FacebookAlternateWithoutComunicacionAdmin(const QueryContext& q,
 absl::Status PqrdNotReferredInTime(const QueryContext& q, std::vector<v1::Finding>& out);
 absl::Status AlternateInactive(const QueryContext& q, std::vector<v1::Finding>& out);
 absl::Status CredentialsNotRotated(const QueryContext& q, std::vector<v1::Finding>& out);
+absl::Status ResponsibleAdministratorNotNotified(const QueryContext& q,
+                                                 std::vector<v1::Finding>& out);
+absl::Status PasswordNotChangedAfterEmploymentEnded(const QueryContext& q,
+                                                    std::vector<v1::Finding>& out);
 
 using QueryRule = absl::Status (*)(const QueryContext&, std::vector<v1::Finding>&);
 inline constexpr QueryRule kQueryRules[] = {NonInstitutionalEmail,
@@ -113,6 +148,8 @@ inline constexpr QueryRule kQueryRules[] = {NonInstitutionalEmail,
                                             FacebookAlternateWithoutComunicacionAdmin,
                                             PqrdNotReferredInTime,
                                             AlternateInactive,
-                                            CredentialsNotRotated};
+                                            CredentialsNotRotated,
+                                            ResponsibleAdministratorNotNotified,
+                                            PasswordNotChangedAfterEmploymentEnded};
 
 }  // namespace memoria::policy
