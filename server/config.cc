@@ -305,6 +305,18 @@ std::optional<int> ParseServerFlags(int argc, const char* const* argv, ServerCon
                      "Findings: credentials not rotated for this many days")
           ->capture_default_str(),
       "MEMORIA_CREDENTIALS_ROTATION_DAYS");
+  env(app.add_option("--responsible-notification-business-days",
+                     config.responsible_notification_business_days,
+                     "Findings: a responsible administrator's name must be notified to the "
+                     "Oficina de Comunicación Social within this many business days")
+          ->capture_default_str(),
+      "MEMORIA_RESPONSIBLE_NOTIFICATION_BUSINESS_DAYS");
+  env(app.add_option("--password-change-after-employment-days",
+                     config.password_change_after_employment_days,
+                     "Findings: the passwords of the accounts a person administered must change "
+                     "within this many days of their employment ending")
+          ->capture_default_str(),
+      "MEMORIA_PASSWORD_CHANGE_AFTER_EMPLOYMENT_DAYS");
   env(app.add_option("--non-working-days", config.non_working_days,
                      "Findings: days that are not business days besides weekends and the "
                      "Colombian holidays (a municipal decree), comma-separated YYYY-MM-DD")

@@ -303,6 +303,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
   policy_options.findings.pqrd_referral_business_days = config.pqrd_referral_business_days;
   policy_options.findings.alternate_inactive_days = config.alternate_inactive_days;
   policy_options.findings.credentials_rotation_days = config.credentials_rotation_days;
+  policy_options.findings.responsible_notification_business_days =
+      config.responsible_notification_business_days;
+  policy_options.findings.password_change_after_employment_days =
+      config.password_change_after_employment_days;
   for (const std::string& day : config.non_working_days) {
     absl::CivilDay parsed;
     if (absl::ParseCivilTime(day, &parsed)) {  // validated by ValidateServerConfig

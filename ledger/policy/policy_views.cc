@@ -284,6 +284,23 @@ absl::Status PolicyViews::OnRecord(uint64_t index, int64_t time, const v1::Entry
       Put(IndexedKey(kRoleGrantPrefix, index), SerializeState(fact), index, puts);
       break;
     }
+    case v1::PolicyEvent::kPostPublished:
+      if (event.post_published().mayor_announcement()) {
+        Put(IndexedKey(kMayorAnnouncementPrefix, index), EncodeBigEndian64(static_cast<uint64_t>(time)),
+            index, puts);
+      }
+      break;
+    case v1::PolicyEvent::kAnnouncementShared: {
+      if (!refers_back || !has_account) break;
+      ASSIGN_OR_RETURN(std::optional<std::string> announcement,
+                       Read(IndexedKey(kMayorAnnouncementPrefix, refers_to)));
+      if (!announcement.has_value()) break;
+      const std::string key = IndexedKey(kMayorAnnouncementSharePrefix, refers_to) + account_key;
+      ASSIGN_OR_RETURN(std::optional<std::string> earlier, Read(key));
+      if (earlier.has_value()) break;
+      Put(key, EncodeBigEndian64(index) + EncodeBigEndian64(static_cast<uint64_t>(time)), index, puts);
+      break;
+    }
     case v1::PolicyEvent::kPlatformApproved:
       // Only the Oficina de Comunicación Social approves (item 14).
       if (IsComunicacionSocial(event.actor().dependency())) {

@@ -13,6 +13,8 @@
 //   p/pq/<index>                   PqrdFact (updated when referred)
 //   p/ae/<email>                   index of the first record the email acted in (be64)
 //   p/pa/<platform two digits>     "" : accounts on the platform approved (item 14)
+//   p/ma/<index>                   the Mayor's announcement's integration time (be64)
+//   p/ms/<index><account>          its first share by <account>: index, micros (be64 each)
 //   p/f/<index>/<rule>             Finding decided when the record was sequenced
 //   p/fr/<rule>\0<index>           "" : the same finding, by rule (for queries)
 //
@@ -40,6 +42,8 @@ inline constexpr std::string_view kEmploymentEndedPrefix = "p/emp/";
 inline constexpr std::string_view kPqrdPrefix = "p/pq/";
 inline constexpr std::string_view kActorPrefix = "p/ae/";
 inline constexpr std::string_view kPlatformApprovalPrefix = "p/pa/";
+inline constexpr std::string_view kMayorAnnouncementPrefix = "p/ma/";
+inline constexpr std::string_view kMayorAnnouncementSharePrefix = "p/ms/";
 inline constexpr std::string_view kRecordFindingPrefix = "p/f/";
 inline constexpr std::string_view kRecordFindingByRulePrefix = "p/fr/";
 

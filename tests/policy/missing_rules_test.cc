@@ -176,5 +176,46 @@ TEST(MissingRulesTest, PasswordChangeAfterEmploymentEnded) {
   EXPECT_THAT(Of(l, rule, Local(CivilDay(2026, 3, 1), 0), options), IsEmpty());
 }
 
+// Item 7: alternate accounts existing when the Mayor announced share within
+// two days; a late share is a finding with both records, an ordinary post
+// asks nothing, an account created later is not asked.
+TEST(MissingRulesTest, MayorAnnouncementSharedByTheAlternates) {
+  PolicyLedger l;
+  l.Append(Created(v1::FACEBOOK, "Main", v1::MAIN), Local(CivilDay(2026, 2, 2), 8));
+  l.Append(Created(v1::FACEBOOK, "Salud", v1::ALTERNATE, "jefe@pasto.gov.co"),
+           Local(CivilDay(2026, 2, 2), 8));
+  l.Append(Created(v1::TWITTER, "Cultura", v1::ALTERNATE, "jefe@pasto.gov.co"),
+           Local(CivilDay(2026, 2, 2), 8));
+  auto post = [](bool mayor) {
+    v1::PolicyEvent e = Event(kOcsHead, v1::FACEBOOK, "Main");
+    e.mutable_post_published()->set_platform_post_id("p");
+    e.mutable_post_published()->set_content_sha256(std::string(32, 'h'));
+    e.mutable_post_published()->set_mayor_announcement(mayor);
+    return e;
+  };
+  auto share = [](v1::Platform platform, const std::string& handle, uint64_t of) {
+    v1::PolicyEvent e = Event(kOcsHead, platform, handle);
+    e.mutable_announcement_shared()->set_original_url("https://facebook.com/Main/1");
+    e.set_refers_to(of);
+    return e;
+  };
+  const uint64_t ordinary = l.Append(post(false), Local(CivilDay(2026, 2, 3), 9));
+  const uint64_t mayor = l.Append(post(true), Local(CivilDay(2026, 2, 3), 10));
+  l.Append(Created(v1::FACEBOOK, "Nueva", v1::ALTERNATE, "jefe@pasto.gov.co"),
+           Local(CivilDay(2026, 2, 3), 11));
+  l.Append(share(v1::FACEBOOK, "Salud", ordinary), Local(CivilDay(2026, 2, 3), 12));
+  l.Append(share(v1::FACEBOOK, "Salud", mayor), Local(CivilDay(2026, 2, 5), 9));
+  const std::string rule = "mayor_announcement_not_shared";
+  EXPECT_THAT(Of(l, rule, Local(CivilDay(2026, 2, 5), 10)), IsEmpty());  // not due yet
+  EXPECT_THAT(Of(l, rule, Local(CivilDay(2026, 2, 5), 11)),
+              ElementsAre(std::vector<uint64_t>{mayor}));  // Cultura
+  const uint64_t late = l.Append(share(v1::TWITTER, "cultura", mayor), Local(CivilDay(2026, 2, 6), 9));
+  const std::vector<std::vector<uint64_t>> found = Of(l, rule, Local(CivilDay(2026, 3, 1), 0));
+  EXPECT_THAT(found, ElementsAre(std::vector<uint64_t>{mayor, late}));
+  FindingsOptions options;
+  options.mayor_announcement_share_days = 3;
+  EXPECT_THAT(Of(l, rule, Local(CivilDay(2026, 3, 1), 0), options), IsEmpty());
+}
+
 }  // namespace
 }  // namespace memoria::policy

@@ -231,6 +231,17 @@ class ScenarioTest : public ::testing::Test {
     EXPECT_EQ(l.Append(Created(v1::TIKTOK, "PastoTT", MAIN, kOcs, std::nullopt), At(14, 20)), 42u);
     EXPECT_EQ(l.Append(Created(v1::WHATSAPP, "PastoWA", MAIN, kOcs, std::nullopt), At(14, 30)),
               43u);
+    // Item 7: an announcement of the Mayor, shared by SaludPasto in time and
+    // never by CulturaPasto (DeportesPasto is closed).
+    v1::PolicyEvent mayor = Event(kOcsHead, FACEBOOK, main);
+    mayor.mutable_post_published()->set_platform_post_id("p-alcalde");
+    mayor.mutable_post_published()->set_content_sha256(std::string(AsBytes(Sha256("anuncio"))));
+    mayor.mutable_post_published()->set_mayor_announcement(true);
+    EXPECT_EQ(l.Append(mayor, At(15, 0)), 44u);
+    v1::PolicyEvent shared_mayor = Event(kAna, FACEBOOK, salud);
+    shared_mayor.mutable_announcement_shared()->set_original_url("https://facebook.com/AlcaldiaPasto/2");
+    shared_mayor.set_refers_to(44);
+    EXPECT_EQ(l.Append(shared_mayor, At(15, 10)), 45u);
   }
 
   std::vector<std::tuple<std::string, std::vector<uint64_t>>> Findings(int64_t at,
@@ -290,6 +301,7 @@ TEST_F(ScenarioTest, FindingsAfterHundredDaysAreExactlyTheViolations) {
                   {"no_responsible_administrator", {42}},
                   {"account_on_unapproved_platform", {43}},
                   {"no_responsible_administrator", {43}},
+                  {"mayor_announcement_not_shared", {44}},
               }));
 }
 
@@ -327,6 +339,7 @@ TEST_F(ScenarioTest, FindingsNameThePolicyItem) {
   EXPECT_EQ(items["alternate_without_responsible_director"], "3.16");
   EXPECT_EQ(items["controversy_not_assumed_by_director"], "3.16");
   EXPECT_EQ(items["account_on_unapproved_platform"], "3.14");
+  EXPECT_EQ(items["mayor_announcement_not_shared"], "3.7");
   EXPECT_EQ(items["password_not_changed_after_employment_ended"], "2 (seguridad y control), 3.13");
 }
 
@@ -355,6 +368,7 @@ TEST_F(ScenarioTest, FindingsSinceDropOlderRecordFindingsButKeepConditions) {
                   {"no_responsible_administrator", {42}},
                   {"account_on_unapproved_platform", {43}},
                   {"no_responsible_administrator", {43}},
+                  {"mayor_announcement_not_shared", {44}},
               }));
   // Since day 6: pedro's password deadline (day 5) fell before it.
   for (const F& f : Findings(At(100, 0), At(6, 0))) {
@@ -458,7 +472,8 @@ TEST_F(ScenarioTest, InventoryAsOfIndexes) {
   EXPECT_EQ(latest[2].admins_size(), 0);  // ana's role on CulturaPasto was revoked (34)
   EXPECT_EQ(Inventory(33)[2].admins_size(), 1);
   EXPECT_EQ(latest[0].last_rotation_index(), 32u);
-  EXPECT_EQ(latest[1].last_activity_index(), 33u);
+  EXPECT_EQ(latest[1].last_activity_index(), 45u);
+  EXPECT_EQ(Inventory(44)[1].last_activity_index(), 33u);
 }
 
 TEST_F(ScenarioTest, InventoryAsOfTimes) {

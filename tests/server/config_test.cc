@@ -105,7 +105,8 @@ TEST(ServerConfigTest, NegativeNumbersAreUsageErrors) {
        {"--max-entry-bytes", "--max-batch-entries", "--max-message-bytes", "--batch-max-entries",
         "--batch-max-bytes", "--batch-max-wait-micros", "--tree-memory-mib",
         "--shutdown-grace-seconds", "--pqrd-referral-business-days", "--alternate-inactive-days",
-        "--credentials-rotation-days"}) {
+        "--credentials-rotation-days", "--responsible-notification-business-days",
+        "--password-change-after-employment-days"}) {
     SCOPED_TRACE(flag);
     ServerConfig config;
     const ServerConfig defaults;

@@ -51,6 +51,9 @@ struct FindingsOptions {
   // administered are changed within this many days of their employment
   // ending.
   uint32_t password_change_after_employment_days = 3;
+  // Item 7: every active alternate account shares an announcement of the
+  // Mayor within this many days.
+  uint32_t mayor_announcement_share_days = 2;
 };
 
 // What a record rule sees.
@@ -140,6 +143,7 @@ absl::Status ResponsibleAdministratorNotNotified(const QueryContext& q,
                                                  std::vector<v1::Finding>& out);
 absl::Status PasswordNotChangedAfterEmploymentEnded(const QueryContext& q,
                                                     std::vector<v1::Finding>& out);
+absl::Status MayorAnnouncementNotShared(const QueryContext& q, std::vector<v1::Finding>& out);
 
 using QueryRule = absl::Status (*)(const QueryContext&, std::vector<v1::Finding>&);
 inline constexpr QueryRule kQueryRules[] = {NonInstitutionalEmail,
@@ -150,6 +154,7 @@ inline constexpr QueryRule kQueryRules[] = {NonInstitutionalEmail,
                                             AlternateInactive,
                                             CredentialsNotRotated,
                                             ResponsibleAdministratorNotNotified,
-                                            PasswordNotChangedAfterEmploymentEnded};
+                                            PasswordNotChangedAfterEmploymentEnded,
+                                            MayorAnnouncementNotShared};
 
 }  // namespace memoria::policy
