@@ -8,6 +8,7 @@
 #include "CLI/CLI.hpp"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "ledger/record.h"
 
@@ -304,6 +305,23 @@ std::optional<int> ParseServerFlags(int argc, const char* const* argv, ServerCon
                      "Findings: credentials not rotated for this many days")
           ->capture_default_str(),
       "MEMORIA_CREDENTIALS_ROTATION_DAYS");
+  env(app.add_option("--responsible-notification-business-days",
+                     config.responsible_notification_business_days,
+                     "Findings: a responsible administrator's name must be notified to the "
+                     "Oficina de Comunicación Social within this many business days")
+          ->capture_default_str(),
+      "MEMORIA_RESPONSIBLE_NOTIFICATION_BUSINESS_DAYS");
+  env(app.add_option("--password-change-after-employment-days",
+                     config.password_change_after_employment_days,
+                     "Findings: the passwords of the accounts a person administered must change "
+                     "within this many days of their employment ending")
+          ->capture_default_str(),
+      "MEMORIA_PASSWORD_CHANGE_AFTER_EMPLOYMENT_DAYS");
+  env(app.add_option("--non-working-days", config.non_working_days,
+                     "Findings: days that are not business days besides weekends and the "
+                     "Colombian holidays (a municipal decree), comma-separated YYYY-MM-DD")
+          ->delimiter(','),
+      "MEMORIA_NON_WORKING_DAYS");
   app.add_flag("--rebuild-views", config.rebuild_views,
                "Recompute the policy views from the log, compare them with the stored ones, "
                "report and exit (0: identical, 1: different)");
@@ -427,6 +445,13 @@ absl::Status ValidateServerConfig(const ServerConfig& config) {
   }
   if (config.allowed_email_domains.empty()) {
     return absl::InvalidArgumentError("--allowed-email-domains is empty");
+  }
+  for (const std::string& day : config.non_working_days) {
+    absl::CivilDay parsed;
+    if (!absl::ParseCivilTime(day, &parsed)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--non-working-days: \"", day, "\" is not a date (YYYY-MM-DD, e.g. 2026-11-13)"));
+    }
   }
   bool known_level = false;
   for (std::string_view level : kLevels) known_level |= config.log_level == level;

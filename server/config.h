@@ -139,6 +139,12 @@ struct ServerConfig {
   uint32_t pqrd_referral_business_days = 2;
   uint32_t alternate_inactive_days = 90;
   uint32_t credentials_rotation_days = 90;
+  uint32_t responsible_notification_business_days = 5;
+  uint32_t password_change_after_employment_days = 3;
+  // Days that are not business days besides weekends and the Colombian
+  // holidays (a municipal decree), as YYYY-MM-DD; used by the business-day
+  // deadlines of the findings.
+  std::vector<std::string> non_working_days;
   // memoria-server --rebuild-views: recompute the views from the log, compare
   // them with the stored ones, report and exit (0 equal, 1 different).
   bool rebuild_views = false;

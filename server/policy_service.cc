@@ -70,6 +70,12 @@ grpc::Status PolicyService::GetFindings(grpc::ServerContext*, const v1::Findings
   if (t.credentials_rotation_days() != 0) {
     options.credentials_rotation_days = t.credentials_rotation_days();
   }
+  if (t.responsible_notification_business_days() != 0) {
+    options.responsible_notification_business_days = t.responsible_notification_business_days();
+  }
+  if (t.password_change_after_employment_days() != 0) {
+    options.password_change_after_employment_days = t.password_change_after_employment_days();
+  }
   const Clock& clock = options_.clock != nullptr ? *options_.clock : SystemClock();
   const int64_t at = request->at_micros() != 0 ? request->at_micros() : clock.NowMicros();
   absl::StatusOr<policy::FindingsResult> result = policy::EvaluateFindings(

@@ -16,6 +16,7 @@
 #include <grpcpp/security/server_credentials.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
 #include "ledger/clock.h"
 #include "ledger/hash.h"
 #include "ledger/private_file.h"
@@ -302,6 +303,16 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
   policy_options.findings.pqrd_referral_business_days = config.pqrd_referral_business_days;
   policy_options.findings.alternate_inactive_days = config.alternate_inactive_days;
   policy_options.findings.credentials_rotation_days = config.credentials_rotation_days;
+  policy_options.findings.responsible_notification_business_days =
+      config.responsible_notification_business_days;
+  policy_options.findings.password_change_after_employment_days =
+      config.password_change_after_employment_days;
+  for (const std::string& day : config.non_working_days) {
+    absl::CivilDay parsed;
+    if (absl::ParseCivilTime(day, &parsed)) {  // validated by ValidateServerConfig
+      policy_options.findings.extra_non_working_days.push_back(parsed);
+    }
+  }
   server->policy_service_ = std::make_unique<PolicyService>(
       *server->log_, *server->ledger_service_, policy_options);
   server->transparency_service_ = std::make_unique<TransparencyService>(

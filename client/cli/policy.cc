@@ -71,6 +71,10 @@ std::string AdminJson(const v1::AdminState& admin) {
       .AddBool("responsible", admin.responsible())
       .AddUint("since_index", admin.since_index())
       .AddString("since", FormatMicros(admin.since_micros()));
+  if (admin.has_notified_index()) {
+    json.AddUint("notified_index", admin.notified_index())
+        .AddString("notified", FormatMicros(admin.notified_micros()));
+  }
   return json.ToString();
 }
 
@@ -157,6 +161,8 @@ struct FindingsFlags {
   uint32_t pqrd_days = 0;
   uint32_t inactive_days = 0;
   uint32_t rotation_days = 0;
+  uint32_t notification_days = 0;
+  uint32_t password_days = 0;
 };
 
 absl::Status Findings(const GlobalOptions& globals, const FindingsFlags& flags) {
@@ -174,6 +180,8 @@ absl::Status Findings(const GlobalOptions& globals, const FindingsFlags& flags) 
   t.set_pqrd_referral_business_days(flags.pqrd_days);
   t.set_alternate_inactive_days(flags.inactive_days);
   t.set_credentials_rotation_days(flags.rotation_days);
+  t.set_responsible_notification_business_days(flags.notification_days);
+  t.set_password_change_after_employment_days(flags.password_days);
 
   ASSIGN_OR_RETURN(std::unique_ptr<Transport> transport, OpenTransport(globals));
   ASSIGN_OR_RETURN(v1::Findings findings, transport->GetFindings(request));
@@ -400,6 +408,10 @@ void AddPolicyCommands(Cli& cli) {
     command->add_option("--pqrd-business-days", flags->pqrd_days, "PQRD referral deadline");
     command->add_option("--inactive-days", flags->inactive_days, "Alternate account inactivity");
     command->add_option("--rotation-days", flags->rotation_days, "Credential rotation period");
+    command->add_option("--notification-business-days", flags->notification_days,
+                        "Notifying a responsible administrator's name to the Oficina");
+    command->add_option("--password-change-days", flags->password_days,
+                        "Changing passwords after an administrator's employment ends");
     command->callback([&cli, flags] {
       cli.action = [&cli, flags] { return Findings(cli.globals, *flags); };
     });

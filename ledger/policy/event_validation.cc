@@ -32,7 +32,8 @@ absl::Status RequireSha256(std::string_view field, const std::string& value) {
 }
 
 bool NeedsAccount(v1::PolicyEvent::KindCase kind) {
-  return kind != v1::PolicyEvent::kEmploymentEnded && kind != v1::PolicyEvent::kPersonalDataErased;
+  return kind != v1::PolicyEvent::kEmploymentEnded && kind != v1::PolicyEvent::kPersonalDataErased &&
+         kind != v1::PolicyEvent::kPlatformApproved;
 }
 
 absl::Status CheckKind(const v1::PolicyEvent& event) {
@@ -137,6 +138,28 @@ absl::Status CheckKind(const v1::PolicyEvent& event) {
       if (!event.has_refers_to()) return Invalid("refers_to", "is required (the erased record)");
       return RequireText("personal_data_erased.request_reference",
                          event.personal_data_erased().request_reference());
+    case K::kResponsibleAdministratorNotified:
+      if (auto s = RequireEmail("responsible_administrator_notified.person_email",
+                                event.responsible_administrator_notified().person_email());
+          !s.ok()) {
+        return s;
+      }
+      return RequireText("responsible_administrator_notified.name",
+                         event.responsible_administrator_notified().name());
+    case K::kControversyRecorded:
+      if (auto s = RequireText("controversy_recorded.description",
+                               event.controversy_recorded().description());
+          !s.ok()) {
+        return s;
+      }
+      return RequireEmail("controversy_recorded.responsible_director",
+                          event.controversy_recorded().responsible_director());
+    case K::kPlatformApproved:
+      if (event.platform_approved().platform() == v1::PLATFORM_UNSPECIFIED) {
+        return Invalid("platform_approved.platform", "is required");
+      }
+      return RequireEmail("platform_approved.systems_approver",
+                          event.platform_approved().systems_approver());
     case K::KIND_NOT_SET:
       break;
   }

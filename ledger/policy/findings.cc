@@ -42,18 +42,17 @@ absl::StatusOr<FindingsResult> EvaluateFindings(const StateReader& state, uint64
   context.at_micros = at_micros;
   context.since_micros = since_micros;
   context.since_index = since_index;
-  // A PQRD whose deadline fell at or after since_micros was received at most
-  // this long before it (N business days span at most N + 2 * (N / 5 + 1)
-  // calendar days, plus the day itself and the time zone).
+  const BusinessCalendar calendar(options.extra_non_working_days);
+  context.calendar = &calendar;
   if (since_micros > 0) {
-    const int64_t days = options.pqrd_referral_business_days +
-                         2 * (options.pqrd_referral_business_days / 5 + 1) + 2;
-    ASSIGN_OR_RETURN(std::optional<uint64_t> before,
-                     IndexAtTime(size, time_of, since_micros - days * kMicrosPerDay - 1));
+    const int64_t earliest = EarliestReceiptDueAtOrAfter(
+        since_micros, options.pqrd_referral_business_days, calendar);
+    ASSIGN_OR_RETURN(std::optional<uint64_t> before, IndexAtTime(size, time_of, earliest - 1));
     context.pqrd_since_index = before.has_value() ? *before + 1 : 0;
   }
   context.options = &options;
   context.accounts = &accounts;
+  context.time_of = &time_of;
   for (QueryRule rule : kQueryRules) RETURN_IF_ERROR(rule(context, result.findings));
 
   std::stable_sort(result.findings.begin(), result.findings.end(),

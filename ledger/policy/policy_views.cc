@@ -90,6 +90,17 @@ bool Apply(const v1::PolicyEvent& event, uint64_t index, int64_t time, v1::Accou
       admins->erase(it);
       return true;
     }
+    case v1::PolicyEvent::kResponsibleAdministratorNotified: {
+      const std::string email =
+          LowerAscii(event.responsible_administrator_notified().person_email());
+      auto* admins = account.mutable_admins();
+      auto it = std::find_if(admins->begin(), admins->end(),
+                             [&](const v1::AdminState& a) { return a.email() == email; });
+      if (it == admins->end()) return false;
+      it->set_notified_index(index);
+      it->set_notified_micros(time);
+      return true;
+    }
     case v1::PolicyEvent::kCredentialsRotated:
       account.set_last_rotation_index(index);
       account.set_last_rotation_micros(time);
@@ -183,9 +194,10 @@ absl::Status PolicyViews::OnRecord(uint64_t index, int64_t time, const v1::Entry
   const v1::PolicyEvent& event = entry.policy();
   const bool has_account = event.has_account() && !event.account().handle().empty();
   const std::string account_key = has_account ? AccountKey(event.account()) : std::string();
-  const std::optional<uint64_t> refers_to =
-      event.has_refers_to() && event.refers_to() < index ? std::optional(event.refers_to())
-                                                         : std::nullopt;
+  // The earlier record this one refers to (a plain flag and index: GCC 12's
+  // -Wmaybe-uninitialized misreads an optional here).
+  const bool refers_back = event.has_refers_to() && event.refers_to() < index;
+  const uint64_t refers_to = refers_back ? event.refers_to() : 0;
 
   // The account as of just before this record.
   CachedAccount* cached = nullptr;
@@ -199,15 +211,32 @@ absl::Status PolicyViews::OnRecord(uint64_t index, int64_t time, const v1::Entry
   // Facts of the record referred to.
   std::optional<v1::AlternateAuthorizationFact> alternate_authorization;
   std::optional<v1::StreamAuthorizationFact> stream_authorization;
-  if (refers_to.has_value()) {
+  if (refers_back) {
     if (event.has_account_created()) {
       ASSIGN_OR_RETURN(alternate_authorization,
                        ReadMessage<v1::AlternateAuthorizationFact>(
-                           IndexedKey(kAlternateAuthorizationPrefix, *refers_to)));
+                           IndexedKey(kAlternateAuthorizationPrefix, refers_to)));
     } else if (event.has_live_stream_started()) {
       ASSIGN_OR_RETURN(stream_authorization, ReadMessage<v1::StreamAuthorizationFact>(IndexedKey(
-                                                 kStreamAuthorizationPrefix, *refers_to)));
+                                                 kStreamAuthorizationPrefix, refers_to)));
     }
+  }
+
+  // The first record each actor email acted in (item 2: institutional emails).
+  if (!event.actor().email().empty()) {
+    std::string actor = LowerAscii(event.actor().email());
+    if (!actors_.contains(actor)) {
+      const std::string key = ActorKey(actor);
+      ASSIGN_OR_RETURN(std::optional<std::string> first, Read(key));
+      if (!first.has_value()) Put(key, EncodeBigEndian64(index), index, puts);
+      actors_.insert(std::move(actor));
+    }
+  }
+  bool platform_approved = false;
+  if (event.has_account_created()) {
+    ASSIGN_OR_RETURN(std::optional<std::string> approval,
+                     Read(PlatformApprovalKey(event.account().platform())));
+    platform_approved = approval.has_value();
   }
 
   // Record rules.
@@ -219,6 +248,7 @@ absl::Status PolicyViews::OnRecord(uint64_t index, int64_t time, const v1::Entry
   context.account = before.has_value() ? &*before : nullptr;
   context.alternate_authorization = alternate_authorization ? &*alternate_authorization : nullptr;
   context.stream_authorization = stream_authorization ? &*stream_authorization : nullptr;
+  context.platform_approved = platform_approved;
   for (RecordRule rule : kRecordRules) {
     if (std::optional<v1::Finding> finding = rule(context)) {
       Put(RecordFindingKey(index, finding->rule()), SerializeState(*finding), index, puts);
@@ -254,6 +284,29 @@ absl::Status PolicyViews::OnRecord(uint64_t index, int64_t time, const v1::Entry
       Put(IndexedKey(kRoleGrantPrefix, index), SerializeState(fact), index, puts);
       break;
     }
+    case v1::PolicyEvent::kPostPublished:
+      if (event.post_published().mayor_announcement()) {
+        Put(IndexedKey(kMayorAnnouncementPrefix, index), EncodeBigEndian64(static_cast<uint64_t>(time)),
+            index, puts);
+      }
+      break;
+    case v1::PolicyEvent::kAnnouncementShared: {
+      if (!refers_back || !has_account) break;
+      ASSIGN_OR_RETURN(std::optional<std::string> announcement,
+                       Read(IndexedKey(kMayorAnnouncementPrefix, refers_to)));
+      if (!announcement.has_value()) break;
+      const std::string key = IndexedKey(kMayorAnnouncementSharePrefix, refers_to) + account_key;
+      ASSIGN_OR_RETURN(std::optional<std::string> earlier, Read(key));
+      if (earlier.has_value()) break;
+      Put(key, EncodeBigEndian64(index) + EncodeBigEndian64(static_cast<uint64_t>(time)), index, puts);
+      break;
+    }
+    case v1::PolicyEvent::kPlatformApproved:
+      // Only the Oficina de Comunicación Social approves (item 14).
+      if (IsComunicacionSocial(event.actor().dependency())) {
+        Put(PlatformApprovalKey(event.platform_approved().platform()), "", index, puts);
+      }
+      break;
     case v1::PolicyEvent::kEmploymentEnded:
       Put(EmploymentEndedKey(LowerAscii(event.employment_ended().person_email()), index), "", index,
           puts);
@@ -267,8 +320,8 @@ absl::Status PolicyViews::OnRecord(uint64_t index, int64_t time, const v1::Entry
       break;
     }
     case v1::PolicyEvent::kPqrdReferred: {
-      if (!refers_to.has_value()) break;
-      const std::string key = IndexedKey(kPqrdPrefix, *refers_to);
+      if (!refers_back) break;
+      const std::string key = IndexedKey(kPqrdPrefix, refers_to);
       ASSIGN_OR_RETURN(std::optional<v1::PqrdFact> fact, ReadMessage<v1::PqrdFact>(key));
       if (!fact.has_value() || fact->has_referred_index()) break;
       fact->set_referred_index(index);
@@ -282,6 +335,7 @@ absl::Status PolicyViews::OnRecord(uint64_t index, int64_t time, const v1::Entry
 
   // The account's next version.
   if (has_account && event.kind_case() != v1::PolicyEvent::kEmploymentEnded &&
+      event.kind_case() != v1::PolicyEvent::kPlatformApproved &&
       event.kind_case() != v1::PolicyEvent::kPersonalDataErased &&
       event.kind_case() != v1::PolicyEvent::kAlternateAccountAuthorized) {
     const v1::PolicyEvent::KindCase kind = event.kind_case();
@@ -290,7 +344,8 @@ absl::Status PolicyViews::OnRecord(uint64_t index, int64_t time, const v1::Entry
                          kind == v1::PolicyEvent::kAccountReopened ||
                          kind == v1::PolicyEvent::kAdminRoleGranted ||
                          kind == v1::PolicyEvent::kAdminRoleRevoked ||
-                         kind == v1::PolicyEvent::kCredentialsRotated;
+                         kind == v1::PolicyEvent::kCredentialsRotated ||
+                         kind == v1::PolicyEvent::kResponsibleAdministratorNotified;
     v1::AccountState account;
     if (!changes) {
       // Posts, replies and the like leave the account as it was.

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -39,6 +40,7 @@ class PolicyViews final : public BatchObserver {
   void OnAbandoned() override {
     pending_.clear();
     accounts_.clear();
+    actors_.clear();
   }
 
   // Puts not yet known durable (for rebuilds and tests).
@@ -63,6 +65,8 @@ class PolicyViews final : public BatchObserver {
 
   const StateReader& durable_;
   std::map<std::string, CachedAccount> accounts_;
+  // Actor emails (lower case) known to have their p/ae/ key (durable or pending).
+  std::set<std::string> actors_;
   // key -> (value, index of the record that put it), for puts whose batch is
   // not yet known to be durable.
   std::map<std::string, std::pair<std::string, uint64_t>> pending_;

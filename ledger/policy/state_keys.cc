@@ -90,6 +90,14 @@ std::string EmploymentEndedKey(std::string_view email, uint64_t index) {
   return key;
 }
 
+std::string ActorKey(std::string_view email) {
+  return std::string(kActorPrefix).append(LowerAscii(email));
+}
+
+std::string PlatformApprovalKey(v1::Platform platform) {
+  return absl::StrFormat("%s%02d", kPlatformApprovalPrefix, static_cast<int>(platform));
+}
+
 std::string RecordFindingKey(uint64_t index, std::string_view rule) {
   return std::string(kRecordFindingPrefix).append(EncodeBigEndian64(index)).append("/").append(rule);
 }

@@ -11,6 +11,10 @@
 //   p/g/<index>                    RoleGrantFact
 //   p/emp/<email>\0<index>         "" : the person's employment link ended
 //   p/pq/<index>                   PqrdFact (updated when referred)
+//   p/ae/<email>                   index of the first record the email acted in (be64)
+//   p/pa/<platform two digits>     "" : accounts on the platform approved (item 14)
+//   p/ma/<index>                   the Mayor's announcement's integration time (be64)
+//   p/ms/<index><account>          its first share by <account>: index, micros (be64 each)
 //   p/f/<index>/<rule>             Finding decided when the record was sequenced
 //   p/fr/<rule>\0<index>           "" : the same finding, by rule (for queries)
 //
@@ -36,6 +40,10 @@ inline constexpr std::string_view kStreamAuthorizationPrefix = "p/lsa/";
 inline constexpr std::string_view kRoleGrantPrefix = "p/g/";
 inline constexpr std::string_view kEmploymentEndedPrefix = "p/emp/";
 inline constexpr std::string_view kPqrdPrefix = "p/pq/";
+inline constexpr std::string_view kActorPrefix = "p/ae/";
+inline constexpr std::string_view kPlatformApprovalPrefix = "p/pa/";
+inline constexpr std::string_view kMayorAnnouncementPrefix = "p/ma/";
+inline constexpr std::string_view kMayorAnnouncementSharePrefix = "p/ms/";
 inline constexpr std::string_view kRecordFindingPrefix = "p/f/";
 inline constexpr std::string_view kRecordFindingByRulePrefix = "p/fr/";
 
@@ -55,6 +63,9 @@ std::string ActivityCountKey(std::string_view account_key);
 std::string ActivityKey(std::string_view account_key, uint64_t n);
 std::string IndexedKey(std::string_view prefix, uint64_t index);
 std::string EmploymentEndedKey(std::string_view email, uint64_t index);
+// p/ae/<lower-cased email>.
+std::string ActorKey(std::string_view email);
+std::string PlatformApprovalKey(v1::Platform platform);
 std::string RecordFindingKey(uint64_t index, std::string_view rule);
 // p/fr/<rule>\0, then the index: the records with a finding of `rule`, in order.
 std::string RecordFindingByRulePrefix(std::string_view rule);

@@ -63,6 +63,29 @@ TEST(PolicyViewsObserverTest, AbandonedBatchLeavesNoTrace) {
   EXPECT_EQ((*accounts)[1].account().handle(), "Uno");
 }
 
+// The first record an actor acted in (p/ae/) is not remembered from a batch
+// that was never written: the actor's next record writes it.
+TEST(PolicyViewsObserverTest, AbandonedBatchForgetsNewActors) {
+  std::map<std::string, std::string> state;
+  MapStateReader reader(state);
+  PolicyViews views(reader);
+  std::vector<StatePut> puts;
+  v1::Entry by_pedro = Created("Uno");
+  by_pedro.mutable_policy()->mutable_actor()->set_email("Pedro@Gmail.com");
+  ASSERT_TRUE(views.OnRecord(0, 10, by_pedro, puts).ok());
+  puts.clear();
+  views.OnAbandoned();
+  ASSERT_TRUE(views.OnRecord(0, 10, by_pedro, puts).ok());
+  Apply(puts, state);
+  views.OnDurable(0);
+  ASSERT_EQ(state.count("p/ae/pedro@gmail.com"), 1u);
+  EXPECT_EQ(state["p/ae/pedro@gmail.com"], std::string(7, '\0') + '\0');
+  // Later records by the same actor (any case) keep the first index.
+  by_pedro.mutable_policy()->mutable_actor()->set_email("pedro@gmail.com");
+  ASSERT_TRUE(views.OnRecord(1, 20, by_pedro, puts).ok());
+  for (const StatePut& put : puts) EXPECT_NE(put.key, "p/ae/pedro@gmail.com");
+}
+
 TEST(PolicyViewsObserverTest, PipelinedBatchesSeeUndurablePuts) {
   std::map<std::string, std::string> state;
   MapStateReader reader(state);

@@ -189,6 +189,59 @@ class ScenarioTest : public ::testing::Test {
     v1::PolicyEvent revoked = Event(kOcsHead, TWITTER, cultura);
     revoked.mutable_admin_role_revoked()->set_person_email("ana@pasto.gov.co");
     EXPECT_EQ(l.Append(revoked, At(12, 30)), 34u);
+
+    // Item 15: the responsible administrator of the main account notified
+    // eight business days after the grant (1): late.
+    v1::PolicyEvent notified = Event(kOcsHead, FACEBOOK, main);
+    notified.mutable_responsible_administrator_notified()->set_person_email(
+        "comunicaciones@pasto.gov.co");
+    notified.mutable_responsible_administrator_notified()->set_name("Jefe de Comunicaciones");
+    EXPECT_EQ(l.Append(notified, At(12, 40)), 35u);
+    // Item 15: a role for someone with no employment link.
+    v1::PolicyEvent unlinked = Granted(FACEBOOK, salud, Person("luisa@pasto.gov.co", kSalud), false);
+    unlinked.mutable_admin_role_granted()->clear_employment_link();
+    EXPECT_EQ(l.Append(unlinked, At(12, 50)), 36u);
+    // Section 2: pedro acts from his personal email (not only granted a role with it).
+    v1::PolicyEvent personal = Event(Person("pedro@gmail.com", kSalud), FACEBOOK, salud);
+    personal.mutable_comment_moderated()->set_platform_comment_id("c3");
+    personal.mutable_comment_moderated()->set_action(v1::HIDDEN);
+    personal.mutable_comment_moderated()->set_reason(v1::SPAM);
+    EXPECT_EQ(l.Append(personal, At(12, 55)), 37u);
+    // Item 16: a controversy on SaludPasto, an alternate account created
+    // without its responsible director.
+    v1::PolicyEvent controversy = Event(kSaludHead, FACEBOOK, salud);
+    controversy.mutable_controversy_recorded()->set_platform_post_id("p1");
+    controversy.mutable_controversy_recorded()->set_description("quejas por la publicación");
+    controversy.mutable_controversy_recorded()->set_responsible_director("jefe.salud@pasto.gov.co");
+    EXPECT_EQ(l.Append(controversy, At(12, 58)), 38u);
+    // Ana leaves; SaludPasto's password is changed two days later (in time
+    // for ana, eleven days late for pedro, who left on day 2).
+    v1::PolicyEvent ana_left = ended;
+    ana_left.mutable_employment_ended()->set_person_email("ana@pasto.gov.co");
+    EXPECT_EQ(l.Append(ana_left, At(12, 60)), 39u);
+    v1::PolicyEvent salud_rotated = Event(kOcsHead, FACEBOOK, salud);
+    salud_rotated.mutable_credentials_rotated();
+    EXPECT_EQ(l.Append(salud_rotated, At(14, 0)), 40u);
+    // Item 14: TikTok approved by the Oficina, WhatsApp by nobody.
+    v1::PolicyEvent approved = Event(kOcsHead, v1::PLATFORM_UNSPECIFIED, "");
+    approved.clear_account();
+    approved.mutable_platform_approved()->set_platform(v1::TIKTOK);
+    approved.mutable_platform_approved()->set_systems_approver("sistemas@pasto.gov.co");
+    EXPECT_EQ(l.Append(approved, At(14, 10)), 41u);
+    EXPECT_EQ(l.Append(Created(v1::TIKTOK, "PastoTT", MAIN, kOcs, std::nullopt), At(14, 20)), 42u);
+    EXPECT_EQ(l.Append(Created(v1::WHATSAPP, "PastoWA", MAIN, kOcs, std::nullopt), At(14, 30)),
+              43u);
+    // Item 7: an announcement of the Mayor, shared by SaludPasto in time and
+    // never by CulturaPasto (DeportesPasto is closed).
+    v1::PolicyEvent mayor = Event(kOcsHead, FACEBOOK, main);
+    mayor.mutable_post_published()->set_platform_post_id("p-alcalde");
+    mayor.mutable_post_published()->set_content_sha256(std::string(AsBytes(Sha256("anuncio"))));
+    mayor.mutable_post_published()->set_mayor_announcement(true);
+    EXPECT_EQ(l.Append(mayor, At(15, 0)), 44u);
+    v1::PolicyEvent shared_mayor = Event(kAna, FACEBOOK, salud);
+    shared_mayor.mutable_announcement_shared()->set_original_url("https://facebook.com/AlcaldiaPasto/2");
+    shared_mayor.set_refers_to(44);
+    EXPECT_EQ(l.Append(shared_mayor, At(15, 10)), 45u);
   }
 
   std::vector<std::tuple<std::string, std::vector<uint64_t>>> Findings(int64_t at,
@@ -220,21 +273,35 @@ using F = std::tuple<std::string, std::vector<uint64_t>>;
 TEST_F(ScenarioTest, FindingsAfterHundredDaysAreExactlyTheViolations) {
   EXPECT_THAT(Findings(At(100, 0)),
               ElementsAreArray(std::vector<F>{
-                  {"credentials_not_rotated", {3}},
+                  {"responsible_administrator_not_notified", {1, 35}},
+                  {"alternate_without_responsible_director", {3}},
+                  {"controversy_not_assumed_by_director", {3, 38}},
+                  {"responsible_administrator_not_notified", {4}},
+                  {"role_kept_after_employment_ended", {4, 39}},
                   {"non_institutional_email", {6}},
                   {"role_kept_after_employment_ended", {6, 7}},
+                  {"password_not_changed_after_employment_ended", {7, 40}},
                   {"alternate_inactive", {8}},
                   {"alternate_without_authorization", {8}},
+                  {"alternate_without_responsible_director", {8}},
                   {"credentials_not_rotated", {8}},
                   {"no_responsible_administrator", {8}},
                   {"alternate_on_disallowed_platform", {10}},
+                  {"alternate_without_responsible_director", {10}},
                   {"live_stream_without_authorization", {15}},
                   {"live_stream_without_authorization", {16, 17}},
+                  {"post_hidden", {21}},
                   {"post_deleted", {22}},
                   {"comment_removed_for_other_reason", {24}},
                   {"user_blocked", {25}},
                   {"pqrd_not_referred_in_time", {29}},
                   {"pqrd_not_referred_in_time", {30, 31}},
+                  {"role_without_employment_link", {36}},
+                  {"non_institutional_email", {37}},
+                  {"no_responsible_administrator", {42}},
+                  {"account_on_unapproved_platform", {43}},
+                  {"no_responsible_administrator", {43}},
+                  {"mayor_announcement_not_shared", {44}},
               }));
 }
 
@@ -266,46 +333,82 @@ TEST_F(ScenarioTest, FindingsNameThePolicyItem) {
   EXPECT_EQ(items["role_kept_after_employment_ended"], "3.15");
   EXPECT_EQ(items["alternate_on_disallowed_platform"], "3.11");
   EXPECT_EQ(items["pqrd_not_referred_in_time"], "3.8");
+  EXPECT_EQ(items["role_without_employment_link"], "3.15");
+  EXPECT_EQ(items["responsible_administrator_not_notified"], "3.15");
+  EXPECT_EQ(items["post_hidden"], "3.17");
+  EXPECT_EQ(items["alternate_without_responsible_director"], "3.16");
+  EXPECT_EQ(items["controversy_not_assumed_by_director"], "3.16");
+  EXPECT_EQ(items["account_on_unapproved_platform"], "3.14");
+  EXPECT_EQ(items["mayor_announcement_not_shared"], "3.7");
+  EXPECT_EQ(items["password_not_changed_after_employment_ended"], "2 (seguridad y control), 3.13");
 }
 
 TEST_F(ScenarioTest, FindingsSinceDropOlderRecordFindingsButKeepConditions) {
   EXPECT_THAT(Findings(At(100, 0), At(3, 0)),
               ElementsAreArray(std::vector<F>{
-                  {"credentials_not_rotated", {3}},
+                  {"responsible_administrator_not_notified", {1, 35}},
+                  {"controversy_not_assumed_by_director", {3, 38}},  // recorded at 38
+                  {"responsible_administrator_not_notified", {4}},
+                  {"role_kept_after_employment_ended", {4, 39}},
                   {"role_kept_after_employment_ended", {6, 7}},
+                  {"password_not_changed_after_employment_ended", {7, 40}},  // due on day 5
                   {"alternate_inactive", {8}},
                   {"credentials_not_rotated", {8}},
                   {"no_responsible_administrator", {8}},
                   {"live_stream_without_authorization", {15}},
                   {"live_stream_without_authorization", {16, 17}},
+                  {"post_hidden", {21}},
                   {"post_deleted", {22}},
                   {"comment_removed_for_other_reason", {24}},
                   {"user_blocked", {25}},
                   {"pqrd_not_referred_in_time", {29}},
                   {"pqrd_not_referred_in_time", {30, 31}},
+                  {"role_without_employment_link", {36}},
+                  {"non_institutional_email", {37}},
+                  {"no_responsible_administrator", {42}},
+                  {"account_on_unapproved_platform", {43}},
+                  {"no_responsible_administrator", {43}},
+                  {"mayor_announcement_not_shared", {44}},
               }));
+  // Since day 6: pedro's password deadline (day 5) fell before it.
+  for (const F& f : Findings(At(100, 0), At(6, 0))) {
+    EXPECT_NE(std::get<0>(f), "password_not_changed_after_employment_ended");
+  }
 }
 
 TEST_F(ScenarioTest, FindingsAsOfAnEarlierTime) {
   // Just after the Salud alternate account was created, before its admins.
   EXPECT_THAT(Findings(At(0, 5)),
-              ElementsAre(F{"facebook_alternate_without_comunicacion_admin", {3}},
+              ElementsAre(F{"alternate_without_responsible_director", {3}},
+                          F{"facebook_alternate_without_comunicacion_admin", {3}},
                           F{"no_responsible_administrator", {3}}));
   // Before anything: no record, no finding.
   EXPECT_THAT(Findings(At(0, 0) - 1), ElementsAre());
-  // At day 5 the first PQRD was referred in time; the others are not due yet.
+  // At day 5 the first PQRD was referred in time; the others are not due
+  // yet; the responsible administrators' notifications are not due yet
+  // (five business days); pedro left on day 2 and SaludPasto's password is
+  // still the same.
   EXPECT_THAT(Findings(At(5, 20)),
               ElementsAreArray(std::vector<F>{
+                  {"alternate_without_responsible_director", {3}},
                   {"non_institutional_email", {6}},
                   {"role_kept_after_employment_ended", {6, 7}},
+                  {"password_not_changed_after_employment_ended", {7}},
                   {"alternate_without_authorization", {8}},
+                  {"alternate_without_responsible_director", {8}},
                   {"alternate_on_disallowed_platform", {10}},
+                  {"alternate_without_responsible_director", {10}},
                   {"live_stream_without_authorization", {15}},
                   {"live_stream_without_authorization", {16, 17}},
+                  {"post_hidden", {21}},
                   {"post_deleted", {22}},
                   {"comment_removed_for_other_reason", {24}},
                   {"user_blocked", {25}},
               }));
+  // Just before pedro's deadline (three days after day 2) no password finding.
+  for (const F& f : Findings(At(5, 0) - 1)) {
+    EXPECT_NE(std::get<0>(f), "password_not_changed_after_employment_ended");
+  }
 }
 
 TEST_F(ScenarioTest, ThresholdsAreConfigurable) {
@@ -360,11 +463,17 @@ TEST_F(ScenarioTest, InventoryAsOfIndexes) {
   EXPECT_EQ(Inventory(12)[3].status(), v1::CLOSED);
 
   std::vector<v1::AccountState> latest = Inventory(ledger_.log().Size() - 1);
-  ASSERT_EQ(latest.size(), 4u);
+  ASSERT_EQ(latest.size(), 6u);  // and TikTok (05), WhatsApp (06)
+  EXPECT_EQ(latest[4].account().handle(), "PastoTT");
+  // Item 15: the notification (35) is on the main account's administrator.
+  ASSERT_EQ(latest[0].admins_size(), 1);
+  EXPECT_EQ(latest[0].admins(0).notified_index(), 35u);
+  EXPECT_FALSE(Inventory(34)[0].admins(0).has_notified_index());
   EXPECT_EQ(latest[2].admins_size(), 0);  // ana's role on CulturaPasto was revoked (34)
   EXPECT_EQ(Inventory(33)[2].admins_size(), 1);
   EXPECT_EQ(latest[0].last_rotation_index(), 32u);
-  EXPECT_EQ(latest[1].last_activity_index(), 33u);
+  EXPECT_EQ(latest[1].last_activity_index(), 45u);
+  EXPECT_EQ(Inventory(44)[1].last_activity_index(), 33u);
 }
 
 TEST_F(ScenarioTest, InventoryAsOfTimes) {

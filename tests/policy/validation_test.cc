@@ -32,6 +32,42 @@ TEST(PolicyEventValidationTest, WellFormedEventIsAccepted) {
   EXPECT_TRUE(ValidatePolicyEvent(Valid()).ok());
 }
 
+// The events of items 14, 15 and 16: each required field is named when
+// missing; a platform approval needs no account.
+TEST(PolicyEventValidationTest, NotificationControversyAndPlatformApproval) {
+  v1::PolicyEvent e = Valid();
+  e.mutable_responsible_administrator_notified()->set_person_email("ana@pasto.gov.co");
+  e.mutable_responsible_administrator_notified()->set_name("Ana Pérez");
+  EXPECT_TRUE(ValidatePolicyEvent(e).ok());
+  e.mutable_responsible_administrator_notified()->set_person_email("ana");
+  ExpectInvalid(e, "responsible_administrator_notified.person_email");
+  e.mutable_responsible_administrator_notified()->set_person_email("ana@pasto.gov.co");
+  e.mutable_responsible_administrator_notified()->clear_name();
+  ExpectInvalid(e, "responsible_administrator_notified.name");
+
+  e = Valid();
+  e.mutable_controversy_recorded()->set_platform_post_id("p1");
+  e.mutable_controversy_recorded()->set_description("quejas");
+  e.mutable_controversy_recorded()->set_responsible_director("jefe@pasto.gov.co");
+  EXPECT_TRUE(ValidatePolicyEvent(e).ok());
+  e.mutable_controversy_recorded()->clear_description();
+  ExpectInvalid(e, "controversy_recorded.description");
+  e.mutable_controversy_recorded()->set_description("quejas");
+  e.mutable_controversy_recorded()->clear_responsible_director();
+  ExpectInvalid(e, "controversy_recorded.responsible_director");
+
+  e = Valid();
+  e.clear_account();
+  e.mutable_platform_approved()->set_platform(v1::TIKTOK);
+  e.mutable_platform_approved()->set_systems_approver("sistemas@pasto.gov.co");
+  EXPECT_TRUE(ValidatePolicyEvent(e).ok());
+  e.mutable_platform_approved()->set_platform(v1::PLATFORM_UNSPECIFIED);
+  ExpectInvalid(e, "platform_approved.platform");
+  e.mutable_platform_approved()->set_platform(v1::TIKTOK);
+  e.mutable_platform_approved()->clear_systems_approver();
+  ExpectInvalid(e, "platform_approved.systems_approver");
+}
+
 TEST(PolicyEventValidationTest, MalformedEventsNameTheField) {
   v1::PolicyEvent e = Valid();
   e.mutable_actor()->set_email("");

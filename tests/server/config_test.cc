@@ -80,6 +80,24 @@ TEST(ServerConfigTest, InitIsAnExplicitFlagWithoutEnvironmentVariable) {
   EXPECT_TRUE(config.init);
 }
 
+// Extra non-working days (a municipal decree) come as a comma-separated list
+// of dates; anything else names the bad entry.
+TEST(ServerConfigTest, NonWorkingDaysAreDates) {
+  ServerConfig config;
+  EXPECT_EQ(Parse({"--non-working-days", "2026-01-02,2026-11-13"}, config), std::nullopt);
+  EXPECT_THAT(config.non_working_days, ::testing::ElementsAre("2026-01-02", "2026-11-13"));
+  EXPECT_TRUE(ValidateServerConfig(config).ok());
+  setenv("MEMORIA_NON_WORKING_DAYS", "2026-12-24", 1);
+  ServerConfig from_env;
+  EXPECT_EQ(Parse({}, from_env), std::nullopt);
+  unsetenv("MEMORIA_NON_WORKING_DAYS");
+  EXPECT_THAT(from_env.non_working_days, ::testing::ElementsAre("2026-12-24"));
+  config.non_working_days = {"2026-01-02", "13/11/2026"};
+  const absl::Status status = ValidateServerConfig(config);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), HasSubstr("13/11/2026"));
+}
+
 // A negative number in any numeric flag is a usage error (exit 2), not a
 // value wrapped around to a huge unsigned one.
 TEST(ServerConfigTest, NegativeNumbersAreUsageErrors) {
@@ -87,7 +105,8 @@ TEST(ServerConfigTest, NegativeNumbersAreUsageErrors) {
        {"--max-entry-bytes", "--max-batch-entries", "--max-message-bytes", "--batch-max-entries",
         "--batch-max-bytes", "--batch-max-wait-micros", "--tree-memory-mib",
         "--shutdown-grace-seconds", "--pqrd-referral-business-days", "--alternate-inactive-days",
-        "--credentials-rotation-days"}) {
+        "--credentials-rotation-days", "--responsible-notification-business-days",
+        "--password-change-after-employment-days"}) {
     SCOPED_TRACE(flag);
     ServerConfig config;
     const ServerConfig defaults;

@@ -1,7 +1,11 @@
 // Section 2, "Seguridad y control": accounts are tied to institutional emails
-// (@pasto.gov.co or other authorized domains), never personal ones.
+// (@pasto.gov.co or other authorized domains), never personal ones: neither
+// the people administrator roles are granted to nor the officials acting in
+// any event (its actor; reported once per email, at the first record it
+// acted in).
 #include "absl/strings/str_cat.h"
 #include "ledger/policy/rules/rules.h"
+#include "ledger/encoding.h"
 #include "ledger/policy/state_keys.h"
 
 namespace memoria::policy {
@@ -41,6 +45,23 @@ absl::Status NonInstitutionalEmail(const QueryContext& q, std::vector<v1::Findin
                                              ", not an institutional email"),
                                 {index}, &fact.account()));
     }
+    return true;
+  }));
+  RETURN_IF_ERROR(status);
+  RETURN_IF_ERROR(q.state->Scan(kActorPrefix, [&](std::string_view key, std::string_view value) {
+    if (value.size() != 8) {
+      status = absl::DataLossError(absl::StrCat("actor key ", std::string(key.substr(kActorPrefix.size())),
+                                                " does not hold an index"));
+      return false;
+    }
+    const uint64_t first = DecodeBigEndian64(value);
+    if (first < q.since_index || first > q.at_index) return true;
+    const std::string_view email = key.substr(kActorPrefix.size());
+    if (Allowed(email, q.options->allowed_email_domains)) return true;
+    out.push_back(MakeFinding("non_institutional_email", "2 (seguridad y control)", "high",
+                              absl::StrCat(std::string(email), " actúa en nombre de la entidad desde un correo "
+                                                  "que no es institucional"),
+                              {first}, nullptr));
     return true;
   }));
   return status;

@@ -18,7 +18,7 @@ absl::Status PqrdNotReferredInTime(const QueryContext& q, std::vector<v1::Findin
       status = absl::DataLossError(absl::StrCat("PQRD fact at ", index, " does not parse"));
       return false;
     }
-    const int64_t deadline = BusinessDeadline(fact.received_micros(), days);
+    const int64_t deadline = BusinessDeadline(fact.received_micros(), days, *q.calendar);
     if (deadline < q.since_micros) return true;
     const bool referred = fact.has_referred_index() && fact.referred_index() <= q.at_index;
     if (referred && fact.referred_micros() <= deadline) return true;
