@@ -110,7 +110,11 @@ absl::StatusOr<RequestSummary> WriteRequest(LedgerClient& client, const v1::Expo
   ASSIGN_OR_RETURN(std::ofstream csv, OpenPartial(csv_path, personal_data));
   ASSIGN_OR_RETURN(std::ofstream bundle_file, OpenPartial(bundle_path, personal_data));
   BundleWriter bundle(bundle_file);
-  csv << query::CsvHeaderRow();
+  query::CsvOptions csv_options;
+  csv_options.separator = options.csv_separator;
+  csv_options.language = options.language;
+  csv_options.zone = options.zone;
+  csv << query::CsvFileStart(csv_options);
 
   RequestSummary summary;
   std::optional<v1::ExportHeader> header;
@@ -147,7 +151,7 @@ absl::StatusOr<RequestSummary> WriteRequest(LedgerClient& client, const v1::Expo
       ASSIGN_OR_RETURN(std::string row,
                        query::CsvRow(record.index, record.leaf,
                                      request.disclose_personal_data() ? &line.personal_data : nullptr,
-                                     &record.leaf_hash));
+                                     csv_options, &record.leaf_hash));
       csv << row;
       ++summary.records;
       progress.records = summary.records;

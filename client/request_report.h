@@ -30,7 +30,10 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "client/ledger_client.h"
+#include "ledger/policy/event_labels.h"
+#include "ledger/query/record_csv.h"
 #include "memoria/v1/query.pb.h"
 
 namespace memoria::client {
@@ -46,8 +49,19 @@ struct RequestOptions {
   // The directory to write (created if missing; ALREADY_EXISTS if it holds
   // records.jsonl).
   std::string dir;
-  // What was asked, in the requester's words or a filing number (README.txt).
+  // The request's reference (its filing number, "radicado") and what was
+  // asked, in the requester's words (README.txt, resumen.html).
+  std::string reference;
   std::string description;
+  // The language of what people read: the CSV's headers and labels,
+  // README.txt and resumen.html. Spanish unless told otherwise.
+  policy::Language language = policy::Language::kEs;
+  // The institution's time zone: every time shown (query::LoadInstitutionZone).
+  absl::TimeZone zone = absl::UTCTimeZone();
+  // The CSV's separator: ';' (Spanish-locale Excel) or ','.
+  char csv_separator = query::kDefaultCsvSeparator;
+  // The date of issue shown (microseconds since the Unix epoch); 0: now.
+  int64_t issued_micros = 0;
   // Called now and then (every 1,000 records) and once with done = true.
   std::function<void(const RequestProgress&)> progress;
 };
