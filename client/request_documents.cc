@@ -109,20 +109,20 @@ std::string ReadmeEs(const RequestFacts& f) {
       "   Comprueba la firma Ed25519 del punto de control, la prueba de inclusión\n"
       "   RFC 6962 de cada registro y la firma de cada escritor con las claves que el\n"
       "   propio libro registró",
-      f.disclosed ? ", y cada dato personal revelado contra su compromiso" : "",
-      ". Termina con\n"
-      "   código 0 si todo se verifica; cualquier alteración lo hace fallar y nombra el\n"
-      "   registro.\n\n"
+      f.disclosed ? ",\n   y cada dato personal revelado contra su compromiso" : "",
+      ".\n"
+      "   Termina con código 0 si todo se verifica; cualquier alteración lo hace\n"
+      "   fallar y nombra el registro.\n\n"
       "3. O con cualquier implementación de RFC 6962 / RFC 9162 y de notas firmadas\n"
       "   C2SP: el punto de control (una nota firmada C2SP, en la primera línea de\n   ",
       kRequestBundleName, ") firma el tamaño del árbol ", f.tree_size,
       " y su raíz; el hash de hoja de cada\n"
       "   registro es SHA-256(0x00 || bytes del registro) y su \"proof\" es la prueba\n"
       "   de inclusión de esa hoja en la posición \"index\" de ese árbol.\n\n"
-      "4. Para un renglón de ",
-      kRequestCsvName,
-      ": busque su «Hash de la hoja» en el paso 2 o 3; el\n"
-      "   registro con ese hash es el que el renglón muestra.\n\n"
+      "4. Cada renglón de ", kRequestCsvName, " corresponde al registro de ", kRequestBundleName,
+      "\n"
+      "   con el mismo número («Número de registro», \"index\"); su «Hash de la hoja\n"
+      "   (SHA-256)» es el hash de hoja de ese registro (paso 3).\n\n"
       "Punto de control verificado\n---------------------------\n",
       f.checkpoint);
 }
@@ -182,19 +182,20 @@ std::string ReadmeEn(const RequestFacts& f) {
       " --log-key '<the key above>'\n\n"
       "   It checks the checkpoint's Ed25519 signature, every record's RFC 6962 inclusion\n"
       "   proof, every writer signature under the keys the log itself registered",
-      f.disclosed ? ", and every disclosed value against its commitment" : "",
-      ". It exits\n"
-      "   with code 0 if everything verifies; any alteration makes it fail, naming the record.\n\n"
+      f.disclosed ? ",\n   and every disclosed value against its commitment" : "",
+      ".\n"
+      "   It exits with code 0 if everything verifies; any alteration makes it fail, naming\n"
+      "   the record.\n\n"
       "3. Or with any RFC 6962 / RFC 9162 and C2SP signed-note implementation: the checkpoint\n"
       "   (a C2SP signed note, in the first line of ",
       kRequestBundleName, ") signs tree size ", f.tree_size,
       " and its\n"
       "   root; each record's leaf hash is SHA-256(0x00 || record bytes) and its \"proof\" is\n"
       "   the inclusion proof of that leaf at \"index\" in that tree.\n\n"
-      "4. For a row of ",
-      kRequestCsvName,
-      ": find its \"Leaf hash\" in step 2 or 3; the record with that\n"
-      "   hash is the one the row shows.\n\n"
+      "4. Each row of ", kRequestCsvName, " is the record of ", kRequestBundleName,
+      " with the same number\n"
+      "   (\"Record number\", \"index\"); its \"Leaf hash (SHA-256)\" is that record's leaf hash\n"
+      "   (step 3).\n\n"
       "Checkpoint proven against\n-------------------------\n",
       f.checkpoint);
 }
