@@ -1,15 +1,21 @@
 // WriteRequest: the answer to a transparency-law request, as files ready to
 // send, from the server's Export stream (query.proto):
 //
-//   DIR/records.csv     one row per record, for people (ledger/query/record_csv.h)
+//   DIR/records.csv     one row per record, for people: UTF-8 with BOM, ';' (or
+//                       ','), headers and labels in the chosen language, times
+//                       in the institution's zone (ledger/query/record_csv.h)
 //   DIR/records.jsonl   a filtered memoria-bundle-v1 (ledger/verify/bundle.h): each
 //                       record's bytes and inclusion proof, the signed
 //                       checkpoint, the trust records; `memoria-audit verify
 //                       --bundle` (or any RFC 6962 + C2SP verifier) checks it
-//   DIR/README.txt      what the files are and how to verify them
+//   DIR/README.txt      the request, the filter in words, the counts, what the
+//                       files are and how to verify them (request_documents.h)
+//   DIR/resumen.html    the same on one printable page
 //
 //   RequestOptions options;
 //   options.dir = "respuesta-2026-118";
+//   options.reference = "2026-118";
+//   ASSIGN_OR_RETURN(options.zone, query::LoadInstitutionZone("America/Bogota"));
 //   ASSIGN_OR_RETURN(RequestSummary summary, WriteRequest(client, export_request, token, options));
 //
 // Nothing unverified is written: the checkpoint must open under the client's
