@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <iterator>
 #include <map>
+#include <unordered_map>
 #include <cassert>
 #include <cstdio>
 #include <utility>
@@ -220,10 +221,16 @@ std::string ValueText(const Message& message, const FieldDescriptor* field, int 
   return "";
 }
 
-// Sets cells[column] for every field of `message` not at its default;
-// nested messages as "prefix.name". A repeated field: a JSON array.
+// A row's cells, by position in CsvColumns().
+using Cells = std::vector<std::string>;
+
+// The position of column `id` in CsvColumns().
+size_t ColumnIndex(const std::string& id);
+
+// Sets the cell of each field of `message` not at its default; nested
+// messages as "prefix.name". A repeated field: a JSON array.
 void FieldValues(const Message& message, const std::string& prefix, const CsvOptions& options,
-                 std::map<std::string, std::string>& cells) {
+                 Cells& cells) {
   std::vector<const FieldDescriptor*> fields;
   const Reflection* reflection = message.GetReflection();
   reflection->ListFields(message, &fields);  // set fields, by number
@@ -240,9 +247,9 @@ void FieldValues(const Message& message, const std::string& prefix, const CsvOpt
       for (int i = 0; i < reflection->FieldSize(message, field); ++i) {
         values.push_back(JsonQuote(ValueText(message, field, i, options)));
       }
-      cells[name] = absl::StrCat("[", absl::StrJoin(values, ","), "]");
+      cells[ColumnIndex(name)] = absl::StrCat("[", absl::StrJoin(values, ","), "]");
     } else {
-      cells[name] = ValueText(message, field, -1, options);
+      cells[ColumnIndex(name)] = ValueText(message, field, -1, options);
     }
   }
 }
@@ -269,8 +276,7 @@ const Message* OneofMessage(const Message& message, const char* oneof_name) {
 
 // Sets the event-field cells of `entry` (not a generic event: its attributes
 // have their own column).
-void EventFields(const v1::Entry& entry, const CsvOptions& options,
-                 std::map<std::string, std::string>& cells) {
+void EventFields(const v1::Entry& entry, const CsvOptions& options, Cells& cells) {
   if (entry.has_policy()) {
     if (const Message* kind = OneofMessage(entry.policy(), "kind")) {
       FieldValues(*kind, "", options, cells);
@@ -342,6 +348,21 @@ const std::vector<std::string>& CsvColumns() {
   }();
   return columns;
 }
+
+namespace {
+
+size_t ColumnIndex(const std::string& id) {
+  static const std::unordered_map<std::string, size_t> positions = [] {
+    std::unordered_map<std::string, size_t> out;
+    for (size_t i = 0; i < CsvColumns().size(); ++i) out.emplace(CsvColumns()[i], i);
+    return out;
+  }();
+  const auto found = positions.find(id);
+  assert(found != positions.end());  // every field of a built-in event has its column
+  return found->second;
+}
+
+}  // namespace
 
 std::string CsvColumnLabel(std::string_view id, Language lang) {
   const Words* words = FindWords(kColumnLabels, id);
@@ -449,39 +470,46 @@ absl::StatusOr<std::string> CsvRow(uint64_t index, std::string_view leaf,
     return absl::DataLossError(
         absl::StrCat("record ", index, ": entry bytes are not a memoria.v1.Entry"));
   }
-  std::map<std::string, std::string> cells;
+  static const size_t kIndex = ColumnIndex("index"), kIntegratedAt = ColumnIndex("integrated_at"),
+                      kEventTime = ColumnIndex("event_time"),
+                      kTypeLabel = ColumnIndex("event_type_label"), kType = ColumnIndex("event_type"),
+                      kGenericType = ColumnIndex("generic_type"), kWriter = ColumnIndex("writer"),
+                      kPlatform = ColumnIndex("platform"), kAccount = ColumnIndex("account"),
+                      kActorEmail = ColumnIndex("actor_email"), kActorName = ColumnIndex("actor_name"),
+                      kActorDependency = ColumnIndex("actor_dependency"),
+                      kRefersTo = ColumnIndex("refers_to"), kPersonalData = ColumnIndex("personal_data"),
+                      kAttributes = ColumnIndex("attributes"), kLeafHash = ColumnIndex("leaf_hash");
+  Cells cells(CsvColumns().size());
   const std::string_view type = EventTypeName(entry);
-  cells["index"] = absl::StrCat(index);
-  cells["integrated_at"] = FormatInstitutionTime(record->integration_time_micros(), options.zone);
-  cells["event_time"] = FormatInstitutionTime(entry.event_time_micros(), options.zone);
-  cells["event_type_label"] = std::string(policy::EventTypeLabel(type, options.language));
-  cells["event_type"] = std::string(type);
-  cells["generic_type"] = std::string(GenericTypeName(entry));
-  cells["writer"] = entry.writer();
+  cells[kIndex] = absl::StrCat(index);
+  cells[kIntegratedAt] = FormatInstitutionTime(record->integration_time_micros(), options.zone);
+  cells[kEventTime] = FormatInstitutionTime(entry.event_time_micros(), options.zone);
+  cells[kTypeLabel] = std::string(policy::EventTypeLabel(type, options.language));
+  cells[kType] = std::string(type);
+  cells[kGenericType] = std::string(GenericTypeName(entry));
+  cells[kWriter] = entry.writer();
   if (entry.has_policy()) {
     const v1::PolicyEvent& event = entry.policy();
     if (event.account().platform() != v1::PLATFORM_UNSPECIFIED) {
-      cells["platform"] = LowerName(v1::Platform_Name(event.account().platform()));
+      cells[kPlatform] = LowerName(v1::Platform_Name(event.account().platform()));
     }
-    cells["account"] = event.account().handle();
-    cells["actor_email"] = event.actor().email();
-    cells["actor_name"] = event.actor().name();
-    cells["actor_dependency"] = event.actor().dependency();
-    if (event.has_refers_to()) cells["refers_to"] = absl::StrCat(event.refers_to());
+    cells[kAccount] = event.account().handle();
+    cells[kActorEmail] = event.actor().email();
+    cells[kActorName] = event.actor().name();
+    cells[kActorDependency] = event.actor().dependency();
+    if (event.has_refers_to()) cells[kRefersTo] = absl::StrCat(event.refers_to());
     absl::StatusOr<std::string> data = PersonalData(index, event, disclosed, options.language);
     if (!data.ok()) return data.status();
-    cells["personal_data"] = *std::move(data);
+    cells[kPersonalData] = *std::move(data);
   }
   EventFields(entry, options, cells);
-  cells["attributes"] = Attributes(entry);
-  cells["leaf_hash"] = HexEncode(AsBytes(leaf_hash != nullptr ? *leaf_hash : LeafHash(leaf)));
+  cells[kAttributes] = Attributes(entry);
+  cells[kLeafHash] = HexEncode(AsBytes(leaf_hash != nullptr ? *leaf_hash : LeafHash(leaf)));
   std::string row;
-  bool first = true;
-  for (const std::string& column : CsvColumns()) {
-    if (!first) row.push_back(options.separator);
-    first = false;
-    const auto cell = cells.find(column);
-    if (cell != cells.end()) row.append(CsvField(SpreadsheetText(cell->second), options.separator));
+  row.reserve(512);
+  for (size_t i = 0; i < cells.size(); ++i) {
+    if (i > 0) row.push_back(options.separator);
+    if (!cells[i].empty()) row.append(CsvField(SpreadsheetText(cells[i]), options.separator));
   }
   row.append("\r\n");
   return row;
