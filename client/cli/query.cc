@@ -37,13 +37,16 @@ struct FilterFlags {
 void AddFilterFlags(CLI::App& command, FilterFlags& flags, bool event_time_flags) {
   if (event_time_flags) {
     command.add_option("--event-from", flags.event_from,
-                       "Events that happened at or after this time (RFC 3339 or microseconds)");
-    command.add_option("--event-to", flags.event_to, "... and before this time (exclusive)");
+                       "Events that happened at or after this time: a date (2026-01-01, from its "
+                       "start in --time-zone), RFC 3339 or microseconds");
+    command.add_option("--event-to", flags.event_to,
+                       "... and before this time (exclusive; a date includes its whole day)");
   }
   command.add_option("--integrated-from", flags.integrated_from,
-                     "Records the log integrated at or after this time");
+                     "Records the log integrated at or after this time (a date, RFC 3339 or "
+                     "microseconds)");
   command.add_option("--integrated-to", flags.integrated_to,
-                     "... and before this time (exclusive)");
+                     "... and before this time (exclusive; a date includes its whole day)");
   command.add_option("--type", flags.types,
                      "Event type (repeat for any of several): genesis, writer_registered, "
                      "writer_revoked, generic, or a policy event such as post_published, "
