@@ -3,27 +3,28 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "client/errors.h"
 #include "client/private_file.h"
+#include "client/request_documents.h"
 #include "client/verified_export.h"
 #include "google/protobuf/util/json_util.h"
 #include "ledger/verify/bundle.h"
 #include "ledger/checkpoint.h"
+#include "ledger/query/event_type.h"
 #include "ledger/query/record_csv.h"
+#include "ledger/record.h"
+#include "memoria/v1/entry.pb.h"
 #include "ledger/status.h"
 
 namespace memoria::client {
 namespace {
 
 namespace fs = std::filesystem;
-
-constexpr char kCsvName[] = "records.csv";
-constexpr char kBundleName[] = "records.jsonl";
-constexpr char kReadmeName[] = "README.txt";
 
 std::string FilterText(const v1::QueryFilter& filter) {
   std::string json;
@@ -33,50 +34,13 @@ std::string FilterText(const v1::QueryFilter& filter) {
   return json;
 }
 
-std::string Readme(const RequestOptions& options, const v1::ExportRequest& request,
-                   const v1::ExportHeader& header, const RequestSummary& summary) {
-  const std::string filter = FilterText(request.filter());
-  const std::string disclosure =
-      request.disclose_personal_data()
-          ? "Personal data IS DISCLOSED in these files (values and salts, each checked against its\n"
-            "commitment in the signed record). Handle them under Colombia's data-protection law\n"
-            "(Ley 1581 de 2012).\n"
-          : "Personal data of citizens is NOT included: it appears only as commitments\n"
-            "(sha256:<hex>), salted hashes that reveal nothing and prove the data existed.\n";
-  return absl::StrCat(
-      "RESPUESTA A UNA SOLICITUD DE INFORMACION PUBLICA / ANSWER TO A PUBLIC INFORMATION REQUEST\n"
-      "=========================================================================================\n\n",
-      "Request: ", options.description.empty() ? "(no description given)" : options.description,
-      "\nFilter (memoria.v1.QueryFilter): ", filter.empty() ? "{}" : filter,
-      "\nRecords: ", summary.records, "\n\n",
-      "Files\n-----\n",
-      kCsvName, "     one row per record, for people (UTF-8, RFC 4180; open it in a spreadsheet\n"
-      "                 as UTF-8). Its last column, leaf_hash, ties each row to the log.\n",
-      kBundleName, "   the same records for machines (memoria-bundle-v1, JSON Lines): each record's\n"
-      "                 exact bytes and its inclusion proof to the signed checkpoint below,\n"
-      "                 plus the records that register the writer keys (trust lines).\n",
-      kReadmeName, "      this file.\n\n",
-      disclosure, "\n",
-      "Los registros provienen del libro de auditoria memoria de la institucion. Cualquier persona\n"
-      "puede comprobar, sin confiar en la institucion, que cada registro esta en el libro firmado\n"
-      "y no fue alterado, con la clave publica del libro (abajo).\n\n",
-      "How to verify\n-------------\n"
-      "1. Obtain the log's public key from the institution's published channels (not only from\n"
-      "   this file) and compare it with the key below:\n\n   ",
-      header.log_vkey(), "\n\n"
-      "2. With memoria-audit, the auditor that comes with memoria (free software; build it\n"
-      "   from the institution's published memoria sources):\n\n"
-      "   memoria-audit verify --bundle ", kBundleName, " --log-key '<the key above>'\n\n"
-      "   It checks the checkpoint's Ed25519 signature, every record's RFC 6962 inclusion proof,\n"
-      "   every writer signature under the keys the log itself registered",
-      request.disclose_personal_data() ? ", and every disclosed value against its commitment" : "",
-      ".\n\n"
-      "3. Or with any RFC 6962 / RFC 9162 and C2SP signed-note implementation: the checkpoint\n"
-      "   (a C2SP signed note, in the bundle's first line) signs tree size ", header.tree_size(),
-      " and its root;\n"
-      "   each record line's leaf hash is SHA-256(0x00 || record bytes) and its \"proof\" is the\n"
-      "   inclusion proof of that leaf at \"index\" in that tree.\n\n",
-      "Checkpoint proven against\n-------------------------\n", header.checkpoint());
+// The built-in event type of a verified record's bytes ("" if they do not
+// parse, which CsvRow has already refused).
+std::string RecordType(std::string_view leaf) {
+  absl::StatusOr<v1::Record> record = DecodeRecord(leaf);
+  v1::Entry entry;
+  if (!record.ok() || !entry.ParseFromString(record->entry())) return "";
+  return std::string(query::EventTypeName(entry));
 }
 
 // Opens the file `path`.partial for writing; mode 0600 if it will hold
@@ -101,8 +65,8 @@ absl::StatusOr<RequestSummary> WriteRequest(LedgerClient& client, const v1::Expo
   const bool created = !fs::exists(dir);
   fs::create_directories(dir, error);
   if (error) return absl::PermissionDeniedError(absl::StrCat("cannot create ", options.dir, ": ", error.message()));
-  const fs::path csv_path = dir / kCsvName, bundle_path = dir / kBundleName,
-                 readme_path = dir / kReadmeName;
+  const fs::path csv_path = dir / kRequestCsvName, bundle_path = dir / kRequestBundleName,
+                 readme_path = dir / kRequestReadmeName, summary_path = dir / kRequestSummaryName;
   if (fs::exists(bundle_path)) {
     return absl::AlreadyExistsError(absl::StrCat(bundle_path.string(), " exists: choose another --out"));
   }
@@ -110,10 +74,15 @@ absl::StatusOr<RequestSummary> WriteRequest(LedgerClient& client, const v1::Expo
   ASSIGN_OR_RETURN(std::ofstream csv, OpenPartial(csv_path, personal_data));
   ASSIGN_OR_RETURN(std::ofstream bundle_file, OpenPartial(bundle_path, personal_data));
   BundleWriter bundle(bundle_file);
-  csv << query::CsvHeaderRow();
+  query::CsvOptions csv_options;
+  csv_options.separator = options.csv_separator;
+  csv_options.language = options.language;
+  csv_options.zone = options.zone;
+  csv << query::CsvFileStart(csv_options);
 
   RequestSummary summary;
   std::optional<v1::ExportHeader> header;
+  std::map<std::string, uint64_t> records_by_type;
   RequestProgress progress;
   VerifiedExportHandlers handlers;
   handlers.on_header = [&](const v1::ExportHeader& sent, const Checkpoint& checkpoint) {
@@ -147,8 +116,9 @@ absl::StatusOr<RequestSummary> WriteRequest(LedgerClient& client, const v1::Expo
       ASSIGN_OR_RETURN(std::string row,
                        query::CsvRow(record.index, record.leaf,
                                      request.disclose_personal_data() ? &line.personal_data : nullptr,
-                                     &record.leaf_hash));
+                                     csv_options, &record.leaf_hash));
       csv << row;
+      ++records_by_type[RecordType(record.leaf)];
       ++summary.records;
       progress.records = summary.records;
       progress.position = record.index;
@@ -164,12 +134,34 @@ absl::StatusOr<RequestSummary> WriteRequest(LedgerClient& client, const v1::Expo
   bundle_file.close();
   if (status.ok() && (!csv || !bundle_file)) status = absl::DataLossError("cannot write the request files");
   if (status.ok()) {
-    std::ofstream readme(readme_path.string() + ".partial", std::ios::binary | std::ios::trunc);
-    readme << Readme(options, request, *header, summary);
-    readme.close();
-    if (!readme) status = absl::DataLossError(absl::StrCat("cannot write ", readme_path.string()));
+    RequestFacts facts;
+    facts.reference = options.reference;
+    facts.description = options.description;
+    facts.language = options.language;
+    facts.zone = options.zone;
+    facts.issued_micros =
+        options.issued_micros != 0 ? options.issued_micros : absl::ToUnixMicros(absl::Now());
+    facts.filter = request.filter();
+    facts.disclosed = request.disclose_personal_data();
+    facts.csv_separator = options.csv_separator;
+    facts.records = summary.records;
+    facts.trust_records = summary.trust_records;
+    facts.records_by_type = std::move(records_by_type);
+    facts.tree_size = header->tree_size();
+    facts.checkpoint = header->checkpoint();
+    facts.log_vkey = header->log_vkey();
+    for (const auto& [path, text] : {std::pair{readme_path, RequestReadme(facts)},
+                                     std::pair{summary_path, RequestSummaryHtml(facts)}}) {
+      std::ofstream file(path.string() + ".partial", std::ios::binary | std::ios::trunc);
+      file << text;
+      file.close();
+      if (!file) {
+        status = absl::DataLossError(absl::StrCat("cannot write ", path.string()));
+        break;
+      }
+    }
   }
-  for (const fs::path& path : {csv_path, bundle_path, readme_path}) {
+  for (const fs::path& path : {csv_path, bundle_path, readme_path, summary_path}) {
     const std::string partial = path.string() + ".partial";
     if (status.ok()) {
       fs::rename(partial, path, error);

@@ -1,15 +1,21 @@
 // WriteRequest: the answer to a transparency-law request, as files ready to
 // send, from the server's Export stream (query.proto):
 //
-//   DIR/records.csv     one row per record, for people (ledger/query/record_csv.h)
+//   DIR/records.csv     one row per record, for people: UTF-8 with BOM, ';' (or
+//                       ','), headers and labels in the chosen language, times
+//                       in the institution's zone (ledger/query/record_csv.h)
 //   DIR/records.jsonl   a filtered memoria-bundle-v1 (ledger/verify/bundle.h): each
 //                       record's bytes and inclusion proof, the signed
 //                       checkpoint, the trust records; `memoria-audit verify
 //                       --bundle` (or any RFC 6962 + C2SP verifier) checks it
-//   DIR/README.txt      what the files are and how to verify them
+//   DIR/README.txt      the request, the filter in words, the counts, what the
+//                       files are and how to verify them (request_documents.h)
+//   DIR/resumen.html    the same on one printable page
 //
 //   RequestOptions options;
 //   options.dir = "respuesta-2026-118";
+//   options.reference = "2026-118";
+//   ASSIGN_OR_RETURN(options.zone, query::LoadInstitutionZone("America/Bogota"));
 //   ASSIGN_OR_RETURN(RequestSummary summary, WriteRequest(client, export_request, token, options));
 //
 // Nothing unverified is written: the checkpoint must open under the client's
@@ -30,7 +36,10 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "client/ledger_client.h"
+#include "ledger/policy/event_labels.h"
+#include "ledger/query/record_csv.h"
 #include "memoria/v1/query.pb.h"
 
 namespace memoria::client {
@@ -46,8 +55,19 @@ struct RequestOptions {
   // The directory to write (created if missing; ALREADY_EXISTS if it holds
   // records.jsonl).
   std::string dir;
-  // What was asked, in the requester's words or a filing number (README.txt).
+  // The request's reference (its filing number, "radicado") and what was
+  // asked, in the requester's words (README.txt, resumen.html).
+  std::string reference;
   std::string description;
+  // The language of what people read: the CSV's headers and labels,
+  // README.txt and resumen.html. Spanish unless told otherwise.
+  policy::Language language = policy::Language::kEs;
+  // The institution's time zone: every time shown (query::LoadInstitutionZone).
+  absl::TimeZone zone = absl::UTCTimeZone();
+  // The CSV's separator: ';' (Spanish-locale Excel) or ','.
+  char csv_separator = query::kDefaultCsvSeparator;
+  // The date of issue shown (microseconds since the Unix epoch); 0: now.
+  int64_t issued_micros = 0;
   // Called now and then (every 1,000 records) and once with done = true.
   std::function<void(const RequestProgress&)> progress;
 };

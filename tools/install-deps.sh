@@ -16,6 +16,7 @@ packages=(
   openssl  # the TLS tests make their certificates with it
   nginx    # the tiles test serves --tiles-dir with it (its own config, as the test user)
   python3  # tools/check-layering.py, run by ctest
+  tzdata   # /usr/share/zoneinfo: the institution's time zone (absl::LoadTimeZone), memoria request --time-zone
 )
 if [[ "${1:-}" == "--fuzz" ]]; then
   packages+=(clang libclang-rt-14-dev)

@@ -45,6 +45,11 @@ struct GlobalOptions {
   std::string witness_policy;
   bool json = false;
   double timeout_seconds = 10;
+  // The institution's time zone (IANA name) for what people read and type:
+  // `request`'s files and its plain dates (ledger/query/institution_time.h).
+  std::string time_zone = "America/Bogota";
+  // The language of what people read (`request`'s files): es or en.
+  std::string lang = "es";
 };
 
 // What a command does once the command line is parsed.

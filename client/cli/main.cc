@@ -34,6 +34,16 @@ int main(int argc, char** argv) {
                  "checkpoints cosigned by its quorum (with --log-key); a checkpoint or receipt "
                  "that does not meet it is refused (exit 1, naming the missing witnesses)")
       ->envname("MEMORIA_WITNESS_POLICY");
+  app.add_option("--time-zone", g.time_zone,
+                 "The institution's time zone (IANA name, from /usr/share/zoneinfo): the times "
+                 "`request` writes, and what its plain dates (2026-01-31) mean")
+      ->envname("MEMORIA_TIME_ZONE")
+      ->capture_default_str();
+  app.add_option("--lang", g.lang,
+                 "Language of what people read (`request`'s CSV headers, README.txt, "
+                 "resumen.html): es (español) or en (English)")
+      ->envname("MEMORIA_LANG")
+      ->capture_default_str();
   app.add_flag("--json", g.json, "Print data as JSON");
   app.add_option("--timeout", g.timeout_seconds, "Deadline of each server call, in seconds")
       ->capture_default_str();

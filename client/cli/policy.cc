@@ -125,14 +125,14 @@ absl::Status Inventory(const GlobalOptions& globals, const InventoryFlags& flags
   }
   for (const v1::AccountState& a : inventory.accounts()) {
     const std::string account = absl::StrCat(
-        v1::Platform_Name(a.account().platform()), ",", query::CsvField(a.account().handle()), ",",
-        v1::AccountKind_Name(a.kind()), ",", query::CsvField(a.dependency()), ",",
+        v1::Platform_Name(a.account().platform()), ",", query::CsvField(a.account().handle(), ','), ",",
+        v1::AccountKind_Name(a.kind()), ",", query::CsvField(a.dependency(), ','), ",",
         v1::AccountStatus_Name(a.status()), ",", a.created_index());
     if (flags.csv) {
       if (a.admins().empty()) absl::StrAppend(&out, account, ",,,,,,\n");
       for (const v1::AdminState& admin : a.admins()) {
-        absl::StrAppend(&out, account, ",", query::CsvField(admin.email()), ",", query::CsvField(admin.name()),
-                        ",", query::CsvField(admin.dependency()), ",", admin.responsible() ? "yes" : "no",
+        absl::StrAppend(&out, account, ",", query::CsvField(admin.email(), ','), ",", query::CsvField(admin.name(), ','),
+                        ",", query::CsvField(admin.dependency(), ','), ",", admin.responsible() ? "yes" : "no",
                         ",", admin.since_index(), ",", FormatMicros(admin.since_micros()), "\n");
       }
       continue;

@@ -16,7 +16,9 @@
 #include "client/request_report.h"
 #include "ledger/encoding.h"
 #include "ledger/hash.h"
+#include "ledger/policy/event_labels.h"
 #include "ledger/query/event_type.h"
+#include "ledger/query/institution_time.h"
 #include "ledger/query/query.h"
 #include "ledger/record.h"
 #include "ledger/status.h"
@@ -35,13 +37,16 @@ struct FilterFlags {
 void AddFilterFlags(CLI::App& command, FilterFlags& flags, bool event_time_flags) {
   if (event_time_flags) {
     command.add_option("--event-from", flags.event_from,
-                       "Events that happened at or after this time (RFC 3339 or microseconds)");
-    command.add_option("--event-to", flags.event_to, "... and before this time (exclusive)");
+                       "Events that happened at or after this time: a date (2026-01-01, from its "
+                       "start in --time-zone), RFC 3339 or microseconds");
+    command.add_option("--event-to", flags.event_to,
+                       "... and before this time (exclusive; a date includes its whole day)");
   }
   command.add_option("--integrated-from", flags.integrated_from,
-                     "Records the log integrated at or after this time");
+                     "Records the log integrated at or after this time (a date, RFC 3339 or "
+                     "microseconds)");
   command.add_option("--integrated-to", flags.integrated_to,
-                     "... and before this time (exclusive)");
+                     "... and before this time (exclusive; a date includes its whole day)");
   command.add_option("--type", flags.types,
                      "Event type (repeat for any of several): genesis, writer_registered, "
                      "writer_revoked, generic, or a policy event such as post_published, "
@@ -69,26 +74,38 @@ absl::StatusOr<v1::Platform> ParsePlatform(const std::string& text) {
   return platform;
 }
 
+// A time flag: a plain date (the institution's whole day: its first instant
+// for a `from`, the next day's for a `to`), RFC 3339 or microseconds.
+absl::StatusOr<int64_t> ParseRangeFlag(const std::string& flag, const std::string& text,
+                                       const absl::TimeZone& zone, query::RangeBound bound) {
+  absl::StatusOr<int64_t> micros = query::ParseInstitutionTime(text, zone, bound);
+  if (!micros.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(flag, ": ", std::string(micros.status().message())));
+  }
+  return micros;
+}
+
 absl::Status SetRange(const std::string& from_flag, const std::string& from,
-                      const std::string& to_flag, const std::string& to, v1::TimeRange& range) {
+                      const std::string& to_flag, const std::string& to,
+                      const absl::TimeZone& zone, v1::TimeRange& range) {
   if (!from.empty()) {
-    ASSIGN_OR_RETURN(int64_t micros, ParseTimeFlag(from_flag, from));
+    ASSIGN_OR_RETURN(int64_t micros, ParseRangeFlag(from_flag, from, zone, query::RangeBound::kFrom));
     range.set_from_micros(micros);
   }
   if (!to.empty()) {
-    ASSIGN_OR_RETURN(int64_t micros, ParseTimeFlag(to_flag, to));
+    ASSIGN_OR_RETURN(int64_t micros, ParseRangeFlag(to_flag, to, zone, query::RangeBound::kTo));
     range.set_to_micros(micros);
   }
   return absl::OkStatus();
 }
 
 absl::StatusOr<v1::QueryFilter> BuildFilter(const FilterFlags& flags, const char* event_from_flag,
-                                            const char* event_to_flag) {
+                                            const char* event_to_flag, const absl::TimeZone& zone) {
   v1::QueryFilter filter;
-  RETURN_IF_ERROR(SetRange(event_from_flag, flags.event_from, event_to_flag, flags.event_to,
+  RETURN_IF_ERROR(SetRange(event_from_flag, flags.event_from, event_to_flag, flags.event_to, zone,
                            *filter.mutable_event_time()));
   RETURN_IF_ERROR(SetRange("--integrated-from", flags.integrated_from, "--integrated-to",
-                           flags.integrated_to, *filter.mutable_integrated()));
+                           flags.integrated_to, zone, *filter.mutable_integrated()));
   for (const std::string& type : flags.types) filter.add_event_types(type);
   for (const std::string& type : flags.generic_types) filter.add_generic_types(type);
   for (const std::string& text : flags.accounts) {
@@ -156,8 +173,19 @@ std::string RecordLine(uint64_t index, const std::string& leaf, bool json) {
                       "  writer=", entry.writer(), "\n");
 }
 
+// The zone of --time-zone, or a usage error naming the flag.
+absl::StatusOr<absl::TimeZone> Zone(const GlobalOptions& globals) {
+  absl::StatusOr<absl::TimeZone> zone = query::LoadInstitutionZone(globals.time_zone);
+  if (!zone.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("--time-zone: ", std::string(zone.status().message())));
+  }
+  return zone;
+}
+
 absl::Status Query(const GlobalOptions& globals, const QueryFlags& flags) {
-  ASSIGN_OR_RETURN(v1::QueryFilter filter, BuildFilter(flags.filter, "--event-from", "--event-to"));
+  ASSIGN_OR_RETURN(absl::TimeZone zone, Zone(globals));
+  ASSIGN_OR_RETURN(v1::QueryFilter filter,
+                   BuildFilter(flags.filter, "--event-from", "--event-to", zone));
   ASSIGN_OR_RETURN(std::unique_ptr<LedgerClient> client, OpenClient(globals, false));
   v1::QueryRequest request;
   *request.mutable_filter() = filter;
@@ -198,11 +226,26 @@ struct RequestFlags {
   bool disclose = false;
   std::string token_file;
   uint64_t tree_size = 0;
+  std::string reference;
   std::string description;
+  std::string csv_separator = ";";
 };
 
+absl::StatusOr<char> ParseSeparator(const std::string& text) {
+  if (text == ";" || text == "semicolon") return ';';
+  if (text == "," || text == "comma") return ',';
+  return absl::InvalidArgumentError(absl::StrCat(
+      "--csv-separator \"", text, "\": ';' (the default, what Spanish-locale Excel expects) or ','"));
+}
+
 absl::Status Request(const GlobalOptions& globals, const RequestFlags& flags) {
-  ASSIGN_OR_RETURN(v1::QueryFilter filter, BuildFilter(flags.filter, "--from", "--to"));
+  ASSIGN_OR_RETURN(absl::TimeZone zone, Zone(globals));
+  absl::StatusOr<policy::Language> language = policy::ParseLanguage(globals.lang);
+  if (!language.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("--lang: ", std::string(language.status().message())));
+  }
+  ASSIGN_OR_RETURN(char separator, ParseSeparator(flags.csv_separator));
+  ASSIGN_OR_RETURN(v1::QueryFilter filter, BuildFilter(flags.filter, "--from", "--to", zone));
   std::string token;
   if (flags.disclose) {
     if (flags.token_file.empty()) {
@@ -213,7 +256,11 @@ absl::Status Request(const GlobalOptions& globals, const RequestFlags& flags) {
   ASSIGN_OR_RETURN(std::unique_ptr<LedgerClient> client, OpenClient(globals, true));
   RequestOptions options;
   options.dir = flags.out;
+  options.reference = flags.reference;
   options.description = flags.description;
+  options.language = *language;
+  options.zone = zone;
+  options.csv_separator = separator;
   if (isatty(STDERR_FILENO)) {
     options.progress = [](const RequestProgress& p) {
       std::fprintf(stderr, "\r%llu records written (log position %llu of %llu)   ",
@@ -269,15 +316,23 @@ void AddQueryCommands(Cli& cli) {
     auto flags = std::make_shared<RequestFlags>();
     CLI::App* command = AddCommand(
         cli.app, "request",
-        "Answer a transparency-law request: every record whose event happened in [--from, --to) "
-        "and matches the filters, written to --out DIR as records.csv (for people), "
-        "records.jsonl (a memoria-bundle-v1 with an inclusion proof per record, which "
-        "memoria-audit verify --bundle checks offline) and README.txt (how to verify). Every "
-        "proof is checked against the log's signed checkpoint (--log-key) as it is written. "
-        "Personal data appears as commitments unless --disclose (needs the reader credential).");
-    command->add_option("--from", flags->filter.event_from, "Events at or after (RFC 3339 or microseconds)")
+        "Answer a transparency-law request: every record whose event happened between --from "
+        "and --to and matches the filters, written to --out DIR as records.csv (for people: "
+        "UTF-8 with BOM, ';'-separated, Spanish headers, times in --time-zone), records.jsonl "
+        "(a memoria-bundle-v1 with an inclusion proof per record, which memoria-audit verify "
+        "--bundle checks offline), README.txt (the request, the filter in words, how to "
+        "verify) and resumen.html (a printable one-page summary); in Spanish, English with "
+        "--lang en. Every proof is checked against the log's signed checkpoint (--log-key) as "
+        "it is written. Personal data appears as commitments unless --disclose (needs the "
+        "reader credential).");
+    command->add_option("--from", flags->filter.event_from,
+                        "Events at or after: a date (2026-01-01: from 00:00 in --time-zone), RFC "
+                        "3339 (2026-01-01T00:00:00-05:00) or microseconds")
         ->required();
-    command->add_option("--to", flags->filter.event_to, "Events before (exclusive)")->required();
+    command->add_option("--to", flags->filter.event_to,
+                        "Events up to: a date includes its whole day (--to 2026-01-31: until "
+                        "23:59:59.999999 in --time-zone); a time is exclusive")
+        ->required();
     AddFilterFlags(*command, flags->filter, /*event_time_flags=*/false);
     command->add_option("--out", flags->out, "Directory to write (created; must not hold a request)")
         ->required();
@@ -286,8 +341,15 @@ void AddQueryCommands(Cli& cli) {
     command->add_option("--reader-token-file", flags->token_file, "File holding the reader token");
     command->add_option("--tree-size", flags->tree_size,
                         "Prove against the checkpoint of this size (default: the latest)");
+    command->add_option("--reference", flags->reference,
+                        "The request's reference, e.g. its filing number (radicado), shown in "
+                        "README.txt and resumen.html");
     command->add_option("--description", flags->description,
-                        "What was asked (copied into README.txt), e.g. the request's filing number");
+                        "What was asked, in the requester's words (README.txt, resumen.html)");
+    command->add_option("--csv-separator", flags->csv_separator,
+                        "records.csv's separator: ';' (default: what Excel expects in a Spanish "
+                        "locale, where ',' is the decimal mark) or ','")
+        ->capture_default_str();
     command->callback([&cli, flags] { cli.action = [&cli, flags] { return Request(cli.globals, *flags); }; });
   }
 }

@@ -153,7 +153,7 @@ class RequestCliTest : public ::testing::Test {
         continue;
       }
       uint64_t index = 0;
-      EXPECT_TRUE(absl::SimpleAtoi(row.substr(0, row.find(',')), &index)) << row;
+      EXPECT_TRUE(absl::SimpleAtoi(row.substr(0, row.find(';')), &index)) << row;
       out.push_back(index);
     }
     return out;
@@ -162,6 +162,18 @@ class RequestCliTest : public ::testing::Test {
   TempDir dir_;
   E2eLog log_;
 };
+
+// "field":"value" as it shows inside a quoted CSV cell holding JSON: the
+// JSON string's quotes doubled.
+std::string CsvJsonMember(const std::string& field, const std::string& value) {
+  std::string member = absl::StrCat(JsonQuote(field), ":", JsonQuote(value));
+  std::string doubled;
+  for (const char c : member) {
+    if (c == '"') doubled.push_back('"');
+    doubled.push_back(c);
+  }
+  return doubled;
+}
 
 // The genesis and writer administration records that are not `results`.
 std::vector<uint64_t> TrustFor(const E2eLog& log, const std::vector<uint64_t>& results) {
@@ -185,21 +197,24 @@ TEST_F(RequestCliTest, RedactedRequestHoldsNoPersonalValueOrSaltAnywhereAndItsBu
       EventsInRange(log_, kBaseEventTime, kBaseEventTime + 1000 * kEventStep);
   ASSERT_GE(expected.size(), static_cast<size_t>(kEvents));
   EXPECT_THAT(run.out, HasSubstr(absl::StrCat(expected.size(), " records")));
-  EXPECT_THAT(FilesIn(out), ElementsAreArray({"README.txt", "records.csv", "records.jsonl"}));
+  EXPECT_THAT(FilesIn(out),
+              ElementsAreArray({"README.txt", "records.csv", "records.jsonl", "resumen.html"}));
 
   const std::string csv = ReadFileBytes(out + "/records.csv");
   const std::string jsonl = ReadFileBytes(out + "/records.jsonl");
   const std::string readme = ReadFileBytes(out + "/README.txt");
+  const std::string summary = ReadFileBytes(out + "/resumen.html");
   const std::vector<std::string> secrets = log_.SecretsInEveryForm();
   ASSERT_EQ(secrets.size(), 4u * 15);  // 5 replies (2 values each), 5 blocks
   for (const std::string& secret : secrets) {
     EXPECT_EQ(csv.find(secret), std::string::npos) << "in records.csv: " << secret;
     EXPECT_EQ(jsonl.find(secret), std::string::npos) << "in records.jsonl: " << secret;
     EXPECT_EQ(readme.find(secret), std::string::npos) << "in README.txt: " << secret;
+    EXPECT_EQ(summary.find(secret), std::string::npos) << "in resumen.html: " << secret;
   }
-  // The commitments are there instead.
-  EXPECT_THAT(csv, HasSubstr("citizen_handle=sha256:"));
-  EXPECT_THAT(csv, HasSubstr("comment_text=sha256:"));
+  // The commitments are there instead (JSON in the CSV cell, its quotes doubled).
+  EXPECT_THAT(csv, HasSubstr("\"\"citizen_handle\"\":\"\"sha256:"));
+  EXPECT_THAT(csv, HasSubstr("\"\"comment_text\"\":\"\"sha256:"));
   EXPECT_THAT(jsonl, Not(HasSubstr("personal_data")));
 
   // The records asked for, and no others.
@@ -217,7 +232,7 @@ TEST_F(RequestCliTest, RedactedRequestHoldsNoPersonalValueOrSaltAnywhereAndItsBu
   EXPECT_THAT(readme, HasSubstr("Radicado 2026-118"));
   EXPECT_THAT(readme, HasSubstr(log_.log_key()));
   EXPECT_THAT(readme, HasSubstr("memoria-audit verify --bundle records.jsonl"));
-  EXPECT_THAT(readme, HasSubstr("NOT included"));
+  EXPECT_THAT(readme, HasSubstr("NO se incluyen"));
   EXPECT_THAT(readme, HasSubstr(bundle.header.checkpoint));
 
   // memoria-audit verifies it offline.
@@ -235,6 +250,144 @@ TEST_F(RequestCliTest, RedactedRequestHoldsNoPersonalValueOrSaltAnywhereAndItsBu
   Ran again = Request(out, {});
   EXPECT_NE(again.exit_code, 0);
   EXPECT_EQ(ReadFileBytes(out + "/records.jsonl"), jsonl);
+}
+
+// Four PQRDs around January in Pasto (UTC-5): the last microsecond of 2025,
+// the first of 2026, 23:30 on 31 January (04:30 on 1 February in UTC) and
+// midnight starting 1 February. Returns their indexes in that order.
+std::vector<uint64_t> AppendJanuaryBoundaryPqrds(E2eLog& log) {
+  constexpr int64_t kJan1 = 1767243600000000;         // 2026-01-01 00:00:00 -05:00
+  constexpr int64_t kJan31At2330 = 1769920200000000;  // 2026-01-31 23:30:00 -05:00
+  constexpr int64_t kFeb1 = 1769922000000000;         // 2026-02-01 00:00:00 -05:00
+  std::vector<uint64_t> indexes;
+  int n = 0;
+  for (const int64_t time : {kJan1 - 1, kJan1, kJan31At2330, kFeb1}) {
+    v1::PolicyEvent event = E2eLog::Base(v1::FACEBOOK, "AlcaldiaPasto", kActorA);
+    event.mutable_pqrd_received()->set_platform_message_id(absl::StrCat("msg-", n));
+    indexes.push_back(log.AppendPolicy(log.writer(0), absl::StrCat("pqrd-", n), time, event, {},
+                                       {{"citizen_name", "Ana"},
+                                        {"citizen_handle", "@ana"},
+                                        {"pqrd_text", absl::StrCat("Solicitud ", n)}})
+                          .index());
+    ++n;
+  }
+  return indexes;
+}
+
+// The lines of `text` (LF-separated).
+std::vector<std::string> Lines(const std::string& text) {
+  return absl::StrSplit(text, '\n');
+}
+
+TEST_F(RequestCliTest, PlainDatesAreThePastoDaysAndTheAnswerIsInSpanish) {
+  const std::vector<uint64_t> pqrds = AppendJanuaryBoundaryPqrds(log_);
+  const std::string out = dir_.path() + "/enero";
+  Ran run = Memoria({"request", "--from", "2026-01-01", "--to", "2026-01-31", "--type",
+                     "pqrd_received", "--account", "facebook:alcaldiapasto", "--out", out,
+                     "--reference", "2026-118-PQRD", "--description",
+                     "Todas las PQRD recibidas en enero en la cuenta de Facebook"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  // 1 January 00:00 and 31 January 23:30 in Pasto: January. Not the last
+  // microsecond of 2025, nor 1 February at midnight.
+  const std::string csv = ReadFileBytes(out + "/records.csv");
+  EXPECT_THAT(CsvIndexes(csv), ElementsAreArray({pqrds[1], pqrds[2]}));
+  ASSERT_EQ(csv.substr(0, 3), "\xEF\xBB\xBF");
+  EXPECT_THAT(csv, HasSubstr("\xEF\xBB\xBFNúmero de registro;Fecha de registro en el libro;Fecha del evento;"
+                             "Tipo de evento;"));
+  EXPECT_THAT(csv, HasSubstr("2026-01-31 23:30:00 -05:00;PQRD recibida;pqrd_received;;facebook;"
+                             "AlcaldiaPasto;"));
+  EXPECT_THAT(csv, HasSubstr(";2026-01-01 00:00:00 -05:00;PQRD recibida;"));
+  EXPECT_THAT(csv, Not(HasSubstr("Z;")));  // no UTC-only time
+
+  const std::vector<std::string> readme = Lines(ReadFileBytes(out + "/README.txt"));
+  const auto has_line = [&](const std::string& line) {
+    EXPECT_THAT(readme, ::testing::Contains(line));
+  };
+  has_line("RESPUESTA A UNA SOLICITUD DE ACCESO A LA INFORMACIÓN PÚBLICA");
+  has_line("Referencia:          2026-118-PQRD");
+  has_line("Solicitud:           Todas las PQRD recibidas en enero en la cuenta de Facebook");
+  has_line("Consulta:            Eventos de tipo «PQRD recibida» entre el 1 y el 31 de enero de "
+           "2026 en la cuenta facebook/alcaldiapasto");
+  has_line("Registros:           2");
+  has_line("  - PQRD recibida: 2");
+  has_line("Todas las horas están en la zona horaria America/Bogota, con su diferencia respecto");
+  has_line("Cómo verificar");
+  has_line("   memoria-audit verify --bundle records.jsonl --log-key '<la clave de arriba>'");
+  has_line("   " + log_.log_key());
+  const auto issued = std::find_if(readme.begin(), readme.end(), [](const std::string& line) {
+    return line.starts_with("Fecha de expedición: ");
+  });
+  ASSERT_NE(issued, readme.end());
+  EXPECT_THAT(*issued, ::testing::MatchesRegex(
+                           "Fecha de expedición: [0-9]+ de [a-z]+ de [0-9]{4} "
+                           "\\([0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} -05:00\\)"));
+
+  const std::string summary = ReadFileBytes(out + "/resumen.html");
+  EXPECT_THAT(summary, HasSubstr("<html lang=\"es\">"));
+  EXPECT_THAT(summary, HasSubstr("<dt>Consulta</dt><dd>Eventos de tipo «PQRD recibida» entre el 1 y "
+                                 "el 31 de enero de 2026 en la cuenta facebook/alcaldiapasto</dd>"));
+  EXPECT_THAT(summary, HasSubstr("<dt>Referencia</dt><dd>2026-118-PQRD</dd>"));
+  EXPECT_THAT(summary, HasSubstr("@media print"));
+  // Self-contained: nothing fetched from elsewhere, no script.
+  EXPECT_THAT(summary, Not(HasSubstr("http")));
+  EXPECT_THAT(summary, Not(HasSubstr("<script")));
+  EXPECT_THAT(summary, Not(HasSubstr("<link")));
+
+  Ran audit = Audit(out + "/records.jsonl");
+  EXPECT_EQ(audit.exit_code, 0) << audit.out << audit.err;
+
+  // The same dates in UTC are other instants: the last microsecond of 2025
+  // in Pasto is 1 January there, and 23:30 on 31 January is February.
+  const std::string utc = dir_.path() + "/enero-utc";
+  run = Memoria({"--time-zone", "UTC", "request", "--from", "2026-01-01", "--to", "2026-01-31",
+                 "--type", "pqrd_received", "--out", utc});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_THAT(CsvIndexes(ReadFileBytes(utc + "/records.csv")), ElementsAreArray({pqrds[0], pqrds[1]}));
+  EXPECT_THAT(ReadFileBytes(utc + "/records.csv"), HasSubstr("2026-01-01 04:59:59 +00:00"));
+}
+
+TEST_F(RequestCliTest, EnglishAndCommasWhenAsked) {
+  const std::vector<uint64_t> pqrds = AppendJanuaryBoundaryPqrds(log_);
+  const std::string out = dir_.path() + "/january";
+  Ran run = Memoria({"--lang", "en", "request", "--from", "2026-01-01", "--to", "2026-01-31",
+                     "--type", "pqrd_received", "--account", "facebook:alcaldiapasto",
+                     "--csv-separator", ",", "--out", out, "--reference", "2026-118"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const std::string csv = ReadFileBytes(out + "/records.csv");
+  EXPECT_TRUE(csv.starts_with("\xEF\xBB\xBFRecord number,Logged at,Event time,Event type,Type code,"))
+      << csv.substr(0, 100);
+  EXPECT_THAT(csv, HasSubstr("2026-01-31 23:30:00 -05:00,PQRD received,pqrd_received,,facebook,"));
+  const std::vector<std::string> readme = Lines(ReadFileBytes(out + "/README.txt"));
+  EXPECT_THAT(readme, ::testing::Contains("ANSWER TO A PUBLIC INFORMATION REQUEST"));
+  EXPECT_THAT(readme, ::testing::Contains("Reference:     2026-118"));
+  EXPECT_THAT(readme, ::testing::Contains("Request:       (no description given)"));
+  EXPECT_THAT(readme, ::testing::Contains(
+                          "Query:         Events of type “PQRD received” between January 1 and "
+                          "January 31, 2026 on the account facebook/alcaldiapasto"));
+  EXPECT_THAT(readme, ::testing::Contains("  - PQRD received: 2"));
+  EXPECT_THAT(ReadFileBytes(out + "/resumen.html"), HasSubstr("<html lang=\"en\">"));
+
+  // Mistakes are usage errors that name the flag, and leave no files.
+  Ran zone = Memoria({"--time-zone", "Mars/Olympus", "request", "--from", "2026-01-01", "--to",
+                      "2026-01-31", "--out", dir_.path() + "/zona"});
+  EXPECT_EQ(zone.exit_code, 2) << zone.err;
+  EXPECT_THAT(zone.err, HasSubstr("--time-zone"));
+  EXPECT_THAT(zone.err, HasSubstr("tzdata"));
+  Ran lang = Memoria({"--lang", "fr", "request", "--from", "2026-01-01", "--to", "2026-01-31",
+                      "--out", dir_.path() + "/idioma"});
+  EXPECT_EQ(lang.exit_code, 2) << lang.err;
+  EXPECT_THAT(lang.err, HasSubstr("--lang"));
+  Ran separator = Memoria({"request", "--from", "2026-01-01", "--to", "2026-01-31",
+                           "--csv-separator", "|", "--out", dir_.path() + "/separador"});
+  EXPECT_EQ(separator.exit_code, 2) << separator.err;
+  EXPECT_THAT(separator.err, HasSubstr("--csv-separator"));
+  Ran date = Memoria({"request", "--from", "2026-02-30", "--to", "2026-03-01", "--out",
+                      dir_.path() + "/fecha"});
+  EXPECT_EQ(date.exit_code, 2) << date.err;
+  EXPECT_THAT(date.err, HasSubstr("--from"));
+  for (const char* dir : {"/zona", "/idioma", "/separador", "/fecha"}) {
+    EXPECT_THAT(FilesIn(dir_.path() + dir), IsEmpty()) << dir;
+  }
 }
 
 TEST_F(RequestCliTest, FiltersNarrowTheRequest) {
@@ -273,7 +426,7 @@ TEST_F(RequestCliTest, DisclosedRequestShowsValuesVerifiesThemAndNamesATamperedR
   for (const Known& known : log_.records()) {
     for (const v1::PersonalDataOpening& opening : known.openings) {
       ++openings;
-      EXPECT_THAT(csv, HasSubstr(absl::StrCat(opening.field(), "=", opening.value())))
+      EXPECT_THAT(csv, HasSubstr(CsvJsonMember(opening.field(), opening.value())))
           << "record " << known.index;
       EXPECT_THAT(jsonl, HasSubstr(Base64Encode(opening.salt()))) << "record " << known.index;
     }
@@ -292,7 +445,8 @@ TEST_F(RequestCliTest, DisclosedRequestShowsValuesVerifiesThemAndNamesATamperedR
     }
   }
   EXPECT_EQ(in_bundle, openings);
-  EXPECT_THAT(ReadFileBytes(out + "/README.txt"), HasSubstr("IS DISCLOSED"));
+  EXPECT_THAT(ReadFileBytes(out + "/README.txt"), HasSubstr("SÍ CONTIENEN DATOS PERSONALES"));
+  EXPECT_THAT(ReadFileBytes(out + "/resumen.html"), HasSubstr("SÍ incluidos"));
 
   Ran audit = Audit(out + "/records.jsonl");
   ASSERT_EQ(audit.exit_code, 0) << audit.out << audit.err;
@@ -487,7 +641,7 @@ TEST_F(RequestCliTest, AWriterRevokedMidwayLeavesAFilteredExportThatVerifies) {
   JsonObject report = MustParse(audit_all.out);
   EXPECT_TRUE(*report.Bool("ok"));
   EXPECT_EQ(*report.Uint("openings_verified"), bundle.records.size());
-  EXPECT_THAT(ReadFileBytes(all + "/records.csv"), HasSubstr("citizen_handle=@temporal.2"));
+  EXPECT_THAT(ReadFileBytes(all + "/records.csv"), HasSubstr(CsvJsonMember("citizen_handle", "@temporal.2")));
 }
 
 TEST_F(RequestCliTest, ErasedDataIsAbsentFromADisclosedRequestWhichStillVerifies) {
@@ -528,10 +682,10 @@ TEST_F(RequestCliTest, ErasedDataIsAbsentFromADisclosedRequestWhichStillVerifies
     EXPECT_EQ(file.find(erased.openings[0].value()), std::string::npos);
     EXPECT_EQ(file.find(Base64Encode(erased.openings[0].salt())), std::string::npos);
   }
-  EXPECT_THAT(csv, HasSubstr("(erased)"));
+  EXPECT_THAT(csv, HasSubstr("(suprimido)"));
   for (uint64_t index : blocks) {
     if (index == erased.index) continue;
-    EXPECT_THAT(csv, HasSubstr("citizen_handle=" + log_.at(index).openings[0].value()));
+    EXPECT_THAT(csv, HasSubstr(CsvJsonMember("citizen_handle", log_.at(index).openings[0].value())));
   }
   const Bundle bundle = ReadBundle(out + "/records.jsonl");
   EXPECT_THAT(bundle.record_indexes(), ElementsAreArray(blocks));
