@@ -33,6 +33,24 @@ std::string FilterText(const v1::QueryFilter& filter) {
   return json;
 }
 
+// README.txt's section on completeness (kept apart from the rest, whose
+// wording is the clerk's).
+std::string Completeness(const v1::ExportHeader& header) {
+  if (!header.has_search_from()) {
+    return "Completeness\n------------\nThis answer does not state the range of the log searched: "
+           "it proves that each record\nin it is in the log, not that none was left out.\n\n";
+  }
+  return absl::StrCat(
+      "Completeness\n------------\n"
+      "This answer is PROVEN COMPLETE: the bundle states the filter and the range of the log\n"
+      "searched, records [", header.search_from(), ", ", header.tree_size(),
+      "), which holds every record that can match it. To check that\n"
+      "no matching record was left out (memoria-audit reads the range from the server, each\n"
+      "record with its inclusion proof, and re-applies the filter):\n\n"
+      "   memoria-audit verify --bundle ", kBundleName,
+      " --log-key '<the key above>' --server HOST:PORT\n\n");
+}
+
 std::string Readme(const RequestOptions& options, const v1::ExportRequest& request,
                    const v1::ExportHeader& header, const RequestSummary& summary) {
   const std::string filter = FilterText(request.filter());
@@ -76,7 +94,8 @@ std::string Readme(const RequestOptions& options, const v1::ExportRequest& reque
       " and its root;\n"
       "   each record line's leaf hash is SHA-256(0x00 || record bytes) and its \"proof\" is the\n"
       "   inclusion proof of that leaf at \"index\" in that tree.\n\n",
-      "Checkpoint proven against\n-------------------------\n", header.checkpoint());
+      Completeness(header), "Checkpoint proven against\n-------------------------\n",
+      header.checkpoint());
 }
 
 // Opens the file `path`.partial for writing; mode 0600 if it will hold
@@ -133,6 +152,20 @@ absl::StatusOr<RequestSummary> WriteRequest(LedgerClient& client, const v1::Expo
     line.filtered = true;
     line.query = FilterText(request.filter());
     line.disclosed = request.disclose_personal_data();
+    if (sent.has_search_from()) {
+      // The searched range the server chose (ledger/query/search_range.h);
+      // memoria-audit verify --bundle --server checks it and re-applies the
+      // filter over it.
+      if (sent.search_from() > checkpoint.size || sent.max_event_time_ahead_micros() < 0) {
+        return VerificationFailure(absl::StatusCode::kDataLoss,
+                                   "the export's searched range is not within its checkpoint");
+      }
+      line.search = BundleSearch{.filter = request.filter(),
+                                 .from = sent.search_from(),
+                                 .to = checkpoint.size,
+                                 .max_event_time_ahead_micros =
+                                     static_cast<uint64_t>(sent.max_event_time_ahead_micros())};
+    }
     return bundle.WriteHeader(line);
   };
   handlers.on_record = [&](VerifiedExportRecord record) -> absl::Status {
