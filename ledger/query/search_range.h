@@ -5,7 +5,8 @@
 // (`memoria-audit verify --bundle`, which re-applies the filter over the
 // whole range: record_match.h).
 //
-// The rule (documented in ledger/query/README.md, "The searched range"):
+// The rule (its reasons and limits: ledger/query/README.md, "Answers proven
+// complete"):
 //   - to   = the checkpoint's tree size N, or the filter's index range's end
 //            if that is smaller.
 //   - from = the first index whose integration time is at or after
