@@ -10,6 +10,8 @@
 // bundle without the statement verifies as before and says completeness is
 // not stated.
 #include <algorithm>
+#include <chrono>
+#include <cstdlib>
 #include <atomic>
 #include <fstream>
 #include <functional>
@@ -420,6 +422,42 @@ TEST_F(CompletenessTest, BackfilledRecordsAtTheEventTimeBoundaryAreCovered) {
   EXPECT_THAT(missing.out, HasSubstr(absl::StrCat("record ", at_boundary,
                                                   ": completeness: matches the filter but is "
                                                   "missing from the answer")));
+}
+
+// A measurement, not a check (run by hand: --gtest_also_run_disabled_tests
+// --gtest_filter='*Measure*'): MEMORIA_MEASURE_RECORDS (default 100,000)
+// generic records appended through AppendBatch, then a request whose
+// searched range is the whole log, and the completeness check timed.
+TEST_F(CompletenessTest, DISABLED_MeasureTheCompletenessCheckOverALargeRange) {
+  const char* env = std::getenv("MEMORIA_MEASURE_RECORDS");
+  const int total = env != nullptr ? std::atoi(env) : 100'000;
+  const Signer& writer = log_.writer(0);
+  for (int done = 0; done < total;) {
+    v1::AppendBatchRequest request;
+    for (int i = 0; i < 1000 && done < total; ++i, ++done) {
+      v1::Entry entry;
+      entry.set_writer(writer.name());
+      entry.set_request_id(absl::StrCat("m", done));
+      entry.set_event_time_micros(kBaseEventTime + done);
+      entry.mutable_generic()->set_type(done % 100 == 0 ? "post.published" : "ticket.opened");
+      *request.add_entries() = client::SignEntry(writer, entry);
+    }
+    grpc::ClientContext context;
+    v1::AppendBatchResponse response;
+    ASSERT_TRUE(log_.stub().AppendBatch(&context, request, &response).ok());
+  }
+  const std::string bundle = Request("measure", {"--generic-type", "post.published"});
+  const BundleHeader header = HeaderOf(bundle);
+  ASSERT_TRUE(header.search.has_value());
+  const auto start = std::chrono::steady_clock::now();
+  Ran run = Verify(bundle, log_.target());
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
+  std::printf("completeness over [%llu, %llu): %.2f s, %.0f records/s\n%s",
+              static_cast<unsigned long long>(header.search->from),
+              static_cast<unsigned long long>(header.search->to), seconds,
+              (header.search->to - header.search->from) / seconds, run.out.c_str());
 }
 
 }  // namespace
