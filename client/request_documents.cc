@@ -46,6 +46,43 @@ std::string SeparatorName(char separator, Language lang) {
   return absl::StrCat("«", std::string(1, separator), "»");
 }
 
+std::string CompletenessEs(const RequestFacts& f) {
+  if (!f.search_from) {
+    return "Completitud\n-----------\n"
+           "Esta respuesta no declara el tramo del libro en que se buscó: prueba que cada\n"
+           "registro está en el libro, no que no se omitió ninguno.\n\n";
+  }
+  return absl::StrCat(
+      "Completitud\n-----------\n"
+      "Esta respuesta es COMPLETA Y COMPROBABLE: el archivo ", kRequestBundleName,
+      " declara el filtro\n"
+      "y el tramo del libro en que se buscó, los registros [", *f.search_from, ", ", f.tree_size,
+      "), que contiene\n"
+      "todo registro que pueda cumplir el filtro. Para comprobar que no se omitió\n"
+      "ningún registro (memoria-audit lee ese tramo del servidor, cada registro con su\n"
+      "prueba de inclusión, y vuelve a aplicar el filtro):\n\n"
+      "   memoria-audit verify --bundle ",
+      kRequestBundleName, " --log-key '<la clave de arriba>' --server SERVIDOR:PUERTO\n\n");
+}
+
+std::string CompletenessEn(const RequestFacts& f) {
+  if (!f.search_from) {
+    return "Completeness\n------------\n"
+           "This answer does not state the range of the log searched: it proves that each\n"
+           "record in it is in the log, not that none was left out.\n\n";
+  }
+  return absl::StrCat(
+      "Completeness\n------------\n"
+      "This answer is PROVEN COMPLETE: ", kRequestBundleName,
+      " states the filter and the range of the log\n"
+      "searched, records [", *f.search_from, ", ", f.tree_size,
+      "), which holds every record that can match it. To check\n"
+      "that no matching record was left out (memoria-audit reads the range from the server,\n"
+      "each record with its inclusion proof, and re-applies the filter):\n\n"
+      "   memoria-audit verify --bundle ",
+      kRequestBundleName, " --log-key '<the key above>' --server HOST:PORT\n\n");
+}
+
 std::string ReadmeEs(const RequestFacts& f) {
   std::string counts;
   for (const auto& [label, count] : Counts(f)) {
@@ -123,7 +160,7 @@ std::string ReadmeEs(const RequestFacts& f) {
       "\n"
       "   con el mismo número («Número de registro», \"index\"); su «Hash de la hoja\n"
       "   (SHA-256)» es el hash de hoja de ese registro (paso 3).\n\n"
-      "Punto de control verificado\n---------------------------\n",
+      CompletenessEs(f), "Punto de control verificado\n---------------------------\n",
       f.checkpoint);
 }
 
@@ -195,8 +232,8 @@ std::string ReadmeEn(const RequestFacts& f) {
       "4. Each row of ", kRequestCsvName, " is the record of ", kRequestBundleName,
       " with the same number\n"
       "   (\"Record number\", \"index\"); its \"Leaf hash (SHA-256)\" is that record's leaf hash\n"
-      "   (step 3).\n\n"
-      "Checkpoint proven against\n-------------------------\n",
+      "   (step 3).\n\n",
+      CompletenessEn(f), "Checkpoint proven against\n-------------------------\n",
       f.checkpoint);
 }
 

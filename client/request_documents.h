@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "absl/time/time.h"
@@ -43,6 +44,9 @@ struct RequestFacts {
   // Result records by built-in event type (ledger/query/event_type.h).
   std::map<std::string, uint64_t> records_by_type;
   uint64_t tree_size = 0;
+  // The first record of the range searched, [search_from, tree_size), when
+  // the bundle states it (the answer is then provably complete).
+  std::optional<uint64_t> search_from;
   std::string checkpoint;  // the signed note proven against
   std::string log_vkey;
 };

@@ -102,6 +102,20 @@ absl::StatusOr<RequestSummary> WriteRequest(LedgerClient& client, const v1::Expo
     line.filtered = true;
     line.query = FilterText(request.filter());
     line.disclosed = request.disclose_personal_data();
+    if (sent.has_search_from()) {
+      // The searched range the server chose (ledger/query/search_range.h);
+      // memoria-audit verify --bundle --server checks it and re-applies the
+      // filter over it.
+      if (sent.search_from() > checkpoint.size || sent.max_event_time_ahead_micros() < 0) {
+        return VerificationFailure(absl::StatusCode::kDataLoss,
+                                   "the export's searched range is not within its checkpoint");
+      }
+      line.search = BundleSearch{.filter = request.filter(),
+                                 .from = sent.search_from(),
+                                 .to = checkpoint.size,
+                                 .max_event_time_ahead_micros =
+                                     static_cast<uint64_t>(sent.max_event_time_ahead_micros())};
+    }
     return bundle.WriteHeader(line);
   };
   handlers.on_record = [&](VerifiedExportRecord record) -> absl::Status {
@@ -148,6 +162,7 @@ absl::StatusOr<RequestSummary> WriteRequest(LedgerClient& client, const v1::Expo
     facts.trust_records = summary.trust_records;
     facts.records_by_type = std::move(records_by_type);
     facts.tree_size = header->tree_size();
+    if (header->has_search_from()) facts.search_from = header->search_from();
     facts.checkpoint = header->checkpoint();
     facts.log_vkey = header->log_vkey();
     for (const auto& [path, text] : {std::pair{readme_path, RequestReadme(facts)},

@@ -316,7 +316,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
   server->policy_service_ = std::make_unique<PolicyService>(
       *server->log_, *server->ledger_service_, policy_options);
   server->transparency_service_ = std::make_unique<TransparencyService>(
-      *server->log_, server->admin_, *server->long_reads_, policy_options);
+      *server->log_, server->admin_, *server->long_reads_, policy_options,
+      config.max_event_time_ahead);
 
   grpc::EnableDefaultHealthCheckService(true);
   if (config.reflection) grpc::reflection::InitProtoReflectionServerBuilderPlugin();

@@ -9,7 +9,10 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "ledger/policy/inventory.h"
 #include "ledger/query/query.h"
+#include "ledger/query/record_match.h"
+#include "ledger/query/search_range.h"
 #include "ledger/record.h"
 #include "ledger/status.h"
 #include "server/grpc_status.h"
@@ -48,11 +51,13 @@ absl::StatusOr<bool> IsMatch(query::RecordQuery& query, uint64_t index) {
 }  // namespace
 
 TransparencyService::TransparencyService(const Log& log, Verifier admin, LongReads& long_reads,
-                                         const PolicyServiceOptions& personal_data)
+                                         const PolicyServiceOptions& personal_data,
+                                         absl::Duration max_event_time_ahead)
     : log_(log),
       admin_(std::move(admin)),
       long_reads_(long_reads),
-      personal_data_(personal_data) {}
+      personal_data_(personal_data),
+      max_event_time_ahead_(max_event_time_ahead) {}
 
 grpc::Status TransparencyService::Query(grpc::ServerContext*, const v1::QueryRequest* request,
                                   v1::QueryResponse* response) {
@@ -121,6 +126,14 @@ grpc::Status TransparencyService::Export(grpc::ServerContext* context, const v1:
     header.set_log_vkey(log_.verifier().ToString());
     header.set_admin_vkey(admin_.ToString());
     header.set_max_results(request->max_results());
+    if (query::CheckReapplicable(request->filter()).ok()) {
+      const int64_t ahead = absl::ToInt64Microseconds(max_event_time_ahead_);
+      const policy::RecordTimeFn times = policy::LogRecordTimes(log_);
+      ASSIGN_OR_RETURN(const query::SearchRange range,
+                       query::ChooseSearchRange(request->filter(), tree_size, ahead, times));
+      header.set_search_from(range.from);
+      header.set_max_event_time_ahead_micros(ahead);
+    }
     if (!slot->Write(*writer, first)) return GoneOrStalledError();
 
     ASSIGN_OR_RETURN(query::RecordQuery results,

@@ -18,10 +18,16 @@
 // max_concurrent at once, RESOURCE_EXHAUSTED beyond; a client that takes no
 // message for its stall timeout is CANCELLED; see long_reads.h).
 //
+// An export's header states the searched range (search_from, the allowance)
+// when the filter can be re-applied from records (query::CheckReapplicable),
+// so that a verifier can check the answer is complete.
+//
 // Thread-safe; every borrowed object must outlive the service.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
+
+#include "absl/time/time.h"
 
 #include "ledger/keys.h"
 #include "ledger/log.h"
@@ -35,9 +41,12 @@ class TransparencyService final : public v1::Transparency::Service {
  public:
   // `admin`: the administrator key an export's header names. `personal_data`:
   // the store and the reader credential a disclosing export needs (its views,
-  // findings and clock are not used).
+  // findings and clock are not used). `max_event_time_ahead`: the event-time
+  // allowance appends enforce (--max-event-time-ahead), with which an
+  // export's header states its searched range (ledger/query/search_range.h).
   TransparencyService(const Log& log, Verifier admin, LongReads& long_reads,
-                      const PolicyServiceOptions& personal_data);
+                      const PolicyServiceOptions& personal_data,
+                      absl::Duration max_event_time_ahead);
 
   grpc::Status Query(grpc::ServerContext* context, const v1::QueryRequest* request,
                      v1::QueryResponse* response) override;
@@ -49,6 +58,7 @@ class TransparencyService final : public v1::Transparency::Service {
   const Verifier admin_;
   LongReads& long_reads_;
   const PolicyServiceOptions personal_data_;
+  const absl::Duration max_event_time_ahead_;
 };
 
 }  // namespace memoria::server

@@ -125,23 +125,53 @@ void PostingBlocks::Post(std::string prefix, uint64_t index, const int64_t* time
   if (time_micros != nullptr) block.value.append(EncodeEventTime(*time_micros));
 }
 
-void PostingBlocks::Add(uint64_t index, const v1::Entry& entry) {
-  Post(PostingPrefix(Dimension::kEventType, EventTypeName(entry)), index, nullptr);
-  Post(PostingPrefix(Dimension::kWriter, entry.writer()), index, nullptr);
+std::vector<std::string> EntryPostingPrefixes(const v1::Entry& entry) {
+  std::vector<std::string> prefixes;
+  prefixes.push_back(PostingPrefix(Dimension::kEventType, EventTypeName(entry)));
+  prefixes.push_back(PostingPrefix(Dimension::kWriter, entry.writer()));
   if (entry.has_generic()) {
-    Post(PostingPrefix(Dimension::kGenericType, entry.generic().type()), index, nullptr);
+    prefixes.push_back(PostingPrefix(Dimension::kGenericType, entry.generic().type()));
   }
   if (entry.has_policy()) {
     const v1::PolicyEvent& event = entry.policy();
     if (event.has_account()) {
-      Post(PostingPrefix(Dimension::kAccount, policy::AccountKey(event.account())), index, nullptr);
-      Post(PostingPrefix(Dimension::kPlatform, PlatformValue(event.account().platform())), index,
-           nullptr);
+      prefixes.push_back(PostingPrefix(Dimension::kAccount, policy::AccountKey(event.account())));
+      prefixes.push_back(PostingPrefix(Dimension::kPlatform, PlatformValue(event.account().platform())));
     }
     if (!event.actor().email().empty()) {
-      Post(PostingPrefix(Dimension::kActor, ActorValue(event.actor().email())), index, nullptr);
+      prefixes.push_back(PostingPrefix(Dimension::kActor, ActorValue(event.actor().email())));
     }
   }
+  return prefixes;
+}
+
+std::vector<std::vector<std::string>> FilterConditionPrefixes(const v1::QueryFilter& filter) {
+  std::vector<std::vector<std::string>> groups;
+  const auto add = [&](const auto& values, const auto& to_prefix) {
+    if (values.empty()) return;
+    std::vector<std::string>& group = groups.emplace_back();
+    for (const auto& value : values) group.push_back(to_prefix(value));
+  };
+  add(filter.findings(), [](const std::string& rule) { return policy::RecordFindingByRulePrefix(rule); });
+  add(filter.accounts(), [](const v1::AccountRef& account) {
+    return PostingPrefix(Dimension::kAccount, policy::AccountKey(account));
+  });
+  add(filter.actors(),
+      [](const std::string& email) { return PostingPrefix(Dimension::kActor, ActorValue(email)); });
+  add(filter.generic_types(),
+      [](const std::string& type) { return PostingPrefix(Dimension::kGenericType, type); });
+  add(filter.event_types(),
+      [](const std::string& type) { return PostingPrefix(Dimension::kEventType, type); });
+  add(filter.writers(),
+      [](const std::string& writer) { return PostingPrefix(Dimension::kWriter, writer); });
+  add(filter.platforms(), [](int platform) {
+    return PostingPrefix(Dimension::kPlatform, PlatformValue(static_cast<v1::Platform>(platform)));
+  });
+  return groups;
+}
+
+void PostingBlocks::Add(uint64_t index, const v1::Entry& entry) {
+  for (std::string& prefix : EntryPostingPrefixes(entry)) Post(std::move(prefix), index, nullptr);
   const int64_t time = entry.event_time_micros();
   for (int level = 0; level < kEventTimeLevels; ++level) {
     Post(EventTimePrefix(level, EventTimeBucket(level, time)), index, &time);

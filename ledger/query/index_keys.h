@@ -37,6 +37,7 @@
 #include "ledger/log.h"
 #include "memoria/v1/entry.pb.h"
 #include "memoria/v1/policy.pb.h"
+#include "memoria/v1/query.pb.h"
 
 namespace memoria::query {
 
@@ -74,6 +75,17 @@ bool IsEventTimePrefix(std::string_view prefix);
 std::string BlockKey(std::string_view prefix, uint64_t first);
 // The first index of a block, from its key (the last 8 bytes).
 uint64_t BlockFirstIndex(std::string_view key);
+
+// The equality postings of a record (every list of the dimensions above that
+// holds it), as PostingPrefix keys: what the index writes for the record, and
+// what RecordMatcher (record_match.h) compares a filter with.
+std::vector<std::string> EntryPostingPrefixes(const v1::Entry& entry);
+
+// The equality conditions of a filter: one group per condition given (event
+// types, generic types, accounts, platforms, actors, writers, findings), each
+// the posting prefixes any of which satisfies it. Every group must be met.
+// Findings' prefixes are the policy views' (policy::RecordFindingByRulePrefix).
+std::vector<std::vector<std::string>> FilterConditionPrefixes(const v1::QueryFilter& filter);
 
 struct Posting {
   uint64_t index = 0;

@@ -16,6 +16,7 @@
 #include "ledger/policy/state_keys.h"
 #include "ledger/query/event_type.h"
 #include "ledger/query/index_keys.h"
+#include "ledger/query/search_range.h"
 #include "ledger/status.h"
 
 namespace memoria::query {
@@ -350,14 +351,6 @@ absl::Status CheckStrings(const google::protobuf::RepeatedPtrField<std::string>&
   return absl::OkStatus();
 }
 
-// The first index whose record was integrated at or after `time` (`size` if none).
-absl::StatusOr<uint64_t> FirstIntegratedAtOrAfter(uint64_t size, const policy::RecordTimeFn& times,
-                                                 int64_t time) {
-  if (time == std::numeric_limits<int64_t>::min()) return 0;
-  ASSIGN_OR_RETURN(std::optional<uint64_t> before, policy::IndexAtTime(size, times, time - 1));
-  return before ? *before + 1 : 0;
-}
-
 std::string FilterDigest(const v1::QueryFilter& filter, v1::QueryOrder order) {
   std::string bytes;
   google::protobuf::io::StringOutputStream stream(&bytes);
@@ -468,38 +461,9 @@ absl::StatusOr<RecordQuery> RecordQuery::Prepare(const Log& log, const v1::Query
 
   std::vector<std::unique_ptr<PostingList>>& lists = query.lists_;
   const auto add = [&](std::unique_ptr<PostingList> list) { lists.push_back(std::move(list)); };
-  if (!filter.findings().empty()) {
-    add(AnyValue(cursor, filter.findings(), policy::RecordFindingByRulePrefix));
-  }
-  if (!filter.accounts().empty()) {
-    add(AnyValue(cursor, filter.accounts(), [](const v1::AccountRef& account) {
-      return PostingPrefix(Dimension::kAccount, policy::AccountKey(account));
-    }));
-  }
-  if (!filter.actors().empty()) {
-    add(AnyValue(cursor, filter.actors(), [](const std::string& email) {
-      return PostingPrefix(Dimension::kActor, ActorValue(email));
-    }));
-  }
-  if (!filter.generic_types().empty()) {
-    add(AnyValue(cursor, filter.generic_types(), [](const std::string& type) {
-      return PostingPrefix(Dimension::kGenericType, type);
-    }));
-  }
-  if (!filter.event_types().empty()) {
-    add(AnyValue(cursor, filter.event_types(), [](const std::string& type) {
-      return PostingPrefix(Dimension::kEventType, type);
-    }));
-  }
-  if (!filter.writers().empty()) {
-    add(AnyValue(cursor, filter.writers(), [](const std::string& writer) {
-      return PostingPrefix(Dimension::kWriter, writer);
-    }));
-  }
-  if (!filter.platforms().empty()) {
-    add(AnyValue(cursor, filter.platforms(), [](int platform) {
-      return PostingPrefix(Dimension::kPlatform, PlatformValue(static_cast<v1::Platform>(platform)));
-    }));
+  // The same conditions RecordMatcher (record_match.h) checks on one record.
+  for (const std::vector<std::string>& group : FilterConditionPrefixes(filter)) {
+    add(AnyValue(cursor, group, [](const std::string& prefix) { return prefix; }));
   }
   if (filter.event_time().has_from_micros() || filter.event_time().has_to_micros()) {
     ASSIGN_OR_RETURN(std::unique_ptr<PostingList> list, EventTimeList(cursor, filter.event_time()));

@@ -122,6 +122,41 @@ absl::StatusOr<std::vector<JsonObject>> JsonObject::ObjectList(std::string_view 
   return list;
 }
 
+absl::StatusOr<JsonObject> JsonObject::Object(std::string_view field) const {
+  ASSIGN_OR_RETURN(const google::protobuf::Value* value,
+                   Field(*object_, field, google::protobuf::Value::kStructValue, "an object"));
+  JsonObject object;
+  *object.object_ = value->struct_value();
+  return object;
+}
+
+std::string JsonObject::ToJson() const {
+  std::string json;
+  if (!google::protobuf::util::MessageToJsonString(*object_, &json).ok()) return "{}";
+  return json;
+}
+
+std::string QueryFilterJson(const v1::QueryFilter& filter) {
+  std::string json;
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  if (!google::protobuf::util::MessageToJsonString(filter, &json, options).ok()) return "{}";
+  return json;
+}
+
+absl::StatusOr<v1::QueryFilter> ParseQueryFilterJson(std::string_view json) {
+  v1::QueryFilter filter;
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  auto status = google::protobuf::util::JsonStringToMessage(
+      google::protobuf::StringPiece(json.data(), json.size()), &filter, options);
+  if (!status.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("not a memoria.v1.QueryFilter: ", status.message().as_string()));
+  }
+  return filter;
+}
+
 std::string JsonQuote(std::string_view text) {
   std::string out;
   out.reserve(text.size() + 2);
@@ -200,6 +235,12 @@ absl::Status BundleWriter::WriteHeader(const BundleHeader& header) {
   if (header.filtered && !header.proofs) {
     return absl::InvalidArgumentError("a filtered bundle must carry inclusion proofs");
   }
+  if (header.search.has_value() &&
+      (!header.filtered || header.search->from > header.search->to ||
+       header.search->to > header.tree_size)) {
+    return absl::InvalidArgumentError(
+        "a bundle's searched range must be a range of its tree, in a filtered bundle");
+  }
   header_ = header;
   next_index_ = header.from;
   std::string line = absl::StrCat(
@@ -212,6 +253,12 @@ absl::Status BundleWriter::WriteHeader(const BundleHeader& header) {
   if (header.filtered) absl::StrAppend(&line, ",\"filtered\":true");
   if (!header.query.empty()) absl::StrAppend(&line, ",\"query\":", JsonQuote(header.query));
   if (header.disclosed) absl::StrAppend(&line, ",\"disclosed\":true");
+  if (header.search.has_value()) {
+    const BundleSearch& search = *header.search;
+    absl::StrAppend(&line, ",\"search\":{\"filter\":", QueryFilterJson(search.filter),
+                    ",\"from\":", search.from, ",\"to\":", search.to,
+                    ",\"max_event_time_ahead_micros\":", search.max_event_time_ahead_micros, "}");
+  }
   line.push_back('}');
   return Put(line);
 }
@@ -347,6 +394,32 @@ absl::StatusOr<BundleHeader> BundleReader::ReadHeader() {
   if (object->Has("filtered")) MEMORIA_BUNDLE_FIELD(header.filtered, object->Bool("filtered"));
   if (object->Has("query")) MEMORIA_BUNDLE_FIELD(header.query, object->String("query"));
   if (object->Has("disclosed")) MEMORIA_BUNDLE_FIELD(header.disclosed, object->Bool("disclosed"));
+  if (object->Has("search")) {
+    absl::StatusOr<JsonObject> search_object = object->Object("search");
+    if (!search_object.ok()) return field_error(search_object.status());
+    auto search_error = [&](const absl::Status& status) {
+      return Error(absl::StrCat("\"search\": ", status.message()));
+    };
+    absl::StatusOr<JsonObject> filter_object = search_object->Object("filter");
+    if (!filter_object.ok()) return search_error(filter_object.status());
+    BundleSearch search;
+    absl::StatusOr<v1::QueryFilter> filter = ParseQueryFilterJson(filter_object->ToJson());
+    if (!filter.ok()) return search_error(filter.status());
+    search.filter = *std::move(filter);
+    for (auto [name, target] : {std::pair<const char*, uint64_t*>{"from", &search.from},
+                                {"to", &search.to},
+                                {"max_event_time_ahead_micros", &search.max_event_time_ahead_micros}}) {
+      absl::StatusOr<uint64_t> value = search_object->Uint(name);
+      if (!value.ok()) return search_error(value.status());
+      *target = *value;
+    }
+    if (!header.filtered || search.from > search.to || search.to > header.tree_size) {
+      return Error(absl::StrCat("\"search\": range [", search.from, ", ", search.to,
+                                ") is not a range of the tree of ", header.tree_size,
+                                " in a filtered bundle"));
+    }
+    header.search = std::move(search);
+  }
   if (header.from > header.to || header.to > header.tree_size) {
     return Error(absl::StrCat("range [", header.from, ", ", header.to,
                               ") is not within the tree of ", header.tree_size));

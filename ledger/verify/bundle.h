@@ -10,7 +10,8 @@
 //     {"format":"memoria-bundle-v1","origin":"<log origin>","log_vkey":"<vkey>",
 //      "admin_vkey":"<vkey>","checkpoint":"<signed note text, with its \n>",
 //      "tree_size":N,"from":A,"to":B,"proofs":true|false
-//      [,"filtered":true][,"query":"<text>"][,"disclosed":true|false]}
+//      [,"filtered":true][,"query":"<text>"][,"disclosed":true|false]
+//      [,"search":{...}]}
 //     The checkpoint signs the first N records; the bundle holds records
 //     [A, B), B <= N. "admin_vkey" and "log_vkey" are informative: the
 //     verifier pins its own log key and takes the administrator from the
@@ -21,6 +22,25 @@
 //         filtered bundle requires "proofs":true.
 //       "query": informative, what the selection is (not verified).
 //       "disclosed": record lines may carry personal-data openings.
+//     A filtered bundle may also state what was searched, so that its answer
+//     can be proven complete (an optional field: a verifier that does not
+//     know it verifies the bundle as before; absent, completeness is not
+//     stated):
+//       "search":{"filter":<QueryFilter>,"from":S,"to":E,
+//                 "max_event_time_ahead_micros":A}
+//       <QueryFilter>: the memoria.v1.QueryFilter of the request (what
+//         `memoria request` sent), in protobuf's proto3 JSON mapping with the
+//         .proto field names (int64 and uint64 as strings, enums by name,
+//         unset fields left out), as MessageToJsonString with
+//         preserve_proto_field_names writes it. A reader refuses a field it
+//         does not know (a condition it would ignore could hide records).
+//       [S, E): the searched range of the log, E <= N; A >= 0 the event-time
+//         allowance it was chosen with (the rule: ledger/query/search_range.h).
+//       Every record in [S, E) that matches the filter is a record line.
+//       The bundle alone does not prove it: `memoria-audit verify --bundle
+//       --server` re-applies the filter over records [S, E) read from a
+//       source it does not trust (ledger/query/record_match.h) and checks
+//       [S, E) against the rule.
 //   writer lines (informative; what the log's registrations say), any number:
 //     {"type":"writer","vkey":"<vkey>","registered_at":I,"revoked_at":R,"description":"..."}
 //     ("revoked_at" only if revoked).
@@ -86,6 +106,7 @@
 #include "ledger/keys.h"
 #include "memoria/v1/ledger.pb.h"
 #include "memoria/v1/policy.pb.h"
+#include "memoria/v1/query.pb.h"
 
 namespace google::protobuf {
 class Struct;
@@ -118,6 +139,10 @@ class JsonObject {
   absl::StatusOr<std::vector<std::string>> StringList(std::string_view field) const;
   // A list of JSON objects.
   absl::StatusOr<std::vector<JsonObject>> ObjectList(std::string_view field) const;
+  // A nested JSON object.
+  absl::StatusOr<JsonObject> Object(std::string_view field) const;
+  // This object as JSON text.
+  std::string ToJson() const;
 
  private:
   JsonObject();
@@ -128,6 +153,19 @@ class JsonObject {
 std::string JsonQuote(std::string_view text);
 
 // ---- Lines ----------------------------------------------------------------------
+
+// A filtered bundle's statement of what was searched (the "search" field).
+struct BundleSearch {
+  v1::QueryFilter filter;
+  uint64_t from = 0;
+  uint64_t to = 0;  // exclusive
+  uint64_t max_event_time_ahead_micros = 0;
+};
+
+// The filter as the "search" field holds it (canonical: see above), and back
+// (INVALID_ARGUMENT for JSON that is not a QueryFilter or has unknown fields).
+std::string QueryFilterJson(const v1::QueryFilter& filter);
+absl::StatusOr<v1::QueryFilter> ParseQueryFilterJson(std::string_view json);
 
 struct BundleHeader {
   std::string origin;
@@ -141,6 +179,7 @@ struct BundleHeader {
   bool filtered = false;  // record lines are a selection of [from, to)
   std::string query;      // informative; "" is written as absent
   bool disclosed = false;  // record lines may carry personal-data openings
+  std::optional<BundleSearch> search;  // filtered bundles: what was searched
 
   // The whole log, verified through the recomputed root.
   bool full() const { return !filtered && from == 0 && to == tree_size; }

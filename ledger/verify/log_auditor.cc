@@ -37,6 +37,7 @@ std::string_view FindingKindName(FindingKind kind) {
     case FindingKind::kFork: return "fork";
     case FindingKind::kTruncated: return "truncated";
     case FindingKind::kPersonalData: return "personal_data";
+    case FindingKind::kCompleteness: return "completeness";
     case FindingKind::kDamaged: return "damaged";
     case FindingKind::kWitness: return "witness";
   }

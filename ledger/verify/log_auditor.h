@@ -84,6 +84,7 @@ enum class FindingKind {
   kPersonalData,  // a personal-data opening (export bundle) does not open its commitment
   kDamaged,     // the store's files fail their checksums (memoria-audit verify --data)
   kWitness,     // a checkpoint is not cosigned by a witness policy's quorum (memoria-audit)
+  kCompleteness,  // a request's answer leaves out a match, holds a non-match, or its searched range falls short
 };
 std::string_view FindingKindName(FindingKind kind);
 

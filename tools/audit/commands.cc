@@ -15,6 +15,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "client/bundle_source.h"
+#include "client/export_range_source.h"
 #include "client/ledger_client.h"
 #include "client/trusted_state.h"
 #include "client/witness_check.h"
@@ -31,6 +32,7 @@
 #include "ledger/verify/receipt.h"
 #include "ledger/verify/witness_policy.h"
 #include "ledger/verify/witness_quorum.h"
+#include "tools/audit/completeness.h"
 
 namespace memoria::audit {
 
@@ -220,6 +222,8 @@ struct VerifyOutcome {
   // "", or what a bundle holds: "records [A, B) of N, ..." or "filtered selection of ..."
   std::string scope;
   std::string query;  // a filtered bundle's (informative) query
+  // A filtered bundle: what its completeness check found (completeness.h).
+  std::optional<std::string> completeness;
   // Personal-data openings verified (a disclosed bundle only).
   std::optional<uint64_t> openings_verified;
   bool state_saved = false;
@@ -280,6 +284,7 @@ std::string Summary(const VerifyOutcome& outcome) {
     absl::StrAppend(&text, ", ", *outcome.openings_verified,
                     " personal-data openings verified against their commitments");
   }
+  if (outcome.completeness.has_value()) absl::StrAppend(&text, "; ", *outcome.completeness);
   if (!report.ok()) {
     absl::StrAppend(&text, "; ", report.findings.size() + report.findings_omitted, " problem(s)");
   }
@@ -296,6 +301,9 @@ void PrintOutcome(const VerifyOutcome& outcome, bool json) {
                                    ",\"first_index\":", report.first_index);
     if (!outcome.scope.empty()) absl::StrAppend(&out, ",\"scope\":", JsonQuote(outcome.scope));
     if (!outcome.query.empty()) absl::StrAppend(&out, ",\"query\":", JsonQuote(outcome.query));
+    if (outcome.completeness.has_value()) {
+      absl::StrAppend(&out, ",\"completeness\":", JsonQuote(*outcome.completeness));
+    }
     if (outcome.openings_verified.has_value()) {
       absl::StrAppend(&out, ",\"openings_verified\":", *outcome.openings_verified);
     }
@@ -510,6 +518,41 @@ absl::Status VerifyBundleFile(const VerifyOptions& options, TrustCheck& trust,
                                  audit.header.tree_size, ", through inclusion proofs");
   }
   if (audit.header.disclosed) outcome.openings_verified = audit.openings_verified;
+  if (!audit.header.filtered) return absl::OkStatus();
+  // A request's answer: proven complete when it states its searched range
+  // and a source of the range is given.
+  if (audit.header.search.has_value() && options.connection.target.empty()) {
+    outcome.completeness = absl::StrCat(
+        "completeness stated over [", audit.header.search->from, ", ", audit.header.search->to,
+        ") but NOT CHECKED (add --server HOST:PORT to read that range and re-apply the filter)");
+    return absl::OkStatus();
+  }
+  if (!audit.header.search.has_value()) {
+    outcome.completeness = CompletenessText(Completeness{});  // not stated
+    return absl::OkStatus();
+  }
+  client::ClientOptions client_options;
+  client_options.connection = options.connection;
+  client_options.timeout = absl::Seconds(60);
+  client_options.log_key = log_key;
+  ASSIGN_OR_RETURN(std::unique_ptr<client::LedgerClient> remote,
+                   client::LedgerClient::Create(std::move(client_options)));
+  client::ExportRangeSource source(*remote);
+  ASSIGN_OR_RETURN(Completeness completeness,
+                   CheckCompleteness(options.bundle_path, log_key, source));
+  outcome.completeness = CompletenessText(completeness);
+  if (completeness.verdict == Completeness::Verdict::kNotCheckable) {
+    outcome.report.findings.push_back(
+        {completeness.from, FindingKind::kCompleteness,
+         absl::StrCat("the bundle states a searched range, but ", completeness.reason)});
+  }
+  for (AuditFinding& finding : completeness.findings) {
+    if (outcome.report.findings.size() < options.audit.max_findings) {
+      outcome.report.findings.push_back(std::move(finding));
+    } else {
+      ++outcome.report.findings_omitted;
+    }
+  }
   return absl::OkStatus();
 }
 

@@ -25,7 +25,9 @@ enum class SourceKind { kServer, kBundle, kData };
 
 struct VerifyOptions {
   SourceKind source = SourceKind::kServer;
-  client::ConnectionOptions connection;  // kServer
+  // kServer; with kBundle (optional): where a request answer's searched
+  // range is read from to check it complete (completeness.h).
+  client::ConnectionOptions connection;
   std::string bundle_path;               // kBundle
   std::string data_dir;                  // kData: the server's data dir or its db/ directory
   std::string log_vkey;                  // the pinned log key

@@ -1,7 +1,7 @@
 // memoria-audit: verify a memoria log without trusting its server.
 //
 //   memoria-audit verify --server HOST:PORT --log-key VKEY [--state FILE] [--json]
-//   memoria-audit verify --bundle FILE --log-key VKEY
+//   memoria-audit verify --bundle FILE --log-key VKEY [--server HOST:PORT]  (completeness)
 //   memoria-audit verify --data DIR --log-key VKEY     (a stopped server's data)
 //   memoria-audit monitor --server HOST:PORT --log-key VKEY --state FILE [--interval S]
 //   memoria-audit receipt --log-key VKEY --file RECEIPT [--writer VKEY] [--request-id ID]
@@ -46,11 +46,17 @@ int main(int argc, char** argv) {
   CLI::App* verify_command = app.add_subcommand(
       "verify", "Full audit: every record's signature, chain link and index, the root against the "
                 "signed checkpoint, and consistency with the trusted state");
-  auto* server_option = verify_command->add_option("--server", server, "A live server, HOST:PORT");
-  auto* bundle_option = verify_command->add_option("--bundle", verify.bundle_path, "An export bundle file");
+  auto* server_option = verify_command->add_option(
+      "--server", server,
+      "A live server, HOST:PORT. With --bundle: where the searched range of a request's answer is "
+      "read from (each record with its inclusion proof) to prove the answer complete");
+  auto* bundle_option = verify_command->add_option(
+      "--bundle", verify.bundle_path,
+      "An export bundle file. A request's answer that states its searched range is also checked "
+      "complete when --server is given (exit 1 naming each matching record left out)");
   auto* data_option = verify_command->add_option(
       "--data", verify.data_dir, "A stopped server's data directory (or its db/), read directly");
-  server_option->excludes(bundle_option, data_option);
+  server_option->excludes(data_option);
   bundle_option->excludes(data_option);
   verify_command->add_option("--log-key", verify.log_vkey, "The log's verifier key (pinned)")->required();
   verify_command->add_option("--state", verify.state_path,
@@ -117,11 +123,12 @@ int main(int argc, char** argv) {
   }
 
   if (verify_command->parsed()) {
-    if (!server.empty()) {
+    if (!verify.bundle_path.empty()) {
+      verify.source = audit::SourceKind::kBundle;
+      verify.connection.target = server;  // "": completeness is not checked
+    } else if (!server.empty()) {
       verify.source = audit::SourceKind::kServer;
       verify.connection.target = server;
-    } else if (!verify.bundle_path.empty()) {
-      verify.source = audit::SourceKind::kBundle;
     } else if (!verify.data_dir.empty()) {
       verify.source = audit::SourceKind::kData;
     } else {
