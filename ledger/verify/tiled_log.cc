@@ -273,7 +273,8 @@ absl::Status TiledLog::ReadEntries(const Checkpoint& checkpoint, CompactRange be
         absl::StrCat("entry ", from, " is beyond the checkpoint's ", size));
   }
   const uint64_t end = (size + tiles::kTileWidth - 1) / tiles::kTileWidth;
-  uint64_t next = from / tiles::kTileWidth;
+  // Nothing to fetch when nothing is new (a tree read up to the checkpoint).
+  uint64_t next = from == size ? end : from / tiles::kTileWidth;
   std::deque<std::future<absl::StatusOr<Bundle>>> window;
   auto launch = [&]() {
     const uint64_t index = next++;

@@ -171,6 +171,16 @@ TEST_F(TiledLogTest, ResumesFromATrustedRange) {
                   .ok());
   EXPECT_EQ(entries, Records(700, 1300));
 
+  // A trusted tree at the checkpoint's size: nothing to fetch, the roots agree.
+  CompactRange whole;
+  for (const std::string& leaf : Records(0, 1300)) whole.Append(LeafHash(leaf), [](auto&, auto&) {});
+  const uint64_t fetched = reader.resources_fetched();
+  EXPECT_TRUE(reader.ReadEntries(head.checkpoint, whole, [](uint64_t, std::string) {
+    ADD_FAILURE() << "no entry is new";
+    return absl::OkStatus();
+  }).ok());
+  EXPECT_EQ(reader.resources_fetched(), fetched);
+
   // A trusted range that is not this log's prefix: the root differs.
   CompactRange other;
   for (uint64_t i = 0; i < 700; ++i) other.Append(LeafHash("x" + std::to_string(i)), [](auto&, auto&) {});
