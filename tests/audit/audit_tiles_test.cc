@@ -194,7 +194,7 @@ TEST_F(AuditTilesTest, MonitorFollowsTheTilesAsTheLogGrows) {
   ProcessRun follow;
   std::thread monitor([&] {
     follow = Audit({"monitor", "--tiles", url(), "--log-key", log_vkey_, "--state", state,
-                    "--interval", "0.2", "--max-seconds", "5"});
+                    "--interval", "0.2", "--max-seconds", "10"});
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   AppendEvents(300);
