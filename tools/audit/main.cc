@@ -164,7 +164,7 @@ int main(int argc, char** argv) {
     return audit::RunVerify(verify);
   }
   if (monitor_command->parsed()) {
-    if (monitor.connection.target.empty() && monitor.tiles.location.empty()) {
+    if (monitor_server->count() == 0 && monitor_tiles->count() == 0) {
       std::fprintf(stderr, "memoria-audit monitor: one of --server, --tiles is required\n");
       return audit::kExitUsage;
     }
