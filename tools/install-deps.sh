@@ -12,6 +12,7 @@ packages=(
   # memoria-witness's HTTP server (and its tests' client): a small, well-kept
   # header-and-library HTTP server with no event-loop framework to integrate.
   libcpp-httplib-dev
+  libcurl4-openssl-dev  # the tiles readers' HTTP client (client/tile_http_source.h)
   zlib1g-dev  # gzip of the tiles' entry bundles over --http-listen
   openssl  # the TLS tests make their certificates with it
   nginx    # the tiles test serves --tiles-dir with it (its own config, as the test user)

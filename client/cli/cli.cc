@@ -75,6 +75,25 @@ absl::StatusOr<std::unique_ptr<LedgerClient>> OpenClient(const GlobalOptions& gl
   return LedgerClient::Create(std::move(options));
 }
 
+absl::StatusOr<std::unique_ptr<TilesReader>> OpenTilesReader(const GlobalOptions& globals,
+                                                             const std::string& tiles) {
+  if (globals.log_key.empty()) {
+    return absl::InvalidArgumentError(
+        "reading from tiles verifies everything against the log's key: pin it with --log-key "
+        "VKEY (or MEMORIA_LOG_KEY)");
+  }
+  absl::StatusOr<Verifier> key = Verifier::Parse(globals.log_key);
+  if (!key.ok()) return Annotate(key.status(), "--log-key");
+  if (globals.timeout_seconds <= 0) return absl::InvalidArgumentError("--timeout must be positive");
+  TileHttpOptions http;
+  http.ca_file = globals.tls_ca;
+  http.request_timeout_ms = static_cast<long>(globals.timeout_seconds * 1000);
+  absl::StatusOr<std::unique_ptr<TilesReader>> reader =
+      TilesReader::Open(tiles, *key, globals.state, http);
+  if (!reader.ok()) return Annotate(reader.status(), "--tiles");
+  return reader;
+}
+
 int ExitCode(const absl::Status& status) {
   switch (KindOf(status)) {
     case ErrorKind::kNone:

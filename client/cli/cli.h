@@ -21,6 +21,7 @@
 #include "absl/status/statusor.h"
 #include "client/ledger_client.h"
 #include "client/receipt.h"
+#include "client/tiles_reader.h"
 #include "memoria/v1/ledger.pb.h"
 
 namespace memoria::client::cli {
@@ -78,6 +79,12 @@ absl::StatusOr<int64_t> ParseTimeFlag(const std::string& flag, const std::string
 std::string FormatMicros(int64_t micros);
 // The reader credential's token from its file, trailing whitespace removed.
 absl::StatusOr<std::string> ReadReaderToken(const std::string& path);
+
+// A reader of the log's C2SP tlog-tiles at `tiles` (URL or directory) for
+// the global options: --log-key (required), --state, --tls-ca (https),
+// --timeout (per GET).
+absl::StatusOr<std::unique_ptr<TilesReader>> OpenTilesReader(const GlobalOptions& globals,
+                                                             const std::string& tiles);
 
 // A new subcommand of `parent` that accepts the global options after its name.
 CLI::App* AddCommand(CLI::App& parent, const std::string& name, const std::string& description);

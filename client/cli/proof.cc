@@ -1,4 +1,4 @@
-// proof inclusion | consistency; receipt show.
+// proof inclusion | consistency; receipt show | verify (--tiles).
 #include <memory>
 #include <string>
 #include <utility>
@@ -8,9 +8,11 @@
 #include "client/cli/cli.h"
 #include "client/cli/json.h"
 #include "client/errors.h"
+#include "client/trusted_state.h"
 #include "ledger/encoding.h"
 #include "ledger/merkle.h"
 #include "ledger/status.h"
+#include "ledger/verify/receipt.h"
 
 namespace memoria::client::cli {
 namespace {
@@ -131,6 +133,31 @@ absl::Status ShowWitnessedReceipt(const GlobalOptions& globals, uint64_t index, 
   return absl::OkStatus();
 }
 
+// A saved receipt (tlog-proof text or receipt JSON) checked against the log's
+// tiles: still held by the log as served now.
+absl::Status VerifyReceiptFromTiles(const GlobalOptions& globals, const std::string& tiles,
+                                    const std::string& path) {
+  ASSIGN_OR_RETURN(std::unique_ptr<TilesReader> reader, OpenTilesReader(globals, tiles));
+  ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  absl::StatusOr<Receipt> receipt = ParseSavedReceipt(text, *Verifier::Parse(globals.log_key));
+  if (!receipt.ok()) return Annotate(receipt.status(), path);
+  ASSIGN_OR_RETURN(VerifiedRecord record, reader->VerifyReceipt(*receipt));
+  if (globals.json) {
+    Print(JsonWriter()
+              .AddBool("ok", true)
+              .AddUint("index", record.index)
+              .AddUint("receipt_tree_size", receipt->tree_size)
+              .AddUint("tree_size", record.tree_size)
+              .ToString() +
+          "\n");
+  } else {
+    Print(absl::StrCat("receipt valid: record ", record.index, " (receipt of checkpoint ",
+                       receipt->tree_size, ") is held by the log's tiles at checkpoint ",
+                       record.tree_size, ", consistent with the receipt's\n"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 void AddProofCommands(Cli& cli) {
@@ -188,6 +215,24 @@ void AddProofCommands(Cli& cli) {
                    "With --witnessed: how long to wait for the witnesses, in seconds (then exit "
                    "3, \"not witnessed within\")")
       ->capture_default_str();
+  auto receipt_file = std::make_shared<std::string>();
+  auto receipt_tiles = std::make_shared<std::string>();
+  CLI::App* verify = AddCommand(
+      *receipt, "verify",
+      "Check a saved receipt (--file: the tlog-proof text or receipt JSON of `memoria append`, "
+      "with its leaf) against the log's C2SP tlog-tiles alone (no gRPC): the receipt verifies "
+      "under --log-key, the tiles' checkpoint is consistent with the receipt's (and with "
+      "--state), and the record at its index there is the receipt's. Exit 1 otherwise "
+      "(rollback, fork, another record).");
+  verify->add_option("--file", *receipt_file, "The saved receipt")->required();
+  verify->add_option("--tiles", *receipt_tiles, "The tiles: http(s):// URL prefix or directory")
+      ->required();
+  verify->callback([&cli, receipt_file, receipt_tiles] {
+    cli.action = [&cli, receipt_file, receipt_tiles] {
+      return VerifyReceiptFromTiles(cli.globals, *receipt_tiles, *receipt_file);
+    };
+  });
+
   show->callback([&cli, receipt_index, receipt_size, witnessed, wait] {
     cli.action = [&cli, receipt_index, receipt_size, witnessed, wait] {
       return *witnessed ? ShowWitnessedReceipt(cli.globals, *receipt_index, *wait)

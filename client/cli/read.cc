@@ -65,6 +65,15 @@ absl::Status Get(const GlobalOptions& globals, uint64_t index) {
   return absl::OkStatus();
 }
 
+// Record I from the log's tiles alone (no gRPC): checkpoint, consistency
+// with --state and the inclusion proof all from the tiles.
+absl::Status GetFromTiles(const GlobalOptions& globals, const std::string& tiles, uint64_t index) {
+  ASSIGN_OR_RETURN(std::unique_ptr<TilesReader> reader, OpenTilesReader(globals, tiles));
+  ASSIGN_OR_RETURN(VerifiedRecord record, reader->GetRecord(index));
+  PrintRecord(globals, record);
+  return absl::OkStatus();
+}
+
 absl::Status Range(const GlobalOptions& globals, uint64_t from, uint64_t to) {
   ASSIGN_OR_RETURN(std::unique_ptr<LedgerClient> client, OpenClient(globals, true));
   return client->GetRecords(from, to, [&](const VerifiedRecord& record) {
@@ -163,7 +172,17 @@ void AddReadCommands(Cli& cli) {
       "(needs --log-key). --json: {\"index\",\"leaf\" (base64 of the exact leaf bytes),"
       "\"leaf_hash\",\"tree_size\",...,\"entry\"}.");
   get->add_option("--index", *index, "Record index")->required();
-  get->callback([&cli, index] { cli.action = [&cli, index] { return Get(cli.globals, *index); }; });
+  auto tiles = std::make_shared<std::string>();
+  get->add_option("--tiles", *tiles,
+                  "Read from the log's C2SP tlog-tiles instead of the server (no gRPC): an "
+                  "http(s):// URL prefix (memoria-server --http-listen, nginx, a CDN) or a "
+                  "directory; the checkpoint, its consistency with --state and the inclusion "
+                  "proof all come from the tiles");
+  get->callback([&cli, index, tiles] {
+    cli.action = [&cli, index, tiles] {
+      return tiles->empty() ? Get(cli.globals, *index) : GetFromTiles(cli.globals, *tiles, *index);
+    };
+  });
 
   auto from = std::make_shared<uint64_t>(0);
   auto to = std::make_shared<uint64_t>(0);

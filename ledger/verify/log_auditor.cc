@@ -246,6 +246,65 @@ void LogAuditor::Add(uint64_t index, std::string leaf) {
   last_leaf_hash_ = leaf_hash;
 }
 
+absl::Status LogAuditor::Resume(const AuditorResume& resume) {
+  assert(fed_ == 0 && tree_.size() == 0 && !partial_ && !finished_);
+  ASSIGN_OR_RETURN(CompactRange tree, CompactRange::FromNodes(resume.size, resume.range));
+  TrustChain trust;
+  if (!resume.admin_vkey.empty()) {
+    absl::StatusOr<Verifier> admin = Verifier::Parse(resume.admin_vkey);
+    if (!admin.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "administrator key: ", std::string(admin.status().message())));
+    }
+    trust.SetAdministrator(*std::move(admin), resume.admin_vkey);
+  }
+  for (const AuditedWriter& writer : resume.writers) {
+    absl::StatusOr<Verifier> key = Verifier::Parse(writer.vkey);
+    if (!key.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("writer key: ", std::string(key.status().message())));
+    }
+    const uint32_t key_id = key->key_id();
+    const std::string name = key->name();
+    if (trust.Find(key_id, name) != nullptr || writer.registered_at >= resume.size ||
+        (writer.revoked_at.has_value() &&
+         (*writer.revoked_at <= writer.registered_at || *writer.revoked_at >= resume.size))) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("writer ", writer.vkey, ": inconsistent registration"));
+    }
+    trust.Register(*std::move(key), writer.registered_at);
+    if (writer.revoked_at.has_value()) trust.Revoke(key_id, name, *writer.revoked_at);
+  }
+  tree_ = std::move(tree);
+  trust_ = std::move(trust);
+  if (resume.size > 0) last_index_ = resume.size - 1;
+  last_leaf_hash_ = resume.last_leaf_hash;
+  last_time_ = resume.last_time;
+  return absl::OkStatus();
+}
+
+AuditorResume LogAuditor::ResumePoint() const {
+  assert(!partial_);
+  AuditorResume resume;
+  resume.size = tree_.size();
+  NodeSet nodes;
+  tree_.AddNodesTo(nodes);
+  nodes.Seal();
+  const std::vector<NodeId> ids = CompactRange::NodesFor(tree_.size());
+  absl::StatusOr<std::vector<Hash>> hashes = nodes.Source()(ids);
+  assert(hashes.ok());
+  if (hashes.ok()) resume.range = *std::move(hashes);
+  resume.last_leaf_hash = last_leaf_hash_;
+  resume.last_time = last_time_;
+  resume.admin_vkey = trust_.administrator_vkey();
+  for (const std::unique_ptr<TrustChain::Writer>& writer : trust_.writers()) {
+    resume.writers.push_back({.vkey = writer->verifier.ToString(),
+                              .registered_at = writer->standing.registered_at,
+                              .revoked_at = writer->standing.revoked_at});
+  }
+  return resume;
+}
+
 void LogAuditor::AddProven(uint64_t index, std::string leaf, std::span<const Hash> proof,
                            const Checkpoint& checkpoint) {
   assert(tree_.size() == 0 && !finished_);

@@ -125,6 +125,18 @@ struct AuditReport {
   bool ok() const { return findings.empty() && findings_omitted == 0; }
 };
 
+// Where a full-log audit stands after the records fed: what Add needs to go
+// on from the next record without the earlier ones (memoria-audit's resumed
+// --state). Encoded as text by ledger/verify/auditor_resume.h.
+struct AuditorResume {
+  uint64_t size = 0;          // records audited: the next one is `size`
+  std::vector<Hash> range;    // their tree: CompactRange::NodesFor(size)'s hashes
+  Hash last_leaf_hash{};      // the chain's tip (record size - 1)
+  int64_t last_time = 0;      // its integration time
+  std::string admin_vkey;     // named by the genesis ("" before it)
+  std::vector<AuditedWriter> writers;  // the trust chain, in registration order
+};
+
 class LogAuditor {
  public:
   explicit LogAuditor(Verifier log_key, AuditOptions options = {});
@@ -141,6 +153,15 @@ class LogAuditor {
   // leaf itself at level 0 first), in Add's thread. For comparing with a
   // stored tree.
   void SetNodeObserver(std::function<void(const NodeId&, const Hash&)> observer);
+  // Full-log mode, before any record: goes on from `resume` (the next record
+  // fed is resume.size), as if its records had been fed without a finding.
+  // INVALID_ARGUMENT for a resume point that does not hold together (a tree
+  // of the wrong shape, a key that does not parse); nothing changes then.
+  absl::Status Resume(const AuditorResume& resume);
+  // Full-log mode: where the audit stands (meaningful when no finding was
+  // made: a resume point is only saved after a clean run).
+  AuditorResume ResumePoint() const;
+
   // Records fed by Add so far, and the root of their tree.
   uint64_t size() const { return tree_.size(); }
   Hash Root() const { return tree_.Root(); }

@@ -17,6 +17,7 @@
 #include "client/bundle_source.h"
 #include "client/export_range_source.h"
 #include "client/ledger_client.h"
+#include "client/tile_http_source.h"
 #include "client/trusted_state.h"
 #include "client/witness_check.h"
 #include "ledger/verify/bundle.h"
@@ -28,7 +29,10 @@
 #include "ledger/record.h"
 #include "ledger/status.h"
 #include "ledger/store_check.h"
+#include "ledger/tile_path.h"
+#include "ledger/verify/auditor_resume.h"
 #include "ledger/verify/checkpoint_tracker.h"
+#include "ledger/verify/tiled_log.h"
 #include "ledger/verify/receipt.h"
 #include "ledger/verify/witness_policy.h"
 #include "ledger/verify/witness_quorum.h"
@@ -194,6 +198,10 @@ class TrustCheck {
       checked_ = true;
     }
   }
+
+  // Consistency established another way (a resume point at the trusted
+  // checkpoint: the records read next extend the trusted tree itself).
+  void MarkConsistent() { checked_ = true; }
 
   // True when consistency was established and nothing failed.
   bool consistent() const { return !trusted_.has_value() || (checked_ && !failed_); }
@@ -572,7 +580,122 @@ absl::Status VerifyData(const VerifyOptions& options, LogAuditor& auditor, Trust
   return absl::OkStatus();
 }
 
+
+// ---- Tiles ---------------------------------------------------------------------------
+
+// The auditor's resume point kept beside the state file, if it is usable for
+// `trusted` (its size and root); nullopt otherwise, with the reason in *why.
+std::optional<AuditorResume> LoadResume(const std::string& state_path,
+                                        const std::optional<TrustedCheckpoint>& trusted,
+                                        std::string* why) {
+  if (state_path.empty() || !trusted.has_value() || trusted->checkpoint.size == 0) return std::nullopt;
+  const std::string path = AuditorResumePath(state_path);
+  absl::StatusOr<std::string> text = client::ReadFile(path);
+  if (!text.ok()) {
+    *why = absl::IsNotFound(text.status()) ? absl::StrCat("no ", path)
+                                           : std::string(text.status().message());
+    return std::nullopt;
+  }
+  absl::StatusOr<AuditorResume> resume = DecodeAuditorResume(*text);
+  if (!resume.ok()) {
+    *why = absl::StrCat(path, ": ", std::string(resume.status().message()));
+    return std::nullopt;
+  }
+  absl::StatusOr<CompactRange> range = CompactRange::FromNodes(resume->size, resume->range);
+  if (resume->size != trusted->checkpoint.size || !range.ok() ||
+      range->Root() != trusted->checkpoint.root) {
+    *why = absl::StrCat(path, " is not at the trusted checkpoint (size ", resume->size, ", trusted ",
+                        trusted->checkpoint.size, ")");
+    return std::nullopt;
+  }
+  return *std::move(resume);
+}
+
+absl::Status SaveResume(const std::string& state_path, const AuditorResume& resume) {
+  return client::WriteFileAtomically(AuditorResumePath(state_path), EncodeAuditorResume(resume));
+}
+
+absl::StatusOr<std::unique_ptr<TileSource>> OpenTiles(const TilesOptions& options) {
+  absl::StatusOr<std::unique_ptr<TileSource>> source =
+      client::OpenTileSource(options.location, options.http);
+  if (!source.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--tiles: ", std::string(source.status().message())));
+  }
+  return source;
+}
+
+// Reads [auditor.size(), checkpoint.size) from the tiles into the auditor
+// (`after` after each record). A tile or bundle that disagrees with the
+// signed checkpoint is a finding; other errors (a missing resource, the
+// network) are returned.
+absl::Status FeedFromTiles(TiledLog& tiled, const Checkpoint& checkpoint, LogAuditor& auditor,
+                           const std::function<void()>& after) {
+  const AuditorResume point = auditor.ResumePoint();
+  ASSIGN_OR_RETURN(CompactRange before, CompactRange::FromNodes(point.size, point.range));
+  absl::Status read = tiled.ReadEntries(checkpoint, std::move(before), [&](uint64_t index, std::string leaf) {
+    auditor.Add(index, std::move(leaf));
+    if (after) after();
+    return absl::OkStatus();
+  });
+  if (absl::IsDataLoss(read)) {
+    auditor.Report(auditor.size(), FindingKind::kTree, std::string(read.message()));
+    return absl::OkStatus();
+  }
+  return read;
+}
+
+// A tiled log: its checkpoint, consistency with the trusted one from the
+// tiles, then every record (or, with a usable resume point, the records
+// after the trusted checkpoint) read in parallel and audited.
+absl::Status VerifyTiles(const VerifyOptions& options, LogAuditor& auditor, TrustCheck& trust, VerifyOutcome& outcome,
+                         Progress& progress) {
+  ASSIGN_OR_RETURN(std::unique_ptr<TileSource> source, OpenTiles(options.tiles));
+  TiledLog tiled(*source, auditor.log_key(), options.tiles.parallel);
+  outcome.source = absl::StrCat("tiles ", source->Describe());
+  ASSIGN_OR_RETURN(outcome.checkpoint_note, source->Fetch(tiles::kCheckpointPath));
+  absl::StatusOr<Checkpoint> checkpoint = OpenCheckpoint(outcome.checkpoint_note, auditor.log_key());
+  if (!checkpoint.ok()) {
+    auditor.Report(0, FindingKind::kCheckpoint,
+                   absl::StrCat("the tiles' checkpoint does not open under the log key: ",
+                                std::string(checkpoint.status().message())));
+    return absl::OkStatus();
+  }
+  outcome.checkpoint = *checkpoint;
+  absl::Status proof_error;  // a proof the tiles could not give (not a fork)
+  trust.Before(auditor, {*checkpoint, outcome.checkpoint_note},
+               [&](uint64_t first, uint64_t second) -> absl::StatusOr<std::vector<Hash>> {
+                 absl::StatusOr<std::vector<Hash>> proof = tiled.ConsistencyProof(first, second);
+                 if (!proof.ok() && !absl::IsDataLoss(proof.status())) proof_error = proof.status();
+                 return proof;
+               });
+  RETURN_IF_ERROR(proof_error);
+  if (trust.failed()) return absl::OkStatus();  // rollback or fork: nothing to read against
+  std::string why;
+  if (std::optional<AuditorResume> resume = LoadResume(options.state_path, trust.trusted(), &why)) {
+    if (absl::Status resumed = auditor.Resume(*resume); resumed.ok()) {
+      trust.MarkConsistent();
+      outcome.scope = absl::StrCat("records [", resume->size, ", ", checkpoint->size, ") of ",
+                                   checkpoint->size, ", after the resume point at the trusted checkpoint");
+    } else {
+      why = std::string(resumed.message());
+    }
+  }
+  if (!why.empty() && trust.trusted().has_value()) {
+    std::fprintf(stderr, "memoria-audit: replaying from record 0 (%s)\n", why.c_str());
+  }
+  const uint64_t total = checkpoint->size;
+  RETURN_IF_ERROR(FeedFromTiles(tiled, *checkpoint, auditor, [&]() {
+    trust.After(auditor);
+    progress.Update(auditor.size(), total);
+  }));
+  (void)auditor.CheckCheckpoint(outcome.checkpoint_note);
+  return absl::OkStatus();
+}
+
 }  // namespace
+
+std::string AuditorResumePath(const std::string& state_path) { return state_path + ".auditor"; }
 
 int RunVerify(const VerifyOptions& options) {
   absl::StatusOr<Verifier> log_key = PinnedLogKey(options.log_vkey);
@@ -595,6 +718,25 @@ int RunVerify(const VerifyOptions& options) {
   absl::Status status;
   if (options.source == SourceKind::kBundle) {
     status = VerifyBundleFile(options, trust, outcome, progress);
+  } else if (options.source == SourceKind::kTiles) {
+    LogAuditor auditor(*log_key, options.audit);
+    status = VerifyTiles(options, auditor, trust, outcome, progress);
+    if (status.ok()) {
+      outcome.report = auditor.Finish();
+      outcome.consistent = trust.consistent();
+      MaybeSaveState(*state, outcome);
+      // The resume point of a clean run at the (now) trusted checkpoint.
+      if (!options.state_path.empty() && outcome.report.ok() && outcome.checkpoint.has_value() &&
+          state->size() == auditor.size() && outcome.checkpoint->size == auditor.size()) {
+        if (absl::Status saved = SaveResume(options.state_path, auditor.ResumePoint()); !saved.ok()) {
+          std::fprintf(stderr, "memoria-audit: cannot save the resume point: %s\n",
+                       std::string(saved.message()).c_str());
+        }
+      }
+      progress.Done();
+      PrintOutcome(outcome, options.json);
+      return outcome.report.ok() ? kExitOk : kExitIntegrity;
+    }
   } else {
     LogAuditor auditor(*log_key, options.audit);
     status = options.source == SourceKind::kServer
@@ -614,11 +756,136 @@ int RunVerify(const VerifyOptions& options) {
 
 // ---- monitor -------------------------------------------------------------------------
 
+// ---- monitor --tiles -------------------------------------------------------------------
+
+namespace {
+
+// Follows a tiled log: polls its checkpoint every interval; each new one must
+// open under the log key and be consistent with the trusted one (a proof from
+// the tiles); the records it adds are read from the tiles and audited; once
+// their root is the checkpoint's, the trusted state (and the resume point
+// beside it) advance. A network or missing-resource error is reported and
+// retried at the next poll; an integrity failure is an alert (exit 1).
+int MonitorTiles(const MonitorOptions& options, const Verifier& log_key, TrustedState& state) {
+  absl::StatusOr<std::unique_ptr<TileSource>> source = OpenTiles(options.tiles);
+  if (!source.ok()) return UsageError(source.status());
+  TiledLog tiled(**source, log_key, options.tiles.parallel);
+  CheckpointTracker tracker(log_key, state.current(),
+                            [&](const TrustedCheckpoint& next) { return state.Advance(next); });
+  LogAuditor auditor(log_key, options.audit);
+  bool alerted = false;
+  auto alert = [&](const std::string& what) {
+    std::fprintf(stderr, "memoria-audit monitor: ALERT: %s\n", what.c_str());
+    alerted = true;
+  };
+  std::string why;
+  if (std::optional<AuditorResume> resume = LoadResume(options.state_path, tracker.trusted(), &why)) {
+    if (absl::Status resumed = auditor.Resume(*resume); !resumed.ok()) why = std::string(resumed.message());
+  }
+  if (!why.empty() && tracker.trusted().has_value()) {
+    std::fprintf(stderr, "memoria-audit monitor: replaying from record 0 (%s)\n", why.c_str());
+  }
+  const std::optional<TrustedCheckpoint> trusted_at_start = tracker.trusted();
+  const Clock::time_point start = Clock::now();
+  auto deadline_passed = [&]() {
+    return options.max_seconds > 0 &&
+           Clock::now() - start >= std::chrono::duration<double>(options.max_seconds);
+  };
+  bool first_round = true;
+  for (;;) {
+    absl::Status io;
+    absl::StatusOr<std::string> note = (*source)->Fetch(tiles::kCheckpointPath);
+    if (!note.ok()) {
+      io = note.status();
+    } else {
+      absl::StatusOr<TrustedCheckpoint> latest = tracker.Open(*note);
+      if (!latest.ok()) {
+        alert(absl::StrCat("the tiles' checkpoint does not open under the log key: ",
+                           std::string(latest.status().message())));
+        break;
+      }
+      const Checkpoint target = latest->checkpoint;
+      absl::Status proof_error;
+      auto proofs = [&](uint64_t first, uint64_t second) -> absl::StatusOr<std::vector<Hash>> {
+        absl::StatusOr<std::vector<Hash>> proof = tiled.ConsistencyProof(first, second);
+        if (!proof.ok() && !absl::IsDataLoss(proof.status())) proof_error = proof.status();
+        return proof;
+      };
+      std::optional<Inconsistency> broken = Inconsistent(tracker, *latest, proofs);
+      if (!proof_error.ok()) {
+        io = proof_error;
+      } else if (broken.has_value()) {
+        alert(broken->reason);
+        break;
+      } else if (target.size < auditor.size()) {
+        alert(absl::StrCat("rollback: the tiles' checkpoint signs ", target.size,
+                           " records, fewer than the ", auditor.size(), " already verified"));
+        break;
+      } else {
+        const uint64_t trusted_size = trusted_at_start.has_value() ? trusted_at_start->checkpoint.size : 0;
+        io = FeedFromTiles(tiled, target, auditor, [&]() {
+          if (auditor.size() == trusted_size && trusted_at_start.has_value() &&
+              auditor.Root() != trusted_at_start->checkpoint.root) {
+            alert(absl::StrCat("fork: the root of the first ", trusted_size,
+                               " records differs from the trusted checkpoint's (history rewritten)"));
+          }
+        });
+        if (io.ok()) {
+          (void)auditor.CheckCheckpoint(*note);
+          if (auditor.FindingCount() > 0 || alerted) {
+            AuditReport report = auditor.Finish();
+            for (const AuditFinding& finding : report.findings) alert(FindingText(finding));
+            if (report.findings_omitted > 0) alert(absl::StrCat(report.findings_omitted, " more problems"));
+            break;
+          }
+          if (target.size > tracker.size() || !tracker.trusted().has_value()) {
+            if (absl::Status saved = tracker.Advance(*latest); !saved.ok()) {
+              std::fprintf(stderr, "memoria-audit monitor: cannot save state: %s\n",
+                           std::string(saved.message()).c_str());
+              return kExitUsage;
+            }
+            if (absl::Status saved = SaveResume(options.state_path, auditor.ResumePoint()); !saved.ok()) {
+              std::fprintf(stderr, "memoria-audit monitor: cannot save the resume point: %s\n",
+                           std::string(saved.message()).c_str());
+            }
+            if (!options.json) {
+              std::printf("checkpoint %lu verified (%lu records), trusted state advanced\n",
+                          static_cast<unsigned long>(target.size),
+                          static_cast<unsigned long>(auditor.size()));
+              std::fflush(stdout);
+            }
+          }
+          if (options.once) break;
+        }
+      }
+    }
+    if (!io.ok()) {
+      if (first_round && options.once) return UsageError(io);
+      std::fprintf(stderr, "memoria-audit monitor: %s; retrying in %.1fs\n",
+                   std::string(io.message()).c_str(), options.interval_seconds);
+    }
+    first_round = false;
+    if (deadline_passed()) break;
+    std::this_thread::sleep_for(std::chrono::duration<double>(options.interval_seconds));
+    if (deadline_passed()) break;
+  }
+  return alerted ? kExitIntegrity : kExitOk;
+}
+
+}  // namespace
+
 int RunMonitor(const MonitorOptions& options) {
   absl::StatusOr<Verifier> log_key = PinnedLogKey(options.log_vkey);
   if (!log_key.ok()) return UsageError(log_key.status());
   absl::StatusOr<TrustedState> state = TrustedState::Load(options.state_path, *log_key);
   if (!state.ok()) return UsageError(state.status());
+  if (!options.tiles.location.empty()) {
+    if (!options.witness_policy_path.empty()) {
+      return UsageError(absl::InvalidArgumentError(
+          "--witness-policy follows the server's witnessed checkpoints: use it with --server"));
+    }
+    return MonitorTiles(options, *log_key, *state);
+  }
   absl::StatusOr<std::optional<WitnessPolicy>> loaded = LoadPolicy(options.witness_policy_path);
   if (!loaded.ok()) return UsageError(loaded.status());
   const WitnessPolicy* policy = loaded->has_value() ? &**loaded : nullptr;

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "client/connection.h"
+#include "client/tile_http_source.h"
 #include "ledger/verify/log_auditor.h"
 
 namespace memoria::audit {
@@ -21,7 +22,25 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitIntegrity = 1;
 inline constexpr int kExitUsage = 2;
 
-enum class SourceKind { kServer, kBundle, kData };
+enum class SourceKind { kServer, kBundle, kData, kTiles };
+
+// A C2SP tlog-tiles log (memoria-server --tiles-dir, served by --http-listen
+// or any web server, or a local copy of the directory): read with the
+// verifying reader of ledger/verify/tiled_log.h.
+struct TilesOptions {
+  std::string location;  // http(s):// URL prefix, file:// URL or directory
+  client::TileHttpOptions http;
+  int parallel = 8;  // bundles (with their level-0 tiles) fetched at once
+};
+
+// With a --state FILE, the tiles modes keep beside it, in FILE.auditor, the
+// auditor's resume point at the trusted checkpoint (ledger/verify/
+// auditor_resume.h: the tree's right edge, the chain's tip, the trust
+// chain), so that a later run reads and audits only the records added since:
+// it is used when its size and root are the trusted checkpoint's, and the
+// new checkpoint is proven consistent with the trusted one from the tiles;
+// otherwise the log is replayed from record 0 (a note on stderr says why).
+std::string AuditorResumePath(const std::string& state_path);
 
 struct VerifyOptions {
   SourceKind source = SourceKind::kServer;
@@ -30,6 +49,7 @@ struct VerifyOptions {
   client::ConnectionOptions connection;
   std::string bundle_path;               // kBundle
   std::string data_dir;                  // kData: the server's data dir or its db/ directory
+  TilesOptions tiles;                    // kTiles
   std::string log_vkey;                  // the pinned log key
   // Optional trusted state file (client::TrustedState: the signed note of
   // the last checkpoint verified, the format of the memoria CLI's --state).
@@ -45,7 +65,8 @@ struct VerifyOptions {
 int RunVerify(const VerifyOptions& options);
 
 struct MonitorOptions {
-  client::ConnectionOptions connection;
+  client::ConnectionOptions connection;  // the server, unless tiles.location is set
+  TilesOptions tiles;                    // follow a tiled log instead of a server
   std::string log_vkey;
   std::string state_path;  // as VerifyOptions::state_path
   // Optional C2SP tlog-policy file: follow the server's witnessed checkpoints

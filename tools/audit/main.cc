@@ -3,7 +3,9 @@
 //   memoria-audit verify --server HOST:PORT --log-key VKEY [--state FILE] [--json]
 //   memoria-audit verify --bundle FILE --log-key VKEY [--server HOST:PORT]  (completeness)
 //   memoria-audit verify --data DIR --log-key VKEY     (a stopped server's data)
+//   memoria-audit verify --tiles URL|DIR --log-key VKEY [--state FILE] [--parallel N]
 //   memoria-audit monitor --server HOST:PORT --log-key VKEY --state FILE [--interval S]
+//   memoria-audit monitor --tiles URL|DIR --log-key VKEY --state FILE [--interval S]
 //   memoria-audit receipt --log-key VKEY --file RECEIPT [--writer VKEY] [--request-id ID]
 //   (verify --server, monitor and receipt take --witness-policy FILE)
 //
@@ -23,6 +25,16 @@ void AddConnectionFlags(CLI::App& command, memoria::client::ConnectionOptions& c
   command.add_option("--tls-cert", connection.tls_cert_file, "PEM client certificate (mTLS)");
   command.add_option("--tls-key", connection.tls_key_file, "PEM client private key (mTLS)");
   command.add_flag("--tls", connection.tls, "TLS against the system's roots");
+}
+
+void AddTilesFlags(CLI::App& command, memoria::audit::TilesOptions& tiles) {
+  command.add_option("--parallel", tiles.parallel,
+                     "Tiles: entry bundles (each with its level-0 tile) fetched at once")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
+  command.add_option("--timeout", tiles.http.request_timeout_ms,
+                     "Tiles over HTTP: milliseconds a GET may take")
+      ->capture_default_str();
 }
 
 void AddAuditFlags(CLI::App& command, memoria::AuditOptions& audit) {
@@ -56,11 +68,18 @@ int main(int argc, char** argv) {
       "complete when --server is given (exit 1 naming each matching record left out)");
   auto* data_option = verify_command->add_option(
       "--data", verify.data_dir, "A stopped server's data directory (or its db/), read directly");
-  server_option->excludes(data_option);
-  bundle_option->excludes(data_option);
+  auto* tiles_option = verify_command->add_option(
+      "--tiles", verify.tiles.location,
+      "A C2SP tlog-tiles log: http(s):// URL prefix (memoria-server --http-listen, nginx, a "
+      "CDN), file:// URL or directory (a copy of --tiles-dir)");
+  server_option->excludes(data_option, tiles_option);  // --bundle --server: completeness
+  bundle_option->excludes(data_option, tiles_option);
+  data_option->excludes(tiles_option);
   verify_command->add_option("--log-key", verify.log_vkey, "The log's verifier key (pinned)")->required();
   verify_command->add_option("--state", verify.state_path,
-                             "Trusted checkpoint file: consistency is demanded, advanced after a clean run");
+                             "Trusted checkpoint file: consistency is demanded, advanced after a "
+                             "clean run (with --tiles, FILE.auditor keeps where the audit stands: "
+                             "the next run reads only the records added since)");
   verify_command->add_option("--witness-policy", verify.witness_policy_path,
                              "Witness policy file (C2SP tlog-policy), with --server: verify up to "
                              "the server's latest witnessed checkpoint, which must meet the "
@@ -68,16 +87,24 @@ int main(int argc, char** argv) {
   verify_command->add_flag("--json", verify.json, "One JSON report on stdout");
   verify_command->add_flag("--no-progress", no_progress, "No progress bar");
   AddConnectionFlags(*verify_command, verify.connection);
+  AddTilesFlags(*verify_command, verify.tiles);
   AddAuditFlags(*verify_command, verify.audit);
 
   audit::MonitorOptions monitor;
   CLI::App* monitor_command = app.add_subcommand(
       "monitor", "Follow a live log: verify each new record and checkpoint, persist the trusted state, "
                  "alert (stderr, exit 1) on any failure");
-  monitor_command->add_option("--server", monitor.connection.target, "HOST:PORT")->required();
+  auto* monitor_server =
+      monitor_command->add_option("--server", monitor.connection.target, "HOST:PORT");
+  auto* monitor_tiles = monitor_command->add_option(
+      "--tiles", monitor.tiles.location,
+      "Follow a C2SP tlog-tiles log instead: http(s):// URL prefix, file:// URL or directory");
+  monitor_server->excludes(monitor_tiles);
   monitor_command->add_option("--log-key", monitor.log_vkey, "The log's verifier key (pinned)")->required();
   monitor_command->add_option("--state", monitor.state_path, "Trusted checkpoint file")->required();
-  monitor_command->add_option("--interval", monitor.interval_seconds, "Seconds between checkpoint polls")
+  monitor_command->add_option("--interval", monitor.interval_seconds,
+                              "Seconds between checkpoint polls (--tiles: every poll; --server: "
+                              "when the stream ends)")
       ->capture_default_str();
   monitor_command->add_flag("--once", monitor.once, "Stop once the latest checkpoint is verified");
   monitor_command->add_option("--witness-policy", monitor.witness_policy_path,
@@ -87,6 +114,7 @@ int main(int argc, char** argv) {
                               "missing witnesses, exit 1)");
   monitor_command->add_option("--max-seconds", monitor.max_seconds, "Stop after this many seconds (0: never)");
   AddConnectionFlags(*monitor_command, monitor.connection);
+  AddTilesFlags(*monitor_command, monitor.tiles);
   AddAuditFlags(*monitor_command, monitor.audit);
 
   audit::ReceiptOptions receipt;
@@ -131,14 +159,25 @@ int main(int argc, char** argv) {
       verify.connection.target = server;
     } else if (!verify.data_dir.empty()) {
       verify.source = audit::SourceKind::kData;
+    } else if (!verify.tiles.location.empty()) {
+      verify.source = audit::SourceKind::kTiles;
+      verify.tiles.http.ca_file = verify.connection.tls_ca_file;
     } else {
-      std::fprintf(stderr, "memoria-audit verify: one of --server, --bundle, --data is required\n");
+      std::fprintf(stderr,
+                   "memoria-audit verify: one of --server, --bundle, --data, --tiles is required\n");
       return audit::kExitUsage;
     }
     verify.progress = !no_progress;
     return audit::RunVerify(verify);
   }
-  if (monitor_command->parsed()) return audit::RunMonitor(monitor);
+  if (monitor_command->parsed()) {
+    if (monitor_server->count() == 0 && monitor_tiles->count() == 0) {
+      std::fprintf(stderr, "memoria-audit monitor: one of --server, --tiles is required\n");
+      return audit::kExitUsage;
+    }
+    monitor.tiles.http.ca_file = monitor.connection.tls_ca_file;
+    return audit::RunMonitor(monitor);
+  }
   if (receipt_command->parsed()) return audit::RunReceipt(receipt);
   return audit::kExitUsage;
 }

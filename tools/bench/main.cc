@@ -66,6 +66,11 @@ int main(int argc, char** argv) {
   app.add_option("--json", json, "Also write every figure as JSON to this file");
   app.add_option("--server-binary", server_binary, "memoria-server executable")->capture_default_str();
   app.add_option("--audit-binary", audit_binary, "memoria-audit executable")->capture_default_str();
+  bool tiles_audit = false;
+  app.add_flag("--tiles-audit", tiles_audit,
+               "Only the raw limits and memoria-audit verify --server beside verify --tiles (the "
+               "server publishing tiles, read over its --http-listen) on the same log, at each "
+               "--server-max-records point");
   bool audit_only = false;
   app.add_flag("--audit", audit_only, "Only the raw limits and the verifier (memoria-audit) figures");
   bool server_only = false;
@@ -166,7 +171,7 @@ int main(int argc, char** argv) {
     }
     return 0;
   }
-  if (appends_only && !ledger_only && !audit_only) server_only = true;
+  if ((appends_only || tiles_audit) && !ledger_only && !audit_only) server_only = true;
   if (ledger_only + audit_only + server_only + query_only > 1) {
     std::fprintf(stderr, "--ledger-only, --audit, --server-only and --query exclude each other\n");
     return 2;
@@ -214,7 +219,8 @@ int main(int argc, char** argv) {
                                        .dir = dir + "/server-bench",
                                        .entry_bytes = entry_bytes,
                                        .appends_only = appends_only,
-                                       .phases = phases};
+                                       .phases = phases,
+                                       .tiles_audit = tiles_audit};
       server.points.clear();
       for (uint64_t n = 10'000; n <= server_max_records; n *= 10) server.points.push_back(n);
       if (server.points.empty()) server.points.push_back(server_max_records);

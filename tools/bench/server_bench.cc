@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -24,6 +26,8 @@
 #include <grpcpp/support/byte_buffer.h>
 
 #include "client/entry_signer.h"
+#include "client/tile_http_source.h"
+#include "ledger/checkpoint.h"
 #include "ledger/keys.h"
 #include "memoria/v1/ledger_service.grpc.pb.h"
 #include "tools/bench/limits.h"
@@ -58,6 +62,22 @@ void SetDeadline(grpc::ClientContext& context) {
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(kCallDeadlineSeconds));
 }
 
+// A loopback port that was free a moment ago (0 if none).
+int FreeLoopbackPort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(address);
+  int port = 0;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
+    port = ntohs(address.sin_port);
+  }
+  close(fd);
+  return port;
+}
+
 // The running server and what the bench holds to talk to it.
 class Fixture {
  public:
@@ -74,6 +94,11 @@ class Fixture {
     generic_stubs_.clear();
     ServerProcessOptions process{
         .binary = options_.server_binary, .data_dir = options_.dir + "/server", .init = init};
+    if (options_.tiles_audit) {
+      if (tiles_port_ == 0) tiles_port_ = FreeLoopbackPort();
+      process.extra_args = {"--tiles-dir", options_.dir + "/tiles", "--http-listen",
+                            "127.0.0.1:" + std::to_string(tiles_port_)};
+    }
     absl::StatusOr<std::unique_ptr<ServerProcess>> started = ServerProcess::Start(process);
     if (!started.ok()) return started.status();
     server_ = std::move(*started);
@@ -88,6 +113,9 @@ class Fixture {
     reader_generic_stub_ = std::make_unique<grpc::GenericStub>(reader);
     return absl::OkStatus();
   }
+
+  // The tiles' URL (tiles_audit only).
+  std::string tiles_url() const { return "http://127.0.0.1:" + std::to_string(tiles_port_); }
 
   absl::Status Stop() {
     stubs_.clear();
@@ -226,6 +254,7 @@ class Fixture {
   std::unique_ptr<grpc::GenericStub> reader_generic_stub_;
   std::atomic<uint64_t> next_request_{0};
   size_t padding_ = 0;
+  int tiles_port_ = 0;
 };
 
 void Warn(const std::string& what, const LoadResult& result) {
@@ -455,8 +484,8 @@ ReadLatencies Reads(Fixture& fixture, uint64_t size, int samples, bool all_kinds
 // Runs `memoria-audit verify --server ... --log-key ...` to completion;
 // seconds, or a negative value if it failed.
 double RunAuditBinary(const ServerBenchOptions& options, const std::string& target,
-                      const std::string& vkey) {
-  std::vector<std::string> args = {options.audit_binary, "verify", "--server", target,
+                      const std::string& vkey, const std::string& source_flag = "--server") {
+  std::vector<std::string> args = {options.audit_binary, "verify", source_flag, target,
                                    "--log-key", vkey, "--json", "--no-progress"};
   std::vector<char*> argv;
   for (std::string& arg : args) argv.push_back(arg.data());
@@ -755,6 +784,54 @@ bool KeyFigures(Fixture& fixture, const ServerBenchOptions& options, Bounds& bou
 
 }  // namespace
 
+// Waits (up to 5 minutes) until the tiles' checkpoint at `url` has `size`
+// records; false if it does not.
+bool WaitForTiles(const std::string& url, const std::string& vkey, uint64_t size) {
+  absl::StatusOr<Verifier> key = Verifier::Parse(vkey);
+  absl::StatusOr<std::unique_ptr<TileSource>> source = client::OpenTileSource(url);
+  if (!key.ok() || !source.ok()) return false;
+  const auto give_up = Clock::now() + std::chrono::minutes(5);
+  while (Clock::now() < give_up) {
+    absl::StatusOr<std::string> note = (*source)->Fetch("checkpoint");
+    if (note.ok()) {
+      absl::StatusOr<Checkpoint> checkpoint = OpenCheckpoint(*note, *key);
+      if (checkpoint.ok() && checkpoint->size >= size) return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
+// memoria-audit verify --server and --tiles on the same log at each point.
+void TilesAudit(Fixture& fixture, const ServerBenchOptions& options, const Bounds& bounds,
+                Report& report) {
+  for (const uint64_t point : options.points) {
+    uint64_t size = fixture.TreeSize();
+    if (size < point) fixture.Fill(point - size);
+    std::string vkey;
+    size = fixture.TreeSize(&vkey);
+    if (!WaitForTiles(fixture.tiles_url(), vkey, size)) {
+      std::fprintf(stderr, "tiles bench: the tiles did not reach %" PRIu64 " records\n", size);
+      return;
+    }
+    const std::string n = std::to_string(size) + " records";
+    const double grpc = RunAuditBinary(options, fixture.server().target(), vkey);
+    const double tiles = RunAuditBinary(options, fixture.tiles_url(), vkey, "--tiles");
+    if (grpc > 0) {
+      report.Add({.section = "tiles", .name = "memoria-audit verify --server, " + n,
+                  .value = static_cast<double>(size) / grpc, .unit = "records/s",
+                  .limit_name = "Ed25519 verify, all cores", .limit_value = bounds.verify});
+    }
+    if (tiles > 0) {
+      report.Add({.section = "tiles",
+                  .name = "memoria-audit verify --tiles (HTTP, --http-listen, 8 in flight), " + n,
+                  .value = static_cast<double>(size) / tiles, .unit = "records/s",
+                  .limit_name = "memoria-audit verify --server, same log",
+                  .limit_value = grpc > 0 ? static_cast<double>(size) / grpc : 0});
+    }
+  }
+}
+
 void RunServerBench(const ServerBenchOptions& options, Report& report) {
   std::filesystem::remove_all(options.dir);
   std::filesystem::create_directories(options.dir);
@@ -774,6 +851,12 @@ void RunServerBench(const ServerBenchOptions& options, Report& report) {
   const bool rocksdb_bounds = fixture.rocksdb_limit() > 0 && fixture.rocksdb_limit() < bounds.verify;
   bounds.batch_name = rocksdb_bounds ? "RocksDB synced writes" : "Ed25519 verify, all cores";
   bounds.batch = rocksdb_bounds ? fixture.rocksdb_limit() : bounds.verify;
+
+  if (options.tiles_audit) {
+    TilesAudit(fixture, options, bounds, report);
+    (void)fixture.Stop();
+    return;
+  }
 
   // The empty unary call rate on loopback, the bound of single-entry calls.
   for (int clients : {1, 16, 64}) {

@@ -44,6 +44,12 @@ struct ServerBenchOptions {
   // "64" (single-entry Append, that many clients), "b10", "b100", "b1000"
   // (AppendBatch), "o1000", "o5000" (offered load per second).
   std::vector<std::string> phases;
+  // Only memoria-audit at each point (issue 20, item 5): the server also
+  // publishes tiles (--tiles-dir, --http-listen on a free loopback port);
+  // once they are caught up, `verify --server` and `verify --tiles URL` are
+  // timed on the same log, side by side. No append phases, reads or scaling
+  // figures.
+  bool tiles_audit = false;
 };
 
 // Runs it all and adds the figures to `report`, bounded by the limits already

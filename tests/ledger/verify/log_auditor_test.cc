@@ -6,6 +6,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ledger/verify/log_auditor.h"
+#include "ledger/verify/auditor_resume.h"
 #include "ledger/encoding.h"
 #include "tests/ledger/verify/built_log.h"
 
@@ -179,6 +180,96 @@ TEST(LogAuditorTest, PartialRangeVerifiesThroughProofsAndTrustRecords) {
   damaged.AddProven(45, leaf, log.Proof(45), *checkpoint);
   AuditReport bad = damaged.Finish();
   EXPECT_TRUE(HasFinding(bad, 45, FindingKind::kInclusion)) << Describe(bad);
+}
+
+
+// A resume point taken after m records, through its text form, lets a new
+// auditor check the rest alone with the same outcome; the chain tip and the
+// trust chain it holds are enforced, and a garbled text is refused.
+TEST(LogAuditorResumeTest, ResumingAfterACleanPrefixAuditsOnlyTheRest) {
+  BuiltLog log;
+  log.AddGeneric(100);
+  const Signer second = MustGenerate("svc-second");
+  log.Register(second);
+  log.Revoke(log.writer());
+  const uint64_t m = log.size();
+  v1::Entry entry;
+  entry.set_writer(second.name());
+  entry.set_request_id("after");
+  entry.mutable_generic()->set_type("post.published");
+  log.Append(second, entry);
+
+  AuditorResume point;
+  {
+    LogAuditor first(log.log_key().verifier());
+    for (uint64_t i = 0; i < m; ++i) first.Add(i, log.leaves()[i]);
+    point = first.ResumePoint();
+    ASSERT_TRUE(first.Finish().ok());
+  }
+  EXPECT_EQ(point.size, m);
+  ASSERT_EQ(point.writers.size(), 2u);
+  EXPECT_TRUE(point.writers[0].revoked_at.has_value());
+  absl::StatusOr<AuditorResume> decoded = DecodeAuditorResume(EncodeAuditorResume(point));
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_EQ(EncodeAuditorResume(*decoded), EncodeAuditorResume(point));
+
+  LogAuditor rest(log.log_key().verifier());
+  ASSERT_TRUE(rest.Resume(*decoded).ok());
+  for (uint64_t i = m; i < log.size(); ++i) rest.Add(i, log.leaves()[i]);
+  ASSERT_TRUE(rest.CheckCheckpoint(log.Checkpoint()).ok());
+  AuditReport report = rest.Finish();
+  EXPECT_TRUE(report.ok()) << report.findings.size();
+  EXPECT_EQ(report.records, 1u);
+
+  // The revocation the resume point holds is enforced: a record by the
+  // revoked writer after it is a trust finding.
+  entry.set_writer(log.writer().name());
+  entry.set_request_id("revoked");
+  log.Append(log.writer(), entry);
+  LogAuditor strict(log.log_key().verifier());
+  ASSERT_TRUE(strict.Resume(point).ok());
+  for (uint64_t i = m; i < log.size(); ++i) strict.Add(i, log.leaves()[i]);
+  report = strict.Finish();
+  EXPECT_TRUE(HasFinding(report, log.size() - 1, FindingKind::kTrust));
+}
+
+TEST(LogAuditorResumeTest, AWrongTipOrTreeIsFoundAndGarbledTextRefused) {
+  BuiltLog log;
+  log.AddGeneric(50);
+  LogAuditor first(log.log_key().verifier());
+  for (uint64_t i = 0; i < 30; ++i) first.Add(i, log.leaves()[i]);
+  AuditorResume point = first.ResumePoint();
+  (void)first.Finish();
+
+  AuditorResume tip = point;
+  tip.last_leaf_hash[0] ^= 1;
+  LogAuditor chained(log.log_key().verifier());
+  ASSERT_TRUE(chained.Resume(tip).ok());
+  for (uint64_t i = 30; i < log.size(); ++i) chained.Add(i, log.leaves()[i]);
+  (void)chained.CheckCheckpoint(log.Checkpoint());
+  AuditReport report = chained.Finish();
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.findings[0].index, 30u);
+  EXPECT_EQ(report.findings[0].kind, FindingKind::kChain);
+
+  AuditorResume tree = point;
+  tree.range[0][5] ^= 1;
+  LogAuditor rooted(log.log_key().verifier());
+  ASSERT_TRUE(rooted.Resume(tree).ok());
+  for (uint64_t i = 30; i < log.size(); ++i) rooted.Add(i, log.leaves()[i]);
+  (void)rooted.CheckCheckpoint(log.Checkpoint());
+  report = rooted.Finish();
+  EXPECT_TRUE(HasFinding(report, log.size(), FindingKind::kRoot));
+
+  AuditorResume shape = point;
+  shape.range.pop_back();
+  LogAuditor refused(log.log_key().verifier());
+  EXPECT_FALSE(refused.Resume(shape).ok());
+
+  std::string text = EncodeAuditorResume(point);
+  EXPECT_FALSE(DecodeAuditorResume(text.substr(0, text.size() - 3)).ok());
+  EXPECT_FALSE(DecodeAuditorResume("memoria-auditor-resume-v1\nsize x\n").ok());
+  EXPECT_FALSE(DecodeAuditorResume("hello\n").ok());
 }
 
 }  // namespace
