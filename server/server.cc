@@ -403,11 +403,8 @@ void Server::UpdateHealth() {
     const bool ready = readiness.ReadyFor(kHealthServices[i]);
     if (health_set_[i] == ready) continue;
     health_set_[i] = ready;
-    if (*kHealthServices[i] == '\0') {
-      health->SetServingStatus(ready);
-    } else {
-      health->SetServingStatus(kHealthServices[i], ready);
-    }
+    // By name, "" included: SetServingStatus(bool) would set every service.
+    health->SetServingStatus(kHealthServices[i], ready);
   }
 }
 
