@@ -202,6 +202,11 @@ TEST_F(OperationsTest, JsonLinesCarryRequestIdsAndEscapeWhatClientsSend) {
   const grpc::Status rejected = Append(forged, "ops-test-evil", &rejected_id, nullptr);
   EXPECT_EQ(rejected.error_code(), grpc::StatusCode::PERMISSION_DENIED) << StatusText(rejected);
   EXPECT_EQ(rejected_id, "ops-test-evil");
+  // A rejection without an id: its reason's line carries the generated one.
+  std::string rejected_generated;
+  EXPECT_EQ(Append(forged, "", &rejected_generated, nullptr).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(rejected_generated, MatchesRegex("[0-9a-f]{16}"));
 
   // The metrics saw them.
   httplib::Result metrics = Get("/metrics");
@@ -211,11 +216,11 @@ TEST_F(OperationsTest, JsonLinesCarryRequestIdsAndEscapeWhatClientsSend) {
   EXPECT_THAT(metrics->body, HasSubstr("\nmemoria_appends_total 4\n"));  // the writer and 3 events
   EXPECT_THAT(metrics->body, HasSubstr("\nmemoria_log_size_records 5\n"));
   EXPECT_THAT(metrics->body, HasSubstr("\nmemoria_append_rejects_total{method=\"Append\",code="
-                                       "\"PERMISSION_DENIED\"} 1\n"));
+                                       "\"PERMISSION_DENIED\"} 2\n"));
   EXPECT_THAT(metrics->body, HasSubstr("\nmemoria_grpc_requests_total{service=\"memoria.v1.Ledger\","
                                        "method=\"Append\",code=\"OK\"} 4\n"));
   EXPECT_THAT(metrics->body, HasSubstr("\nmemoria_grpc_request_duration_seconds_count{service="
-                                       "\"memoria.v1.Ledger\",method=\"Append\"} 5\n"));
+                                       "\"memoria.v1.Ledger\",method=\"Append\"} 6\n"));
   EXPECT_THAT(metrics->body, HasSubstr("\nmemoria_batch_records_count 4\n"));
   EXPECT_THAT(metrics->body, HasSubstr("\nprocess_resident_memory_bytes "));
   EXPECT_THAT(metrics->body, HasSubstr("\nmemoria_rocksdb_write_stall_seconds_total 0\n"));
@@ -260,6 +265,8 @@ TEST_F(OperationsTest, JsonLinesCarryRequestIdsAndEscapeWhatClientsSend) {
   EXPECT_THAT(Field(evil_lines[0], "msg"), HasSubstr("evil\\\"}\\n{\\\"level\\\""));
   EXPECT_THAT(Field(evil_lines[0], "msg"), Not(HasSubstr("\n")));
   EXPECT_EQ(Field(evil_lines[1], "code"), "PERMISSION_DENIED");
+  ASSERT_EQ(by_request[rejected_generated].size(), 2u);
+  EXPECT_THAT(Field(by_request[rejected_generated][0], "msg"), HasSubstr("is not registered"));
   for (const std::string& line : lines) EXPECT_THAT(line, Not(HasSubstr("\"level\":\"critical\"")));
 }
 
