@@ -285,6 +285,8 @@ class Log {
 
   // Approximate bytes on disk (live SST files; the WAL is not counted).
   uint64_t ApproximateDiskBytes() const { return store_->ApproximateDiskBytes(); }
+  // RocksDB's stalls, compaction debt and sizes (Store::ReadHealth).
+  Store::Health StoreHealth() const { return store_->ReadHealth(); }
 
  private:
   // A built batch on its way to disk.

@@ -17,7 +17,9 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <map>
 
+#include "absl/strings/numbers.h"
 #include "ledger/encoding.h"
 #include "ledger/status.h"
 
@@ -448,6 +450,35 @@ uint64_t Store::ApproximateDiskBytes() const {
     }
   }
   return total;
+}
+
+Store::Health Store::ReadHealth() const {
+  Health health;
+  uint64_t value = 0;
+  if (db_->GetAggregatedIntProperty(rocksdb::DB::Properties::kLiveSstFilesSize, &value)) {
+    health.live_sst_bytes = value;
+  }
+  if (db_->GetAggregatedIntProperty(rocksdb::DB::Properties::kCurSizeAllMemTables, &value)) {
+    health.memtable_bytes = value;
+  }
+  if (db_->GetAggregatedIntProperty(rocksdb::DB::Properties::kEstimatePendingCompactionBytes,
+                                    &value)) {
+    health.pending_compaction_bytes = value;
+  }
+  if (db_->GetIntProperty(rocksdb::DB::Properties::kNumRunningCompactions, &value)) {
+    health.running_compactions = value;
+  }
+  if (db_->GetIntProperty(rocksdb::DB::Properties::kIsWriteStopped, &value)) {
+    health.write_stopped = value != 0;
+  }
+  std::map<std::string, std::string> db_stats;
+  if (db_->GetMapProperty(rocksdb::DB::Properties::kDBStats, &db_stats)) {
+    const auto found = db_stats.find("db.user_write_stall_micros");
+    if (found != db_stats.end()) {
+      absl::SimpleAtoi(found->second, &health.write_stall_micros);
+    }
+  }
+  return health;
 }
 
 }  // namespace memoria

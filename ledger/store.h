@@ -191,6 +191,18 @@ class Store {
   // Total bytes of live SST files (the WAL is not counted).
   uint64_t ApproximateDiskBytes() const;
 
+  // RocksDB's figures an operator watches (read from its properties, all
+  // column families summed; cheap: no I/O).
+  struct Health {
+    uint64_t live_sst_bytes = 0;            // rocksdb.live-sst-files-size
+    uint64_t memtable_bytes = 0;            // rocksdb.cur-size-all-mem-tables
+    uint64_t pending_compaction_bytes = 0;  // rocksdb.estimate-pending-compaction-bytes
+    uint64_t running_compactions = 0;       // rocksdb.num-running-compactions
+    uint64_t write_stall_micros = 0;        // db.user_write_stall_micros of rocksdb.dbstats, since open
+    bool write_stopped = false;             // rocksdb.is-write-stopped
+  };
+  Health ReadHealth() const;
+
   // OK if `meta` records kStoreFormat; FAILED_PRECONDITION naming the format
   // it records (or none) otherwise.
   absl::Status CheckFormat() const;

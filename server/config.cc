@@ -241,6 +241,13 @@ std::optional<int> ParseServerFlags(int argc, const char* const* argv, ServerCon
                      "off")
           ->capture_default_str(),
       "MEMORIA_LOG_LEVEL");
+  env(app.add_option("--log-format", config.log_format,
+                     "text (one line per event, as spdlog writes them) or json (one JSON object "
+                     "per line: time (RFC 3339, UTC), level, msg, and fields such as request_id, "
+                     "the x-request-id of the gRPC call a line is about)")
+          ->check(CLI::IsMember({"text", "json"}))
+          ->capture_default_str(),
+      "MEMORIA_LOG_FORMAT");
   env(app.add_option("--shutdown-grace-seconds", grace_seconds,
                      "On SIGTERM/SIGINT, how long in-flight calls may take before they are "
                      "cancelled")
@@ -280,8 +287,10 @@ std::optional<int> ParseServerFlags(int argc, const char* const* argv, ServerCon
           ->capture_default_str(),
       "MEMORIA_TILES_INTERVAL");
   env(app.add_option("--http-listen", config.http_listen,
-                     "host:port to serve --tiles-dir over HTTP on (port 0: any free port; "
-                     "default: none)"),
+                     "host:port of the HTTP listener (port 0: any free port; default: none): "
+                     "GET /metrics (Prometheus), /healthz (live), /readyz (ready: store, tree, "
+                     "witnesses; 503 with a JSON body naming what is not), and --tiles-dir's "
+                     "files when given. Plaintext: keep it on loopback or a private network"),
       "MEMORIA_HTTP_LISTEN");
 
   env(app.add_option("--reader-token-file", config.reader_token_file,
@@ -434,9 +443,6 @@ absl::Status ValidateServerConfig(const ServerConfig& config) {
     return absl::InvalidArgumentError("--tiles-interval must be positive");
   }
   if (!config.http_listen.empty()) {
-    if (config.tiles_dir.empty()) {
-      return absl::InvalidArgumentError("--http-listen serves --tiles-dir: give both");
-    }
     std::string http_host, http_port;
     if (!SplitHostPort(config.http_listen, http_host, http_port)) {
       return absl::InvalidArgumentError(
@@ -458,6 +464,10 @@ absl::Status ValidateServerConfig(const ServerConfig& config) {
   if (!known_level) {
     return absl::InvalidArgumentError(
         absl::StrCat("unknown --log-level \"", config.log_level, "\""));
+  }
+  if (config.log_format != "text" && config.log_format != "json") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown --log-format \"", config.log_format, "\": text or json"));
   }
   return absl::OkStatus();
 }

@@ -106,6 +106,9 @@ struct ServerConfig {
   bool reflection = true;
   // spdlog level: trace, debug, info, warn, error, critical, off.
   std::string log_level = "info";
+  // Log lines: "text" (spdlog's usual lines) or "json" (one object per line;
+  // server/log_format.h).
+  std::string log_format = "text";
   // How long a shutdown may wait for in-flight calls before cancelling them.
   absl::Duration shutdown_grace = absl::Seconds(10);
 
@@ -124,8 +127,8 @@ struct ServerConfig {
   // The published checkpoint follows the log at most this often under load
   // (and at once when it goes idle).
   absl::Duration tiles_interval = absl::Seconds(1);
-  // host:port of the HTTP listener serving tiles_dir (server/http_listener.h);
-  // empty: none. Needs tiles_dir.
+  // host:port of the HTTP listener (server/http_listener.h): /metrics,
+  // /healthz, /readyz, and tiles_dir's files when given; empty: none.
   std::string http_listen;
 
   // The policy views (ledger/policy/): personal data and findings.
@@ -170,10 +173,10 @@ std::optional<int> ParseServerFlags(int argc, const char* const* argv, ServerCon
 // zero (the stream and connection bounds included), a negative --max-event-time-ahead,
 // a certificate without its key, a client CA without TLS, plaintext
 // together with TLS, plaintext on a non-loopback address without --plaintext,
-// an unknown log level, an unparsable listen address, a witness interval or
-// timeout that is not positive, a --max-entry-bytes above kMaxEntryBytes, a
-// --tiles-interval that is not positive, --http-listen without --tiles-dir or
-// not host:port.
+// an unknown log level or format, an unparsable listen address, a witness
+// interval or timeout that is not positive, a --max-entry-bytes above
+// kMaxEntryBytes, a --tiles-interval that is not positive, --http-listen not
+// host:port.
 absl::Status ValidateServerConfig(const ServerConfig& config);
 
 // True if `listen` (host:port) names a loopback host.

@@ -152,6 +152,8 @@ void HttpListener::RegisterRoutes() {
       }
     });
   }
+  if (options_.metrics) AddMetricsRoutes(http, options_.metrics);
+  if (options_.readiness) AddHealthRoutes(http, options_.readiness);
   http.set_error_handler([](const httplib::Request&, httplib::Response& response) {
     if (response.status == 404) NotFound(response);
   });

@@ -20,6 +20,9 @@
 // no-store otherwise). HEAD is answered as GET without the body. Routes for
 // more (/metrics, a portal) are added in RegisterRoutes.
 //
+// Operations (server/operations_routes.h), each when its source is given:
+// GET /metrics (Prometheus text), GET /healthz and /readyz.
+//
 //   ASSIGN_OR_RETURN(auto http, HttpListener::Start({.listen = "127.0.0.1:8080",
 //                                                    .tiles_dir = "data/tiles"}));
 //   ... http->port() ...; http->Stop();  // or destroy it
@@ -33,6 +36,7 @@
 #include <thread>
 
 #include "absl/status/statusor.h"
+#include "server/operations_routes.h"
 
 namespace httplib {
 class Server;
@@ -49,6 +53,10 @@ struct HttpListenerOptions {
   std::string listen;
   // The tlog-tiles directory served under /; empty: no tiles routes.
   std::string tiles_dir;
+  // GET /metrics answers scrape(); unset: no /metrics.
+  ScrapeMetrics metrics;
+  // GET /healthz, and /readyz from readiness(); unset: neither.
+  CheckReadiness readiness;
 };
 
 class HttpListener {

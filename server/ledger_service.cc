@@ -11,7 +11,9 @@
 #include "ledger/hash.h"
 #include "ledger/log_escape.h"
 #include "ledger/status.h"
+#include "server/call_interceptor.h"
 #include "server/grpc_status.h"
+#include "server/log_format.h"
 #include "server/raw_messages.h"
 #include "spdlog/spdlog.h"
 
@@ -92,7 +94,12 @@ grpc::Status LedgerService::Reject(grpc::ServerContextBase& context, const char*
                                    const absl::Status& status) {
   rejected_.fetch_add(1, std::memory_order_relaxed);
   // The message may quote what the client sent (a writer name, a request id).
-  spdlog::debug("rejected {} from {}: {}", method, context.peer(), EscapeForLog(status.ToString()));
+  if (spdlog::should_log(spdlog::level::debug)) {
+    const std::string request_id = RequestIdOf(context);
+    LogFields fields({{"request_id", request_id}, {"method", method}});
+    spdlog::debug("rejected {} from {}: {}", method, context.peer(),
+                  EscapeForLog(status.ToString()));
+  }
   return ToGrpcStatus(status);
 }
 

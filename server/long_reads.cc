@@ -6,6 +6,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "server/call_interceptor.h"
+#include "server/log_format.h"
 #include "spdlog/spdlog.h"
 
 namespace memoria::server {
@@ -77,6 +79,8 @@ void LongReads::Watch() {
       slot->context_.TryCancel();
       slot->cancelled_ = true;
       ++stalls_cancelled_;
+      const std::string request_id = RequestIdOf(slot->context_);
+      LogFields fields({{"request_id", request_id}});
       spdlog::info("cancelled a long read from {}: its client took no message for {}",
                    slot->context_.peer(), absl::FormatDuration(stall_timeout_));
     }

@@ -9,6 +9,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "server/config.h"
+#include "server/log_format.h"
 #include "server/rebuild_views.h"
 #include "server/server.h"
 #include "spdlog/spdlog.h"
@@ -71,6 +72,9 @@ int main(int argc, char** argv) {
     return *exit_code;
   }
   spdlog::set_level(spdlog::level::from_str(config.log_level));
+  // Before the first line; the flag's validator admitted only text or json.
+  memoria::server::SetLogFormat(
+      memoria::server::ParseLogFormat(config.log_format).value_or(memoria::server::LogFormat::kText));
   if (config.rebuild_views) {
     absl::StatusOr<memoria::policy::ViewsDiff> diff = memoria::server::CheckViews(config);
     if (!diff.ok()) {

@@ -26,11 +26,13 @@
 #include "ledger/sequencer/writer_registry.h"
 #include "ledger/status.h"
 #include "memoria/v1/entry.pb.h"
+#include "server/call_interceptor.h"
 #include "server/data_dir.h"
 #include "server/ledger_service.h"
 #include "server/long_reads.h"
 #include "server/policy_service.h"
 #include "server/reader_credential.h"
+#include "server/server_metrics.h"
 #include "server/transparency_service.h"
 #include "spdlog/spdlog.h"
 
@@ -261,8 +263,11 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
   // The sequencer calls the policy views and the query index (BatchObservers,
   // ledger/views.h) for each record of each batch and writes their puts in
   // the same batch.
+  server->batch_metrics_ = std::make_unique<BatchMetrics>();
+  server->call_metrics_ = std::make_shared<CallMetrics>();
   server->sequencer_ = std::make_unique<Sequencer>(*server->log_, *server->registry_, config.batch,
-                                                   server->observers_.get());
+                                                   server->observers_.get(),
+                                                   server->batch_metrics_->Observer());
   if (!config.witness_policy_file.empty()) {
     WitnessingOptions witnessing;
     ASSIGN_OR_RETURN(witnessing.policy, ReadWitnessPolicyFile(config.witness_policy_file));
@@ -334,6 +339,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
                               kMaxIdleSyncThreads);
   ApplyTransportBounds(config, builder);
+  // Request ids, per-method counts and latencies, the "call ended" lines.
+  builder.experimental().SetInterceptorCreators(CallInterceptors(server->call_metrics_));
   // Three services, one port: the same log, credentials and limits.
   builder.RegisterService(server->ledger_service_.get());
   builder.RegisterService(server->policy_service_.get());
@@ -346,17 +353,37 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
         ": the address is in use (another memoria-server, or another program, listens there) "
         "or is not an address of this host; stop the other one or give another --listen"));
   }
-  if (grpc::HealthCheckServiceInterface* health = server->grpc_server_->GetHealthCheckService()) {
-    // The server as a whole ("") and each service by its full name.
-    for (const char* service : {v1::Ledger::service_full_name(), v1::Policy::service_full_name(),
-                                v1::Transparency::service_full_name()}) {
-      health->SetServingStatus(service, true);
-    }
-    health->SetServingStatus(true);
-  }
+  server->readiness_ =
+      std::make_unique<ReadinessProbe>(*server->log_, server->witnessing_.get());
+  server->metrics_ = std::make_unique<MetricsRegistry>();
+  AddServerCollectors(*server->metrics_,
+                      {.log = server->log_.get(),
+                       .sequencer = server->sequencer_.get(),
+                       .long_reads = server->long_reads_.get(),
+                       .calls = server->call_metrics_.get(),
+                       .batches = server->batch_metrics_.get(),
+                       .readiness = server->readiness_.get(),
+                       .witnessing = server->witnessing_.get(),
+                       .tiles = server->tiles_.get(),
+                       .version = MEMORIA_VERSION});
+  AddProcessCollector(*server->metrics_);
+  // gRPC health: the server as a whole ("") and each service by its full
+  // name, as their readiness checks say (server/readiness.h).
+  server->UpdateHealth();
+  server->health_thread_ = std::thread([raw = server.get()] { raw->FollowReadiness(); });
   if (!config.http_listen.empty()) {
-    ASSIGN_OR_RETURN(server->http_, HttpListener::Start({.listen = config.http_listen,
-                                                        .tiles_dir = config.tiles_dir}));
+    const MetricsRegistry* metrics = server->metrics_.get();
+    const ReadinessProbe* readiness = server->readiness_.get();
+    ASSIGN_OR_RETURN(
+        server->http_,
+        HttpListener::Start(
+            {.listen = config.http_listen,
+             .tiles_dir = config.tiles_dir,
+             .metrics = [metrics] { return metrics->Scrape(); },
+             .readiness = [readiness] {
+               const Readiness now = readiness->Check();
+               return std::make_pair(now.ready(), now.ToJson());
+             }}));
   }
   if (server->witnessing_ != nullptr) server->witnessing_->Start();
   if (server->tiles_ != nullptr) server->tiles_->Start();
@@ -375,10 +402,47 @@ ServerStats Server::stats() const {
   return stats;
 }
 
+namespace {
+constexpr const char* kHealthServices[] = {"", "memoria.v1.Ledger", "memoria.v1.Policy",
+                                           "memoria.v1.Transparency"};
+}  // namespace
+
+void Server::UpdateHealth() {
+  grpc::HealthCheckServiceInterface* health = grpc_server_->GetHealthCheckService();
+  if (health == nullptr) return;
+  const Readiness readiness = readiness_->Check();
+  for (size_t i = 0; i < std::size(kHealthServices); ++i) {
+    const bool ready = readiness.ReadyFor(kHealthServices[i]);
+    if (health_set_[i] == ready) continue;
+    health_set_[i] = ready;
+    // By name, "" included: SetServingStatus(bool) would set every service.
+    health->SetServingStatus(kHealthServices[i], ready);
+  }
+}
+
+void Server::FollowReadiness() {
+  absl::MutexLock lock(&health_mu_);
+  while (!health_stop_) {
+    health_mu_.AwaitWithTimeout(absl::Condition(&health_stop_), absl::Milliseconds(250));
+    if (health_stop_) break;
+    health_mu_.Unlock();
+    UpdateHealth();
+    health_mu_.Lock();
+  }
+}
+
 void Server::Shutdown() {
   absl::MutexLock lock(&shutdown_mu_);
   if (shut_down_) return;
   shut_down_ = true;
+  if (readiness_ != nullptr) readiness_->SetShuttingDown();
+  if (health_thread_.joinable()) {
+    {
+      absl::MutexLock health_lock(&health_mu_);
+      health_stop_ = true;
+    }
+    health_thread_.join();
+  }
   if (grpc_server_ != nullptr) {
     if (grpc::HealthCheckServiceInterface* health = grpc_server_->GetHealthCheckService()) {
       health->SetServingStatus(false);

@@ -36,7 +36,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <thread>
 
 #include <grpcpp/grpcpp.h>
 
@@ -53,6 +55,8 @@
 #include "server/config.h"
 #include "server/data_dir.h"
 #include "server/http_listener.h"
+#include "server/metrics.h"
+#include "server/readiness.h"
 #include "server/tiles_publisher.h"
 #include "server/witnessing.h"
 
@@ -63,6 +67,8 @@ class WriterRegistry;  // ledger/sequencer/writer_registry.h
 
 namespace memoria::server {
 
+class BatchMetrics;  // server/server_metrics.h
+class CallMetrics;   // server/call_interceptor.h
 class LedgerService;
 class LongReads;
 class PolicyService;
@@ -112,6 +118,11 @@ class Server {
   const TilesPublisher* tiles() const { return tiles_.get(); }
   // The HTTP listener's bound port; 0 without --http-listen.
   int http_port() const { return http_ != nullptr ? http_->port() : 0; }
+  // What GET /metrics answers (server/server_metrics.h).
+  std::string ScrapeMetrics() const { return metrics_->Scrape(); }
+  // What GET /readyz answers; gRPC health follows it per service (checked
+  // every 250 ms).
+  Readiness CheckReadiness() const { return readiness_->Check(); }
 
   // Marks the server NOT_SERVING, stops intake (new appends get UNAVAILABLE),
   // writes and answers every queued append, ends Watch streams, lets in-flight
@@ -140,6 +151,10 @@ class Server {
   // views_ then query_index_: what the sequencer calls for each record.
   std::unique_ptr<ObserverList> observers_;
   std::unique_ptr<WriterRegistry> registry_;
+  // Fed by the sequencer and by every call (their interceptor), read by
+  // scrapes.
+  std::unique_ptr<BatchMetrics> batch_metrics_;
+  std::shared_ptr<CallMetrics> call_metrics_;
   std::unique_ptr<Sequencer> sequencer_;
   // Admits the long reads of every service (GetRecords, Watch, Export).
   std::unique_ptr<LongReads> long_reads_;
@@ -150,7 +165,19 @@ class Server {
   // Publishes the tiles (nullptr without --tiles-dir) and serves them
   // (nullptr without --http-listen).
   std::unique_ptr<TilesPublisher> tiles_;
+  std::unique_ptr<ReadinessProbe> readiness_;
+  std::unique_ptr<MetricsRegistry> metrics_;
   std::unique_ptr<HttpListener> http_;
+
+  // Sets gRPC health from readiness_ where it changed: at start, then every
+  // 250 ms on health_thread_ until Shutdown.
+  void UpdateHealth();
+  void FollowReadiness() ABSL_LOCKS_EXCLUDED(health_mu_);
+  // What UpdateHealth last set for "", Ledger, Policy, Transparency.
+  std::optional<bool> health_set_[4];
+  absl::Mutex health_mu_;
+  bool health_stop_ ABSL_GUARDED_BY(health_mu_) = false;
+  std::thread health_thread_;
 
   absl::Mutex shutdown_mu_;
   bool shut_down_ ABSL_GUARDED_BY(shutdown_mu_) = false;

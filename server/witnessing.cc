@@ -275,6 +275,7 @@ void Witnessing::Collect(size_t i, const SignedHead& head, const std::string& li
     absl::MutexLock lock(&mu_);
     WitnessStatus& witness = status_[i];
     witness.cosigned_size = std::max(witness.cosigned_size, size);
+    witness.last_success = absl::Now();
     if (!witness.last_error.empty()) {
       spdlog::info("witnessing: witness {} cosigns again (checkpoint {})", witness.name, size);
       witness.last_error.clear();

@@ -73,6 +73,7 @@ struct WitnessStatus {
   uint64_t cosigned_size = 0;  // the largest checkpoint it cosigned since start
   uint64_t failures = 0;       // failed requests since start
   std::string last_error;      // empty once a request succeeds again
+  absl::Time last_success = absl::InfinitePast();  // its last cosignature received
 };
 
 class Witnessing {
@@ -109,6 +110,8 @@ class Witnessing {
   // The latest checkpoint cosigned by the quorum, if any.
   std::optional<CosignedCheckpoint> LatestCosigned() const;
   std::vector<WitnessStatus> Status() const;
+  // The witnesses and the quorum.
+  const WitnessPolicy& policy() const { return options_.policy; }
 
  private:
   struct Witness {

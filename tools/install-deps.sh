@@ -16,6 +16,7 @@ packages=(
   zlib1g-dev  # gzip of the tiles' entry bundles over --http-listen
   openssl  # the TLS tests make their certificates with it
   nginx    # the tiles test serves --tiles-dir with it (its own config, as the test user)
+  prometheus  # the metrics test has it scrape the server (its own config, port and storage)
   python3  # tools/check-layering.py, run by ctest
   tzdata   # /usr/share/zoneinfo: the institution's time zone (absl::LoadTimeZone), memoria request --time-zone
 )

@@ -69,8 +69,12 @@ void Submission::Finish(absl::StatusOr<BatchOutcome> result) {
 // ---- Sequencer ------------------------------------------------------------------
 
 Sequencer::Sequencer(Log& log, WriterRegistry& registry, const BatchLimits& limits,
-                     BatchObserver* observer)
-    : log_(log), registry_(registry), limits_(limits), observer_(observer) {
+                     BatchObserver* observer, OnBatchWritten on_written)
+    : log_(log),
+      registry_(registry),
+      limits_(limits),
+      on_written_(std::move(on_written)),
+      observer_(observer) {
   {
     absl::MutexLock lock(&growth_mu_);
     published_size_ = log_.Size();
@@ -243,6 +247,8 @@ struct Sequencer::PlannedBatch {
   std::vector<absl::Status> failures;    // per submission
   std::map<std::string, v1::WriterInfo> writers;  // state key -> new state
   size_t new_entries = 0;
+  // When the batch's write started.
+  absl::Time write_started;
   // The batch's write; absent when the batch appends nothing.
   std::optional<std::future<absl::StatusOr<AppendResult>>> append;
 };
@@ -451,6 +457,7 @@ void Sequencer::Process(std::vector<std::shared_ptr<Submission>>& batch) {
       plan.state_puts.push_back({key, info.SerializeAsString()});
     }
     const int64_t time = log_.NextIntegrationTime();
+    planned->write_started = absl::Now();
     absl::Status observed = ObserveBatch(plan.base, time, plan.parsed, plan.state_puts);
     planned->append = observed.ok()
                          ? log_.AppendAsync(plan.entries, plan.state_puts, time)
@@ -526,6 +533,9 @@ void Sequencer::Answer(PlannedBatch& planned) {
   BatchOutcome head;
   if (planned.append.has_value()) {
     appended = planned.append->get();
+    if (appended.ok() && on_written_ != nullptr) {
+      on_written_(planned.new_entries, absl::Now() - planned.write_started);
+    }
     if (observer_ != nullptr) {
       absl::MutexLock lock(&observer_mu_);
       if (appended.ok()) {

@@ -147,12 +147,19 @@ struct SequencerStats {
 
 class Sequencer {
  public:
+  // Called on the completion thread for each batch written (durable), with
+  // its number of new records and the time from the start of its write to
+  // the completion thread seeing it durable (a batch waiting behind the
+  // previous batch's answers includes that wait). Must not block. For
+  // metrics (server/server_metrics.h).
+  using OnBatchWritten = std::function<void(size_t records, absl::Duration write)>;
+
   // Starts the sequencing thread. `log`, `registry` and `observer` (if not
   // null) must outlive the sequencer; nobody else may call log.Append
   // meanwhile. `observer` derives views from each new record; its state puts
   // land in the record's batch (ledger/views.h).
   Sequencer(Log& log, WriterRegistry& registry, const BatchLimits& limits,
-            BatchObserver* observer = nullptr);
+            BatchObserver* observer = nullptr, OnBatchWritten on_written = nullptr);
   // Stop()s.
   ~Sequencer();
   Sequencer(const Sequencer&) = delete;
@@ -200,6 +207,7 @@ class Sequencer {
   Log& log_;
   WriterRegistry& registry_;
   const BatchLimits limits_;
+  const OnBatchWritten on_written_;
   // Called by the sequencer (OnRecord) and completion (OnDurable,
   // OnAbandoned) threads, one at a time.
   absl::Mutex observer_mu_;

@@ -263,8 +263,9 @@ TEST(ServerConfigTest, TilesFlagsFillTheConfigAndAreChecked) {
   config.tiles_interval = absl::ZeroDuration();
   EXPECT_THAT(ValidateServerConfig(config).message(), HasSubstr("--tiles-interval"));
   config = ServerConfig();
+  // Without --tiles-dir: /metrics, /healthz and /readyz only.
   config.http_listen = "127.0.0.1:8080";
-  EXPECT_THAT(ValidateServerConfig(config).message(), HasSubstr("--tiles-dir"));
+  EXPECT_TRUE(ValidateServerConfig(config).ok());
   config.tiles_dir = "tiles";
   EXPECT_TRUE(ValidateServerConfig(config).ok());
   config.http_listen = "no-port";
@@ -283,6 +284,20 @@ TEST(ServerConfigTest, MaxEntryBytesIsBoundedSoThatEveryRecordFitsABundle) {
   EXPECT_THAT(status.message(), HasSubstr("at most 65404"));
   config.max_entry_bytes = 1000;
   EXPECT_TRUE(ValidateServerConfig(config).ok());
+}
+
+// --log-format: text by default, json, nothing else (a usage error, exit 2).
+TEST(ServerConfigTest, LogFormatIsTextOrJson) {
+  ServerConfig config;
+  EXPECT_EQ(config.log_format, "text");
+  EXPECT_EQ(Parse({"--log-format", "json"}, config), std::nullopt);
+  EXPECT_EQ(config.log_format, "json");
+  EXPECT_TRUE(ValidateServerConfig(config).ok());
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(Parse({"--log-format", "xml"}, config), 2);
+  EXPECT_THAT(testing::internal::GetCapturedStderr(), HasSubstr("--log-format"));
+  config.log_format = "yaml";
+  EXPECT_THAT(ValidateServerConfig(config).message(), HasSubstr("--log-format"));
 }
 
 }  // namespace

@@ -845,7 +845,10 @@ TEST_F(LedgerServiceTest, ClientTextIsEscapedInLogLines) {
 
   const std::string log = captured.str();
   EXPECT_THAT(log, HasSubstr("writer svc\\n[2026-01-01 00:00:00.000] [info] forged\\x01\\x1b[31m key"));
-  EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 1) << log;  // one line, its own end
+  // Two lines, each with its own end: the rejection, then the end of the
+  // call (server/call_interceptor.h), and no forged one between them.
+  EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 2) << log;
+  EXPECT_THAT(log, ::testing::EndsWith(" is not registered in this ledger\ncall ended\n")) << log;
   EXPECT_EQ(log.find('\x01'), std::string::npos);
   EXPECT_EQ(log.find('\x1b'), std::string::npos);
 }

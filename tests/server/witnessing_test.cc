@@ -4,6 +4,8 @@
 // Three witnesses and a quorum of two unless a test says otherwise.
 #include <httplib.h>
 
+#include <grpcpp/impl/codegen/client_unary_call.h>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -87,6 +89,7 @@ class WitnessingTest : public ::testing::Test {
     }
     config.witness_interval = absl::Milliseconds(200);
     config.witness_timeout = absl::Seconds(2);
+    if (!http_listen_.empty()) config.http_listen = http_listen_;
     if (!tiles_dir_.empty()) {
       config.tiles_dir = tiles_dir_;
       config.tiles_interval = absl::Milliseconds(100);
@@ -177,7 +180,40 @@ class WitnessingTest : public ::testing::Test {
   std::unique_ptr<Signer> writer_;
   int events_ = 0;
   std::string tiles_dir_;  // --tiles-dir, if set
+  std::string http_listen_;  // --http-listen, if set
 };
+
+// grpc.health.v1.Health/Check of `service` on `port`: 1 SERVING, 2
+// NOT_SERVING, -1 if the call failed.
+int HealthOf(int port, const std::string& service) {
+  std::shared_ptr<grpc::Channel> channel = server::testing::NewLocalChannel(port);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  const std::string request =
+      service.empty() ? "" : absl::StrCat(std::string(1, '\x0a'),
+                                          std::string(1, static_cast<char>(service.size())), service);
+  grpc::Slice slice(request);
+  grpc::ByteBuffer raw_request(&slice, 1);
+  grpc::ByteBuffer raw_response;
+  grpc::internal::RpcMethod method("/grpc.health.v1.Health/Check",
+                                   grpc::internal::RpcMethod::NORMAL_RPC);
+  const grpc::Status status = grpc::internal::BlockingUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>(
+      channel.get(), method, &context, raw_request, &raw_response);
+  std::vector<grpc::Slice> slices;
+  if (!status.ok() || !raw_response.Dump(&slices).ok()) return -1;
+  std::string bytes;
+  for (const grpc::Slice& piece : slices) bytes.append(reinterpret_cast<const char*>(piece.begin()), piece.size());
+  return bytes.size() == 2 && bytes[0] == '\x08' ? bytes[1] : -1;
+}
+
+// GET /readyz of the server's HTTP listener: the status and the body.
+std::pair<int, std::string> Readyz(int http_port) {
+  httplib::Client client("127.0.0.1", http_port);
+  client.set_read_timeout(10, 0);
+  httplib::Result result = client.Get("/readyz");
+  if (!result) return {0, httplib::to_string(result.error())};
+  return {result->status, result->body};
+}
 
 TEST_F(WitnessingTest, CheckpointsAreCosignedByEveryWitnessAndMeetTheClientsPolicy) {
   StartServer(dir_.File("data"), /*init=*/true, Policy());
@@ -243,6 +279,53 @@ TEST_F(WitnessingTest, WithOneWitnessDownTheOtherTwoMeetTheQuorum) {
   ASSERT_TRUE(evaluation.ok()) << evaluation.status();
   EXPECT_TRUE(evaluation->quorum_met);
   EXPECT_EQ(evaluation->witnessed, (std::vector<std::string>{"w1", "w3"}));
+}
+
+// Readiness follows the quorum of reachable witnesses: /readyz, and gRPC
+// health for the Ledger service (Policy does not need witnesses).
+TEST_F(WitnessingTest, ReadyzAndHealthFailWhenTheReachableWitnessesMissTheQuorum) {
+  http_listen_ = "127.0.0.1:0";
+  StartServer(dir_.File("data"), /*init=*/true, Policy());
+  ASSERT_NE(server_->http_port(), 0);
+  AppendEvents(2);
+  WaitWitnessed(server_->log().Size(), absl::Seconds(20), 3);
+  EXPECT_EQ(Readyz(server_->http_port()).first, 200) << Readyz(server_->http_port()).second;
+  EXPECT_EQ(HealthOf(server_->port(), "memoria.v1.Ledger"), 1);
+
+  // One of three down: the other two still meet the quorum of two.
+  witnesses_[1]->Kill();
+  AppendEvents(2);
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  EXPECT_EQ(Readyz(server_->http_port()).first, 200) << Readyz(server_->http_port()).second;
+
+  // Two of three down: not ready, naming the witnesses; the next round finds out.
+  witnesses_[2]->Kill();
+  AppendEvents(1);
+  std::pair<int, std::string> readyz;
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (absl::Now() < deadline) {
+    readyz = Readyz(server_->http_port());
+    if (readyz.first == 503) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(readyz.first, 503) << readyz.second;
+  EXPECT_THAT(readyz.second, HasSubstr("\"not_ready\":[\"witnesses\"]"));
+  EXPECT_THAT(readyz.second, HasSubstr("w2 ("));
+  EXPECT_THAT(readyz.second, HasSubstr("w3 ("));
+  // gRPC health follows within its 250 ms tick.
+  int ledger = 0;
+  for (int i = 0; i < 100 && (ledger = HealthOf(server_->port(), "memoria.v1.Ledger")) != 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(ledger, 2);  // NOT_SERVING
+  EXPECT_EQ(HealthOf(server_->port(), ""), 2);
+  EXPECT_EQ(HealthOf(server_->port(), "memoria.v1.Policy"), 1);
+  EXPECT_EQ(HealthOf(server_->port(), "memoria.v1.Transparency"), 1);
+  const std::string metrics = server_->ScrapeMetrics();
+  EXPECT_THAT(metrics, HasSubstr("\nmemoria_witness_up{witness=\"w1\"} 1\n"));
+  EXPECT_THAT(metrics, HasSubstr("\nmemoria_witness_up{witness=\"w3\"} 0\n"));
+  EXPECT_THAT(metrics, HasSubstr("\nmemoria_ready{check=\"witnesses\"} 0\n"));
+  EXPECT_THAT(metrics, HasSubstr("\nmemoria_witness_lag_records 1\n"));
 }
 
 TEST_F(WitnessingTest, WithTwoWitnessesDownNothingNewIsCosigned) {
