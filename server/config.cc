@@ -279,9 +279,19 @@ std::optional<int> ParseServerFlags(int argc, const char* const* argv, ServerCon
           ->capture_default_str(),
       "MEMORIA_TILES_INTERVAL");
   env(app.add_option("--http-listen", config.http_listen,
-                     "host:port to serve --tiles-dir over HTTP on (port 0: any free port; "
-                     "default: none)"),
+                     "host:port to serve the citizens' portal (/, /api/v1/...) and --tiles-dir "
+                     "over HTTP on (port 0: any free port; default: none)"),
       "MEMORIA_HTTP_LISTEN");
+  bool no_portal = !config.portal;
+  env(app.add_flag("--no-portal", no_portal,
+                   "Do not serve the citizens' portal and its /api/v1 on --http-listen (only "
+                   "--tiles-dir)"),
+      "MEMORIA_NO_PORTAL");
+  env(app.add_option("--portal-time-zone", config.portal_time_zone,
+                     "The institution's time zone (IANA name): the days of the portal's dates "
+                     "and the zone it shows times in")
+          ->capture_default_str(),
+      "MEMORIA_PORTAL_TIME_ZONE");
 
   env(app.add_option("--reader-token-file", config.reader_token_file,
                      "File (mode 0600) holding the bearer token that lets readers get citizens' "
@@ -334,6 +344,7 @@ std::optional<int> ParseServerFlags(int argc, const char* const* argv, ServerCon
   config.batch.max_wait = absl::Microseconds(max_wait_micros);
   config.shutdown_grace = absl::Seconds(grace_seconds);
   config.reflection = !no_reflection;
+  config.portal = !no_portal;
   config.stream_stall_timeout = absl::Seconds(stall_seconds);
   config.keepalive_time = absl::Seconds(keepalive_seconds);
   config.keepalive_timeout = absl::Seconds(keepalive_timeout_seconds);
@@ -416,8 +427,9 @@ absl::Status ValidateServerConfig(const ServerConfig& config) {
     return absl::InvalidArgumentError("--tiles-interval must be positive");
   }
   if (!config.http_listen.empty()) {
-    if (config.tiles_dir.empty()) {
-      return absl::InvalidArgumentError("--http-listen serves --tiles-dir: give both");
+    if (config.tiles_dir.empty() && !config.portal) {
+      return absl::InvalidArgumentError(
+          "--http-listen with --no-portal serves only --tiles-dir: give it, or drop --no-portal");
     }
     std::string http_host, http_port;
     if (!SplitHostPort(config.http_listen, http_host, http_port)) {

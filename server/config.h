@@ -124,9 +124,14 @@ struct ServerConfig {
   // The published checkpoint follows the log at most this often under load
   // (and at once when it goes idle).
   absl::Duration tiles_interval = absl::Seconds(1);
-  // host:port of the HTTP listener serving tiles_dir (server/http_listener.h);
-  // empty: none. Needs tiles_dir.
+  // host:port of the HTTP listener (server/http_listener.h): tiles_dir, if
+  // given, and the citizens' portal unless portal is false; empty: none.
   std::string http_listen;
+  // Serve the citizens' portal and its JSON API (server/portal/) on http_listen.
+  bool portal = true;
+  // The institution's time zone (IANA name): what the portal's plain dates
+  // mean and the zone it shows times in.
+  std::string portal_time_zone = "America/Bogota";
 
   // The policy views (ledger/policy/): personal data and findings.
   // A file holding the reader token (see reader_credential.h); empty: no
@@ -166,8 +171,8 @@ std::optional<int> ParseServerFlags(int argc, const char* const* argv, ServerCon
 // together with TLS, plaintext on a non-loopback address without --plaintext,
 // an unknown log level, an unparsable listen address, a witness interval or
 // timeout that is not positive, a --max-entry-bytes above kMaxEntryBytes, a
-// --tiles-interval that is not positive, --http-listen without --tiles-dir or
-// not host:port.
+// --tiles-interval that is not positive, --http-listen with nothing to serve
+// (no --tiles-dir and --no-portal) or not host:port.
 absl::Status ValidateServerConfig(const ServerConfig& config);
 
 // True if `listen` (host:port) names a loopback host.

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "ledger/durable_file.h"
 #include "ledger/tile_path.h"
+#include "server/portal/portal_api.h"
 
 namespace memoria::server {
 namespace {
@@ -152,6 +153,7 @@ void HttpListener::RegisterRoutes() {
       }
     });
   }
+  if (options_.portal != nullptr) options_.portal->RegisterRoutes(http);
   http.set_error_handler([](const httplib::Request&, httplib::Response& response) {
     if (response.status == 404) NotFound(response);
   });

@@ -18,7 +18,8 @@
 // Only paths of the spec's grammar are served (ledger/tile_path.h: no
 // temporary file, no directory listing, no "..": 404 with Cache-Control:
 // no-store otherwise). HEAD is answered as GET without the body. Routes for
-// more (/metrics, a portal) are added in RegisterRoutes.
+// more are added in RegisterRoutes: the citizens' portal (/, /portal.js,
+// /portal.css, /api/v1/...: server/portal/portal_api.h), unless --no-portal.
 //
 //   ASSIGN_OR_RETURN(auto http, HttpListener::Start({.listen = "127.0.0.1:8080",
 //                                                    .tiles_dir = "data/tiles"}));
@@ -40,6 +41,8 @@ class Server;
 
 namespace memoria::server {
 
+class PortalApi;
+
 inline constexpr char kCheckpointCacheControl[] = "public, max-age=5";
 inline constexpr char kImmutableCacheControl[] = "public, max-age=31536000, immutable";
 inline constexpr char kPartialCacheControl[] = "public, max-age=60";
@@ -49,6 +52,9 @@ struct HttpListenerOptions {
   std::string listen;
   // The tlog-tiles directory served under /; empty: no tiles routes.
   std::string tiles_dir;
+  // The citizens' portal (server/portal/portal_api.h): its pages and /api/v1;
+  // nullptr: none. Borrowed; must outlive the listener.
+  const PortalApi* portal = nullptr;
 };
 
 class HttpListener {

@@ -343,8 +343,21 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
     health->SetServingStatus(true);
   }
   if (!config.http_listen.empty()) {
+    if (config.portal) {
+      PortalOptions portal;
+      portal.log = server->log_.get();
+      portal.admin = &server->admin_;
+      portal.views = server->views_reader_.get();
+      portal.witnessing = server->witnessing_.get();
+      if (!config.witness_policy_file.empty()) {
+        ASSIGN_OR_RETURN(portal.witness_policy, ReadWitnessPolicyFile(config.witness_policy_file));
+      }
+      portal.time_zone = config.portal_time_zone;
+      ASSIGN_OR_RETURN(server->portal_, PortalApi::Create(std::move(portal)));
+    }
     ASSIGN_OR_RETURN(server->http_, HttpListener::Start({.listen = config.http_listen,
-                                                        .tiles_dir = config.tiles_dir}));
+                                                        .tiles_dir = config.tiles_dir,
+                                                        .portal = server->portal_.get()}));
   }
   if (server->witnessing_ != nullptr) server->witnessing_->Start();
   if (server->tiles_ != nullptr) server->tiles_->Start();

@@ -53,6 +53,7 @@
 #include "server/config.h"
 #include "server/data_dir.h"
 #include "server/http_listener.h"
+#include "server/portal/portal_api.h"
 #include "server/tiles_publisher.h"
 #include "server/witnessing.h"
 
@@ -150,6 +151,9 @@ class Server {
   // Publishes the tiles (nullptr without --tiles-dir) and serves them
   // (nullptr without --http-listen).
   std::unique_ptr<TilesPublisher> tiles_;
+  // The citizens' portal the listener serves (nullptr with --no-portal or
+  // without --http-listen).
+  std::unique_ptr<PortalApi> portal_;
   std::unique_ptr<HttpListener> http_;
 
   absl::Mutex shutdown_mu_;
