@@ -59,6 +59,7 @@ async function waitFor(fn, what, ms = 60000) {
 }
 
 let server = null, browser = null;
+const consoleErrors = [];
 async function main() {
   const httpPort = await freePort();
   const base = `http://127.0.0.1:${httpPort}`;
@@ -128,7 +129,6 @@ async function main() {
   });
   const page = await browser.newPage();
   await page.setViewport({ width: 1200, height: 900 });
-  const consoleErrors = [];
   page.on("console", (m) => { if (m.type() === "error") consoleErrors.push(m.text()); });
   page.on("pageerror", (e) => consoleErrors.push(String(e)));
   // Tampering: alter the JSON of /api/v1/records/<N> as a dishonest server would.
@@ -150,9 +150,17 @@ async function main() {
   check((await text("#clave-registro")) === logKey, "the home page shows the log key");
   check(await page.$eval("html", (n) => n.lang) === "es", "the page is lang=\"es\"");
   await shot("01-inicio");
+  // Each view puts the focus on <main> (screen readers read the new view); Tab
+  // then reaches its first link, with a visible focus outline.
+  check(await page.evaluate(() => document.activeElement && document.activeElement.id === "contenido"),
+    "the view takes the focus");
   await page.keyboard.press("Tab");
-  check(await page.evaluate(() => document.activeElement && document.activeElement.classList.contains("skip")),
-    "the first Tab reaches the skip link (keyboard)");
+  const focused = await page.evaluate(() => {
+    const n = document.activeElement;
+    return { tag: n.tagName, outline: getComputedStyle(n).outlineStyle, width: getComputedStyle(n).outlineWidth };
+  });
+  check(focused.tag === "A" && focused.outline === "solid" && focused.width === "3px",
+    "Tab reaches a link whose focus is visible (keyboard)", JSON.stringify(focused));
 
   const today = new Intl.DateTimeFormat("en-CA", { timeZone: "America/Bogota" }).format(new Date());
   await page.goto(`${base}/#/inventario?fecha=${today}`, { waitUntil: "networkidle0" });
@@ -234,7 +242,7 @@ async function main() {
 try {
   await main();
 } catch (e) {
-  check(false, "the test ran to its end", e.stack || String(e));
+  check(false, "the test ran to its end", `${e.stack || String(e)}\nconsole: ${consoleErrors.join(" | ")}`);
 } finally {
   if (browser) await browser.close().catch(() => {});
   if (server) { server.kill("SIGTERM"); await sleep(500); }

@@ -105,9 +105,10 @@ function queryOf(hash) {
 
 // A vkey "name+hex8+base64(type || key)" of `type` (0x01 log keys, 0x04 cosigners).
 async function parseVkey(vkey, type) {
-  const parts = vkey.split("+");
-  if (parts.length !== 3) throw new Error("la clave no tiene la forma nombre+id+clave");
-  const [name, idHex, keyB64] = parts;
+  // The name has no "+"; base64 may.
+  const m = /^([^+]+)\+([0-9a-fA-F]{8})\+(.+)$/.exec(vkey);
+  if (!m) throw new Error("la clave no tiene la forma nombre+id+clave");
+  const [, name, idHex, keyB64] = m;
   const raw = b64decode(keyB64);
   if (raw.length !== 33 || raw[0] !== type) throw new Error("la clave no es Ed25519 del tipo esperado");
   const publicKey = raw.slice(1);
@@ -413,12 +414,12 @@ async function record(index) {
     return;
   }
   const details = el("dl", { class: "detalles", id: "detalles" },
-    ["Tipo", data.type_label], ["Cuenta", data.account || "—"],
+    [["Tipo", data.type_label], ["Cuenta", data.account || "—"],
     ["Fecha del evento", formatMicros(data.event_time_micros)],
     ["Integrado en el registro", formatMicros(data.integrated_micros)],
     ["Servicio que lo escribió", `${data.writer} (clave ${data.writer_key_id})`],
     ["Identificador de la solicitud", data.request_id],
-    ["Hash de hoja", data.leaf_hash])
+    ["Hash de hoja", data.leaf_hash]]
     .map(([k, v]) => [el("dt", { text: k }), el("dd", { text: v })]).flat());
   const output = el("div", { id: "verificacion", "aria-live": "polite" });
   const button = el("button", { type: "button", id: "verificar", text: "Verificar", onclick: async () => {
@@ -497,7 +498,7 @@ function receipt() {
         const d = result.decoded;
         parts.push(el("h2", { text: "Qué prueba" }),
           el("dl", { class: "detalles", id: "prueba" },
-            ["Registro número", String(parsed.index)], ["Servicio que lo escribió", d.writer],
+            [["Registro número", String(parsed.index)], ["Servicio que lo escribió", d.writer],
             ["Identificador de la solicitud", d.request_id], ["Fecha del evento", formatMicros(d.event_time_micros)],
             ["Integrado", formatMicros(d.integrated_micros)], ["Punto de control", result.note ? `${result.note.size} registros` : ""]]
             .map(([k, v]) => [el("dt", { text: k }), el("dd", { text: v })]).flat()),
