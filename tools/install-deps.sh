@@ -16,7 +16,15 @@ packages=(
   openssl  # the TLS tests make their certificates with it
   nginx    # the tiles test serves --tiles-dir with it (its own config, as the test user)
   python3  # tools/check-layering.py, run by ctest
+  chromium  # the portal's browser test drives it headless (tests/portal/; never downloads a browser)
 )
+# The portal's browser test runs on Node.js with puppeteer-core from npm
+# (tests/portal/package-lock.json). Debian's nodejs and npm unless a node
+# with its npm is already there (another vendor's nodejs package bundles npm
+# and conflicts with Debian's).
+if ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 if [[ "${1:-}" == "--fuzz" ]]; then
   packages+=(clang libclang-rt-14-dev)
 fi
