@@ -222,12 +222,19 @@ std::string PortalApi::Info() const {
   const Log& log = *options_.log;
   const uint64_t size = log.Size();
   absl::StatusOr<std::string> checkpoint = log.CheckpointAt(size);
-  std::vector<std::string> witnesses;
+  std::vector<std::string> witnesses, groups;
   std::string quorum;
   if (options_.witness_policy.has_value()) {
     for (const PolicyWitness& witness : options_.witness_policy->witnesses) {
       witnesses.push_back(absl::StrCat("{\"name\":", Quote(witness.name),
                                        ",\"vkey\":", Quote(witness.key.ToString()), "}"));
+    }
+    for (const PolicyGroup& group : options_.witness_policy->groups) {
+      std::vector<std::string> members;
+      for (const std::string& member : group.members) members.push_back(Quote(member));
+      groups.push_back(absl::StrCat("{\"name\":", Quote(group.name), ",\"threshold\":",
+                                    group.threshold, ",\"members\":[",
+                                    absl::StrJoin(members, ","), "]}"));
     }
     quorum = options_.witness_policy->quorum;
   }
@@ -248,6 +255,7 @@ std::string PortalApi::Info() const {
                       ",\"checkpoint\":", Quote(checkpoint.ok() ? *checkpoint : ""),
                       ",\"time_zone\":", Quote(options_.time_zone),
                       ",\"witnesses\":[", absl::StrJoin(witnesses, ","), "]",
+                      ",\"witness_groups\":[", absl::StrJoin(groups, ","), "]",
                       ",\"witness_quorum\":", Quote(quorum),
                       ",\"cosigned_checkpoint\":", cosigned,
                       ",\"event_types\":[", absl::StrJoin(types, ","), "]}");

@@ -32,6 +32,7 @@ fs.mkdirSync(shots, { recursive: true });
 const serverBin = path.join(build, "server/memoria-server");
 const cli = path.join(build, "client/cli/memoria");
 const audit = path.join(build, "tools/audit/memoria-audit");
+const witnessBin = path.join(build, "witness/memoria-witness");
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "memoria-portal-"));
 
 let passed = 0, failed = 0;
@@ -58,7 +59,8 @@ async function waitFor(fn, what, ms = 60000) {
   }
 }
 
-let server = null, browser = null;
+let server = null, server2 = null, browser = null;
+const witnesses = [];
 const consoleErrors = [];
 async function main() {
   const httpPort = await freePort();
@@ -239,13 +241,113 @@ async function main() {
   check(consoleErrors.length === 0, "no console errors on any page", consoleErrors.join(" | "));
 }
 
+// A witness (the real memoria-witness) on a free port; resolves with {proc, port, vkey}.
+function startWitness(name, logOrigin, logVkey) {
+  const dir = path.join(work, name);
+  fs.mkdirSync(dir, { recursive: true });
+  const proc = spawn(witnessBin, ["--listen", "127.0.0.1:0", "--data-dir", dir, "--name", `witness.example/${name}`,
+    "--log", `${logOrigin} ${logVkey}`], { stdio: ["ignore", "pipe", "pipe"] });
+  witnesses.push(proc);
+  let out = "";
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`witness ${name} did not start: ${out}`)), 30000);
+    const seen = (chunk) => {
+      out += chunk;
+      const port = /listening on 127\.0\.0\.1:(\d+)/.exec(out), vkey = /vkey (\S+)/.exec(out);
+      if (port && vkey) { clearTimeout(timer); resolve({ proc, port: Number(port[1]), vkey: vkey[1] }); }
+    };
+    proc.stdout.on("data", seen);
+    proc.stderr.on("data", seen);
+    proc.on("exit", (code) => reject(new Error(`witness ${name} exited ${code}: ${out}`)));
+  });
+}
+
+// With witnesses: the record's checkpoint carries their cosignatures, which
+// the browser checks against the policy's quorum (C2SP tlog-cosignature/v1).
+async function witnessScenario() {
+  const httpPort = await freePort();
+  const base = `http://127.0.0.1:${httpPort}`;
+  const dir = path.join(work, "witnessed");
+  fs.mkdirSync(dir);
+  const origin = "memoria.local/log";
+  const keygen = (...a) => execFileSync(cli, ["keygen", ...a], { encoding: "utf8" }).trim();
+  const logVkey = keygen("--name", origin, "--out", path.join(dir, "log.key"));
+  const w1 = await startWitness("w1", origin, logVkey);
+  const w2 = await startWitness("w2", origin, logVkey);
+  fs.writeFileSync(path.join(dir, "witnesses.policy"),
+    `log ${logVkey}\nwitness w1 ${w1.vkey} http://127.0.0.1:${w1.port}\nwitness w2 ${w2.vkey} http://127.0.0.1:${w2.port}\ngroup g 2 w1 w2\nquorum g\n`);
+  server2 = spawn(serverBin, ["--init", "--data-dir", path.join(dir, "data"), "--log-key-file", path.join(dir, "log.key"),
+    "--witness-policy", path.join(dir, "witnesses.policy"), "--witness-interval", "200ms",
+    "--listen", "127.0.0.1:0", "--port-file", path.join(dir, "port"), "--http-listen", `127.0.0.1:${httpPort}`],
+  { stdio: ["ignore", fs.openSync(path.join(dir, "server.log"), "w"), fs.openSync(path.join(dir, "server.err"), "w")] });
+  const grpcPort = await waitFor(() => fs.readFileSync(path.join(dir, "port"), "utf8").trim(), "the witnessed server's port file");
+  const run = (...a) => execFileSync(cli, ["--server", `127.0.0.1:${grpcPort}`, ...a], { encoding: "utf8", timeout: 60000 });
+  const vkey = run("keygen", "--name", "svc-redes", "--out", path.join(dir, "w.key")).trim();
+  run("writer", "register", "--admin-key", path.join(dir, "data/keys/admin.key"), "--vkey", vkey, "--description", "redes");
+  const file = path.join(dir, "e.json");
+  fs.writeFileSync(file, JSON.stringify({ entry: { writer: "svc-redes", event_time_micros: String(BigInt(Date.parse("2026-04-01T12:00:00-05:00")) * 1000n),
+    policy: { actor: { email: "jperez@pasto.gov.co", name: "Juan Pérez" }, account: { platform: "INSTAGRAM", handle: "alcaldiapasto" },
+      account_created: { kind: "MAIN", dependency: "Comunicaciones", url: "https://instagram.com/alcaldiapasto" } } } }));
+  run("append-policy", "--key", path.join(dir, "w.key"), "--policy-json", file);
+  // Wait for a cosigned checkpoint covering record 2.
+  await waitFor(async () => {
+    const i = await (await fetch(`${base}/api/v1/info`)).json();
+    return i.cosigned_checkpoint && Number(i.cosigned_checkpoint.split("\n")[1]) >= 3;
+  }, "a checkpoint cosigned by both witnesses", 60000);
+
+  const page = await browser.newPage();
+  page.on("console", (m) => { if (m.type() === "error") consoleErrors.push(m.text()); });
+  page.on("pageerror", (e) => consoleErrors.push(String(e)));
+  let tamper = null;
+  await page.setRequestInterception(true);
+  page.on("request", async (request) => {
+    const url = new URL(request.url());
+    if (tamper && /^\/api\/v1\/records\/\d+$/.test(url.pathname)) {
+      const original = await (await fetch(request.url())).json();
+      return request.respond({ status: 200, contentType: "application/json; charset=utf-8", body: JSON.stringify(tamper(original)) });
+    }
+    return request.continue();
+  });
+  const verifyRecord = async (n) => {
+    await page.goto(`${base}/#/registro/2?n=${n}`, { waitUntil: "networkidle0" });
+    await page.waitForSelector("#verificar");
+    await page.click("#verificar");
+    await page.waitForSelector("#resultado");
+    return page.$eval("#resultado", (x) => x.textContent);
+  };
+  const good = await verifyRecord(0);
+  check(good.startsWith("verificado") && good.includes("2 de 2") && good.includes("quórum «g» cumplido"),
+    "with witnesses, the record verifies with both cosignatures and the quorum met", good);
+  await page.screenshot({ path: path.join(shots, "08-testigos-verificado.png"), fullPage: true });
+  // One cosignature line dropped: 1 of 2, the quorum (2 of 2) not met.
+  tamper = (d) => { const lines = d.checkpoint.trimEnd().split("\n"); lines.pop(); d.checkpoint = `${lines.join("\n")}\n`; return d; };
+  const dropped = await verifyRecord(1);
+  check(dropped.startsWith("NO verificado") && dropped.includes("1 de 2") && dropped.includes("NO cumplido"),
+    "a checkpoint missing a cosignature fails the quorum", dropped);
+  await page.screenshot({ path: path.join(shots, "09-testigos-sin-quorum.png"), fullPage: true });
+  // A forged cosignature (a flipped byte in its signature).
+  tamper = (d) => {
+    const lines = d.checkpoint.trimEnd().split("\n");
+    const last = lines.length - 1, [dash, name, sig] = lines[last].split(" ");
+    const bytes = Buffer.from(sig, "base64"); bytes[bytes.length - 1] ^= 1;
+    lines[last] = `${dash} ${name} ${bytes.toString("base64")}`;
+    d.checkpoint = `${lines.join("\n")}\n`;
+    return d;
+  };
+  const forged = await verifyRecord(2);
+  check(forged.startsWith("NO verificado") && forged.includes("1 de 2"), "a forged cosignature fails", forged);
+  await page.close();
+}
+
 try {
   await main();
+  await witnessScenario();
 } catch (e) {
   check(false, "the test ran to its end", `${e.stack || String(e)}\nconsole: ${consoleErrors.join(" | ")}`);
 } finally {
   if (browser) await browser.close().catch(() => {});
-  if (server) { server.kill("SIGTERM"); await sleep(500); }
+  for (const p of [server, server2, ...witnesses]) if (p) p.kill("SIGTERM");
+  await sleep(500);
   if (failed === 0) fs.rmSync(work, { recursive: true, force: true });
   else console.log(`kept ${work} (server.log, server.err)`);
   console.log(`screenshots in ${shots}`);

@@ -237,9 +237,20 @@ function decodeRecord(leaf) {
   };
 }
 
+// Whether the witnesses whose cosignature verified (`good`, a Set of names)
+// meet `name`, a witness or a group of the C2SP tlog-policy ("none": always).
+function quorumMet(name, good, groups, depth = 0) {
+  if (name === "none") return true;
+  if (depth > 64) return false;
+  const group = groups.find((g) => g.name === name);
+  if (!group) return good.has(name);
+  return group.members.filter((m) => quorumMet(m, good, groups, depth + 1)).length >= group.threshold;
+}
+
 // Verifies that `leaf` is record `index` of the checkpoint `noteText`, signed
-// by `logVkey`. Returns {ok, checks: [{ok, text}], note, decoded}.
-async function verifyInclusion({ index, leaf, proof, noteText, logVkey, expectedLeafHash, witnesses }) {
+// by `logVkey` (and, when `policy` is given, cosigned by its quorum of
+// witnesses). Returns {ok, checks: [{ok, text}], note, decoded}.
+async function verifyInclusion({ index, leaf, proof, noteText, logVkey, expectedLeafHash, policy }) {
   const checks = [];
   const add = (ok, text) => { checks.push({ ok, text }); return ok; };
   let note = null, decoded = null;
@@ -248,11 +259,13 @@ async function verifyInclusion({ index, leaf, proof, noteText, logVkey, expected
     add(true, `El punto de control es del registro «${note.origin}» y abarca ${note.size} registros.`);
     add(await verifyNoteSignature(note, logVkey),
         "La firma Ed25519 del punto de control corresponde a la clave del registro mostrada.");
-    if (witnesses && witnesses.length > 0) {
-      const cosigned = await verifyCosignatures(note, witnesses);
-      const good = cosigned.filter((w) => w.ok).length;
-      add(good > 0, `Cofirmas de testigos válidas: ${good} de ${witnesses.length}` +
-          (good ? ` (${cosigned.filter((w) => w.ok).map((w) => w.name).join(", ")})` : "") + ".");
+    if (policy && policy.witnesses.length > 0) {
+      const cosigned = await verifyCosignatures(note, policy.witnesses);
+      const good = new Set(cosigned.filter((w) => w.ok).map((w) => w.name));
+      add(quorumMet(policy.quorum, good, policy.groups),
+          `Cofirmas de testigos válidas: ${good.size} de ${policy.witnesses.length}` +
+          (good.size ? ` (${[...good].join(", ")})` : "") + `; quórum «${policy.quorum}» ` +
+          (quorumMet(policy.quorum, good, policy.groups) ? "cumplido." : "NO cumplido."));
     }
     const leafHash = await sha256(concat(new Uint8Array([0]), leaf));
     if (expectedLeafHash !== undefined) {
@@ -429,8 +442,11 @@ async function record(index) {
     const result = await verifyInclusion({
       index: data.index, leaf: b64decode(data.leaf), proof: data.inclusion_proof.map(b64decode),
       noteText: data.checkpoint, logVkey: info.log_vkey, expectedLeafHash: data.leaf_hash,
-      witnesses: data.cosigned ? info.witnesses : [],
+      policy: data.cosigned ? { witnesses: info.witnesses, groups: info.witness_groups, quorum: info.witness_quorum } : null,
     });
+    if (info.witnesses.length > 0 && !data.cosigned) {
+      result.checks.push({ ok: true, text: "Este registro es más reciente que el último punto de control cofirmado por los testigos: se verificó con la firma del registro solamente." });
+    }
     if (result.decoded) {
       const d = result.decoded;
       const same = d.writer === data.writer && d.request_id === data.request_id &&
@@ -492,7 +508,10 @@ function receipt() {
         output.replaceChildren(resultBox({ ok: false, checks: [{ ok: false, text: `El recibo no se puede leer: ${err.message}` }] }, "", "NO verificado: el recibo no se puede leer."));
         return;
       }
-      const result = await verifyInclusion({ index: parsed.index, leaf: parsed.leaf, proof: parsed.proof, noteText: parsed.note, logVkey: info.log_vkey, witnesses: [] });
+      const cosignedReceipt = info.witnesses.length > 0 &&
+        (parsed.note.slice(parsed.note.lastIndexOf("\n\n") + 2).match(/^\u2014 /gm) || []).length > 1;
+      const result = await verifyInclusion({ index: parsed.index, leaf: parsed.leaf, proof: parsed.proof, noteText: parsed.note, logVkey: info.log_vkey,
+        policy: cosignedReceipt ? { witnesses: info.witnesses, groups: info.witness_groups, quorum: info.witness_quorum } : null });
       const parts = [resultBox(result, "verificado: el recibo prueba que este registro está en el registro firmado.", "NO verificado: el recibo no prueba nada con la clave de este registro.")];
       if (result.decoded) {
         const d = result.decoded;
