@@ -127,7 +127,7 @@ async function main() {
   // ---- the browser ---------------------------------------------------------------
   browser = await puppeteer.launch({
     executablePath: chromium, headless: true,
-    args: ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"],
+    args: ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--lang=es-CO"],
   });
   const page = await browser.newPage();
   await page.setViewport({ width: 1200, height: 900 });

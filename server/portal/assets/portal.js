@@ -410,7 +410,8 @@ async function search(params) {
       el("p", {}, "Todos los registros de esta búsqueda (sin datos personales): ",
         el("a", { class: "boton", id: "descargar-csv", href: `/api/v1/export.csv?${filter}`, download: "registros.csv", text: "CSV" }), " ",
         el("a", { class: "boton", id: "descargar-bundle", href: `/api/v1/export.bundle?${filter}`, download: "registros.bundle.jsonl", text: "Paquete verificable" })),
-      el("p", { text: "El paquete se verifica sin el servidor con: memoria-audit bundle registros.bundle.jsonl --log-vkey <clave>." }));
+      el("p", {}, "El paquete se verifica sin el servidor, con la clave publicada del registro: ",
+        el("code", { text: "memoria-audit verify --bundle registros.bundle.jsonl --log-key <clave>" })));
   } catch (e) {
     view(title, form, errorBox(e));
   }
