@@ -155,7 +155,8 @@ void HttpListener::RegisterRoutes() {
   }
   if (options_.portal != nullptr) options_.portal->RegisterRoutes(http);
   http.set_error_handler([](const httplib::Request&, httplib::Response& response) {
-    if (response.status == 404) NotFound(response);
+    // A route's own 404 (the portal's JSON errors) is kept.
+    if (response.status == 404 && response.body.empty()) NotFound(response);
   });
 }
 
