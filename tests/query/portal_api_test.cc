@@ -204,7 +204,7 @@ TEST_F(PortalApiTest, TheInventoryIsAsOfTheEndOfADayOfTheZone) {
 
 TEST_F(PortalApiTest, BadParametersAreJsonErrorsAndEveryAnswerHasTheHeaders) {
   for (const char* path :
-       {"/api/v1/records?from=2026-02-30x", "/api/v1/records?from=03/01/2026",
+       {"/api/v1/records?from=2026-02-30x", "/api/v1/records?from=2026-02-30", "/api/v1/records?from=03/01/2026",
         "/api/v1/records?account=facebook", "/api/v1/records?account=myspace/x",
         "/api/v1/records?type=nope", "/api/v1/records?page_size=1001", "/api/v1/records?order=up",
         "/api/v1/records?page_token=AAAA", "/api/v1/records/-1", "/api/v1/records/1x",
