@@ -167,7 +167,7 @@ async function main() {
   const today = new Intl.DateTimeFormat("en-CA", { timeZone: "America/Bogota" }).format(new Date());
   await page.goto(`${base}/#/inventario?fecha=${today}`, { waitUntil: "networkidle0" });
   await page.waitForSelector("#inventario-resumen");
-  check((await text("#vista")).includes("alcaldiapasto") && (await text("#inventario-resumen")).startsWith("1 cuentas"),
+  check((await text("#vista")).includes("alcaldiapasto") && (await text("#inventario-resumen")).startsWith("1 cuenta "),
     "the inventory as of today lists the account", await text("#inventario-resumen"));
   await shot("02-inventario");
   await page.goto(`${base}/#/inventario?fecha=2020-01-01`, { waitUntil: "networkidle0" });

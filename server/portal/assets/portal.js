@@ -350,7 +350,7 @@ async function inventory(params) {
       el("td", { text: a.last_activity_micros ? formatMicros(a.last_activity_micros) : "" }),
       el("td", {}, el("a", { href: `#/buscar?account=${encodeURIComponent(`${(a.account.platform || "").toLowerCase()}/${a.account.handle}`)}`, text: "registros" }))));
     view(el("h1", { text: "Inventario de cuentas" }), form,
-      el("p", { id: "inventario-resumen", text: `${data.accounts.length} cuentas ${date ? `al final del ${date}` : "hoy"}` +
+      el("p", { id: "inventario-resumen", text: `${data.accounts.length} ${data.accounts.length === 1 ? "cuenta" : "cuentas"} ${date ? `al final del ${date}` : "hoy"}` +
         (data.at_index !== null ? ` (hasta el registro ${data.at_index})` : "") + "." }),
       el("table", {},
         el("caption", { text: "Cuentas oficiales de la institución (política, ítem 13)" }),
@@ -409,7 +409,7 @@ async function search(params) {
       ? el("a", { href: `#/buscar?${new URLSearchParams([...filter, ["page_token", data.next_page_token]])}`, text: "Página siguiente →" })
       : null;
     view(title, form,
-      el("p", { id: "busqueda-resumen", role: "status", text: data.records.length ? `${data.records.length} registros en esta página (más recientes primero).` : "Ningún registro coincide." }),
+      el("p", { id: "busqueda-resumen", role: "status", text: data.records.length ? `${data.records.length} ${data.records.length === 1 ? "registro" : "registros"} en esta página (más recientes primero).` : "Ningún registro coincide." }),
       el("table", {},
         el("caption", { text: "Registros encontrados" }),
         el("thead", {}, el("tr", {}, ["N.º", "Fecha del evento", "Tipo", "Cuenta", "Servicio que lo escribió"].map((h) => el("th", { scope: "col", text: h })))),
