@@ -288,10 +288,21 @@ std::optional<int> ParseServerFlags(int argc, const char* const* argv, ServerCon
       "MEMORIA_TILES_INTERVAL");
   env(app.add_option("--http-listen", config.http_listen,
                      "host:port of the HTTP listener (port 0: any free port; default: none): "
-                     "GET /metrics (Prometheus), /healthz (live), /readyz (ready: store, tree, "
-                     "witnesses; 503 with a JSON body naming what is not), and --tiles-dir's "
-                     "files when given. Plaintext: keep it on loopback or a private network"),
+                     "the citizens' portal (/, /api/v1/...; unless --no-portal), GET /metrics "
+                     "(Prometheus), /healthz (live), /readyz (ready: store, tree, witnesses; 503 "
+                     "with a JSON body naming what is not), and --tiles-dir's files when given. "
+                     "Plaintext: keep it on loopback or a private network, or behind a TLS proxy"),
       "MEMORIA_HTTP_LISTEN");
+  bool no_portal = !config.portal;
+  env(app.add_flag("--no-portal", no_portal,
+                   "Do not serve the citizens' portal and its /api/v1 on --http-listen (only "
+                   "--tiles-dir)"),
+      "MEMORIA_NO_PORTAL");
+  env(app.add_option("--portal-time-zone", config.portal_time_zone,
+                     "The institution's time zone (IANA name): the days of the portal's dates "
+                     "and the zone it shows times in")
+          ->capture_default_str(),
+      "MEMORIA_PORTAL_TIME_ZONE");
 
   env(app.add_option("--reader-token-file", config.reader_token_file,
                      "File (mode 0600) holding the bearer token that lets readers get citizens' "
@@ -361,6 +372,7 @@ std::optional<int> ParseServerFlags(int argc, const char* const* argv, ServerCon
   config.batch.max_wait = absl::Microseconds(max_wait_micros);
   config.shutdown_grace = absl::Seconds(grace_seconds);
   config.reflection = !no_reflection;
+  config.portal = !no_portal;
   config.stream_stall_timeout = absl::Seconds(stall_seconds);
   config.keepalive_time = absl::Seconds(keepalive_seconds);
   config.keepalive_timeout = absl::Seconds(keepalive_timeout_seconds);

@@ -127,9 +127,15 @@ struct ServerConfig {
   // The published checkpoint follows the log at most this often under load
   // (and at once when it goes idle).
   absl::Duration tiles_interval = absl::Seconds(1);
-  // host:port of the HTTP listener (server/http_listener.h): /metrics,
-  // /healthz, /readyz, and tiles_dir's files when given; empty: none.
+  // host:port of the HTTP listener (server/http_listener.h): the citizens'
+  // portal unless portal is false, /metrics, /healthz, /readyz, and
+  // tiles_dir's files when given; empty: none.
   std::string http_listen;
+  // Serve the citizens' portal and its JSON API (server/portal/) on http_listen.
+  bool portal = true;
+  // The institution's time zone (IANA name): what the portal's plain dates
+  // mean and the zone it shows times in.
+  std::string portal_time_zone = "America/Bogota";
 
   // The policy views (ledger/policy/): personal data and findings.
   // A file holding the reader token (see reader_credential.h); empty: no

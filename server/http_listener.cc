@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "ledger/durable_file.h"
 #include "ledger/tile_path.h"
+#include "server/portal/portal_api.h"
 
 namespace memoria::server {
 namespace {
@@ -154,8 +155,10 @@ void HttpListener::RegisterRoutes() {
   }
   if (options_.metrics) AddMetricsRoutes(http, options_.metrics);
   if (options_.readiness) AddHealthRoutes(http, options_.readiness);
+  if (options_.portal != nullptr) options_.portal->RegisterRoutes(http);
   http.set_error_handler([](const httplib::Request&, httplib::Response& response) {
-    if (response.status == 404) NotFound(response);
+    // A route's own 404 (the portal's JSON errors) is kept.
+    if (response.status == 404 && response.body.empty()) NotFound(response);
   });
 }
 

@@ -18,7 +18,8 @@
 // Only paths of the spec's grammar are served (ledger/tile_path.h: no
 // temporary file, no directory listing, no "..": 404 with Cache-Control:
 // no-store otherwise). HEAD is answered as GET without the body. Routes for
-// more (/metrics, a portal) are added in RegisterRoutes.
+// more are added in RegisterRoutes: the citizens' portal (/, /portal.js,
+// /portal.css, /api/v1/...: server/portal/portal_api.h), unless --no-portal.
 //
 // Operations (server/operations_routes.h), each when its source is given:
 // GET /metrics (Prometheus text), GET /healthz and /readyz.
@@ -44,6 +45,8 @@ class Server;
 
 namespace memoria::server {
 
+class PortalApi;
+
 inline constexpr char kCheckpointCacheControl[] = "public, max-age=5";
 inline constexpr char kImmutableCacheControl[] = "public, max-age=31536000, immutable";
 inline constexpr char kPartialCacheControl[] = "public, max-age=60";
@@ -57,6 +60,9 @@ struct HttpListenerOptions {
   ScrapeMetrics metrics;
   // GET /healthz, and /readyz from readiness(); unset: neither.
   CheckReadiness readiness;
+  // The citizens' portal (server/portal/portal_api.h): its pages and /api/v1;
+  // nullptr: none. Borrowed; must outlive the listener.
+  const PortalApi* portal = nullptr;
 };
 
 class HttpListener {

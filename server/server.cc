@@ -372,6 +372,18 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
   server->UpdateHealth();
   server->health_thread_ = std::thread([raw = server.get()] { raw->FollowReadiness(); });
   if (!config.http_listen.empty()) {
+    if (config.portal) {
+      PortalOptions portal;
+      portal.log = server->log_.get();
+      portal.admin = &server->admin_;
+      portal.views = server->views_reader_.get();
+      portal.witnessing = server->witnessing_.get();
+      if (!config.witness_policy_file.empty()) {
+        ASSIGN_OR_RETURN(portal.witness_policy, ReadWitnessPolicyFile(config.witness_policy_file));
+      }
+      portal.time_zone = config.portal_time_zone;
+      ASSIGN_OR_RETURN(server->portal_, PortalApi::Create(std::move(portal)));
+    }
     const MetricsRegistry* metrics = server->metrics_.get();
     const ReadinessProbe* readiness = server->readiness_.get();
     ASSIGN_OR_RETURN(
@@ -383,7 +395,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
              .readiness = [readiness] {
                const Readiness now = readiness->Check();
                return std::make_pair(now.ready(), now.ToJson());
-             }}));
+             },
+             .portal = server->portal_.get()}));
   }
   if (server->witnessing_ != nullptr) server->witnessing_->Start();
   if (server->tiles_ != nullptr) server->tiles_->Start();

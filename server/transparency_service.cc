@@ -15,40 +15,10 @@
 #include "ledger/query/search_range.h"
 #include "ledger/record.h"
 #include "ledger/status.h"
+#include "server/export_records.h"
 #include "server/grpc_status.h"
 
 namespace memoria::server {
-namespace {
-
-// Records per Export message (and per MultiGet of records and proof nodes).
-constexpr size_t kExportChunk = 256;
-
-// The records of `query` in order from `start` (all when nullopt), `chunk`
-// at a time, at most `limit` of them (0: no limit). Each Find is bounded
-// (query::kMaxWorkPerFind) and may give fewer than `chunk`: this goes on from
-// where it stopped, and gives up with CANCELLED between two of them once the
-// client has gone (cancelled, or its deadline passed).
-absl::Status ForEachChunk(grpc::ServerContext& context, query::RecordQuery& query, size_t chunk,
-                          const std::function<absl::Status(const std::vector<uint64_t>&)>& visit,
-                          std::optional<uint64_t> start = std::nullopt, uint64_t limit = 0) {
-  uint64_t left = limit == 0 ? UINT64_MAX : limit;
-  do {
-    if (context.IsCancelled()) return absl::CancelledError("the client went away");
-    ASSIGN_OR_RETURN(query::QueryPage page, query.Find(start, std::min<uint64_t>(chunk, left)));
-    if (!page.indexes.empty()) RETURN_IF_ERROR(visit(page.indexes));
-    left -= page.indexes.size();
-    start = page.next;
-  } while (start.has_value() && left > 0);
-  return absl::OkStatus();
-}
-
-// Whether record `index` is one of `query`'s matches.
-absl::StatusOr<bool> IsMatch(query::RecordQuery& query, uint64_t index) {
-  ASSIGN_OR_RETURN(query::QueryPage page, query.Find(index, 1));
-  return !page.indexes.empty() && page.indexes.front() == index;
-}
-
-}  // namespace
 
 TransparencyService::TransparencyService(const Log& log, Verifier admin, LongReads& long_reads,
                                          const PolicyServiceOptions& personal_data,
@@ -136,71 +106,30 @@ grpc::Status TransparencyService::Export(grpc::ServerContext* context, const v1:
     }
     if (!slot->Write(*writer, first)) return GoneOrStalledError();
 
-    ASSIGN_OR_RETURN(query::RecordQuery results,
-                     query::RecordQuery::Prepare(log_, request->filter(), tree_size, v1::OLDEST_FIRST));
-    // Sends records (trust ones or results) with their proofs, in one message.
-    const auto send = [&](const std::vector<uint64_t>& indexes, bool trust) -> absl::Status {
-      if (context->IsCancelled()) return absl::CancelledError("the client went away");
-      ASSIGN_OR_RETURN(std::vector<std::string> leaves, log_.GetRecords(indexes));
-      ASSIGN_OR_RETURN(std::vector<std::vector<Hash>> proofs, log_.InclusionProofs(indexes, tree_size));
-      v1::ExportItem item;
-      for (size_t i = 0; i < indexes.size(); ++i) {
-        v1::ExportedRecord& record = *item.add_records();
-        record.set_index(indexes[i]);
-        record.set_trust(trust);
-        for (const Hash& hash : proofs[i]) record.add_inclusion_proof(hash.data(), hash.size());
-        if (request->disclose_personal_data() && !trust) {
-          ASSIGN_OR_RETURN(std::vector<v1::PersonalDataOpening> openings,
-                           StoredOpenings(*personal_data_.personal_store, leaves[i]));
-          for (v1::PersonalDataOpening& opening : openings) {
-            *record.add_personal_data() = std::move(opening);
+    ExportRange range;
+    if (resumed) range.results_after = request->results_after();
+    range.max_results = request->max_results();
+    return ExportRecords(
+        log_, request->filter(), tree_size, range, [&] { return context->IsCancelled(); },
+        [&](ExportChunk chunk) -> absl::Status {
+          v1::ExportItem item;
+          for (size_t i = 0; i < chunk.indexes.size(); ++i) {
+            v1::ExportedRecord& record = *item.add_records();
+            record.set_index(chunk.indexes[i]);
+            record.set_trust(chunk.trust);
+            for (const Hash& hash : chunk.proofs[i]) record.add_inclusion_proof(hash.data(), hash.size());
+            if (request->disclose_personal_data() && !chunk.trust) {
+              ASSIGN_OR_RETURN(std::vector<v1::PersonalDataOpening> openings,
+                               StoredOpenings(*personal_data_.personal_store, chunk.leaves[i]));
+              for (v1::PersonalDataOpening& opening : openings) {
+                *record.add_personal_data() = std::move(opening);
+              }
+            }
+            record.set_leaf(std::move(chunk.leaves[i]));
           }
-        }
-        record.set_leaf(std::move(leaves[i]));
-      }
-      if (!slot->Write(*writer, item)) return GoneOrStalledError();
-      return absl::OkStatus();
-    };
-
-    // The trust chain: the administration records that are not results.
-    const auto send_trust_chain = [&]() -> absl::Status {
-      v1::QueryFilter administration;
-      for (const char* type : {"genesis", "writer_registered", "writer_revoked"}) {
-        administration.add_event_types(type);
-      }
-      ASSIGN_OR_RETURN(
-          query::RecordQuery trust_query,
-          query::RecordQuery::Prepare(log_, administration, tree_size, v1::OLDEST_FIRST));
-      std::vector<uint64_t> trust;
-      const auto keep_non_results = [&](const std::vector<uint64_t>& indexes) -> absl::Status {
-        for (uint64_t index : indexes) {
-          ASSIGN_OR_RETURN(bool result, IsMatch(results, index));
-          if (!result) trust.push_back(index);
-        }
-        return absl::OkStatus();
-      };
-      RETURN_IF_ERROR(ForEachChunk(*context, trust_query, kExportChunk, keep_non_results));
-      for (size_t begin = 0; begin < trust.size(); begin += kExportChunk) {
-        const size_t end = std::min(trust.size(), begin + kExportChunk);
-        RETURN_IF_ERROR(send({trust.begin() + static_cast<ptrdiff_t>(begin),
-                              trust.begin() + static_cast<ptrdiff_t>(end)},
-                             /*trust=*/true));
-      }
-      return absl::OkStatus();
-    };
-
-    std::optional<uint64_t> from;  // where the results begin; nullopt: the first
-    if (resumed) {
-      // The trust chain came with the first call.
-      if (request->results_after() >= tree_size - 1) return absl::OkStatus();
-      from = request->results_after() + 1;
-    } else {
-      RETURN_IF_ERROR(send_trust_chain());
-    }
-    return ForEachChunk(
-        *context, results, kExportChunk,
-        [&](const std::vector<uint64_t>& indexes) { return send(indexes, /*trust=*/false); },
-        from, request->max_results());
+          if (!slot->Write(*writer, item)) return GoneOrStalledError();
+          return absl::OkStatus();
+        });
   }();
   return ToGrpcStatus(status);
 }

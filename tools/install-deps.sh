@@ -19,7 +19,15 @@ packages=(
   prometheus  # the metrics test has it scrape the server (its own config, port and storage)
   python3  # tools/check-layering.py, run by ctest
   tzdata   # /usr/share/zoneinfo: the institution's time zone (absl::LoadTimeZone), memoria request --time-zone
+  chromium  # the portal's browser test drives it headless (tests/portal/; never downloads a browser)
 )
+# The portal's browser test runs on Node.js with puppeteer-core from npm
+# (tests/portal/package-lock.json). Debian's nodejs and npm unless a node
+# with its npm is already there (another vendor's nodejs package bundles npm
+# and conflicts with Debian's).
+if ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 if [[ "${1:-}" == "--fuzz" ]]; then
   packages+=(clang libclang-rt-14-dev)
 fi

@@ -76,8 +76,9 @@ inline Signer MustGenerate(const std::string& name) {
 class E2eLog {
  public:
   // Starts a server under `dir` (data in dir/data, the reader token in
-  // dir/reader.token, mode 0600).
-  void Start(const std::string& dir) {
+  // dir/reader.token, mode 0600); `adjust` may change its config first.
+  void Start(const std::string& dir,
+             const std::function<void(server::ServerConfig&)>& adjust = nullptr) {
     spdlog::set_level(spdlog::level::warn);
     dir_ = dir;
     config_ = server::testing::TestServerConfig(dir + "/data");
@@ -88,6 +89,7 @@ class E2eLog {
       out << kReaderToken << "\n";
     }
     ::chmod(config_.reader_token_file.c_str(), 0600);
+    if (adjust) adjust(config_);
     absl::StatusOr<std::unique_ptr<server::Server>> server = server::Server::Start(config_);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);

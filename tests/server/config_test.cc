@@ -31,6 +31,8 @@ TEST(ServerConfigTest, DefaultsServeLoopbackPlaintextUnderData) {
   EXPECT_EQ(config.max_entry_bytes, 65404u);  // kMaxEntryBytes: every record fits a bundle
   EXPECT_TRUE(config.tiles_dir.empty());
   EXPECT_TRUE(config.http_listen.empty());
+  EXPECT_TRUE(config.portal);
+  EXPECT_EQ(config.portal_time_zone, "America/Bogota");
   EXPECT_EQ(config.tiles_interval, absl::Seconds(1));
   EXPECT_EQ(config.batch.max_wait, absl::Milliseconds(2));
   EXPECT_EQ(config.tree_memory_mib, 64u);
@@ -265,6 +267,10 @@ TEST(ServerConfigTest, TilesFlagsFillTheConfigAndAreChecked) {
   config = ServerConfig();
   // Without --tiles-dir: /metrics, /healthz and /readyz only.
   config.http_listen = "127.0.0.1:8080";
+  // The portal (on by default) is enough to serve, and so are /metrics and
+  // the health endpoints even with --no-portal.
+  EXPECT_TRUE(ValidateServerConfig(config).ok());
+  config.portal = false;
   EXPECT_TRUE(ValidateServerConfig(config).ok());
   config.tiles_dir = "tiles";
   EXPECT_TRUE(ValidateServerConfig(config).ok());
@@ -298,6 +304,21 @@ TEST(ServerConfigTest, LogFormatIsTextOrJson) {
   EXPECT_THAT(testing::internal::GetCapturedStderr(), HasSubstr("--log-format"));
   config.log_format = "yaml";
   EXPECT_THAT(ValidateServerConfig(config).message(), HasSubstr("--log-format"));
+}
+
+TEST(ServerConfigTest, PortalFlagsFillTheConfig) {
+  ServerConfig config;
+  testing::internal::CaptureStdout();
+  EXPECT_EQ(Parse({"--help"}, config), 0);
+  const std::string help = testing::internal::GetCapturedStdout();
+  EXPECT_THAT(help, HasSubstr("--no-portal"));
+  EXPECT_THAT(help, HasSubstr("--portal-time-zone"));
+  EXPECT_EQ(Parse({"--http-listen", "127.0.0.1:8080", "--no-portal", "--portal-time-zone",
+                   "Europe/Madrid"},
+                  config),
+            std::nullopt);
+  EXPECT_FALSE(config.portal);
+  EXPECT_EQ(config.portal_time_zone, "Europe/Madrid");
 }
 
 }  // namespace

@@ -39,6 +39,8 @@ class TilesServerTest : public ::testing::Test {
       config.tiles_dir = dir_.File("tiles");
       config.tiles_interval = absl::Milliseconds(100);
       config.http_listen = "127.0.0.1:0";
+      // The tiles alone ("/" would be the portal's page).
+      config.portal = false;
     }
     return config;
   }

@@ -29,6 +29,7 @@
 #include "ledger/views.h"
 #include "ledger/sequencer/entry_validation.h"
 #include "tools/bench/load.h"
+#include "tools/bench/portal_bench.h"
 #include "tools/bench/server_process.h"
 
 namespace memoria::bench {
@@ -375,6 +376,9 @@ void RunQueryBench(const QueryBenchOptions& options, Report& report) {
   }
 
   server_options.init = false;  // a restart
+  // With the portal (server/portal/) on its HTTP listener: tools/bench/portal_bench.h.
+  const int http_port = FreeLoopbackPort();
+  if (http_port != 0) server_options.extra_args = {"--http-listen", absl::StrCat("127.0.0.1:", http_port)};
   absl::StatusOr<std::unique_ptr<ServerProcess>> server = ServerProcess::Start(server_options);
   if (!server.ok()) return Fail("restarting memoria-server", server.status());
   client::ClientOptions client_options;
@@ -446,6 +450,9 @@ void RunQueryBench(const QueryBenchOptions& options, Report& report) {
                 .target = "<= 100",
                 .target_met = millis.back() <= 100});
   }
+
+  // 3a. The portal's pages and API on the same log.
+  if (http_port != 0) RunPortalBench(http_port, report);
 
   // 3b. Open-ended event-time ranges on that log, which holds one event at
   // INT64_MAX: the latency and the server's memory do not depend on the span.
