@@ -16,6 +16,8 @@ packages=(
   openssl  # the TLS tests make their certificates with it
   nginx    # the tiles test serves --tiles-dir with it (its own config, as the test user)
   python3  # tools/check-layering.py, run by ctest
+  dpkg-dev  # dpkg-shlibdeps: the Debian package's dependencies (tools/package.sh, ctest package)
+  systemd   # systemd-analyze verifies the package's units (ctest package); not started
 )
 if [[ "${1:-}" == "--fuzz" ]]; then
   packages+=(clang libclang-rt-14-dev)
