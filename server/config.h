@@ -139,6 +139,23 @@ struct ServerConfig {
   uint32_t pqrd_referral_business_days = 2;
   uint32_t alternate_inactive_days = 90;
   uint32_t credentials_rotation_days = 90;
+  // Backups (server/backup.h): SIGUSR1 takes one into this directory; empty:
+  // SIGUSR1 only logs that none is configured.
+  std::string backup_dir;
+  // Copy the log and administrator key files into each backup.
+  bool backup_keys = false;
+  // memoria-server --restore-from DIR (server/restore.h): verify the backup
+  // in DIR and install it as data_dir, then exit (0 restored, 1 refused or
+  // failed, 2 usage).
+  std::string restore_from;
+  // Move a non-empty data_dir aside (to <data_dir>.before-restore-<time>)
+  // instead of refusing to restore over it.
+  bool restore_overwrite = false;
+  // Signed checkpoints of this log known to exist (from a witness, a client,
+  // published tiles): a backup shorter than one of them is a rollback and is
+  // refused.
+  std::vector<std::string> restore_known_checkpoints;
+
   // memoria-server --rebuild-views: recompute the views from the log, compare
   // them with the stored ones, report and exit (0 equal, 1 different).
   bool rebuild_views = false;
@@ -167,7 +184,8 @@ std::optional<int> ParseServerFlags(int argc, const char* const* argv, ServerCon
 // an unknown log level, an unparsable listen address, a witness interval or
 // timeout that is not positive, a --max-entry-bytes above kMaxEntryBytes, a
 // --tiles-interval that is not positive, --http-listen without --tiles-dir or
-// not host:port.
+// not host:port, --restore-overwrite or --restore-known-checkpoint without
+// --restore-from, --restore-from with --init or --rebuild-views.
 absl::Status ValidateServerConfig(const ServerConfig& config);
 
 // True if `listen` (host:port) names a loopback host.

@@ -46,6 +46,7 @@
 #include "ledger/keys.h"
 #include "ledger/log.h"
 #include "ledger/personal_store.h"
+#include "server/backup.h"
 #include "ledger/policy/policy_views.h"
 #include "ledger/policy/state_reader.h"
 #include "ledger/query/query_index.h"
@@ -112,6 +113,11 @@ class Server {
   const TilesPublisher* tiles() const { return tiles_.get(); }
   // The HTTP listener's bound port; 0 without --http-listen.
   int http_port() const { return http_ != nullptr ? http_->port() : 0; }
+
+  // Takes an online backup into config.backup_dir (server/backup.h), with the
+  // key files when config.backup_keys; appends go on meanwhile.
+  // INVALID_ARGUMENT without a backup directory; WriteBackup's errors.
+  absl::StatusOr<Backup> TakeBackup() const;
 
   // Marks the server NOT_SERVING, stops intake (new appends get UNAVAILABLE),
   // writes and answers every queued append, ends Watch streams, lets in-flight
