@@ -8,6 +8,8 @@
 #include <string>
 
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "server/config.h"
 #include "server/rebuild_views.h"
 #include "server/restore.h"
@@ -25,15 +27,17 @@ void TakeBackup(const memoria::server::Server& server) {
     return;
   }
   spdlog::info("received SIGUSR1: taking a backup into {}", server.config().backup_dir);
+  const absl::Time start = absl::Now();
   absl::StatusOr<memoria::server::Backup> backup = server.TakeBackup();
   if (!backup.ok()) {
     spdlog::error("backup failed: {}", backup.status().ToString());
     return;
   }
   spdlog::info("backup written to {}: {} records, consistent with the signed checkpoint of size {} "
-               "(root {}), keys {}",
+               "(root {}), keys {}, in {:.2f} s",
                backup->path, backup->manifest.size, backup->manifest.size,
-               backup->manifest.root_base64, backup->manifest.keys_included ? "included" : "excluded");
+               backup->manifest.root_base64, backup->manifest.keys_included ? "included" : "excluded",
+               absl::ToDoubleSeconds(absl::Now() - start));
 }
 
 // Waits for SIGTERM or SIGINT (blocked in every thread, so no handler runs),

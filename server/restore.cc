@@ -63,9 +63,12 @@ absl::StatusOr<Verifier> TrustedLogKey(const RestoreOptions& options, const Back
 }
 
 // Verifies the backup's store as memoria-audit verify --data does.
-absl::Status VerifyBackupStore(const Backup& backup, const Verifier& log_key, Checkpoint& latest) {
+// `copy` is the staged copy of the backup (RocksDB writes its bookkeeping
+// files into a store it opens: the backup itself is never opened).
+absl::Status VerifyBackupStore(const Backup& backup, const std::string& copy, const Verifier& log_key,
+                               Checkpoint& latest) {
   LogAuditor auditor(log_key);
-  absl::StatusOr<StoreCheck> check = CheckStore(backup.path, auditor);
+  absl::StatusOr<StoreCheck> check = CheckStore(copy, auditor);
   AuditReport report = auditor.Finish();
   if (!check.ok()) {
     return absl::DataLossError(absl::StrCat("the backup ", backup.path, " does not open as a store: ",
@@ -258,8 +261,6 @@ absl::StatusOr<Restored> RestoreBackup(const RestoreOptions& options) {
   }
   ASSIGN_OR_RETURN(Backup backup, ReadBackupManifest(options.backup_dir));
   ASSIGN_OR_RETURN(Verifier log_key, TrustedLogKey(options, backup));
-  Checkpoint latest;
-  RETURN_IF_ERROR(VerifyBackupStore(backup, log_key, latest));
 
   // The data directory: empty, or replaced on request while no server holds it.
   const bool replacing = !EmptyOrAbsent(options.data_dir);
@@ -287,19 +288,24 @@ absl::StatusOr<Restored> RestoreBackup(const RestoreOptions& options) {
   } unlock{lock_fd};
 
   ASSIGN_OR_RETURN(std::vector<Known> known, KnownCheckpoints(options, log_key));
-  Restored restored;
-  restored.size = latest.size;
-  restored.checkpoint = backup.checkpoint;
-  RETURN_IF_ERROR(CheckAgainstKnown(known, latest, backup.path + "/db", log_key, restored));
 
+  // Everything is checked on a copy, beside the data directory, that
+  // becomes it only once it passed.
   std::string data_dir = options.data_dir;
   while (data_dir.size() > 1 && data_dir.back() == '/') data_dir.pop_back();
   const std::string staging = data_dir + ".restoring";
   fs::remove_all(staging, error);  // a restore interrupted before
-  if (absl::Status staged = Stage(backup, options, staging); !staged.ok()) {
+  Restored restored;
+  Checkpoint latest;
+  absl::Status checked = Stage(backup, options, staging);
+  if (checked.ok()) checked = VerifyBackupStore(backup, staging, log_key, latest);
+  if (checked.ok()) checked = CheckAgainstKnown(known, latest, staging + "/db", log_key, restored);
+  if (!checked.ok()) {
     fs::remove_all(staging, error);
-    return staged;
+    return checked;
   }
+  restored.size = latest.size;
+  restored.checkpoint = backup.checkpoint;
   if (fs::exists(data_dir, error)) {
     const std::string aside = absl::StrCat(
         data_dir, ".before-restore-", absl::FormatTime("%Y%m%dT%H%M%SZ", absl::Now(), absl::UTCTimeZone()));

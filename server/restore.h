@@ -8,7 +8,9 @@
 //      the key file at log_key_file if it exists, else the backup's own copy
 //      (keys/); the manifest must name that key (another log's backup is
 //      refused).
-//   2. It is verified as `memoria-audit verify --data` would (the store
+//   2. It is copied to <data_dir>.restoring (the backup itself is only
+//      read), its personal-data store opened once (RocksDB's checks), and the
+//      copy is verified as `memoria-audit verify --data` would (the store
 //      checker, ledger/store_check.h: RocksDB's checksums, every checkpoint's
 //      signature, the tree, every record, the trust chain, the high-water
 //      mark beside it); its latest checkpoint must be the manifest's.
@@ -23,14 +25,14 @@
 //      next): it is refused, naming the checkpoint and where it came from. The
 //      log is caught up by restoring a newer backup or a copy of a mirror's
 //      data directory instead (server/README.md, "Backup and restore").
-//   4. The data directory must be absent or empty; with `overwrite` a
+//   4. Before any copying: the data directory must be absent or empty; with `overwrite` a
 //      non-empty one (its LOCK not held: the server is stopped) is moved
 //      aside to <data_dir>.before-restore-<time>, never deleted, and its keys/
 //      are carried over when the backup holds none.
-//   5. The backup is copied to <data_dir>.restoring, its personal-data store
-//      opened once (RocksDB's checks), everything synced, and renamed into
-//      place: a crash leaves the old directory or the restored one.
-// Nothing is changed before step 4 passes.
+//   5. The copy, synced, is renamed into place: a crash leaves the old
+//      directory or the restored one (and a stale .restoring, removed by the
+//      next restore).
+// The data directory is not changed unless every check passed.
 #pragma once
 
 #include <cstdint>

@@ -269,8 +269,18 @@ TEST_F(BackupRestoreTest, BackupsTakenWhileAppendingNameTheCheckpointTheyHold) {
 
 TEST_F(BackupRestoreTest, RestoredLogVerifiesAndServes) {
   const std::string data = scratch_.File("restored");
+  auto listing = [](const std::string& dir) {
+    std::vector<std::string> files;
+    for (const fs::directory_entry& entry : fs::recursive_directory_iterator(dir)) {
+      files.push_back(entry.path().string());
+    }
+    std::sort(files.begin(), files.end());
+    return files;
+  };
+  const std::vector<std::string> backup_files = listing(*backup_b_);
   const ProcessRun restore = Restore(*backup_b_, data);
   ASSERT_EQ(restore.exit_code, 0) << restore.out << restore.err;
+  EXPECT_EQ(listing(*backup_b_), backup_files) << "the restore wrote into the backup";
   absl::StatusOr<Backup> b = ReadBackupManifest(*backup_b_);
   ASSERT_TRUE(b.ok());
   EXPECT_THAT(restore.out, HasSubstr(absl::StrCat(b->manifest.size, " records")));
