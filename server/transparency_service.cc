@@ -152,7 +152,8 @@ grpc::Status TransparencyService::Export(grpc::ServerContext* context, const v1:
     // The trust chain: the administration records that are not results.
     const auto send_trust_chain = [&]() -> absl::Status {
       v1::QueryFilter administration;
-      for (const char* type : {"genesis", "writer_registered", "writer_revoked"}) {
+      for (const char* type :
+           {"genesis", "writer_registered", "writer_revoked", "administrator_appointed"}) {
         administration.add_event_types(type);
       }
       ASSIGN_OR_RETURN(
