@@ -299,6 +299,11 @@ TEST_F(BackupRestoreTest, RestoredLogVerifiesAndServes) {
   absl::StatusOr<Checkpoint> served = OpenCheckpoint(response.note(), LogKey());
   ASSERT_TRUE(served.ok()) << served.status();
   EXPECT_EQ(served->size, b->manifest.size);
+  // A restore over a data directory a server holds is refused, even with
+  // --restore-overwrite and a backup that is no rollback.
+  const ProcessRun over_running = Restore(*backup_b_, data, {"--restore-overwrite"});
+  EXPECT_EQ(over_running.exit_code, 1) << over_running.out << over_running.err;
+  EXPECT_THAT(over_running.err, HasSubstr("in use by a running memoria-server"));
   EXPECT_EQ(server.Stop(), 0) << server.Log();
 }
 
