@@ -283,6 +283,11 @@ class Log {
   };
   NodeMemoryStats node_memory() const;
 
+  // A consistent copy of the store in `dir` while appends go on
+  // (Store::CreateCheckpoint): every batch written before the call, none
+  // partly; its latest stored checkpoint is the signed state it holds.
+  absl::Status CopyStore(const std::string& dir) const { return store_->CreateCheckpoint(dir); }
+
   // Approximate bytes on disk (live SST files; the WAL is not counted).
   uint64_t ApproximateDiskBytes() const { return store_->ApproximateDiskBytes(); }
   // RocksDB's stalls, compaction debt and sizes (Store::ReadHealth).

@@ -102,6 +102,10 @@ absl::Status PersonalStore::Erase(const Hash& entry_hash) {
   return FromRocksDB(db_->CompactRange(compact, nullptr, nullptr), "compacting the erasure");
 }
 
+absl::Status PersonalStore::CreateCheckpoint(const std::string& dir) const {
+  return CreateRocksDBCheckpoint(*db_, dir);
+}
+
 absl::StatusOr<size_t> PersonalStore::CountOpenings() const {
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
   size_t count = 0;

@@ -59,6 +59,10 @@ class PersonalStore {
   // Idempotent: erasing again, or erasing what was never stored, is OK and
   // pushes the deletion through again (a retried erasure after a crash).
   absl::Status Erase(const Hash& entry_hash);
+  // A consistent copy of the store in `dir` while it is in use (see
+  // Store::CreateCheckpoint: hard links on the same file system). Erased
+  // openings are not in it: Erase compacts them out of the table files first.
+  absl::Status CreateCheckpoint(const std::string& dir) const;
   // Number of entries whose openings are held (tests, metrics).
   absl::StatusOr<size_t> CountOpenings() const;
 

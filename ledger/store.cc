@@ -9,6 +9,7 @@
 #include <rocksdb/options.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
+#include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
 
 #include <sys/stat.h>
@@ -205,6 +206,29 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   store->db_.reset(db);
   store->handles_ = std::move(handles);
   return store;
+}
+
+absl::Status Store::CreateCheckpoint(const std::string& dir) const {
+  return CreateRocksDBCheckpoint(*db_, dir);
+}
+
+absl::Status CreateRocksDBCheckpoint(rocksdb::DB& db, const std::string& dir) {
+  std::error_code error;
+  if (std::filesystem::exists(dir, error)) {
+    return absl::FailedPreconditionError("cannot copy the store to " + dir + ": it exists");
+  }
+  rocksdb::Checkpoint* raw = nullptr;
+  RETURN_IF_ERROR(FromRocksDB(rocksdb::Checkpoint::Create(&db, &raw), "preparing a copy of a store"));
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  // log_size_for_flush 0: always flush the memtables first, so the copy is
+  // table files (hard links) and no write-ahead log to copy.
+  RETURN_IF_ERROR(FromRocksDB(checkpoint->CreateCheckpoint(dir, /*log_size_for_flush=*/0),
+                              "copying the store to " + dir));
+  // RocksDB creates the directory with the umask's mode.
+  if (chmod(dir.c_str(), 0700) != 0) {
+    return absl::UnavailableError("cannot make " + dir + " private: " + std::strerror(errno));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status Store::CheckFormat() const {

@@ -50,6 +50,9 @@ namespace memoria {
 // DATA_LOSS; other I/O errors are UNAVAILABLE.
 absl::Status FromRocksDB(const rocksdb::Status& status, std::string_view context);
 
+// Store::CreateCheckpoint for any open RocksDB (the personal-data store's too).
+absl::Status CreateRocksDBCheckpoint(rocksdb::DB& db, const std::string& dir);
+
 // Creates `path` (and its parents) with mode 0700 whatever the umask, or
 // makes an existing directory 0700: RocksDB's files inside are then private
 // even though RocksDB creates them with the umask's mode. UNAVAILABLE if it
@@ -202,6 +205,15 @@ class Store {
     bool write_stopped = false;             // rocksdb.is-write-stopped
   };
   Health ReadHealth() const;
+
+  // A consistent copy of the store as it is now, in `dir` (which must not
+  // exist; its parent must), taken while writes go on (RocksDB's Checkpoint:
+  // the memtables are flushed, then the table files are hard-linked when
+  // `dir` is on the same file system, copied otherwise). It holds every
+  // batch written before the call and none partly. The copy opens as a
+  // store of its own. FAILED_PRECONDITION if `dir` exists; UNAVAILABLE (or
+  // RESOURCE_EXHAUSTED for a full disk) if it cannot be made.
+  absl::Status CreateCheckpoint(const std::string& dir) const;
 
   // OK if `meta` records kStoreFormat; FAILED_PRECONDITION naming the format
   // it records (or none) otherwise.

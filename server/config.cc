@@ -342,6 +342,26 @@ std::optional<int> ParseServerFlags(int argc, const char* const* argv, ServerCon
                      "Colombian holidays (a municipal decree), comma-separated YYYY-MM-DD")
           ->delimiter(','),
       "MEMORIA_NON_WORKING_DAYS");
+  env(app.add_option("--backup-dir", config.backup_dir,
+                     "On SIGUSR1, write an online backup of the log (store, personal data, "
+                     "high-water mark) consistent with its latest signed checkpoint into a new "
+                     "directory here (server/README.md, Backup and restore)"),
+      "MEMORIA_BACKUP_DIR");
+  env(app.add_flag("--backup-keys", config.backup_keys,
+                   "Also copy the log and administrator private keys into each backup (off: "
+                   "keep them safe apart; a log without its key cannot go on)"),
+      "MEMORIA_BACKUP_KEYS");
+  app.add_option("--restore-from", config.restore_from,
+                 "Verify the backup in this directory and install it as --data-dir, then exit "
+                 "(0 restored; 1 refused: damaged, a rollback, a non-empty --data-dir; 2 usage). "
+                 "The server must be stopped");
+  app.add_flag("--restore-overwrite", config.restore_overwrite,
+               "With --restore-from: move a non-empty --data-dir aside "
+               "(<data-dir>.before-restore-<time>) instead of refusing");
+  app.add_option("--restore-known-checkpoint", config.restore_known_checkpoints,
+                 "With --restore-from: a file holding a signed checkpoint of this log known to "
+                 "exist (a witness's, a client's, another copy's); a backup shorter than it is a "
+                 "rollback and is refused. Repeatable");
   app.add_flag("--rebuild-views", config.rebuild_views,
                "Recompute the policy views from the log, compare them with the stored ones, "
                "report and exit (0: identical, 1: different)");
@@ -460,6 +480,14 @@ absl::Status ValidateServerConfig(const ServerConfig& config) {
       return absl::InvalidArgumentError(
           absl::StrCat("--http-listen \"", config.http_listen, "\" is not host:port"));
     }
+  }
+  if (config.restore_from.empty() &&
+      (config.restore_overwrite || !config.restore_known_checkpoints.empty())) {
+    return absl::InvalidArgumentError(
+        "--restore-overwrite and --restore-known-checkpoint go with --restore-from");
+  }
+  if (!config.restore_from.empty() && (config.init || config.rebuild_views)) {
+    return absl::InvalidArgumentError("--restore-from goes without --init and --rebuild-views");
   }
   if (config.allowed_email_domains.empty()) {
     return absl::InvalidArgumentError("--allowed-email-domains is empty");

@@ -154,6 +154,23 @@ struct ServerConfig {
   // holidays (a municipal decree), as YYYY-MM-DD; used by the business-day
   // deadlines of the findings.
   std::vector<std::string> non_working_days;
+  // Backups (server/backup.h): SIGUSR1 takes one into this directory; empty:
+  // SIGUSR1 only logs that none is configured.
+  std::string backup_dir;
+  // Copy the log and administrator key files into each backup.
+  bool backup_keys = false;
+  // memoria-server --restore-from DIR (server/restore.h): verify the backup
+  // in DIR and install it as data_dir, then exit (0 restored, 1 refused or
+  // failed, 2 usage).
+  std::string restore_from;
+  // Move a non-empty data_dir aside (to <data_dir>.before-restore-<time>)
+  // instead of refusing to restore over it.
+  bool restore_overwrite = false;
+  // Signed checkpoints of this log known to exist (from a witness, a client,
+  // published tiles): a backup shorter than one of them is a rollback and is
+  // refused.
+  std::vector<std::string> restore_known_checkpoints;
+
   // memoria-server --rebuild-views: recompute the views from the log, compare
   // them with the stored ones, report and exit (0 equal, 1 different).
   bool rebuild_views = false;
@@ -182,7 +199,8 @@ std::optional<int> ParseServerFlags(int argc, const char* const* argv, ServerCon
 // an unknown log level or format, an unparsable listen address, a witness
 // interval or timeout that is not positive, a --max-entry-bytes above
 // kMaxEntryBytes, a --tiles-interval that is not positive, --http-listen not
-// host:port.
+// host:port, --restore-overwrite or --restore-known-checkpoint without
+// --restore-from, --restore-from with --init or --rebuild-views.
 absl::Status ValidateServerConfig(const ServerConfig& config);
 
 // True if `listen` (host:port) names a loopback host.

@@ -56,7 +56,8 @@ absl::Status ExportRecords(const Log& log, const v1::QueryFilter& filter, uint64
   // The trust chain: the administration records that are not results.
   const auto send_trust_chain = [&]() -> absl::Status {
     v1::QueryFilter administration;
-    for (const char* type : {"genesis", "writer_registered", "writer_revoked"}) {
+    for (const char* type :
+         {"genesis", "writer_registered", "writer_revoked", "administrator_appointed"}) {
       administration.add_event_types(type);
     }
     ASSIGN_OR_RETURN(query::RecordQuery trust_query,

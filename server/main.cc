@@ -8,9 +8,12 @@
 #include <string>
 
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "server/config.h"
 #include "server/log_format.h"
 #include "server/rebuild_views.h"
+#include "server/restore.h"
 #include "server/server.h"
 #include "spdlog/spdlog.h"
 
@@ -18,8 +21,28 @@ namespace {
 
 constexpr int kSummarySeconds = 60;
 
+// Takes a backup into --backup-dir (SIGUSR1) and logs the outcome.
+void TakeBackup(const memoria::server::Server& server) {
+  if (server.config().backup_dir.empty()) {
+    spdlog::warn("received SIGUSR1: no backup taken: --backup-dir is not set");
+    return;
+  }
+  spdlog::info("received SIGUSR1: taking a backup into {}", server.config().backup_dir);
+  const absl::Time start = absl::Now();
+  absl::StatusOr<memoria::server::Backup> backup = server.TakeBackup();
+  if (!backup.ok()) {
+    spdlog::error("backup failed: {}", backup.status().ToString());
+    return;
+  }
+  spdlog::info("backup written to {}: {} records, consistent with the signed checkpoint of size {} "
+               "(root {}), keys {}, in {:.2f} s",
+               backup->path, backup->manifest.size, backup->manifest.size,
+               backup->manifest.root_base64, backup->manifest.keys_included ? "included" : "excluded",
+               absl::ToDoubleSeconds(absl::Now() - start));
+}
+
 // Waits for SIGTERM or SIGINT (blocked in every thread, so no handler runs),
-// logging a summary every minute meanwhile.
+// logging a summary every minute meanwhile and taking a backup on SIGUSR1.
 void WaitForSignal(const sigset_t& signals, const memoria::server::Server& server) {
   memoria::server::ServerStats last = server.stats();
   while (true) {
@@ -28,6 +51,10 @@ void WaitForSignal(const sigset_t& signals, const memoria::server::Server& serve
     if (signal == SIGTERM || signal == SIGINT) {
       spdlog::info("received {}, shutting down", signal == SIGTERM ? "SIGTERM" : "SIGINT");
       return;
+    }
+    if (signal == SIGUSR1) {
+      TakeBackup(server);
+      continue;
     }
     if (signal < 0 && errno != EAGAIN) continue;  // EINTR
     const memoria::server::ServerStats now = server.stats();
@@ -75,6 +102,44 @@ int main(int argc, char** argv) {
   // Before the first line; the flag's validator admitted only text or json.
   memoria::server::SetLogFormat(
       memoria::server::ParseLogFormat(config.log_format).value_or(memoria::server::LogFormat::kText));
+  if (absl::Status valid = memoria::server::ValidateServerConfig(config);
+      !valid.ok() && (!config.restore_from.empty() || config.restore_overwrite ||
+                       !config.restore_known_checkpoints.empty())) {
+    std::fprintf(stderr, "%s\n", std::string(valid.message()).c_str());
+    return 2;
+  }
+  if (!config.restore_from.empty()) {
+    absl::StatusOr<memoria::server::Restored> restored = memoria::server::RestoreBackup({
+        .backup_dir = config.restore_from,
+        .data_dir = config.data_dir,
+        .overwrite = config.restore_overwrite,
+        .log_key_file = config.LogKeyPath(),
+        .tiles_dir = config.tiles_dir,
+        .known_checkpoint_files = config.restore_known_checkpoints,
+    });
+    if (!restored.ok()) {
+      std::fprintf(stderr, "restore refused: %s\n", restored.status().ToString().c_str());
+      return 1;
+    }
+    std::printf("restored %s into %s: %llu records, consistent with the signed checkpoint:\n%s",
+                config.restore_from.c_str(), config.data_dir.c_str(),
+                static_cast<unsigned long long>(restored->size), restored->checkpoint.c_str());
+    if (!restored->moved_aside.empty()) {
+      std::printf("the previous data directory was moved to %s\n", restored->moved_aside.c_str());
+    }
+    for (const std::string& source : restored->checked) {
+      std::printf("consistent with %s\n", source.c_str());
+    }
+    for (const std::string& source : restored->unchecked) {
+      std::printf("NOT compared with %s\n", source.c_str());
+    }
+    std::printf(
+        "If this log was signed past size %llu anywhere (witnesses, published tiles, clients' "
+        "receipts), serving this copy is a rollback they detect: check with "
+        "--restore-known-checkpoint before starting the server.\n",
+        static_cast<unsigned long long>(restored->size));
+    return 0;
+  }
   if (config.rebuild_views) {
     absl::StatusOr<memoria::policy::ViewsDiff> diff = memoria::server::CheckViews(config);
     if (!diff.ok()) {
@@ -96,6 +161,7 @@ int main(int argc, char** argv) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGUSR1);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   absl::StatusOr<std::unique_ptr<memoria::server::Server>> server =

@@ -478,4 +478,19 @@ void Server::Shutdown() {
   // Every batch was written with sync=true; the log closes with the Server.
 }
 
+absl::StatusOr<Backup> Server::TakeBackup() const {
+  BackupSources sources{
+      .log = log_.get(),
+      .personal_store = personal_store_.get(),
+      .high_water_mark_path = data_dir_->HighWaterMarkPath(),
+      .witnessed_checkpoint_path = data_dir_->WitnessedCheckpointPath(),
+  };
+  std::error_code error;
+  sources.key_files.push_back(config_.LogKeyPath());
+  if (config_.admin_vkey.empty() && std::filesystem::exists(config_.AdminKeyPath(), error)) {
+    sources.key_files.push_back(config_.AdminKeyPath());
+  }
+  return WriteBackup(sources, {.dir = config_.backup_dir, .include_keys = config_.backup_keys});
+}
+
 }  // namespace memoria::server

@@ -49,6 +49,7 @@
 #include "ledger/keys.h"
 #include "ledger/log.h"
 #include "ledger/personal_store.h"
+#include "server/backup.h"
 #include "ledger/policy/policy_views.h"
 #include "ledger/policy/state_reader.h"
 #include "ledger/query/query_index.h"
@@ -125,6 +126,11 @@ class Server {
   // What GET /readyz answers; gRPC health follows it per service (checked
   // every 250 ms).
   Readiness CheckReadiness() const { return readiness_->Check(); }
+
+  // Takes an online backup into config.backup_dir (server/backup.h), with the
+  // key files when config.backup_keys; appends go on meanwhile.
+  // INVALID_ARGUMENT without a backup directory; WriteBackup's errors.
+  absl::StatusOr<Backup> TakeBackup() const;
 
   // Marks the server NOT_SERVING, stops intake (new appends get UNAVAILABLE),
   // writes and answers every queued append, ends Watch streams, lets in-flight

@@ -20,6 +20,8 @@ packages=(
   python3  # tools/check-layering.py, run by ctest
   tzdata   # /usr/share/zoneinfo: the institution's time zone (absl::LoadTimeZone), memoria request --time-zone
   chromium  # the portal's browser test drives it headless (tests/portal/; never downloads a browser)
+  dpkg-dev  # dpkg-shlibdeps: the Debian package's dependencies (tools/package.sh, ctest package)
+  systemd   # systemd-analyze verifies the package's units (ctest package); not started
 )
 # The portal's browser test runs on Node.js with puppeteer-core from npm
 # (tests/portal/package-lock.json). Debian's nodejs and npm unless a node

@@ -64,6 +64,11 @@ absl::Status CheckEvent(const v1::Entry& entry, const Verifier& admin, Validated
     case v1::Entry::kGenesis:
       return absl::PermissionDeniedError(
           "a genesis entry is written only by the log itself, as record 0");
+    case v1::Entry::kAdministratorAppointed:
+      // The auditor follows an appointment (ledger/verify/trust_chain.h); the
+      // server does not take one yet: its administrator is fixed at start.
+      return absl::FailedPreconditionError(
+          "administrator_appointed: this server does not rotate its administrator key yet");
     case v1::Entry::EVENT_NOT_SET:
       break;
   }

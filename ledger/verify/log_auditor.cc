@@ -362,6 +362,10 @@ const Verifier* LogAuditor::FindWriter(uint32_t key_id, std::string_view name, u
   const std::string key = absl::StrCat(std::string(name), "+", HexEncode(EncodeBigEndian32(key_id)));
   if (verdict == TrustVerdict::kRevoked) {
     *why = absl::StrCat("signed by writer key ", key, " revoked at record ", *standing->revoked_at);
+  } else if (const TrustChain::RetiredAdministrator* retired = trust_.FindRetiredAdministrator(key_id, name);
+             retired != nullptr) {
+    *why = absl::StrCat("signed by ", key, ", the administrator key retired at record ", retired->retired_at,
+                        " (not a writer key)");
   } else {
     *why = absl::StrCat("signed by writer key ", key, " not registered before this record");
   }
@@ -415,6 +419,15 @@ void LogAuditor::CheckRecord(uint64_t index, std::string_view leaf, const Hash& 
     finding(FindingKind::kTrust, "record 0 is not the genesis entry");
   }
 
+  // For a finding: the signer is an administrator key retired earlier.
+  auto retired_text = [&]() -> std::string {
+    const TrustChain::RetiredAdministrator* retired =
+        trust_.FindRetiredAdministrator(record.writer_key_id(), entry.writer());
+    return retired == nullptr
+               ? std::string()
+               : absl::StrCat(" (the administrator key retired at record ", retired->retired_at, ")");
+  };
+
   switch (entry.event_case()) {
     case v1::Entry::kGenesis: {
       if (index != 0) {
@@ -456,7 +469,7 @@ void LogAuditor::CheckRecord(uint64_t index, std::string_view leaf, const Hash& 
       }
       if (!SignedBy(*admin, record.writer_key_id(), entry.writer())) {
         finding(FindingKind::kTrust,
-                absl::StrCat("writer administration signed by ", key_text,
+                absl::StrCat("writer administration signed by ", key_text, retired_text(),
                              ", not by the administrator key ", trust_.administrator_vkey()));
         return;
       }
@@ -495,6 +508,46 @@ void LogAuditor::CheckRecord(uint64_t index, std::string_view leaf, const Hash& 
         }
       }
       return;
+    }
+    case v1::Entry::kAdministratorAppointed: {
+      const std::optional<Verifier>& admin = trust_.administrator();
+      if (!admin.has_value()) {
+        finding(FindingKind::kTrust, "administrator appointment with no administrator key (no valid genesis)");
+        return;
+      }
+      if (!SignedBy(*admin, record.writer_key_id(), entry.writer())) {
+        finding(FindingKind::kTrust,
+                absl::StrCat("administrator appointment signed by ", key_text, retired_text(),
+                             ", not by the administrator key ", trust_.administrator_vkey()));
+        return;
+      }
+      if (!admin->Verify(EntrySignedMessage(record.entry()), record.writer_signature())) {
+        finding(FindingKind::kSignature, "signature does not verify under the administrator key");
+        return;
+      }
+      const std::string& successor_text = entry.administrator_appointed().successor_vkey();
+      absl::StatusOr<Verifier> successor = Verifier::Parse(successor_text);
+      if (!successor.ok()) {
+        finding(FindingKind::kMalformed, absl::StrCat("successor administrator key: ", successor.status().message()));
+        return;
+      }
+      switch (MayAppoint(trust_, *successor, log_key_)) {
+        case TrustVerdict::kAllowed:
+          trust_.Appoint(*std::move(successor), successor_text, index);
+          return;
+        case TrustVerdict::kSameAdministrator:
+          finding(FindingKind::kTrust, absl::StrCat("appoints the current administrator ", successor_text));
+          return;
+        case TrustVerdict::kRetiredForever:
+          finding(FindingKind::kTrust, absl::StrCat("appoints the retired administrator ", successor_text));
+          return;
+        case TrustVerdict::kWriterKey:
+          finding(FindingKind::kTrust, absl::StrCat("appoints the writer key ", successor_text, " as administrator"));
+          return;
+        default:
+          finding(FindingKind::kTrust, absl::StrCat("appoints the log key ", successor_text, " as administrator"));
+          return;
+      }
     }
     case v1::Entry::EVENT_NOT_SET:
       finding(FindingKind::kMalformed, "entry has no event");

@@ -8,7 +8,8 @@ SigningKey RequiredSigner(v1::Entry::EventCase event) {
   switch (event) {
     case v1::Entry::kGenesis: return SigningKey::kLogKey;
     case v1::Entry::kWriterRegistered:
-    case v1::Entry::kWriterRevoked: return SigningKey::kAdministrator;
+    case v1::Entry::kWriterRevoked:
+    case v1::Entry::kAdministratorAppointed: return SigningKey::kAdministrator;
     default: return SigningKey::kWriter;
   }
 }
@@ -39,6 +40,39 @@ TrustVerdict MayRevoke(const std::optional<WriterStanding>& standing) {
   if (!standing.has_value()) return TrustVerdict::kNotRegistered;
   if (standing->revoked_at.has_value()) return TrustVerdict::kAlreadyRevoked;
   return TrustVerdict::kAllowed;
+}
+
+TrustVerdict MayAppoint(const TrustChain& chain, const Verifier& successor, const Verifier& log_key) {
+  auto same = [&successor](const Verifier& key) {
+    return key.key_id() == successor.key_id() && key.name() == successor.name();
+  };
+  if (chain.administrator().has_value() && same(*chain.administrator())) {
+    return TrustVerdict::kSameAdministrator;
+  }
+  if (chain.FindRetiredAdministrator(successor.key_id(), successor.name()) != nullptr) {
+    return TrustVerdict::kRetiredForever;
+  }
+  if (chain.Find(successor.key_id(), successor.name()) != nullptr) return TrustVerdict::kWriterKey;
+  if (same(log_key)) return TrustVerdict::kLogKey;
+  return TrustVerdict::kAllowed;
+}
+
+const TrustChain::RetiredAdministrator* TrustChain::FindRetiredAdministrator(
+    uint32_t key_id, std::string_view name) const {
+  for (const RetiredAdministrator& retired : retired_) {
+    if (SignedBy(retired.verifier, key_id, name)) return &retired;
+  }
+  return nullptr;
+}
+
+bool TrustChain::Appoint(Verifier successor, std::string vkey, uint64_t index) {
+  if (!administrator_.has_value()) return false;
+  retired_.push_back({.verifier = *std::move(administrator_),
+                      .vkey = std::move(administrator_vkey_),
+                      .retired_at = index});
+  administrator_ = std::move(successor);
+  administrator_vkey_ = std::move(vkey);
+  return true;
 }
 
 bool TrustChain::SetAdministrator(Verifier administrator, std::string vkey) {

@@ -12,6 +12,15 @@
 //   - A key is registered once: registering a key already registered, or
 //     revoked (a revoked key is never registered again), is refused; so is
 //     revoking a key not registered or already revoked.
+//   - Administrator rotation: an AdministratorAppointed entry, signed by the
+//     current administrator key, names its successor; from the next record on
+//     the successor is the administrator and the appointing key is retired
+//     for good: anything it signs later is refused (it is neither the
+//     administrator nor a writer), and it is never appointed again. The
+//     successor must be a new key: not the current administrator, not a
+//     retired one, not a writer key, not the log key. Writers registered by
+//     a retired administrator stay registered (the appointment does not
+//     touch them; the successor revokes those it must).
 //
 // A key is named in an entry by (key ID, Entry.writer); see SignedBy.
 //
@@ -38,7 +47,7 @@ namespace memoria {
 // Who must sign an entry, by its event.
 enum class SigningKey {
   kLogKey,         // the genesis entry
-  kAdministrator,  // writer_registered, writer_revoked
+  kAdministrator,  // writer_registered, writer_revoked, administrator_appointed
   kWriter,         // every other event (and an entry with none)
 };
 SigningKey RequiredSigner(v1::Entry::EventCase event);
@@ -62,6 +71,10 @@ enum class TrustVerdict {
   kAlreadyRegistered,  // registering a key registered and not revoked
   kRevokedForever,     // registering a key that was revoked
   kAlreadyRevoked,     // revoking a key already revoked
+  kSameAdministrator,  // appointing the current administrator key
+  kRetiredForever,     // appointing a retired administrator key
+  kWriterKey,          // appointing a key registered as a writer
+  kLogKey,             // appointing the log key
 };
 
 // May a writer key of this standing (nullopt: unknown) sign a writer entry?
@@ -74,6 +87,11 @@ TrustVerdict MayRegister(const std::optional<WriterStanding>& standing);
 // kNotRegistered or kAlreadyRevoked.
 TrustVerdict MayRevoke(const std::optional<WriterStanding>& standing);
 
+class TrustChain;
+// May the current administrator of `chain` appoint `successor`? kAllowed,
+// kSameAdministrator, kRetiredForever, kWriterKey or kLogKey (`log_key`).
+TrustVerdict MayAppoint(const TrustChain& chain, const Verifier& successor, const Verifier& log_key);
+
 // The chain as replayed from records in index order (the auditor's): the
 // administrator named by the genesis, and every writer key registered and
 // revoked so far. It records what its caller accepted; the rules above judge.
@@ -84,9 +102,25 @@ class TrustChain {
     WriterStanding standing;
   };
 
+  // The current administrator: the genesis's, or the last one appointed.
   const std::optional<Verifier>& administrator() const { return administrator_; }
-  // The administrator vkey as the genesis wrote it ("" before a genesis).
+  // Its vkey as the genesis or the appointment wrote it ("" before a genesis).
   const std::string& administrator_vkey() const { return administrator_vkey_; }
+
+  // An administrator key retired by appointing its successor.
+  struct RetiredAdministrator {
+    Verifier verifier;
+    std::string vkey;
+    uint64_t retired_at = 0;  // the index of the appointment
+  };
+  // The retired administrators, oldest first.
+  const std::vector<RetiredAdministrator>& retired_administrators() const { return retired_; }
+  // The retired administrator key (key_id, name), or nullptr.
+  const RetiredAdministrator* FindRetiredAdministrator(uint32_t key_id, std::string_view name) const;
+  // Records an appointment at `index` (MayAppoint allowed it): the current
+  // administrator is retired and `successor` takes over. False, changing
+  // nothing, before a genesis.
+  bool Appoint(Verifier successor, std::string vkey, uint64_t index);
   // Sets the administrator named by a genesis; the first one stays (false
   // when one was set already).
   bool SetAdministrator(Verifier administrator, std::string vkey);
@@ -111,6 +145,7 @@ class TrustChain {
 
   std::optional<Verifier> administrator_;
   std::string administrator_vkey_;
+  std::vector<RetiredAdministrator> retired_;
   std::vector<std::unique_ptr<Writer>> writers_;
 };
 

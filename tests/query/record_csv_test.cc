@@ -284,6 +284,8 @@ TEST(CsvTest, EveryBuiltInEventTypeGivesOneRowOfEveryColumn) {
     add(entry);
     entry.mutable_writer_revoked()->set_vkey("svc+01020304+AQ");
     add(entry);
+    entry.mutable_administrator_appointed()->set_successor_vkey("admin-2+01020304+AQ");
+    add(entry);
     entry.mutable_generic()->set_type("post.published");
     add(entry);
   }

@@ -100,6 +100,39 @@ TEST(ServerConfigTest, NonWorkingDaysAreDates) {
   EXPECT_THAT(status.message(), HasSubstr("13/11/2026"));
 }
 
+TEST(ServerConfigTest, BackupAndRestoreFlags) {
+  ServerConfig config;
+  EXPECT_EQ(Parse({}, config), std::nullopt);
+  EXPECT_TRUE(config.backup_dir.empty());
+  EXPECT_FALSE(config.backup_keys);
+  EXPECT_TRUE(config.restore_from.empty());
+  setenv("MEMORIA_BACKUP_DIR", "/srv/backups", 1);
+  EXPECT_EQ(Parse({"--backup-keys"}, config), std::nullopt);
+  unsetenv("MEMORIA_BACKUP_DIR");
+  EXPECT_EQ(config.backup_dir, "/srv/backups");
+  EXPECT_TRUE(config.backup_keys);
+  EXPECT_TRUE(ValidateServerConfig(config).ok());
+
+  // Restoring is a command of its own: only from the command line, and alone.
+  ServerConfig restore;
+  setenv("MEMORIA_RESTORE_FROM", "/srv/backups/b", 1);
+  EXPECT_EQ(Parse({}, restore), std::nullopt);
+  unsetenv("MEMORIA_RESTORE_FROM");
+  EXPECT_TRUE(restore.restore_from.empty());
+  EXPECT_EQ(Parse({"--restore-from", "/srv/backups/b", "--restore-overwrite",
+                   "--restore-known-checkpoint", "a", "--restore-known-checkpoint", "b"},
+                  restore),
+            std::nullopt);
+  EXPECT_EQ(restore.restore_known_checkpoints, (std::vector<std::string>{"a", "b"}));
+  EXPECT_TRUE(ValidateServerConfig(restore).ok());
+  restore.init = true;
+  EXPECT_THAT(ValidateServerConfig(restore).message(), HasSubstr("--restore-from goes without --init"));
+
+  ServerConfig lone;
+  lone.restore_overwrite = true;
+  EXPECT_THAT(ValidateServerConfig(lone).message(), HasSubstr("go with --restore-from"));
+}
+
 // A negative number in any numeric flag is a usage error (exit 2), not a
 // value wrapped around to a huge unsigned one.
 TEST(ServerConfigTest, NegativeNumbersAreUsageErrors) {

@@ -93,6 +93,16 @@ TEST_F(EntryValidationTest, OnlyTheAdministratorRegistersWriters) {
   EXPECT_EQ(by_admin->subject->name(), "new");
 }
 
+// The auditor follows administrator rotation (ledger/verify/trust_chain.h);
+// this server does not accept an appointment yet, even from the administrator.
+TEST_F(EntryValidationTest, AnAdministratorAppointmentIsNotAcceptedYet) {
+  v1::Entry entry = Generic(admin_, "appoint");
+  entry.mutable_administrator_appointed()->set_successor_vkey(
+      Signer::Generate("admin-2")->verifier().ToString());
+  absl::StatusOr<ValidatedEntry> validated = Validate(client::SignEntry(admin_, entry));
+  EXPECT_EQ(validated.status().code(), absl::StatusCode::kFailedPrecondition) << validated.status();
+}
+
 TEST_F(EntryValidationTest, AnEntryThatIsNotAnEntryIsInvalid) {
   v1::SignedEntry signed_entry = client::SignEntry(writer_, Generic(writer_, "r1"));
   signed_entry.set_entry("\xff\xff\xff");

@@ -68,6 +68,49 @@ class BuiltLog {
     entry.mutable_writer_revoked()->set_vkey(writer.verifier().ToString());
     Append(admin_, entry);
   }
+  // An AdministratorAppointed entry naming `successor`, signed by `by`
+  // (the current administrator, or a forger).
+  void Appoint(const Signer& by, const Verifier& successor) {
+    AppendSigned(by, AppointmentEntry(by.name(), successor));
+  }
+  static v1::Entry AppointmentEntry(const std::string& writer, const Verifier& successor) {
+    v1::Entry entry;
+    entry.set_writer(writer);
+    entry.set_request_id("appoint-" + successor.name());
+    entry.mutable_administrator_appointed()->set_successor_vkey(successor.ToString());
+    entry.mutable_administrator_appointed()->set_reason("scheduled rotation");
+    return entry;
+  }
+  // A registration of `writer` signed by `by` (an administrator, current or not).
+  void RegisterBy(const Signer& by, const Signer& writer) {
+    v1::Entry entry;
+    entry.set_writer(by.name());
+    entry.set_request_id("register-" + writer.name() + "-by-" + by.name());
+    entry.mutable_writer_registered()->set_vkey(writer.verifier().ToString());
+    Append(by, entry);
+  }
+  // A generic entry signed by `key` (which may be unauthorized).
+  void AddGenericBy(const Signer& key) {
+    v1::Entry entry;
+    entry.set_writer(key.name());
+    entry.set_request_id("req-" + std::to_string(leaves_.size()));
+    entry.set_event_time_micros(1700000000000000);
+    entry.mutable_generic()->set_type("post.published");
+    Append(key, entry);
+  }
+  void AppendSigned(const Signer& key, const v1::Entry& entry) { Append(key, entry); }
+  // Appends `entry` as signed by key `key_id` with `signature` (a forgery
+  // when it is not that key's signature).
+  void AppendWithSignature(uint32_t key_id, const v1::Entry& entry, const std::string& signature) {
+    const std::string bytes = entry.SerializeAsString();
+    RecordPrefix prefix(key_id, bytes, signature);
+    RecordPrefix::Leaf leaf = prefix.Complete(leaves_.size(), last_, time_ += 1000);
+    last_ = leaf.hash;
+    tree_.Append(leaf.hash, [this](const NodeId& node, const Hash& hash) {
+      nodes_[{node.level, node.index}] = hash;
+    });
+    leaves_.push_back(std::move(leaf.bytes));
+  }
   // Appends an entry signed by `key` (which may be unauthorized).
   void Append(const Signer& key, const v1::Entry& entry) {
     const std::string bytes = entry.SerializeAsString();
