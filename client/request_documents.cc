@@ -159,7 +159,7 @@ std::string ReadmeEs(const RequestFacts& f) {
       "4. Cada renglón de ", kRequestCsvName, " corresponde al registro de ", kRequestBundleName,
       "\n"
       "   con el mismo número («Número de registro», \"index\"); su «Hash de la hoja\n"
-      "   (SHA-256)» es el hash de hoja de ese registro (paso 3).\n\n"
+      "   (SHA-256)» es el hash de hoja de ese registro (paso 3).\n\n",
       CompletenessEs(f), "Punto de control verificado\n---------------------------\n",
       f.checkpoint);
 }

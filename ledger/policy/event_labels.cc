@@ -21,6 +21,8 @@ constexpr std::array kLabels = {
     Label{"genesis", "Creación del libro de auditoría", "Audit log created"},
     Label{"writer_registered", "Registro de clave de escritor", "Writer key registered"},
     Label{"writer_revoked", "Revocación de clave de escritor", "Writer key revoked"},
+    Label{"administrator_appointed", "Designación de administrador sucesor",
+          "Successor administrator appointed"},
     Label{"generic", "Evento genérico", "Generic event"},
     Label{"alternate_account_authorized", "Autorización de cuenta alterna",
           "Alternate account authorized"},
@@ -46,6 +48,12 @@ constexpr std::array kLabels = {
           "PQRD referred to the correspondence unit"},
     Label{"announcement_shared", "Información compartida", "Announcement shared"},
     Label{"personal_data_erased", "Supresión de datos personales", "Personal data erased"},
+    Label{"responsible_administrator_notified",
+          "Notificación del administrador responsable a Comunicación Social",
+          "Responsible administrator notified to Communications"},
+    Label{"controversy_recorded", "Controversia asumida por el director",
+          "Controversy recorded"},
+    Label{"platform_approved", "Aprobación de red social", "Platform approved"},
 };
 
 const Label* Find(std::string_view type) {

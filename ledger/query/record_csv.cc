@@ -89,6 +89,10 @@ constexpr Words kColumnLabels[] = {
     {"original_url", "Enlace original", "Original URL"},
     {"request_reference", "Referencia de la solicitud", "Request reference"},
     {"admin_signature", "Firma del administrador", "Administrator signature"},
+    {"successor_vkey", "Clave del administrador sucesor", "Successor administrator key"},
+    {"name", "Nombre notificado", "Name notified"},
+    {"mayor_announcement", "Anuncio del alcalde", "Mayor's announcement"},
+    {"systems_approver", "Aprobó por Sistemas de Información", "Approved for Information Systems"},
     {"attributes", "Atributos (JSON)", "Attributes (JSON)"},
     {"personal_data", "Datos personales (JSON)", "Personal data (JSON)"},
     {"leaf_hash", "Hash de la hoja (SHA-256)", "Leaf hash (SHA-256)"},
@@ -150,6 +154,14 @@ void AddFieldColumns(const Descriptor* message, const std::string& prefix,
   }
 }
 
+constexpr const char* kLeadingColumns[] = {
+    "index",      "integrated_at", "event_time",       "event_type_label", "event_type",
+    "generic_type", "platform",    "account",          "actor_email",      "actor_name",
+    "actor_dependency", "refers_to", "writer"};
+
+// The event fields' columns: one per field name, in the .proto files' order;
+// a field named like a leading column shares it (PlatformApproved's platform
+// is the "Red social" of an event with no account).
 std::vector<std::string> CollectEventFieldColumns() {
   std::vector<std::string> columns;
   const auto add_oneof = [&](const Descriptor* descriptor, const char* oneof_name) {
@@ -163,13 +175,13 @@ std::vector<std::string> CollectEventFieldColumns() {
   };
   add_oneof(v1::Entry::descriptor(), "event");
   add_oneof(v1::PolicyEvent::descriptor(), "kind");
+  std::erase_if(columns, [](const std::string& column) {
+    return std::find(std::begin(kLeadingColumns), std::end(kLeadingColumns), column) !=
+           std::end(kLeadingColumns);
+  });
   return columns;
 }
 
-constexpr const char* kLeadingColumns[] = {
-    "index",      "integrated_at", "event_time",       "event_type_label", "event_type",
-    "generic_type", "platform",    "account",          "actor_email",      "actor_name",
-    "actor_dependency", "refers_to", "writer"};
 constexpr const char* kTrailingColumns[] = {"attributes", "personal_data", "leaf_hash"};
 
 // One value of `field` of `message` (element `index` of a repeated field, or
@@ -338,11 +350,7 @@ const std::vector<std::string>& EventFieldColumns() {
 const std::vector<std::string>& CsvColumns() {
   static const std::vector<std::string> columns = [] {
     std::vector<std::string> all(std::begin(kLeadingColumns), std::end(kLeadingColumns));
-    for (const std::string& field : EventFieldColumns()) {
-      // A field named like a fixed column would make two columns of one name.
-      assert(std::find(all.begin(), all.end(), field) == all.end());
-      all.push_back(field);
-    }
+    all.insert(all.end(), EventFieldColumns().begin(), EventFieldColumns().end());
     all.insert(all.end(), std::begin(kTrailingColumns), std::end(kTrailingColumns));
     return all;
   }();

@@ -367,7 +367,10 @@ absl::StatusOr<std::string> PortalApi::ExportCsv(const v1::QueryFilter& filter) 
   const Log& log = *options_.log;
   ASSIGN_OR_RETURN(query::RecordQuery query,
                    query::RecordQuery::Prepare(log, filter, log.Size(), v1::OLDEST_FIRST));
-  std::string csv = query::CsvHeaderRow();
+  // The same file `memoria request` writes for clerks: Spanish, ';', a
+  // byte-order mark, times in the institution's zone.
+  const query::CsvOptions csv_options{.zone = zone_};
+  std::string csv = query::CsvFileStart(csv_options);
   uint64_t rows = 0;
   std::optional<uint64_t> start;
   do {
@@ -380,7 +383,7 @@ absl::StatusOr<std::string> PortalApi::ExportCsv(const v1::QueryFilter& filter) 
     }
     ASSIGN_OR_RETURN(std::vector<std::string> leaves, log.GetRecords(page.indexes));
     for (size_t i = 0; i < page.indexes.size(); ++i) {
-      ASSIGN_OR_RETURN(std::string row, query::CsvRow(page.indexes[i], leaves[i], nullptr));
+      ASSIGN_OR_RETURN(std::string row, query::CsvRow(page.indexes[i], leaves[i], nullptr, csv_options));
       csv += row;
     }
     start = page.next;

@@ -237,7 +237,7 @@ TEST_F(CompletenessTest, AnswersOfEveryKindOfFilterAreProvenComplete) {
     const std::string readme =
         ReadFileBytes(std::filesystem::path(bundle).parent_path().string() + "/README.txt");
     EXPECT_THAT(readme, HasSubstr("COMPLETA Y COMPROBABLE"));  // Spanish by default
-    EXPECT_THAT(readme, HasSubstr("--server HOST:PORT"));
+    EXPECT_THAT(readme, HasSubstr("--server SERVIDOR:PUERTO"));
   }
 }
 

@@ -169,8 +169,11 @@ TEST_F(PortalApiTest, TheBundleDownloadVerifiesAndTheCsvHoldsTheMatches) {
   ASSERT_TRUE(csv);
   ASSERT_EQ(csv->status, 200);
   EXPECT_EQ(csv->get_header_value("Content-Type"), "text/csv; charset=utf-8");
-  std::string expected = CsvHeaderRow();
-  for (uint64_t index : blocks) expected += *CsvRow(index, log_->at(index).leaf, nullptr);
+  absl::TimeZone bogota;
+  ASSERT_TRUE(absl::LoadTimeZone("America/Bogota", &bogota));
+  const CsvOptions options{.zone = bogota};
+  std::string expected = CsvFileStart(options);
+  for (uint64_t index : blocks) expected += *CsvRow(index, log_->at(index).leaf, nullptr, options);
   EXPECT_EQ(csv->body, expected);
 }
 
