@@ -339,6 +339,19 @@ async function witnessScenario() {
   await page.close();
 }
 
+// SIGTERM, then SIGKILL if `proc` has not exited within 10 s; resolves once it has.
+function stopProcess(proc) {
+  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => proc.kill("SIGKILL"), 10000);
+    proc.once("exit", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    proc.kill("SIGTERM");
+  });
+}
+
 try {
   await main();
   await witnessScenario();
@@ -346,8 +359,9 @@ try {
   check(false, "the test ran to its end", `${e.stack || String(e)}\nconsole: ${consoleErrors.join(" | ")}`);
 } finally {
   if (browser) await browser.close().catch(() => {});
-  for (const p of [server, server2, ...witnesses]) if (p) p.kill("SIGTERM");
-  await sleep(500);
+  // Stop every child and wait for it to exit (SIGKILL after 10 s) before the
+  // directory it writes in is removed.
+  await Promise.all([server, server2, ...witnesses].filter((p) => p).map(stopProcess));
   if (failed === 0) fs.rmSync(work, { recursive: true, force: true });
   else console.log(`kept ${work} (server.log, server.err)`);
   console.log(`screenshots in ${shots}`);
