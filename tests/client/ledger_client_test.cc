@@ -32,6 +32,7 @@
 #include "ledger/verify/bundle.h"
 #include "ledger/merkle.h"
 #include "ledger/store.h"
+#include "tests/support/free_port.h"
 #include "tests/client/client_test_util.h"
 
 namespace memoria::client {
@@ -57,6 +58,7 @@ class CallCounter : public grpc::experimental::ClientInterceptorFactoryInterface
   std::map<std::string, int> calls_ ABSL_GUARDED_BY(mu_);
 };
 
+using ::memoria::testing::FreePort;
 using ::memoria::client::testing::MustClient;
 using ::memoria::client::testing::MustReadKey;
 using ::memoria::client::testing::MustStart;
@@ -205,20 +207,6 @@ TEST_F(LedgerClientTest, AppendBatchReturnsOneVerifiedReceiptPerEntry) {
   for (size_t i = 1; i < receipts->size(); ++i) {
     EXPECT_EQ((*receipts)[i].index(), (*receipts)[0].index() + i);
   }
-}
-
-// A port nobody listens on right now.
-int FreePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = 0;
-  EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
-  socklen_t length = sizeof(address);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
 }
 
 TEST(LedgerClientRetryTest, AppendRetriesUntilTheServerIsUp) {

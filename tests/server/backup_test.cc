@@ -27,6 +27,7 @@
 #include "tests/server/server_test_util.h"
 #include "tests/support/file_bytes.h"
 #include "tests/support/run_binary.h"
+#include "tests/support/server_process.h"
 
 namespace memoria::server {
 namespace {
@@ -41,74 +42,11 @@ using ::memoria::server::testing::TempDir;
 using ::memoria::testing::ProcessRun;
 using ::memoria::testing::ReadFileBytes;
 using ::memoria::testing::RunBinary;
+using ::memoria::testing::ServerProcess;
 using ::memoria::testing::WriteFileBytes;
 using ::testing::HasSubstr;
 
 const std::string kAudit = std::string(MEMORIA_BINARY_DIR) + "/tools/audit/memoria-audit";
-
-// A memoria-server child process on 127.0.0.1 with an OS-chosen port.
-class ServerProcess {
- public:
-  ServerProcess(std::string dir, std::string data) : dir_(std::move(dir)), data_(std::move(data)) {}
-  ~ServerProcess() {
-    if (pid_ > 0) Stop();
-  }
-
-  void Start(std::vector<std::string> extra) {
-    const std::string port_file = dir_ + "/port";
-    unlink(port_file.c_str());
-    std::vector<std::string> args = {MEMORIA_SERVER_BINARY, "--data-dir", data_, "--listen",
-                                     "127.0.0.1:0", "--port-file", port_file,
-                                     "--shutdown-grace-seconds", "5"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    std::vector<const char*> argv;
-    for (const std::string& arg : args) argv.push_back(arg.c_str());
-    argv.push_back(nullptr);
-    const std::string log = dir_ + "/server.log";
-    pid_ = fork();
-    ASSERT_GE(pid_, 0);
-    if (pid_ == 0) {
-      const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-      if (fd >= 0) {
-        dup2(fd, 1);
-        dup2(fd, 2);
-      }
-      execv(MEMORIA_SERVER_BINARY, const_cast<char* const*>(argv.data()));
-      _exit(127);
-    }
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (std::chrono::steady_clock::now() < deadline) {
-      std::ifstream in(port_file);
-      if (in >> port_) return;
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        FAIL() << "memoria-server exited during start-up:\n" << Log();
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    FAIL() << "memoria-server did not start:\n" << Log();
-  }
-
-  void Signal(int signal) { kill(pid_, signal); }
-
-  int Stop() {
-    kill(pid_, SIGTERM);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
-
-  int port() const { return port_; }
-  std::string Log() const { return ReadFileBytes(dir_ + "/server.log"); }
-
- private:
-  const std::string dir_;
-  const std::string data_;
-  pid_t pid_ = -1;
-  int port_ = 0;
-};
 
 // The complete backups in `dir`, oldest first.
 std::vector<std::string> CompleteBackups(const std::string& dir) {
@@ -144,9 +82,11 @@ class BackupRestoreTest : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = new TempDir();
     const std::string data = dir_->File("data");
-    ServerProcess server(dir_->path(), data);
-    ASSERT_NO_FATAL_FAILURE(server.Start({"--init", "--backup-dir", dir_->File("backups"), "--backup-keys",
-                                          "--log-level", "info"}));
+    ServerProcess server(dir_->path());
+    ASSERT_EQ(server.Start({"--init", "--data-dir", data, "--shutdown-grace-seconds", "5",
+                            "--backup-dir", dir_->File("backups"), "--backup-keys", "--log-level",
+                            "info"}),
+              absl::OkStatus());
     absl::StatusOr<Signer> admin = ReadSignerKeyFile(data + "/keys/admin.key");
     ASSERT_TRUE(admin.ok()) << admin.status();
     absl::StatusOr<Signer> log_key = ReadSignerKeyFile(data + "/keys/log.key");
@@ -196,7 +136,7 @@ class BackupRestoreTest : public ::testing::Test {
     stop = true;
     appender.join();
     EXPECT_EQ(failed.load(), 0);
-    EXPECT_EQ(server.Stop(), 0) << server.Log();
+    EXPECT_EQ(server.Terminate(), 0) << server.Log();
     ASSERT_EQ(backups.size(), 2u) << server.Log();
     backup_a_ = new std::string(backups[0]);
     backup_b_ = new std::string(backups[1]);
@@ -289,8 +229,9 @@ TEST_F(BackupRestoreTest, RestoredLogVerifiesAndServes) {
   EXPECT_EQ(audit.exit_code, 0) << audit.out << audit.err;
   EXPECT_THAT(audit.out, HasSubstr(absl::StrCat(b->manifest.size, "/", b->manifest.size, " records valid")));
 
-  ServerProcess server(scratch_.path(), data);
-  ASSERT_NO_FATAL_FAILURE(server.Start({"--log-level", "warn"}));
+  ServerProcess server(scratch_.path());
+  ASSERT_EQ(server.Start({"--data-dir", data, "--shutdown-grace-seconds", "5", "--log-level", "warn"}),
+            absl::OkStatus());
   auto stub = NewLocalStub(server.port());
   grpc::ClientContext context;
   v1::CheckpointResponse response;
@@ -304,7 +245,7 @@ TEST_F(BackupRestoreTest, RestoredLogVerifiesAndServes) {
   const ProcessRun over_running = Restore(*backup_b_, data, {"--restore-overwrite"});
   EXPECT_EQ(over_running.exit_code, 1) << over_running.out << over_running.err;
   EXPECT_THAT(over_running.err, HasSubstr("in use by a running memoria-server"));
-  EXPECT_EQ(server.Stop(), 0) << server.Log();
+  EXPECT_EQ(server.Terminate(), 0) << server.Log();
 }
 
 TEST_F(BackupRestoreTest, OldBackupOverNewerDataDirectoryIsRefusedAsRollback) {

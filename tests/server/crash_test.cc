@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "tests/support/file_bytes.h"
+#include "tests/support/server_process.h"
 #include "tests/support/run_binary.h"
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
@@ -48,6 +49,7 @@ using ::memoria::server::testing::TempDir;
 using ::memoria::testing::ProcessRun;
 using ::memoria::testing::ReadFileBytes;
 using ::memoria::testing::RunBinary;
+using ::memoria::testing::ServerProcess;
 using ::testing::HasSubstr;
 using ::memoria::server::testing::VerifyConsistent;
 using ::memoria::server::testing::VerifyReceipt;
@@ -56,75 +58,14 @@ constexpr int kWriters = 8;
 constexpr int kRounds = 12;
 constexpr uint32_t kSeed = 20240611;
 
-// A memoria-server child process on 127.0.0.1 with an OS-chosen port.
-class ServerProcess {
- public:
-  ServerProcess(const std::string& dir) : dir_(dir) {}
-  ~ServerProcess() {
-    if (pid_ > 0) Kill();
-  }
-
-  // Starts the server and waits until it serves (its port file appears):
-  // with `init`, on a new log (--init); otherwise a restart.
-  void Start(bool init) {
-    const std::string port_file = dir_ + "/port";
-    unlink(port_file.c_str());
-    const std::string data = dir_ + "/data";
-    const std::string log = dir_ + "/server.log";
-    std::vector<const char*> args = {MEMORIA_SERVER_BINARY, "--data-dir", data.c_str(),
-                                     "--listen", "127.0.0.1:0", "--port-file", port_file.c_str(),
-                                     "--log-level", "warn", "--shutdown-grace-seconds", "5"};
-    if (init) args.push_back("--init");
-    args.push_back(nullptr);
-    pid_ = fork();
-    ASSERT_GE(pid_, 0);
-    if (pid_ == 0) {
-      const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-      if (fd >= 0) {
-        dup2(fd, 1);
-        dup2(fd, 2);
-      }
-      execv(MEMORIA_SERVER_BINARY, const_cast<char* const*>(args.data()));
-      _exit(127);
-    }
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (std::chrono::steady_clock::now() < deadline) {
-      std::ifstream in(port_file);
-      if (in >> port_) return;
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        FAIL() << "memoria-server exited during start-up:\n" << ReadFileBytes(log);
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    FAIL() << "memoria-server did not start:\n" << ReadFileBytes(log);
-  }
-
-  void Kill() {
-    kill(pid_, SIGKILL);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-  }
-
-  // SIGTERM; the exit status.
-  int Terminate() {
-    kill(pid_, SIGTERM);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
-
-  int port() const { return port_; }
-  std::string Log() const { return ReadFileBytes(dir_ + "/server.log"); }
-
- private:
-  const std::string dir_;
-  pid_t pid_ = -1;
-  int port_ = 0;
-};
+// The crash tests' server: `dir`/data, warnings only, a short shutdown grace;
+// with `init`, on a new log (--init), otherwise a restart.
+absl::Status StartServer(ServerProcess& server, const std::string& dir, bool init) {
+  std::vector<std::string> args = {"--data-dir", dir + "/data", "--log-level", "warn",
+                                   "--shutdown-grace-seconds", "5"};
+  if (init) args.push_back("--init");
+  return server.Start(args, std::chrono::seconds(20));
+}
 
 struct Acknowledged {
   uint64_t index = 0;
@@ -295,7 +236,7 @@ class CrashTest : public ::testing::Test {
 TEST_F(CrashTest, AcknowledgedAppendsSurviveSigkill) {
   TempDir dir;
   ServerProcess server(dir.path());
-  ASSERT_NO_FATAL_FAILURE(server.Start(/*init=*/true));
+  ASSERT_EQ(StartServer(server, dir.path(), /*init=*/true), absl::OkStatus());
   auto stub = NewLocalStub(server.port());
 
   // Pin the log key and register the writers.
@@ -344,7 +285,7 @@ TEST_F(CrashTest, AcknowledgedAppendsSurviveSigkill) {
     for (std::thread& t : threads) t.join();
     ASSERT_TRUE(seen.errors.empty()) << seen.errors.front();
 
-    ASSERT_NO_FATAL_FAILURE(server.Start(/*init=*/false));
+    ASSERT_EQ(StartServer(server, dir.path(), /*init=*/false), absl::OkStatus());
     stub = NewLocalStub(server.port());
     {
       grpc::ClientContext context;
@@ -386,7 +327,7 @@ TEST_F(CrashTest, AcknowledgedAppendsSurviveSigkill) {
 
   // A last check of the whole log, then a graceful stop.
   EXPECT_EQ(server.Terminate(), 0) << server.Log();
-  ASSERT_NO_FATAL_FAILURE(server.Start(/*init=*/false));
+  ASSERT_EQ(StartServer(server, dir.path(), /*init=*/false), absl::OkStatus());
   stub = NewLocalStub(server.port());
   Checkpoint latest;
   ASSERT_NO_FATAL_FAILURE(VerifyAfterRestart(*stub, *log_key, seen, 0, seen.checkpoints,
@@ -400,7 +341,7 @@ TEST_F(CrashTest, AcknowledgedAppendsSurviveSigkill) {
 TEST(ServerProcessTest, ASecondServerOnTheSameDataDirOrAddressExitsWithAClearMessage) {
   TempDir dir;
   ServerProcess server(dir.path());
-  ASSERT_NO_FATAL_FAILURE(server.Start(/*init=*/true));
+  ASSERT_EQ(StartServer(server, dir.path(), /*init=*/true), absl::OkStatus());
   const std::string scratch = dir.path();
   auto run = [&](const std::vector<std::string>& args) {
     ProcessRun ran = RunBinary(MEMORIA_SERVER_BINARY, args, scratch);

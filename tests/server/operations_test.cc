@@ -31,6 +31,8 @@
 #include "ledger/keys.h"
 #include "tests/server/server_test_util.h"
 #include "tests/support/file_bytes.h"
+#include "tests/support/free_port.h"
+#include "tests/support/server_process.h"
 
 namespace memoria::server {
 namespace {
@@ -41,26 +43,12 @@ using ::memoria::server::testing::NewWriterKey;
 using ::memoria::server::testing::RegisterWriterEntry;
 using ::memoria::server::testing::StatusText;
 using ::memoria::server::testing::TempDir;
+using ::memoria::testing::FreePort;
 using ::memoria::testing::ReadFileBytes;
+using ::memoria::testing::ServerProcess;
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
 using ::testing::Not;
-
-// A port that was free a moment ago.
-int FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof(address);
-  int port = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
-    port = ntohs(address.sin_port);
-  }
-  close(fd);
-  return port;
-}
 
 std::string MetadataValue(const std::multimap<grpc::string_ref, grpc::string_ref>& metadata,
                           const std::string& key) {
@@ -73,38 +61,12 @@ class OperationsTest : public ::testing::Test {
   void SetUp() override {
     http_port_ = FreePort();
     ASSERT_NE(http_port_, 0);
-    const std::string port_file = dir_.File("port");
     const std::string data = dir_.File("data");
-    const std::string log = dir_.File("server.log");
-    const std::string http = absl::StrCat("127.0.0.1:", http_port_);
-    std::vector<const char*> args = {MEMORIA_SERVER_BINARY, "--init", "--data-dir", data.c_str(),
-                                     "--listen", "127.0.0.1:0", "--port-file", port_file.c_str(),
-                                     "--http-listen", http.c_str(), "--log-format", "json",
-                                     "--log-level", "debug", nullptr};
-    pid_ = fork();
-    ASSERT_GE(pid_, 0);
-    if (pid_ == 0) {
-      const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-      if (fd >= 0) {
-        dup2(fd, 1);
-        dup2(fd, 2);
-      }
-      execv(MEMORIA_SERVER_BINARY, const_cast<char* const*>(args.data()));
-      _exit(127);
-    }
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (std::chrono::steady_clock::now() < deadline) {
-      std::ifstream in(port_file);
-      if (in >> port_) break;
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        FAIL() << "memoria-server exited during start-up:\n" << ReadFileBytes(log);
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    ASSERT_NE(port_, 0) << "memoria-server did not start:\n" << ReadFileBytes(log);
-    stub_ = NewLocalStub(port_);
+    ASSERT_EQ(server_.Start({"--init", "--data-dir", data, "--http-listen",
+                             absl::StrCat("127.0.0.1:", http_port_), "--log-format", "json",
+                             "--log-level", "debug"}),
+              absl::OkStatus());
+    stub_ = NewLocalStub(server_.port());
     absl::StatusOr<Signer> admin = ReadSignerKeyFile(data + "/keys/admin.key");
     ASSERT_TRUE(admin.ok()) << admin.status();
     writer_ = std::make_unique<Signer>(NewWriterKey("svc"));
@@ -112,17 +74,14 @@ class OperationsTest : public ::testing::Test {
   }
 
   void TearDown() override {
-    if (pid_ > 0) Terminate();
+    if (!terminated_) Terminate();
   }
 
-  // SIGTERM and wait; the log's lines.
+  // SIGTERM and wait (it must exit 0); the log's lines.
   std::vector<std::string> Terminate() {
-    kill(pid_, SIGTERM);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    return absl::StrSplit(ReadFileBytes(dir_.File("server.log")), '\n', absl::SkipEmpty());
+    terminated_ = true;
+    EXPECT_EQ(server_.Terminate(), 0);
+    return absl::StrSplit(server_.Log(), '\n', absl::SkipEmpty());
   }
 
   // Appends `entry` with x-request-id `request_id` (none if empty); the
@@ -152,8 +111,8 @@ class OperationsTest : public ::testing::Test {
   }
 
   TempDir dir_;
-  pid_t pid_ = -1;
-  int port_ = 0;
+  ServerProcess server_{dir_.path()};
+  bool terminated_ = false;
   int http_port_ = 0;
   std::unique_ptr<v1::Ledger::Stub> stub_;
   std::unique_ptr<Signer> writer_;

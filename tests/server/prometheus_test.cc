@@ -27,12 +27,14 @@
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "ledger/keys.h"
+#include "tests/support/free_port.h"
 #include "tests/server/server_test_util.h"
 #include "tests/support/file_bytes.h"
 
 namespace memoria::server {
 namespace {
 
+using ::memoria::testing::FreePort;
 using ::memoria::server::testing::GenericEntry;
 using ::memoria::server::testing::MustStart;
 using ::memoria::server::testing::NewLocalStub;
@@ -48,22 +50,6 @@ std::string FindPrometheus() {
     if (access(path, X_OK) == 0) return path;
   }
   return "";
-}
-
-// A port that was free a moment ago.
-int FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof(address);
-  int port = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
-    port = ntohs(address.sin_port);
-  }
-  close(fd);
-  return port;
 }
 
 // The value of the instant query `query`'s first sample, or "" if none yet.

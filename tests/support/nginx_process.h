@@ -8,13 +8,12 @@
 
 #include <string>
 
+#include "tests/support/free_port.h"
+
 namespace memoria::testing {
 
 // The nginx binary, or "" if none is installed (the test then skips, saying so).
 std::string FindNginx();
-
-// A loopback port that was free a moment ago (0 if none could be found).
-int FreePort();
 
 class Nginx {
  public:
